@@ -1,0 +1,72 @@
+# hrtech-gov: `make run` serves the demo (SQLite, eager Celery, console email); `make test` runs the suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The embedded default: no services. Any of these can be overridden from the environment.
+export DEBUG ?= true
+export SECRET_KEY ?= dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz
+
+.PHONY: install run test test-fast lint format migrate seed bench stack check clean
+
+install: $(STAMP)
+
+# Rebuilt only when pyproject.toml changes, so `make install` is instant when nothing did.
+$(STAMP): pyproject.toml scripts/find-python.sh
+	@set -e; \
+	if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		interp=$$(scripts/find-python.sh); \
+		echo "Creating $(VENV) with $$interp"; \
+		rm -rf $(VENV); "$$interp" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install -q --disable-pip-version-check 'uv>=0.9,<1' 2>&1 | grep -v "is ignored" || true; \
+	UV_PYTHON_DOWNLOADS=never $(VENV)/bin/uv pip install -q --python $(PY) -r pyproject.toml --extra dev; \
+	touch $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@echo "Demo on http://$(HOST):$(PORT)/ — logins are in README.md (password: demo)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The suite runs on DATABASE_URL (SQLite when unset). When that is another database, the fast part
+# of the suite runs once more on SQLite so that the embedded default keeps working.
+test: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	$(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$DATABASE_URL" ] && [[ "$$DATABASE_URL" != sqlite* ]]; then \
+		echo "== fast suite again on SQLite =="; \
+		env -u DATABASE_URL -u REQUIRE_POSTGRES $(PY) -m pytest -m "not browser and not celery_worker and not postgres" -p no:cacheprovider -q --create-db; \
+	fi
+
+test-fast: install
+	$(PY) -m pytest -m "not browser and not celery_worker" -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: install
+	$(PY) manage.py check
+
+# web, worker and beat as local processes against PostgreSQL and Redis (the docker-compose stack).
+stack: install
+	bash scripts/stack.sh
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refused action, with a message fit to show the person who tried it.
+
+    Views and the API turn it into a clear answer: NotAllowed → 403, InvalidTransition → 409,
+    anything else → 400."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class InvalidTransition(DomainError):
+    status_code = 409

@@ -1,0 +1,95 @@
+"""Reads of the decisions app: querysets with what their pages need, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from decisions.models import (
+    Decision,
+    Event,
+    Proposal,
+    ProposalStatus,
+    SignOff,
+    SignOffStatus,
+)
+from decisions.rights import signable_q
+from stakeholders.models import Membership
+
+
+def signoffs_actionable_by(*, user) -> QuerySet[SignOff]:
+    """Pending sign-offs of the current round that `user` may sign, overdue first."""
+    memberships = list(Membership.objects.filter(user=user))
+    return (
+        SignOff.objects.filter(
+            signable_q(memberships),
+            status=SignOffStatus.PENDING,
+            proposal__status=ProposalStatus.IN_REVIEW,
+            round=F("proposal__round"),
+        )
+        .exclude(proposal__requester=user)
+        .select_related(
+            "department",
+            "proposal__requester",
+            "proposal__requesting_department",
+            "proposal__paying_department",
+            "proposal__tier",
+            "proposal__solution__vendor",
+        )
+        .order_by("due_on", "proposal__submitted_at")
+    )
+
+
+def proposals_awaiting_decision() -> QuerySet[Proposal]:
+    return (
+        proposal_list()
+        .filter(status=ProposalStatus.AWAITING_DECISION)
+        .order_by("submitted_at")
+    )
+
+
+def proposal_list(*, requester=None, status: str | None = None) -> QuerySet[Proposal]:
+    qs = Proposal.objects.select_related(
+        "requester",
+        "requesting_department",
+        "paying_department",
+        "solution__vendor",
+        "tier",
+    ).annotate(
+        approvals=Count(
+            "signoffs",
+            filter=Q(signoffs__status=SignOffStatus.APPROVED, signoffs__round=F("round")),
+        ),
+        signoffs_in_round=Count("signoffs", filter=Q(signoffs__round=F("round"))),
+    )
+    if requester is not None:
+        qs = qs.filter(requester=requester)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def proposal_detail(*, reference: str) -> Proposal:
+    """One proposal with everything its page shows, prefetched."""
+    return (
+        Proposal.objects.select_related(
+            "requester",
+            "requesting_department",
+            "paying_department",
+            "solution__vendor",
+            "tier",
+        )
+        .prefetch_related(
+            Prefetch(
+                "signoffs",
+                queryset=SignOff.objects.select_related("department", "reviewer").order_by(
+                    "-round", "department__code"
+                ),
+            ),
+            Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+            Prefetch("events", queryset=Event.objects.select_related("actor").order_by("seq")),
+            "comments__author",
+            "goal_links__goal",
+            "integrates_with__vendor",
+        )
+        .get(reference=reference)
+    )

@@ -1,0 +1,434 @@
+"""Every write of the decisions app: one atomic function per user action.
+
+Each transition locks the proposal row first (then the rows under it, always in that order, so two
+transactions cannot deadlock), checks state and right on the locked rows, writes its audit event in
+the same transaction, and queues side effects with transaction.on_commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from decisions import tasks
+from decisions.audit import record_event
+from decisions.calendar import add_business_days
+from decisions.errors import DomainError, InvalidTransition, NotAllowed
+from decisions.models import (
+    EDITABLE_STATES,
+    Comment,
+    Decision,
+    DecisionOutcome,
+    Proposal,
+    ProposalGoal,
+    ProposalStatus,
+    ReferenceCounter,
+    SignOff,
+    SignOffStatus,
+)
+from decisions.rights import is_cdo, signing_membership
+from stakeholders.models import ApprovalTier, Department, StrategicGoal, to_base_currency
+
+# Fields a requester edits directly; relations (goals, integrations) are handled separately.
+PROPOSAL_FIELDS = (
+    "title",
+    "problem",
+    "rationale",
+    "alternatives",
+    "requesting_department",
+    "paying_department",
+    "solution",
+    "new_vendor_name",
+    "new_solution_name",
+    "category",
+    "currency",
+    "one_off_cost",
+    "recurring_cost",
+    "recurring_period",
+    "term_months",
+    "seats",
+    "employees_affected",
+    "end_user_involvement",
+    "integration_notes",
+    "processes_personal_data",
+    "personal_data_notes",
+    "pilot_start",
+    "pilot_end",
+    "pilot_success_criteria",
+)
+# Proposals that count towards a vendor's 12-month total (no split purchases).
+COMMITTED_STATES = [
+    ProposalStatus.IN_REVIEW,
+    ProposalStatus.AWAITING_DECISION,
+    ProposalStatus.APPROVED,
+    ProposalStatus.PILOTING,
+    ProposalStatus.ADOPTED,
+]
+
+
+def _lock(proposal: Proposal) -> Proposal:
+    return Proposal.objects.select_for_update().select_related("tier").get(pk=proposal.pk)
+
+
+def _next_reference(year: int) -> str:
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"TP-{year}-{counter.last_number:04d}"
+
+
+def _apply_relations(
+    proposal: Proposal, *, goals: dict[StrategicGoal, str] | None, integrates_with
+) -> None:
+    if goals is not None:
+        proposal.goal_links.all().delete()
+        ProposalGoal.objects.bulk_create(
+            ProposalGoal(proposal=proposal, goal=goal, note=note) for goal, note in goals.items()
+        )
+    if integrates_with is not None:
+        proposal.integrates_with.set(integrates_with)
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    requester,
+    data: dict[str, Any],
+    goals: dict[StrategicGoal, str] | None = None,
+    integrates_with=None,
+) -> Proposal:
+    """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer)."""
+    if not requester.is_authenticated:
+        raise NotAllowed(_("Sign in to create a proposal."))
+    proposal = Proposal(requester=requester, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS})
+    proposal.reference = _next_reference(timezone.now().year)
+    proposal.save()
+    _apply_relations(proposal, goals=goals, integrates_with=integrates_with)
+    record_event(
+        kind="proposal.created",
+        actor=requester,
+        proposal=proposal,
+        payload={"reference": proposal.reference, "title": proposal.title},
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_update(
+    *,
+    proposal: Proposal,
+    actor,
+    data: dict[str, Any],
+    goals: dict[StrategicGoal, str] | None = None,
+    integrates_with=None,
+) -> Proposal:
+    proposal = _lock(proposal)
+    if proposal.requester_id != actor.pk:
+        raise NotAllowed(_("Only the requester can edit this proposal."))
+    if proposal.status not in EDITABLE_STATES:
+        raise InvalidTransition(
+            _("A proposal that is %(status)s can no longer be edited.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    changed = []
+    for field, value in data.items():
+        if field in PROPOSAL_FIELDS and getattr(proposal, field) != value:
+            setattr(proposal, field, value)
+            changed.append(field)
+    proposal.save()
+    _apply_relations(proposal, goals=goals, integrates_with=integrates_with)
+    record_event(
+        kind="proposal.updated", actor=actor, proposal=proposal, payload={"fields": changed}
+    )
+    return proposal
+
+
+def vendor_spend_last_12_months(*, proposal: Proposal, at: dt.datetime) -> Decimal:
+    """The TCO of other committed proposals for the same vendor submitted in the last 12 months."""
+    if proposal.solution_id:
+        vendor = proposal.solution.vendor
+        same_vendor = Q(solution__vendor=vendor) | Q(new_vendor_name__iexact=vendor.name)
+    elif proposal.new_vendor_name.strip():
+        name = proposal.new_vendor_name.strip()
+        same_vendor = Q(solution__vendor__name__iexact=name) | Q(new_vendor_name__iexact=name)
+    else:
+        return Decimal("0")
+    total = (
+        Proposal.objects.filter(same_vendor)
+        .filter(status__in=COMMITTED_STATES, submitted_at__gte=at - dt.timedelta(days=365))
+        .exclude(pk=proposal.pk)
+        .aggregate(total=Sum("tco"))["total"]
+    )
+    return total or Decimal("0")
+
+
+def tier_for(amount: Decimal) -> ApprovalTier:
+    tier = (
+        ApprovalTier.objects.filter(min_tco__lte=amount)
+        .filter(Q(max_tco__isnull=True) | Q(max_tco__gt=amount))
+        .order_by("-min_tco")
+        .first()
+    )
+    if tier is None:
+        raise DomainError(
+            _("No approval tier covers %(amount)s; ask an administrator to configure one.")
+            % {"amount": amount}
+        )
+    return tier
+
+
+@transaction.atomic
+def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
+    """Fix the tier, open a new round with one pending sign-off per required department."""
+    proposal = _lock(proposal)
+    if proposal.requester_id != actor.pk:
+        raise NotAllowed(_("Only the requester can submit this proposal."))
+    if proposal.status not in EDITABLE_STATES:
+        raise InvalidTransition(
+            _("A proposal that is %(status)s cannot be submitted.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    if not proposal.solution_id and not proposal.new_solution_name.strip():
+        raise DomainError(_("Name the solution: pick one from the catalog or name a new one."))
+    departments = list(Department.objects.filter(signoff_required=True, is_active=True))
+    if not departments:
+        raise DomainError(_("No department is configured to sign off; ask an administrator."))
+
+    now = timezone.now()
+    tco = to_base_currency(proposal.compute_tco(), proposal.currency)
+    earlier = vendor_spend_last_12_months(proposal=proposal, at=now)
+    basis = tco + earlier
+    tier = tier_for(basis)
+    reason = _("TCO %(tco)s %(cur)s") % {"tco": tco, "cur": _base_currency()}
+    if earlier:
+        reason += _(" plus %(earlier)s %(cur)s for the same vendor in the last 12 months") % {
+            "earlier": earlier,
+            "cur": _base_currency(),
+        }
+    reason += _(" falls in tier “%(tier)s”.") % {"tier": tier.name}
+
+    proposal.round += 1
+    proposal.status = ProposalStatus.IN_REVIEW
+    proposal.tco, proposal.tier_basis, proposal.tier, proposal.tier_reason = tco, basis, tier, reason
+    proposal.submitted_at = now
+    proposal.decided_at = None
+    proposal.save()
+    due = add_business_days(timezone.localdate(now), tier.sla_days)
+    created = SignOff.objects.bulk_create(
+        SignOff(
+            proposal=proposal,
+            department=dept,
+            round=proposal.round,
+            required_role=tier.signoff_role,
+            due_on=due,
+        )
+        for dept in departments
+    )
+    record_event(
+        kind="proposal.submitted",
+        actor=actor,
+        proposal=proposal,
+        payload={
+            "round": proposal.round,
+            "tco": tco,
+            "tier_basis": basis,
+            "tier": tier.name,
+            "departments": [d.code for d in departments],
+            "due_on": due,
+        },
+    )
+    for signoff in created:
+        transaction.on_commit(
+            lambda pk=signoff.pk: tasks.notify_signoff_requested.delay(pk), robust=True
+        )
+    return proposal
+
+
+def _base_currency() -> str:
+    return settings.BASE_CURRENCY
+
+
+def _close_round(proposal: Proposal, *, keep: SignOff) -> None:
+    """Cancel the round's other pending sign-offs: the round ended without them."""
+    SignOff.objects.filter(
+        proposal=proposal, round=proposal.round, status=SignOffStatus.PENDING
+    ).exclude(pk=keep.pk).update(status=SignOffStatus.CANCELLED)
+
+
+@transaction.atomic
+def signoff_decide(
+    *,
+    signoff: SignOff,
+    actor,
+    outcome: str,
+    comment: str = "",
+    answers: dict | None = None,
+) -> SignOff:
+    """Approve, reject or request changes on one department's sign-off, and move the proposal on:
+    any rejection rejects it, any request for changes returns it, all approved goes to the CDO
+    (where the tier says so) or approves it."""
+    if outcome not in (
+        SignOffStatus.APPROVED,
+        SignOffStatus.REJECTED,
+        SignOffStatus.CHANGES_REQUESTED,
+    ):
+        raise DomainError(_("Unknown sign-off outcome."))
+    proposal = _lock(signoff.proposal)
+    signoff = (
+        SignOff.objects.select_for_update()
+        .select_related("department", "reviewer")
+        .get(pk=signoff.pk)
+    )
+    signoff.proposal = proposal
+    if signoff.status != SignOffStatus.PENDING:
+        if signoff.reviewer:
+            who = signoff.reviewer.get_full_name() or signoff.reviewer.username
+            raise InvalidTransition(
+                _("%(dept)s has already signed: %(status)s by %(who)s.")
+                % {"dept": signoff.department.name, "status": signoff.get_status_display().lower(), "who": who}
+            )
+        raise InvalidTransition(_("This sign-off is closed; nothing is waiting for a decision."))
+    if proposal.status != ProposalStatus.IN_REVIEW or signoff.round != proposal.round:
+        raise InvalidTransition(
+            _("The proposal is %(status)s; it is not waiting for sign-offs.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    if proposal.requester_id == actor.pk:
+        raise NotAllowed(_("You cannot sign off your own proposal."))
+    if signing_membership(user=actor, signoff=signoff) is None:
+        raise NotAllowed(
+            _("You may not sign for %(dept)s on this proposal: it needs a %(role)s of that "
+              "department with an approval limit of at least %(amount)s %(cur)s.")
+            % {
+                "dept": signoff.department.name,
+                "role": signoff.get_required_role_display().lower(),
+                "amount": proposal.tco,
+                "cur": _base_currency(),
+            }
+        )
+    if outcome != SignOffStatus.APPROVED and not comment.strip():
+        raise DomainError(_("Say why: a comment is required to reject or request changes."))
+
+    now = timezone.now()
+    signoff.status = outcome
+    signoff.reviewer = actor
+    signoff.comment = comment
+    signoff.answers = answers or {}
+    signoff.decided_at = now
+    signoff.save()
+    record_event(
+        kind=f"signoff.{outcome}",
+        actor=actor,
+        proposal=proposal,
+        payload={"department": signoff.department.code, "round": signoff.round, "comment": comment},
+    )
+
+    if outcome == SignOffStatus.REJECTED:
+        _close_round(proposal, keep=signoff)
+        _set_status(proposal, ProposalStatus.REJECTED, actor=actor, decided=True)
+    elif outcome == SignOffStatus.CHANGES_REQUESTED:
+        _close_round(proposal, keep=signoff)
+        _set_status(proposal, ProposalStatus.CHANGES_REQUESTED, actor=actor)
+    elif not SignOff.objects.filter(proposal=proposal, round=proposal.round).exclude(
+        status=SignOffStatus.APPROVED
+    ).exists():
+        if proposal.tier and proposal.tier.cdo_decision_required:
+            _set_status(proposal, ProposalStatus.AWAITING_DECISION, actor=actor)
+        else:
+            _set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
+    return signoff
+
+
+def _set_status(
+    proposal: Proposal, status: str, *, actor, decided: bool = False, **extra: Any
+) -> None:
+    previous = proposal.status
+    proposal.status = status
+    if decided:
+        proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_at", "updated_at"])
+    record_event(
+        kind="proposal.status_changed",
+        actor=actor,
+        proposal=proposal,
+        payload={"from": previous, "to": status, "round": proposal.round, **extra},
+    )
+
+
+@transaction.atomic
+def decision_take(
+    *, proposal: Proposal, actor, outcome: str, rationale: str, conditions: str = ""
+) -> Decision:
+    """The CDO's final decision, always with a written rationale."""
+    proposal = _lock(proposal)
+    if not is_cdo(actor):
+        raise NotAllowed(_("Only the Chief Digital Officer can take the final decision."))
+    if proposal.requester_id == actor.pk:
+        raise NotAllowed(_("You cannot decide on your own proposal."))
+    if proposal.status != ProposalStatus.AWAITING_DECISION:
+        raise InvalidTransition(
+            _("The proposal is %(status)s; it is not waiting for a decision.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    if outcome not in DecisionOutcome.values:
+        raise DomainError(_("Unknown decision outcome."))
+    if not rationale.strip():
+        raise DomainError(_("A rationale is required for every decision."))
+    decision = Decision.objects.create(
+        proposal=proposal,
+        round=proposal.round,
+        outcome=outcome,
+        rationale=rationale,
+        conditions=conditions,
+        decided_by=actor,
+    )
+    record_event(
+        kind=f"decision.{outcome}",
+        actor=actor,
+        proposal=proposal,
+        payload={"round": proposal.round, "rationale": rationale, "conditions": conditions},
+    )
+    new_status = {
+        DecisionOutcome.APPROVED: ProposalStatus.APPROVED,
+        DecisionOutcome.REJECTED: ProposalStatus.REJECTED,
+        DecisionOutcome.RETURNED: ProposalStatus.CHANGES_REQUESTED,
+    }[DecisionOutcome(outcome)]
+    _set_status(proposal, new_status, actor=actor, decided=outcome != DecisionOutcome.RETURNED)
+    return decision
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: Proposal, actor, reason: str = "") -> Proposal:
+    proposal = _lock(proposal)
+    if proposal.requester_id != actor.pk:
+        raise NotAllowed(_("Only the requester can withdraw this proposal."))
+    withdrawable = EDITABLE_STATES | {ProposalStatus.IN_REVIEW, ProposalStatus.AWAITING_DECISION}
+    if proposal.status not in withdrawable:
+        raise InvalidTransition(
+            _("A proposal that is %(status)s cannot be withdrawn.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    SignOff.objects.filter(proposal=proposal, status=SignOffStatus.PENDING).update(
+        status=SignOffStatus.CANCELLED
+    )
+    _set_status(proposal, ProposalStatus.WITHDRAWN, actor=actor, decided=True, reason=reason)
+    return proposal
+
+
+@transaction.atomic
+def comment_add(*, proposal: Proposal, actor, body: str) -> Comment:
+    if not actor.is_authenticated:
+        raise NotAllowed(_("Sign in to comment."))
+    body = body.strip()
+    if not body:
+        raise DomainError(_("A comment cannot be empty."))
+    comment = Comment.objects.create(proposal=proposal, author=actor, body=body)
+    record_event(kind="comment.added", actor=actor, proposal=proposal, payload={"comment": comment.pk})
+    return comment

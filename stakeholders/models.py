@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "EUR"
+    USD = "USD", "USD"
+    GBP = "GBP", "GBP"
+    CHF = "CHF", "CHF"
+    SEK = "SEK", "SEK"
+
+
+def to_base_currency(amount: Decimal, currency: str) -> Decimal:
+    """Convert an amount to settings.BASE_CURRENCY with the configured rates."""
+    try:
+        rate = settings.FX_RATES[currency]
+    except KeyError:
+        raise ValueError(f"No exchange rate configured for {currency}") from None
+    return (amount * rate).quantize(Decimal("0.01"))
+
+
+class Department(models.Model):
+    code = models.CharField(_("code"), max_length=12, unique=True, help_text=_("For example HR, IT, MKT."))
+    name = models.CharField(_("name"), max_length=100)
+    annual_budget = models.DecimalField(
+        _("annual budget"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency, default=Currency.EUR)
+    signoff_required = models.BooleanField(
+        _("sign-off required"),
+        default=False,
+        help_text=_("Every proposal needs this department's sign-off."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_budget__gte=0), name="department_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", _("Member")
+    REVIEWER = "reviewer", _("Reviewer")
+    HEAD = "head", _("Head")
+
+
+ROLE_RANK = {Role.MEMBER: 0, Role.REVIEWER: 1, Role.HEAD: 2}
+
+
+class MembershipQuerySet(models.QuerySet):
+    def with_role_at_least(self, role: str) -> MembershipQuerySet:
+        allowed = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role(role)]]
+        return self.filter(role__in=allowed)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.MEMBER)
+    approval_limit = models.DecimalField(
+        _("approval limit"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Highest total cost of ownership this person may sign for, in the base "
+                    "currency. Empty means no limit."),
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(approval_limit__isnull=True) | Q(approval_limit__gte=0),
+                name="membership_limit_not_negative",
+            ),
+        ]
+        # Serves "who may sign for department X" (notifications, queues).
+        indexes = [models.Index(fields=["department", "role"], name="membership_dept_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.department.code} {self.get_role_display()}"
+
+    def covers(self, *, role: str, amount: Decimal) -> bool:
+        """True when this membership has at least `role` and a limit covering `amount`."""
+        if ROLE_RANK[Role(self.role)] < ROLE_RANK[Role(role)]:
+            return False
+        return self.approval_limit is None or amount <= self.approval_limit
+
+
+class ApprovalTier(models.Model):
+    """A band of total cost of ownership and the decision-making unit it requires."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    min_tco = models.DecimalField(_("from TCO"), max_digits=14, decimal_places=2)
+    max_tco = models.DecimalField(
+        _("up to TCO"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Exclusive upper bound in the base currency; empty for no upper bound."),
+    )
+    signoff_role = models.CharField(
+        _("role that must sign"),
+        max_length=10,
+        choices=Role,
+        default=Role.REVIEWER,
+        help_text=_("Minimum role each required department must sign with."),
+    )
+    cdo_decision_required = models.BooleanField(_("CDO decision required"), default=True)
+    sla_days = models.PositiveSmallIntegerField(
+        _("sign-off SLA (business days)"), default=5
+    )
+
+    class Meta:
+        ordering = ["min_tco"]
+        verbose_name = _("approval tier")
+        verbose_name_plural = _("approval tiers")
+        constraints = [
+            models.CheckConstraint(condition=Q(min_tco__gte=0), name="tier_min_not_negative"),
+            models.CheckConstraint(
+                condition=Q(max_tco__isnull=True) | Q(max_tco__gt=models.F("min_tco")),
+                name="tier_max_above_min",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def contains(self, amount: Decimal) -> bool:
+        return amount >= self.min_tco and (self.max_tco is None or amount < self.max_tco)
+
+
+class StrategicGoal(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("owning department"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("strategic goal")
+        verbose_name_plural = _("strategic goals")
+
+    def __str__(self) -> str:
+        return self.title
