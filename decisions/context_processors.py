@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from decisions import selectors
+from decisions.rights import is_cdo
 
 
 def navigation(request: HttpRequest) -> dict:
-    """Counts for the navigation bar: one query each, only for signed-in users."""
+    """What every page's layout needs: one count query, only for signed-in users."""
+    context = {"BASE_CURRENCY": settings.BASE_CURRENCY, "today": timezone.localdate()}
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    return {
-        "nav_queue_count": selectors.signoffs_actionable_by(user=user).count(),
-        "nav_is_cdo": user.has_perm("decisions.decide_proposal"),
-    }
+    if user is not None and user.is_authenticated:
+        context["nav_queue_count"] = selectors.signoffs_actionable_by(user=user).count()
+        context["nav_is_cdo"] = is_cdo(user)
+    return context

@@ -1,1 +1,18 @@
-urlpatterns = []
+from django.urls import path
+
+from decisions import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("proposals/", views.proposal_list, name="proposal-list"),
+    path("proposals/new/", views.proposal_create, name="proposal-create"),
+    path("proposals/<str:reference>/", views.proposal_detail, name="proposal-detail"),
+    path("proposals/<str:reference>/edit/", views.proposal_edit, name="proposal-edit"),
+    path("proposals/<str:reference>/submit/", views.proposal_submit, name="proposal-submit"),
+    path("proposals/<str:reference>/withdraw/", views.proposal_withdraw, name="proposal-withdraw"),
+    path("proposals/<str:reference>/decide/", views.decision_take, name="decision-take"),
+    path("proposals/<str:reference>/comments/", views.comment_add, name="comment-add"),
+    path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
+    path("queue/", views.queue, name="queue"),
+    path("decisions/", views.cdo_decisions, name="cdo-decisions"),
+]

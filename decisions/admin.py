@@ -1,0 +1,116 @@
+from django.contrib import admin
+
+from decisions.models import Comment, Decision, Event, Proposal, ProposalGoal, SignOff
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SignOffInline(ReadOnlyInline):
+    model = SignOff
+    fields = ["round", "department", "required_role", "status", "reviewer", "due_on", "decided_at"]
+    readonly_fields = fields
+
+
+class DecisionInline(ReadOnlyInline):
+    model = Decision
+    fields = ["round", "outcome", "decided_by", "decided_at", "rationale"]
+    readonly_fields = fields
+
+
+class GoalInline(admin.TabularInline):
+    model = ProposalGoal
+    extra = 0
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    """Workflow fields are read-only here: state changes go through the services, which check
+    rights and write the audit trail."""
+
+    list_display = [
+        "reference",
+        "title",
+        "status",
+        "requesting_department",
+        "paying_department",
+        "tco",
+        "tier",
+        "submitted_at",
+    ]
+    list_filter = ["status", "tier", "requesting_department", "paying_department", "category"]
+    search_fields = ["reference", "title", "problem", "new_vendor_name", "solution__name"]
+    list_select_related = ["requesting_department", "paying_department", "tier"]
+    readonly_fields = [
+        "reference",
+        "status",
+        "round",
+        "tier",
+        "tco",
+        "tier_basis",
+        "tier_reason",
+        "submitted_at",
+        "decided_at",
+    ]
+    raw_id_fields = ["requester", "solution"]
+    filter_horizontal = ["integrates_with"]
+    inlines = [GoalInline, SignOffInline, DecisionInline]
+    date_hierarchy = "submitted_at"
+
+
+@admin.register(SignOff)
+class SignOffAdmin(admin.ModelAdmin):
+    list_display = ["proposal", "department", "round", "required_role", "status", "reviewer", "due_on"]
+    list_filter = ["status", "department", "required_role"]
+    search_fields = ["proposal__reference", "proposal__title", "reviewer__username"]
+    list_select_related = ["proposal", "department", "reviewer"]
+    readonly_fields = [f.name for f in SignOff._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["proposal", "round", "outcome", "decided_by", "decided_at"]
+    list_filter = ["outcome"]
+    search_fields = ["proposal__reference", "rationale"]
+    readonly_fields = [f.name for f in Decision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["proposal", "author", "created_at"]
+    search_fields = ["proposal__reference", "body"]
+    raw_id_fields = ["proposal", "author"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The audit trail: visible, never editable."""
+
+    list_display = ["seq", "kind", "proposal", "actor", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["proposal__reference", "kind"]
+    list_select_related = ["proposal", "actor"]
+    readonly_fields = [f.name for f in Event._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

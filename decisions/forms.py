@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from decisions.models import DecisionOutcome, Proposal, SignOffStatus
+from decisions.services import PROPOSAL_FIELDS
+from stakeholders.models import Department, StrategicGoal
+from vendors.models import Solution
+
+
+class ProposalForm(forms.ModelForm):
+    goals = forms.ModelMultipleChoiceField(
+        label=_("Strategic goals it serves"),
+        queryset=StrategicGoal.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    goal_note = forms.CharField(
+        label=_("How it serves those goals"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput,
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [*PROPOSAL_FIELDS, "integrates_with"]
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 3}),
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+            "alternatives": forms.Textarea(attrs={"rows": 2}),
+            "end_user_involvement": forms.Textarea(attrs={"rows": 2}),
+            "integration_notes": forms.Textarea(attrs={"rows": 2}),
+            "personal_data_notes": forms.Textarea(attrs={"rows": 2}),
+            "pilot_success_criteria": forms.Textarea(attrs={"rows": 2}),
+            "pilot_start": forms.DateInput(attrs={"type": "date"}),
+            "pilot_end": forms.DateInput(attrs={"type": "date"}),
+            "integrates_with": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        help_texts = {
+            "problem": _("What goes wrong today, for whom, and how often."),
+            "rationale": _("Why this tool, and why now."),
+            "solution": _("Pick it from the catalog, or leave empty and name a new one below."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = Department.objects.filter(is_active=True)
+        self.fields["requesting_department"].queryset = active
+        self.fields["paying_department"].queryset = active
+        self.fields["solution"].queryset = Solution.objects.filter(is_deleted=False).select_related(
+            "vendor"
+        )
+        self.fields["integrates_with"].queryset = Solution.objects.filter(
+            in_use=True, is_deleted=False
+        ).select_related("vendor")
+        self.fields["category"].required = False
+        if self.instance.pk:
+            links = list(self.instance.goal_links.all())
+            self.initial["goals"] = [link.goal_id for link in links]
+            self.initial["goal_note"] = next((link.note for link in links if link.note), "")
+
+    def clean(self):
+        data = super().clean()
+        solution = data.get("solution")
+        if not solution and not (data.get("new_solution_name") or "").strip():
+            self.add_error(
+                "new_solution_name",
+                _("Pick a solution from the catalog or name the new one you propose."),
+            )
+        if solution and not data.get("category"):
+            data["category"] = solution.category
+        if not data.get("category"):
+            self.add_error("category", _("Choose the category of tool."))
+        start, end = data.get("pilot_start"), data.get("pilot_end")
+        if start and end and end < start:
+            self.add_error("pilot_end", _("The pilot cannot end before it starts."))
+        for field in ("one_off_cost", "recurring_cost"):
+            value = data.get(field)
+            if value is not None and value < 0:
+                self.add_error(field, _("A cost cannot be negative."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        note = data.get("goal_note", "")
+        return {
+            "data": {f: data[f] for f in PROPOSAL_FIELDS if f in data},
+            "goals": {goal: note for goal in data.get("goals", [])},
+            "integrates_with": data.get("integrates_with", []),
+        }
+
+
+class SignOffForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (SignOffStatus.APPROVED, _("Approve")),
+            (SignOffStatus.CHANGES_REQUESTED, _("Request changes")),
+            (SignOffStatus.REJECTED, _("Reject")),
+        ],
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to reject or request changes."),
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Decision"), choices=DecisionOutcome.choices)
+    rationale = forms.CharField(
+        label=_("Rationale"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    conditions = forms.CharField(
+        label=_("Conditions"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Comment or question"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)

@@ -1,0 +1,266 @@
+"""HTML views: parse the form, call one service or selector, render. An HTMX request gets the
+partial of the same template; a plain form post gets a redirect, so every page works without
+JavaScript."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from decisions import selectors, services
+from decisions.errors import DomainError
+from decisions.forms import CommentForm, DecisionForm, ProposalForm, SignOffForm, WithdrawForm
+from decisions.models import Proposal, ProposalStatus, SignOff
+from decisions.rights import can_edit, is_cdo, signing_membership
+
+
+def _proposal_or_404(reference: str) -> Proposal:
+    try:
+        return selectors.proposal_detail(reference=reference)
+    except Proposal.DoesNotExist:
+        raise Http404(_("No proposal %(ref)s.") % {"ref": reference}) from None
+
+
+def _detail_context(request: HttpRequest, proposal: Proposal, **extra) -> dict:
+    user = request.user
+    signoffs = list(proposal.signoffs.all())
+    current = [s for s in signoffs if s.round == proposal.round]
+    earlier = [s for s in signoffs if s.round != proposal.round]
+    for s in current:
+        s.proposal = proposal  # already loaded: spare signing_membership a query per row
+        s.can_sign = (
+            s.status == "pending"
+            and proposal.status == ProposalStatus.IN_REVIEW
+            and signing_membership(user=user, signoff=s) is not None
+        )
+        s.form = SignOffForm(prefix=f"s{s.pk}")
+    return {
+        "proposal": proposal,
+        "current_signoffs": current,
+        "earlier_signoffs": earlier,
+        "can_edit": can_edit(user=user, proposal=proposal),
+        "can_withdraw": proposal.requester_id == user.pk
+        and proposal.status
+        in {
+            ProposalStatus.DRAFT,
+            ProposalStatus.CHANGES_REQUESTED,
+            ProposalStatus.IN_REVIEW,
+            ProposalStatus.AWAITING_DECISION,
+        },
+        "can_decide": is_cdo(user)
+        and proposal.status == ProposalStatus.AWAITING_DECISION
+        and proposal.requester_id != user.pk,
+        "decision_form": DecisionForm(),
+        "comment_form": CommentForm(),
+        **extra,
+    }
+
+
+def _refused(request: HttpRequest, proposal: Proposal, error: DomainError) -> HttpResponse:
+    """A refused action: HTMX gets the workflow panel with the message in place; a plain post
+    gets the whole page with the message, with the error's status code either way."""
+    proposal = selectors.proposal_detail(reference=proposal.reference)
+    context = _detail_context(request, proposal, error=error.message)
+    template = "decisions/proposal_detail.html"
+    if request.htmx:
+        template += "#workflow"
+    return render(request, template, context, status=error.status_code)
+
+
+def _after_action(request: HttpRequest, proposal: Proposal, message: str) -> HttpResponse:
+    if request.htmx:
+        proposal = selectors.proposal_detail(reference=proposal.reference)
+        context = _detail_context(request, proposal, notice=message)
+        return render(request, "decisions/proposal_detail.html#workflow", context)
+    messages.success(request, message)
+    return redirect("proposal-detail", proposal.reference)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "my_proposals": selectors.proposal_list(requester=user).order_by("-updated_at")[:10],
+        "queue": selectors.signoffs_actionable_by(user=user)[:10],
+        "awaiting_decision": selectors.proposals_awaiting_decision()[:10] if is_cdo(user) else [],
+        "status_counts": dict(
+            Proposal.objects.values_list("status").annotate(n=Count("pk")).order_by()
+        ),
+    }
+    return render(request, "decisions/home.html", context)
+
+
+@login_required
+@require_GET
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status and status not in ProposalStatus.values:
+        status = None
+    mine = request.GET.get("mine") == "1"
+    proposals = selectors.proposal_list(requester=request.user if mine else None, status=status)
+    context = {
+        "proposals": proposals[:200],
+        "statuses": ProposalStatus.choices,
+        "status": status,
+        "mine": mine,
+    }
+    return render(request, "decisions/proposal_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_create(requester=request.user, **form.service_kwargs())
+            if "submit" in request.POST:
+                services.proposal_submit(proposal=proposal, actor=request.user)
+                messages.success(request, _("Proposal %(ref)s submitted for review.") % {"ref": proposal.reference})
+            else:
+                messages.success(request, _("Draft %(ref)s saved.") % {"ref": proposal.reference})
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("proposal-detail", proposal.reference)
+    return render(request, "decisions/proposal_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    if not can_edit(user=request.user, proposal=proposal):
+        messages.error(request, _("Only the requester can edit a draft or a proposal returned for changes."))
+        return redirect("proposal-detail", reference)
+    form = ProposalForm(request.POST or None, instance=proposal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_update(proposal=proposal, actor=request.user, **form.service_kwargs())
+            if "submit" in request.POST:
+                services.proposal_submit(proposal=proposal, actor=request.user)
+                messages.success(request, _("Proposal %(ref)s submitted for review.") % {"ref": reference})
+            else:
+                messages.success(request, _("Changes saved."))
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("proposal-detail", reference)
+    context = {"form": form, "proposal": proposal}
+    return render(request, "decisions/proposal_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def proposal_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = _proposal_or_404(reference)
+    return render(request, "decisions/proposal_detail.html", _detail_context(request, proposal))
+
+
+@login_required
+@require_POST
+def proposal_submit(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    try:
+        services.proposal_submit(proposal=proposal, actor=request.user)
+    except DomainError as error:
+        return _refused(request, proposal, error)
+    return _after_action(request, proposal, _("Submitted for review."))
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.proposal_withdraw(proposal=proposal, actor=request.user, reason=reason)
+    except DomainError as error:
+        return _refused(request, proposal, error)
+    return _after_action(request, proposal, _("Proposal withdrawn."))
+
+
+@login_required
+@require_POST
+def signoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    signoff = get_object_or_404(SignOff.objects.select_related("proposal"), pk=pk)
+    proposal = signoff.proposal
+    form = SignOffForm(request.POST, prefix=f"s{pk}")
+    if not form.is_valid():
+        return _refused(request, proposal, DomainError(_("Choose approve, request changes or reject.")))
+    try:
+        services.signoff_decide(
+            signoff=signoff,
+            actor=request.user,
+            outcome=form.cleaned_data["outcome"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as error:
+        return _refused(request, proposal, error)
+    return _after_action(request, proposal, _("Sign-off recorded."))
+
+
+@login_required
+@require_POST
+def decision_take(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        error = DomainError(_("Choose a decision and write its rationale."))
+        return _refused(request, proposal, error)
+    try:
+        services.decision_take(proposal=proposal, actor=request.user, **form.cleaned_data)
+    except DomainError as error:
+        return _refused(request, proposal, error)
+    if request.htmx and request.POST.get("from") == "decisions":
+        return HttpResponseClientRedirect(reverse("cdo-decisions"))
+    return _after_action(request, proposal, _("Decision recorded."))
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A comment cannot be empty."))
+        return redirect("proposal-detail", reference)
+    try:
+        services.comment_add(proposal=proposal, actor=request.user, body=form.cleaned_data["body"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("proposal-detail", args=[reference]) + "#comments")
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    signoffs = selectors.signoffs_actionable_by(user=request.user)
+    return render(request, "decisions/queue.html", {"signoffs": signoffs[:200]})
+
+
+@login_required
+@require_GET
+def cdo_decisions(request: HttpRequest) -> HttpResponse:
+    if not is_cdo(request.user):
+        return render(
+            request,
+            "decisions/forbidden.html",
+            {"message": _("Only the Chief Digital Officer decides here.")},
+            status=403,
+        )
+    proposals = selectors.proposals_awaiting_decision()
+    return render(
+        request,
+        "decisions/cdo_decisions.html",
+        {"proposals": proposals[:200], "decision_form": DecisionForm()},
+    )

@@ -1,0 +1,96 @@
+"""Personas shared by the suite: a requester in HR, a reviewer for each of HR, IT Operations and
+Marketing, department heads, the CDO, and an outsider with no membership."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import pytest
+
+from hrtech_gov.celery import app as celery_app
+from stakeholders.models import Role
+from tests.factories import (
+    DepartmentFactory,
+    MembershipFactory,
+    TierFactory,
+    UserFactory,
+    cdo_group,
+)
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The production hasher costs ~0.3 s a user; personas are created for nearly every test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process unless a test starts a real worker (which switches this off)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def departments(db):
+    return {
+        "HR": DepartmentFactory(code="HR", name="Human Resources"),
+        "IT": DepartmentFactory(code="IT", name="IT Operations"),
+        "MKT": DepartmentFactory(code="MKT", name="Marketing"),
+        "FIN": DepartmentFactory(code="FIN", name="Finance", signoff_required=False),
+    }
+
+
+@pytest.fixture
+def tiers(db):
+    return {
+        "small": TierFactory(
+            name="Small", min_tco=Decimal("0"), max_tco=Decimal("10000"), cdo_decision_required=False,
+            sla_days=3,
+        ),
+        "medium": TierFactory(
+            name="Medium", min_tco=Decimal("10000"), max_tco=Decimal("100000"), sla_days=5
+        ),
+        "large": TierFactory(
+            name="Large", min_tco=Decimal("100000"), max_tco=None, signoff_role=Role.HEAD, sla_days=10
+        ),
+    }
+
+
+@pytest.fixture
+def org(departments, tiers):
+    """The whole organisation, as a namespace of personas."""
+
+    class Org:
+        pass
+
+    o = Org()
+    o.departments, o.tiers = departments, tiers
+    o.requester = UserFactory(username="rita.requester", first_name="Rita", last_name="Requester")
+    MembershipFactory(user=o.requester, department=departments["HR"], role=Role.MEMBER)
+    o.hr_reviewer = UserFactory(username="hanna.hr")
+    MembershipFactory(user=o.hr_reviewer, department=departments["HR"])
+    o.it_reviewer = UserFactory(username="ivan.it")
+    MembershipFactory(user=o.it_reviewer, department=departments["IT"])
+    o.mkt_reviewer = UserFactory(username="mia.mkt")
+    MembershipFactory(user=o.mkt_reviewer, department=departments["MKT"])
+    o.hr_head = UserFactory(username="henk.hrhead")
+    MembershipFactory(user=o.hr_head, department=departments["HR"], role=Role.HEAD, approval_limit=None)
+    o.it_head = UserFactory(username="iris.ithead")
+    MembershipFactory(user=o.it_head, department=departments["IT"], role=Role.HEAD, approval_limit=None)
+    o.mkt_head = UserFactory(username="max.mkthead")
+    MembershipFactory(
+        user=o.mkt_head, department=departments["MKT"], role=Role.HEAD, approval_limit=None
+    )
+    o.cdo = UserFactory(username="carla.cdo", first_name="Carla")
+    o.cdo.groups.add(cdo_group())
+    o.outsider = UserFactory(username="otto.outsider")
+    o.reviewers = {"HR": o.hr_reviewer, "IT": o.it_reviewer, "MKT": o.mkt_reviewer}
+    o.heads = {"HR": o.hr_head, "IT": o.it_head, "MKT": o.mkt_head}
+    return o
