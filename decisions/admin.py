@@ -68,7 +68,15 @@ class ProposalAdmin(admin.ModelAdmin):
 
 @admin.register(SignOff)
 class SignOffAdmin(admin.ModelAdmin):
-    list_display = ["proposal", "department", "round", "required_role", "status", "reviewer", "due_on"]
+    list_display = [
+        "proposal",
+        "department",
+        "round",
+        "required_role",
+        "status",
+        "reviewer",
+        "due_on",
+    ]
     list_filter = ["status", "department", "required_role"]
     search_fields = ["proposal__reference", "proposal__title", "reviewer__username"]
     list_select_related = ["proposal", "department", "reviewer"]

@@ -86,5 +86,7 @@ def verify_chain(*, batch_size: int = 2000) -> ChainReport:
         checked += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head and head.last_seq != checked:
-        return ChainReport(checked, checked + 1, f"the head says #{head.last_seq} is the last event")
+        return ChainReport(
+            checked, checked + 1, f"the head says #{head.last_seq} is the last event"
+        )
     return ChainReport(checked)

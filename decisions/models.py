@@ -47,6 +47,9 @@ class ReferenceCounter(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
 
 class Proposal(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
@@ -211,6 +214,9 @@ class ProposalGoal(models.Model):
             models.UniqueConstraint(fields=["proposal", "goal"], name="proposal_goal_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.proposal_id} → {self.goal_id}"
+
 
 class SignOffStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -328,6 +334,9 @@ class AuditChainHead(models.Model):
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"
 
 
 class Event(models.Model):

@@ -1,4 +1,5 @@
-"""Reads of the decisions app: querysets with what their pages need, in a fixed number of queries."""
+"""Reads of the decisions app: querysets with what their pages need, in a fixed number of
+queries."""
 
 from __future__ import annotations
 
@@ -40,11 +41,7 @@ def signoffs_actionable_by(*, user) -> QuerySet[SignOff]:
 
 
 def proposals_awaiting_decision() -> QuerySet[Proposal]:
-    return (
-        proposal_list()
-        .filter(status=ProposalStatus.AWAITING_DECISION)
-        .order_by("submitted_at")
-    )
+    return proposal_list().filter(status=ProposalStatus.AWAITING_DECISION).order_by("submitted_at")
 
 
 def proposal_list(*, requester=None, status: str | None = None) -> QuerySet[Proposal]:

@@ -74,7 +74,9 @@ COMMITTED_STATES = [
 
 
 def _lock(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update().select_related("tier").get(pk=proposal.pk)
+    return (
+        Proposal.objects.select_for_update(of=("self",)).select_related("tier").get(pk=proposal.pk)
+    )
 
 
 def _next_reference(year: int) -> str:
@@ -107,7 +109,9 @@ def proposal_create(
     """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer)."""
     if not requester.is_authenticated:
         raise NotAllowed(_("Sign in to create a proposal."))
-    proposal = Proposal(requester=requester, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS})
+    proposal = Proposal(
+        requester=requester, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
+    )
     proposal.reference = _next_reference(timezone.now().year)
     proposal.save()
     _apply_relations(proposal, goals=goals, integrates_with=integrates_with)
@@ -216,7 +220,12 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
 
     proposal.round += 1
     proposal.status = ProposalStatus.IN_REVIEW
-    proposal.tco, proposal.tier_basis, proposal.tier, proposal.tier_reason = tco, basis, tier, reason
+    proposal.tco, proposal.tier_basis, proposal.tier, proposal.tier_reason = (
+        tco,
+        basis,
+        tier,
+        reason,
+    )
     proposal.submitted_at = now
     proposal.decided_at = None
     proposal.save()
@@ -282,7 +291,7 @@ def signoff_decide(
         raise DomainError(_("Unknown sign-off outcome."))
     proposal = _lock(signoff.proposal)
     signoff = (
-        SignOff.objects.select_for_update()
+        SignOff.objects.select_for_update(of=("self",))
         .select_related("department", "reviewer")
         .get(pk=signoff.pk)
     )
@@ -292,7 +301,11 @@ def signoff_decide(
             who = signoff.reviewer.get_full_name() or signoff.reviewer.username
             raise InvalidTransition(
                 _("%(dept)s has already signed: %(status)s by %(who)s.")
-                % {"dept": signoff.department.name, "status": signoff.get_status_display().lower(), "who": who}
+                % {
+                    "dept": signoff.department.name,
+                    "status": signoff.get_status_display().lower(),
+                    "who": who,
+                }
             )
         raise InvalidTransition(_("This sign-off is closed; nothing is waiting for a decision."))
     if proposal.status != ProposalStatus.IN_REVIEW or signoff.round != proposal.round:
@@ -304,8 +317,10 @@ def signoff_decide(
         raise NotAllowed(_("You cannot sign off your own proposal."))
     if signing_membership(user=actor, signoff=signoff) is None:
         raise NotAllowed(
-            _("You may not sign for %(dept)s on this proposal: it needs a %(role)s of that "
-              "department with an approval limit of at least %(amount)s %(cur)s.")
+            _(
+                "You may not sign for %(dept)s on this proposal: it needs a %(role)s of that "
+                "department with an approval limit of at least %(amount)s %(cur)s."
+            )
             % {
                 "dept": signoff.department.name,
                 "role": signoff.get_required_role_display().lower(),
@@ -336,9 +351,11 @@ def signoff_decide(
     elif outcome == SignOffStatus.CHANGES_REQUESTED:
         _close_round(proposal, keep=signoff)
         _set_status(proposal, ProposalStatus.CHANGES_REQUESTED, actor=actor)
-    elif not SignOff.objects.filter(proposal=proposal, round=proposal.round).exclude(
-        status=SignOffStatus.APPROVED
-    ).exists():
+    elif (
+        not SignOff.objects.filter(proposal=proposal, round=proposal.round)
+        .exclude(status=SignOffStatus.APPROVED)
+        .exists()
+    ):
         if proposal.tier and proposal.tier.cdo_decision_required:
             _set_status(proposal, ProposalStatus.AWAITING_DECISION, actor=actor)
         else:
@@ -430,5 +447,7 @@ def comment_add(*, proposal: Proposal, actor, body: str) -> Comment:
     if not body:
         raise DomainError(_("A comment cannot be empty."))
     comment = Comment.objects.create(proposal=proposal, author=actor, body=body)
-    record_event(kind="comment.added", actor=actor, proposal=proposal, payload={"comment": comment.pk})
+    record_event(
+        kind="comment.added", actor=actor, proposal=proposal, payload={"comment": comment.pk}
+    )
     return comment

@@ -31,7 +31,8 @@ def signoff_reviewers(signoff: SignOff):
     return [
         m.user
         for m in memberships
-        if m.user.is_active and (m.approval_limit is None or amount is None or amount <= m.approval_limit)
+        if m.user.is_active
+        and (m.approval_limit is None or amount is None or amount <= m.approval_limit)
     ]
 
 
@@ -64,7 +65,9 @@ def notify_signoff_requested(self, signoff_id: int) -> int:
     }
     try:
         send_mail(
-            subject=render_to_string("decisions/email/signoff_requested_subject.txt", context).strip(),
+            subject=render_to_string(
+                "decisions/email/signoff_requested_subject.txt", context
+            ).strip(),
             message=render_to_string("decisions/email/signoff_requested.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=recipients,

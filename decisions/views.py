@@ -124,14 +124,19 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
             proposal = services.proposal_create(requester=request.user, **form.service_kwargs())
             if "submit" in request.POST:
                 services.proposal_submit(proposal=proposal, actor=request.user)
-                messages.success(request, _("Proposal %(ref)s submitted for review.") % {"ref": proposal.reference})
+                messages.success(
+                    request,
+                    _("Proposal %(ref)s submitted for review.") % {"ref": proposal.reference},
+                )
             else:
                 messages.success(request, _("Draft %(ref)s saved.") % {"ref": proposal.reference})
         except DomainError as error:
             form.add_error(None, error.message)
         else:
             return redirect("proposal-detail", proposal.reference)
-    return render(request, "decisions/proposal_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "decisions/proposal_form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -139,15 +144,21 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, reference=reference)
     if not can_edit(user=request.user, proposal=proposal):
-        messages.error(request, _("Only the requester can edit a draft or a proposal returned for changes."))
+        messages.error(
+            request, _("Only the requester can edit a draft or a proposal returned for changes.")
+        )
         return redirect("proposal-detail", reference)
     form = ProposalForm(request.POST or None, instance=proposal)
     if request.method == "POST" and form.is_valid():
         try:
-            proposal = services.proposal_update(proposal=proposal, actor=request.user, **form.service_kwargs())
+            proposal = services.proposal_update(
+                proposal=proposal, actor=request.user, **form.service_kwargs()
+            )
             if "submit" in request.POST:
                 services.proposal_submit(proposal=proposal, actor=request.user)
-                messages.success(request, _("Proposal %(ref)s submitted for review.") % {"ref": reference})
+                messages.success(
+                    request, _("Proposal %(ref)s submitted for review.") % {"ref": reference}
+                )
             else:
                 messages.success(request, _("Changes saved."))
         except DomainError as error:
@@ -155,7 +166,9 @@ def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             return redirect("proposal-detail", reference)
     context = {"form": form, "proposal": proposal}
-    return render(request, "decisions/proposal_form.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "decisions/proposal_form.html", context, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -196,7 +209,9 @@ def signoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = signoff.proposal
     form = SignOffForm(request.POST, prefix=f"s{pk}")
     if not form.is_valid():
-        return _refused(request, proposal, DomainError(_("Choose approve, request changes or reject.")))
+        return _refused(
+            request, proposal, DomainError(_("Choose approve, request changes or reject."))
+        )
     try:
         services.signoff_decide(
             signoff=signoff,

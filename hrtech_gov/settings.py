@@ -110,7 +110,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database ---------------------------------------------------------------------------------
+# --- Database
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -132,7 +132,7 @@ else:
     _db["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: Celery broker and cache; absent means eager tasks and a local-memory cache -------------
+# --- Redis: Celery broker and cache; absent means eager tasks and a local-memory cache ---
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
@@ -154,7 +154,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
-# --- Email ------------------------------------------------------------------------------------------
+# --- Email
 # EMAIL_URL: smtp://user:password@host:587/?ssl=True, consolemail://, filemail:///path, ...
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 _mail_options: dict = {}
@@ -174,7 +174,7 @@ MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_opti
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hrtech-gov <noreply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-# --- Auth ---------------------------------------------------------------------------------------------
+# --- Auth
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -185,7 +185,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# --- Internationalisation -------------------------------------------------------------------------------
+# --- Internationalisation
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -193,7 +193,7 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
 
-# --- Static files -----------------------------------------------------------------------------------------
+# --- Static files
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -206,7 +206,7 @@ STORAGES = {
     },
 }
 
-# --- Security: safe production defaults, relaxed only by DEBUG or explicitly ---------------------------
+# --- Security: safe production defaults, relaxed only by DEBUG or explicitly
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -235,7 +235,7 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# --- REST framework ---------------------------------------------------------------------------------------
+# --- REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -249,7 +249,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- Logging ---------------------------------------------------------------------------------------------
+# --- Logging
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -258,7 +258,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# --- The product's own settings -----------------------------------------------------------------------------
+# --- The product's own settings
 # Amounts are compared in BASE_CURRENCY: approval tiers, approval limits and department budgets.
 BASE_CURRENCY = env.str("BASE_CURRENCY", default="EUR")
 # Units of BASE_CURRENCY per unit of each currency a proposal may be priced in.

@@ -28,7 +28,14 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ApprovalTier)
 class ApprovalTierAdmin(admin.ModelAdmin):
-    list_display = ["name", "min_tco", "max_tco", "signoff_role", "cdo_decision_required", "sla_days"]
+    list_display = [
+        "name",
+        "min_tco",
+        "max_tco",
+        "signoff_role",
+        "cdo_decision_required",
+        "sla_days",
+    ]
     list_filter = ["signoff_role", "cdo_decision_required"]
 
 

@@ -26,7 +26,9 @@ def to_base_currency(amount: Decimal, currency: str) -> Decimal:
 
 
 class Department(models.Model):
-    code = models.CharField(_("code"), max_length=12, unique=True, help_text=_("For example HR, IT, MKT."))
+    code = models.CharField(
+        _("code"), max_length=12, unique=True, help_text=_("For example HR, IT, MKT.")
+    )
     name = models.CharField(_("name"), max_length=100)
     annual_budget = models.DecimalField(
         _("annual budget"), max_digits=14, decimal_places=2, default=Decimal("0")
@@ -80,8 +82,10 @@ class Membership(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text=_("Highest total cost of ownership this person may sign for, in the base "
-                    "currency. Empty means no limit."),
+        help_text=_(
+            "Highest total cost of ownership this person may sign for, in the base "
+            "currency. Empty means no limit."
+        ),
     )
 
     objects = MembershipQuerySet.as_manager()
@@ -130,9 +134,7 @@ class ApprovalTier(models.Model):
         help_text=_("Minimum role each required department must sign with."),
     )
     cdo_decision_required = models.BooleanField(_("CDO decision required"), default=True)
-    sla_days = models.PositiveSmallIntegerField(
-        _("sign-off SLA (business days)"), default=5
-    )
+    sla_days = models.PositiveSmallIntegerField(_("sign-off SLA (business days)"), default=5)
 
     class Meta:
         ordering = ["min_tco"]

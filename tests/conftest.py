@@ -51,14 +51,21 @@ def departments(db):
 def tiers(db):
     return {
         "small": TierFactory(
-            name="Small", min_tco=Decimal("0"), max_tco=Decimal("10000"), cdo_decision_required=False,
+            name="Small",
+            min_tco=Decimal("0"),
+            max_tco=Decimal("10000"),
+            cdo_decision_required=False,
             sla_days=3,
         ),
         "medium": TierFactory(
             name="Medium", min_tco=Decimal("10000"), max_tco=Decimal("100000"), sla_days=5
         ),
         "large": TierFactory(
-            name="Large", min_tco=Decimal("100000"), max_tco=None, signoff_role=Role.HEAD, sla_days=10
+            name="Large",
+            min_tco=Decimal("100000"),
+            max_tco=None,
+            signoff_role=Role.HEAD,
+            sla_days=10,
         ),
     }
 
@@ -81,9 +88,13 @@ def org(departments, tiers):
     o.mkt_reviewer = UserFactory(username="mia.mkt")
     MembershipFactory(user=o.mkt_reviewer, department=departments["MKT"])
     o.hr_head = UserFactory(username="henk.hrhead")
-    MembershipFactory(user=o.hr_head, department=departments["HR"], role=Role.HEAD, approval_limit=None)
+    MembershipFactory(
+        user=o.hr_head, department=departments["HR"], role=Role.HEAD, approval_limit=None
+    )
     o.it_head = UserFactory(username="iris.ithead")
-    MembershipFactory(user=o.it_head, department=departments["IT"], role=Role.HEAD, approval_limit=None)
+    MembershipFactory(
+        user=o.it_head, department=departments["IT"], role=Role.HEAD, approval_limit=None
+    )
     o.mkt_head = UserFactory(username="max.mkthead")
     MembershipFactory(
         user=o.mkt_head, department=departments["MKT"], role=Role.HEAD, approval_limit=None

@@ -15,13 +15,17 @@ class CatalogRecord(models.Model):
         max_length=50,
         blank=True,
         default="",
-        help_text=_("The feed or system this record is synchronised from; empty when entered here."),
+        help_text=_(
+            "The feed or system this record is synchronised from; empty when entered here."
+        ),
     )
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="")
     is_deleted = models.BooleanField(
         _("removed from catalog"),
         default=False,
-        help_text=_("A tombstone: the source no longer lists it. Kept for proposals that refer to it."),
+        help_text=_(
+            "A tombstone: the source no longer lists it. Kept for proposals that refer to it."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

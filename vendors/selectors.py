@@ -11,7 +11,9 @@ def solution_search(
     qs = Solution.objects.filter(is_deleted=False).select_related("vendor")
     if query:
         qs = qs.filter(
-            Q(name__icontains=query) | Q(vendor__name__icontains=query) | Q(description__icontains=query)
+            Q(name__icontains=query)
+            | Q(vendor__name__icontains=query)
+            | Q(description__icontains=query)
         )
     if category:
         qs = qs.filter(category=category)

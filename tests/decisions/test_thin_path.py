@@ -106,7 +106,11 @@ def test_it_approves_a_small_proposal_without_the_cdo(client, org):
     client.post(
         reverse("proposal-create"),
         proposal_form(
-            org, one_off_cost="0", recurring_cost="500", recurring_period="monthly", term_months="12"
+            org,
+            one_off_cost="0",
+            recurring_cost="500",
+            recurring_period="monthly",
+            term_months="12",
         ),
     )
     proposal = Proposal.objects.get()
