@@ -11,6 +11,7 @@ import json
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -149,7 +150,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a task killed mid-run is redelivered; tasks are safe to run twice
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = "hrtech_gov"
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="hrtech_gov")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -169,7 +170,8 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
         "timeout": 10,
     }
 elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-    _mail_options = {"file_path": _email.get("EMAIL_FILE_PATH", "")}
+    # filemail:///var/mail/app means the absolute path /var/mail/app (django-environ drops the /).
+    _mail_options = {"file_path": urlparse(env.str("EMAIL_URL")).path}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hrtech-gov <noreply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
