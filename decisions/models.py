@@ -316,6 +316,21 @@ class Comment(models.Model):
         return f"{self.author} on {self.proposal_id}"
 
 
+EVENT_LABELS = {
+    "proposal.created": _("Proposal created"),
+    "proposal.updated": _("Proposal edited"),
+    "proposal.submitted": _("Submitted for review"),
+    "proposal.status_changed": _("Status changed"),
+    "signoff.approved": _("Sign-off approved"),
+    "signoff.rejected": _("Sign-off rejected"),
+    "signoff.changes_requested": _("Changes requested"),
+    "decision.approved": _("CDO approved"),
+    "decision.rejected": _("CDO rejected"),
+    "decision.returned": _("CDO returned it for changes"),
+    "comment.added": _("Comment added"),
+}
+
+
 class AppendOnlyError(Exception):
     pass
 
@@ -369,6 +384,19 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
+
+    @property
+    def status_change(self) -> tuple[str, str] | None:
+        """The (from, to) status labels of a status change, for display."""
+        if "to" not in self.payload:
+            return None
+        labels = dict(ProposalStatus.choices)
+        before, after = self.payload.get("from", ""), self.payload["to"]
+        return str(labels.get(before, before)), str(labels.get(after, after))
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

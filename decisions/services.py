@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from decisions import tasks
@@ -210,13 +211,17 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
     earlier = vendor_spend_last_12_months(proposal=proposal, at=now)
     basis = tco + earlier
     tier = tier_for(basis)
-    reason = _("TCO %(tco)s %(cur)s") % {"tco": tco, "cur": _base_currency()}
+    money = {"tco": _money(tco), "earlier": _money(earlier), "tier": tier.name}
     if earlier:
-        reason += _(" plus %(earlier)s %(cur)s for the same vendor in the last 12 months") % {
-            "earlier": earlier,
-            "cur": _base_currency(),
-        }
-    reason += _(" falls in tier “%(tier)s”.") % {"tier": tier.name}
+        reason = (
+            _(
+                "TCO %(tco)s plus %(earlier)s for the same vendor in the last 12 months "
+                "falls in tier “%(tier)s”."
+            )
+            % money
+        )
+    else:
+        reason = _("TCO %(tco)s falls in tier “%(tier)s”.") % money
 
     proposal.round += 1
     proposal.status = ProposalStatus.IN_REVIEW
@@ -262,6 +267,10 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
 
 def _base_currency() -> str:
     return settings.BASE_CURRENCY
+
+
+def _money(amount: Decimal) -> str:
+    return f"{number_format(amount, 2, force_grouping=True)} {_base_currency()}"
 
 
 def _close_round(proposal: Proposal, *, keep: SignOff) -> None:
@@ -319,13 +328,12 @@ def signoff_decide(
         raise NotAllowed(
             _(
                 "You may not sign for %(dept)s on this proposal: it needs a %(role)s of that "
-                "department with an approval limit of at least %(amount)s %(cur)s."
+                "department with an approval limit of at least %(amount)s."
             )
             % {
                 "dept": signoff.department.name,
                 "role": signoff.get_required_role_display().lower(),
-                "amount": proposal.tco,
-                "cur": _base_currency(),
+                "amount": _money(proposal.tco or Decimal("0")),
             }
         )
     if outcome != SignOffStatus.APPROVED and not comment.strip():

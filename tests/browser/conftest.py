@@ -1,0 +1,81 @@
+"""Playwright for Python driving Debian's Chromium against pytest-django's live server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.services import need_browser
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(os.environ.get("ARTIFACTS_DIR", settings.BASE_DIR / "artifacts")) / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One person's browser: their own cookies, and every CSP violation they would see."""
+
+    def __init__(self, browser, base_url: str):
+        self.context = browser.new_context(
+            base_url=base_url, viewport={"width": 1280, "height": 900}
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.console_errors: list[str] = []
+        self.page.on(
+            "console",
+            lambda msg: msg.type == "error" and self.console_errors.append(msg.text),
+        )
+
+    def login(self, username: str, password: str = "pw") -> None:
+        page = self.page
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/")
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def browser_for(chromium, live_server, transactional_db):
+    sessions: list[Session] = []
+
+    def open_as(username: str) -> Session:
+        session = Session(chromium, live_server.url)
+        session.login(username)
+        sessions.append(session)
+        return session
+
+    yield open_as
+    for session in sessions:
+        session.close()
+    violations = [e for s in sessions for e in s.console_errors if "Content Security Policy" in e]
+    assert not violations, f"The pages broke their Content Security Policy: {violations}"

@@ -1,0 +1,70 @@
+"""The walking skeleton in a real browser: submit, three sign-offs, the CDO's decision."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from decisions.models import Proposal, ProposalStatus
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_proposal_goes_from_submission_to_approval_in_the_browser(org, browser_for):
+    requester = browser_for(org.requester.username)
+    page = requester.page
+    page.get_by_role("link", name="New proposal").click()
+    page.get_by_label("Title").fill("Learning platform for frontline staff")
+    page.get_by_label("Problem to solve").fill("Frontline staff cannot reach training on shift.")
+    page.get_by_label("Why this tool").fill("Mobile-first microlearning.")
+    page.get_by_label("Buying department").select_option(label="Human Resources (HR)")
+    page.get_by_label("Paying department").select_option(label="Human Resources (HR)")
+    page.get_by_label("New vendor").fill("Learnly")
+    page.get_by_label("New solution").fill("Learnly Go")
+    page.get_by_label("Category").select_option(label="Learning")
+    page.get_by_label("One-off cost").fill("4000")
+    page.get_by_label("Recurring cost").fill("30000")
+    page.get_by_label("Recurring period").select_option(label="per year")
+    requester.screenshot("proposal-form")
+    page.get_by_role("button", name="Save and submit for review").click()
+
+    expect(page.locator("#workflow")).to_contain_text("In review")
+    proposal = Proposal.objects.get()
+    expect(page.get_by_role("heading", level=1)).to_have_text(proposal.title)
+    requester.screenshot("proposal-in-review")
+    # The requester sees no sign-off buttons on their own proposal.
+    expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+
+    for code, reviewer in org.reviewers.items():
+        session = browser_for(reviewer.username)
+        session.page.get_by_role("link", name=re.compile("My queue")).click()
+        session.page.get_by_role("link", name=re.compile(proposal.reference)).click()
+        if code == "HR":
+            session.screenshot("proposal-reviewer-view")
+        session.page.get_by_role("button", name=f"Approve for {code}").click()
+        # HTMX swapped the panel in place: the same page, the new state.
+        expect(session.page.locator("#workflow")).to_contain_text("Sign-off recorded.")
+        expect(session.page.locator(f"#signoff-{code}")).to_contain_text("Approved")
+        expect(session.page.get_by_role("button", name=f"Approve for {code}")).to_have_count(0)
+
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.AWAITING_DECISION
+
+    cdo = browser_for(org.cdo.username)
+    cdo.page.get_by_role("link", name="Decisions", exact=True).click()
+    card = cdo.page.locator(f"#decide-{proposal.reference}")
+    expect(card).to_contain_text(proposal.title)
+    cdo.screenshot("cdo-decisions")
+    card.get_by_label("Decision").select_option(label="Approved")
+    card.get_by_label("Rationale").fill("Serves the learning goal at a fair price.")
+    card.get_by_role("button", name="Record decision").click()
+    expect(cdo.page.get_by_text("No proposal waits for your decision.")).to_be_visible()
+
+    requester.page.reload()
+    expect(requester.page.locator("#workflow")).to_contain_text("Approved")
+    expect(requester.page.locator("#workflow")).to_contain_text("Serves the learning goal")
+    requester.screenshot("proposal-approved")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.APPROVED
