@@ -385,6 +385,14 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.kind}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Events are append-only.")
+
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.kind, self.kind))
@@ -397,11 +405,3 @@ class Event(models.Model):
         labels = dict(ProposalStatus.choices)
         before, after = self.payload.get("from", ""), self.payload["to"]
         return str(labels.get(before, before)), str(labels.get(after, after))
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Events are append-only.")
