@@ -246,8 +246,20 @@ class SignOff(models.Model):
     due_on = models.DateField(_("due on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    # Set when the "sign-off requested" message was sent: a task run twice sends it once.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Set when a delegate signed for someone out of office."),
+    )
+    # Each step of the SLA is taken once: a task run twice, or after a restart, sends nothing
+    # twice because it claims the step by setting its timestamp in a conditional UPDATE.
     notified_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_head_at = models.DateTimeField(null=True, blank=True)
+    escalated_cdo_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["department__code"]
@@ -261,6 +273,12 @@ class SignOff(models.Model):
         indexes = [
             # The review queue: pending sign-offs of a department, overdue first.
             models.Index(fields=["department", "status", "due_on"], name="signoff_queue"),
+            # The SLA task: pending sign-offs past their due date.
+            models.Index(
+                fields=["due_on"],
+                condition=Q(status="pending"),
+                name="signoff_pending_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -314,6 +332,46 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on {self.proposal_id}"
+
+
+class NotificationKind(models.TextChoices):
+    SIGNOFF_REQUESTED = "signoff_requested", _("Sign-off requested")
+    REMINDER = "reminder", _("Sign-off overdue")
+    ESCALATION = "escalation", _("Sign-off escalated")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    DECISION = "decision", _("Decision taken")
+
+
+class Notification(models.Model):
+    """An in-app notification (the bell); the same message is also emailed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind)
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    message = models.CharField(_("message"), max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    # One notification per (user, key): a task that runs twice creates it once.
+    dedupe_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_once"),
+        ]
+        # The bell's unread count and the list of a user's notifications.
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.message}"
 
 
 EVENT_LABELS = {

@@ -259,9 +259,7 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
         },
     )
     for signoff in created:
-        transaction.on_commit(
-            lambda pk=signoff.pk: tasks.notify_signoff_requested.delay(pk), robust=True
-        )
+        _queue(tasks.notify_signoff_requested, signoff.pk)
     return proposal
 
 
@@ -271,6 +269,12 @@ def _base_currency() -> str:
 
 def _money(amount: Decimal) -> str:
     return f"{number_format(amount, 2, force_grouping=True)} {_base_currency()}"
+
+
+def _queue(task, *args) -> None:
+    """Queue a Celery task once the transaction commits. robust: the change is committed
+    already; a broker outage is logged and must not turn it into an error page."""
+    transaction.on_commit(lambda: task.delay(*args), robust=True)
 
 
 def _close_round(proposal: Proposal, *, keep: SignOff) -> None:
@@ -356,9 +360,11 @@ def signoff_decide(
     if outcome == SignOffStatus.REJECTED:
         _close_round(proposal, keep=signoff)
         _set_status(proposal, ProposalStatus.REJECTED, actor=actor, decided=True)
+        _queue(tasks.notify_decision_taken, proposal.pk, proposal.round)
     elif outcome == SignOffStatus.CHANGES_REQUESTED:
         _close_round(proposal, keep=signoff)
         _set_status(proposal, ProposalStatus.CHANGES_REQUESTED, actor=actor)
+        _queue(tasks.notify_changes_requested, proposal.pk, proposal.round)
     elif (
         not SignOff.objects.filter(proposal=proposal, round=proposal.round)
         .exclude(status=SignOffStatus.APPROVED)
@@ -366,8 +372,10 @@ def signoff_decide(
     ):
         if proposal.tier and proposal.tier.cdo_decision_required:
             _set_status(proposal, ProposalStatus.AWAITING_DECISION, actor=actor)
+            _queue(tasks.notify_decision_needed, proposal.pk, proposal.round)
         else:
             _set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
+            _queue(tasks.notify_decision_taken, proposal.pk, proposal.round)
     return signoff
 
 
@@ -426,6 +434,10 @@ def decision_take(
         DecisionOutcome.RETURNED: ProposalStatus.CHANGES_REQUESTED,
     }[DecisionOutcome(outcome)]
     _set_status(proposal, new_status, actor=actor, decided=outcome != DecisionOutcome.RETURNED)
+    if outcome == DecisionOutcome.RETURNED:
+        _queue(tasks.notify_changes_requested, proposal.pk, proposal.round)
+    else:
+        _queue(tasks.notify_decision_taken, proposal.pk, proposal.round)
     return decision
 
 

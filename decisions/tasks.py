@@ -77,3 +77,21 @@ def notify_signoff_requested(self, signoff_id: int) -> int:
         SignOff.objects.filter(pk=signoff_id).update(notified_at=None)
         raise
     return len(recipients)
+
+
+@shared_task
+def notify_changes_requested(proposal_id: int, round_number: int) -> int:
+    """Tell the requester that a department or the CDO returned the proposal for changes."""
+    raise NotImplementedError  # implemented in the notifications change
+
+
+@shared_task
+def notify_decision_needed(proposal_id: int, round_number: int) -> int:
+    """Tell the CDO that every department approved and the decision is theirs."""
+    raise NotImplementedError  # implemented in the notifications change
+
+
+@shared_task
+def notify_decision_taken(proposal_id: int, round_number: int) -> int:
+    """Tell the requester (and the departments that signed) the outcome."""
+    raise NotImplementedError  # implemented in the notifications change

@@ -176,3 +176,81 @@ class StrategicGoal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Delegation(models.Model):
+    """Out of office: `delegate` may sign what `delegator` may sign, `starts_on` to `ends_on`."""
+
+    delegator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delegations_given",
+        verbose_name=_("on behalf of"),
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delegations_received",
+        verbose_name=_("signed by"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="delegations",
+        help_text=_("Only this department's sign-offs; empty for all the delegator's departments."),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (inclusive)"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"
+            ),
+        ]
+        # Serves "whose rights does this user hold today" on every sign-off and queue.
+        indexes = [models.Index(fields=["delegate", "ends_on"], name="delegation_delegate_ends")]
+
+    def __str__(self) -> str:
+        return f"{self.delegate} for {self.delegator} ({self.starts_on} to {self.ends_on})"
+
+
+class AnswerKind(models.TextChoices):
+    YES_NO = "yes_no", _("Yes or no")
+    TEXT = "text", _("Text")
+
+
+class ChecklistQuestion(models.Model):
+    """A question a department's reviewer answers when signing off; kept as data, edited in
+    the admin. Answers are stored with the sign-off, question text included."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="checklist_questions"
+    )
+    text = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    kind = models.CharField(
+        _("answer"), max_length=10, choices=AnswerKind, default=AnswerKind.YES_NO
+    )
+    required = models.BooleanField(_("required to approve"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["department", "position", "pk"]
+        verbose_name = _("checklist question")
+        verbose_name_plural = _("checklist questions")
+        indexes = [models.Index(fields=["department", "is_active"], name="checklist_dept_active")]
+
+    def __str__(self) -> str:
+        return f"{self.department.code}: {self.text}"
