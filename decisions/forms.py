@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from decisions.models import DecisionOutcome, Proposal, SignOffStatus
 from decisions.services import PROPOSAL_FIELDS
-from stakeholders.models import Department, StrategicGoal
+from stakeholders.models import AnswerKind, Department, StrategicGoal
 from vendors.models import Solution
 
 
@@ -93,6 +93,9 @@ class ProposalForm(forms.ModelForm):
 
 
 class SignOffForm(forms.Form):
+    """Outcome, comment, and one field per question of the department's checklist, named
+    q<id>. Whether required answers are given is the service's rule (only to approve)."""
+
     outcome = forms.ChoiceField(
         label=_("Decision"),
         choices=[
@@ -108,6 +111,35 @@ class SignOffForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required to reject or request changes."),
     )
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            if question.kind == AnswerKind.YES_NO:
+                field = forms.ChoiceField(
+                    choices=[("yes", _("Yes")), ("no", _("No"))],
+                    widget=forms.RadioSelect,
+                    required=False,
+                )
+            else:
+                field = forms.CharField(
+                    max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+                )
+            field.label = question.text
+            field.help_text = question.help_text
+            field.is_required_to_approve = question.required
+            self.fields[f"q{question.pk}"] = field
+
+    def checklist_fields(self):
+        return [self[f"q{q.pk}"] for q in self.questions]
+
+    def answers(self) -> dict[str, str]:
+        return {
+            str(q.pk): self.cleaned_data.get(f"q{q.pk}") or ""
+            for q in self.questions
+            if self.cleaned_data.get(f"q{q.pk}")
+        }
 
 
 class DecisionForm(forms.Form):

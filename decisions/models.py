@@ -36,6 +36,32 @@ OPEN_STATES = {
 }
 
 
+# The state machine: every status change the services may make. Anything else is refused.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    ProposalStatus.DRAFT: {ProposalStatus.IN_REVIEW, ProposalStatus.WITHDRAWN},
+    ProposalStatus.IN_REVIEW: {
+        ProposalStatus.AWAITING_DECISION,
+        ProposalStatus.APPROVED,
+        ProposalStatus.REJECTED,
+        ProposalStatus.CHANGES_REQUESTED,
+        ProposalStatus.WITHDRAWN,
+    },
+    ProposalStatus.AWAITING_DECISION: {
+        ProposalStatus.APPROVED,
+        ProposalStatus.REJECTED,
+        ProposalStatus.CHANGES_REQUESTED,
+        ProposalStatus.WITHDRAWN,
+    },
+    ProposalStatus.CHANGES_REQUESTED: {ProposalStatus.IN_REVIEW, ProposalStatus.WITHDRAWN},
+    ProposalStatus.APPROVED: {ProposalStatus.PILOTING, ProposalStatus.ADOPTED},
+    ProposalStatus.PILOTING: {ProposalStatus.ADOPTED, ProposalStatus.RETIRED},
+    ProposalStatus.ADOPTED: {ProposalStatus.RETIRED},
+    ProposalStatus.REJECTED: set(),
+    ProposalStatus.WITHDRAWN: set(),
+    ProposalStatus.RETIRED: set(),
+}
+
+
 class RecurringPeriod(models.TextChoices):
     MONTHLY = "monthly", _("per month")
     YEARLY = "yearly", _("per year")

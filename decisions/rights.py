@@ -1,13 +1,24 @@
-"""Who may do what: pure checks shared by services, selectors, views and the API."""
+"""Who may do what: checks shared by services, selectors, views and the API."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 
 from decisions.models import Proposal, SignOff
-from stakeholders.models import ROLE_RANK, Membership, Role
+from stakeholders.models import ROLE_RANK, Delegation, Membership, Role
+
+
+@dataclass(frozen=True)
+class SigningRight:
+    """The membership that allows a signature, and whose it is when a delegate signs."""
+
+    membership: Membership
+    on_behalf_of: object | None = None  # the delegator, when signing by delegation
 
 
 def is_cdo(user) -> bool:
@@ -19,14 +30,46 @@ def roles_signable_with(role: str) -> list[str]:
     return [r for r, rank in ROLE_RANK.items() if rank <= ROLE_RANK[Role(role)]]
 
 
-def signing_membership(*, user, signoff: SignOff) -> Membership | None:
-    """The membership that lets `user` sign `signoff`, or None."""
-    if not user.is_authenticated or signoff.proposal.requester_id == user.pk:
+def active_delegations(*, user, on: dt.date | None = None):
+    on = on or timezone.localdate()
+    return Delegation.objects.filter(delegate=user, starts_on__lte=on, ends_on__gte=on)
+
+
+def memberships_held(*, user, on: dt.date | None = None) -> list[tuple[Membership, object | None]]:
+    """The memberships `user` may sign with today: their own, then those delegated to them,
+    each with the delegator (None for their own). Two queries."""
+    held: list[tuple[Membership, object | None]] = [
+        (m, None) for m in Membership.objects.filter(user=user).select_related("user")
+    ]
+    delegations = list(active_delegations(user=user, on=on))
+    if delegations:
+        delegated = Membership.objects.filter(
+            user_id__in={d.delegator_id for d in delegations}
+        ).select_related("user")
+        for m in delegated:
+            for d in delegations:
+                if d.delegator_id == m.user_id and d.department_id in (None, m.department_id):
+                    held.append((m, m.user))
+                    break
+    return held
+
+
+def signing_right(*, user, signoff: SignOff, held=None) -> SigningRight | None:
+    """The right that lets `user` sign `signoff`, or None. The requester never signs their own
+    proposal, not even on someone else's behalf; a delegate cannot sign for the requester."""
+    proposal = signoff.proposal
+    if not user.is_authenticated or proposal.requester_id == user.pk:
         return None
-    amount = signoff.proposal.tco or Decimal("0")
-    membership = Membership.objects.filter(user=user, department_id=signoff.department_id).first()
-    if membership and membership.covers(role=signoff.required_role, amount=amount):
-        return membership
+    amount = proposal.tco or Decimal("0")
+    if held is None:
+        held = memberships_held(user=user)
+    for membership, delegator in held:
+        if membership.department_id != signoff.department_id:
+            continue
+        if delegator is not None and delegator.pk == proposal.requester_id:
+            continue
+        if membership.covers(role=signoff.required_role, amount=amount):
+            return SigningRight(membership, delegator)
     return None
 
 
@@ -43,3 +86,8 @@ def signable_q(memberships) -> Q:
 
 def can_edit(*, user, proposal: Proposal) -> bool:
     return user.is_authenticated and proposal.requester_id == user.pk and proposal.is_editable
+
+
+def can_steer_lifecycle(*, user, proposal: Proposal) -> bool:
+    """Piloting, adoption and retirement are the requester's or the CDO's to record."""
+    return user.is_authenticated and (proposal.requester_id == user.pk or is_cdo(user))

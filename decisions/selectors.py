@@ -13,13 +13,13 @@ from decisions.models import (
     SignOff,
     SignOffStatus,
 )
-from decisions.rights import signable_q
-from stakeholders.models import Membership
+from decisions.rights import memberships_held, signable_q
 
 
 def signoffs_actionable_by(*, user) -> QuerySet[SignOff]:
     """Pending sign-offs of the current round that `user` may sign, overdue first."""
-    memberships = list(Membership.objects.filter(user=user))
+    # Their own memberships and those delegated to them (out of office) today.
+    memberships = [m for m, _delegator in memberships_held(user=user)]
     return (
         SignOff.objects.filter(
             signable_q(memberships),

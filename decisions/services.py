@@ -23,6 +23,7 @@ from decisions.audit import record_event
 from decisions.calendar import add_business_days
 from decisions.errors import DomainError, InvalidTransition, NotAllowed
 from decisions.models import (
+    ALLOWED_TRANSITIONS,
     EDITABLE_STATES,
     Comment,
     Decision,
@@ -34,8 +35,16 @@ from decisions.models import (
     SignOff,
     SignOffStatus,
 )
-from decisions.rights import is_cdo, signing_membership
-from stakeholders.models import ApprovalTier, Department, StrategicGoal, to_base_currency
+from decisions.rights import can_steer_lifecycle, is_cdo, signing_right
+from stakeholders.models import (
+    AnswerKind,
+    ApprovalTier,
+    ChecklistQuestion,
+    Department,
+    StrategicGoal,
+    to_base_currency,
+)
+from vendors.models import Solution
 
 # Fields a requester edits directly; relations (goals, integrations) are handled separately.
 PROPOSAL_FIELDS = (
@@ -291,7 +300,7 @@ def signoff_decide(
     actor,
     outcome: str,
     comment: str = "",
-    answers: dict | None = None,
+    answers: dict[str, str] | None = None,
 ) -> SignOff:
     """Approve, reject or request changes on one department's sign-off, and move the proposal on:
     any rejection rejects it, any request for changes returns it, all approved goes to the CDO
@@ -328,7 +337,8 @@ def signoff_decide(
         )
     if proposal.requester_id == actor.pk:
         raise NotAllowed(_("You cannot sign off your own proposal."))
-    if signing_membership(user=actor, signoff=signoff) is None:
+    right = signing_right(user=actor, signoff=signoff)
+    if right is None:
         raise NotAllowed(
             _(
                 "You may not sign for %(dept)s on this proposal: it needs a %(role)s of that "
@@ -342,20 +352,24 @@ def signoff_decide(
         )
     if outcome != SignOffStatus.APPROVED and not comment.strip():
         raise DomainError(_("Say why: a comment is required to reject or request changes."))
+    stored_answers = checklist_answers(
+        department=signoff.department, answers=answers or {}, approving=outcome == "approved"
+    )
 
     now = timezone.now()
     signoff.status = outcome
     signoff.reviewer = actor
+    signoff.on_behalf_of = right.on_behalf_of
     signoff.comment = comment
-    signoff.answers = answers or {}
+    signoff.answers = stored_answers
     signoff.decided_at = now
     signoff.save()
-    record_event(
-        kind=f"signoff.{outcome}",
-        actor=actor,
-        proposal=proposal,
-        payload={"department": signoff.department.code, "round": signoff.round, "comment": comment},
-    )
+    payload = {"department": signoff.department.code, "round": signoff.round, "comment": comment}
+    if right.on_behalf_of is not None:
+        payload["on_behalf_of"] = right.on_behalf_of.get_username()
+    if stored_answers:
+        payload["answers"] = stored_answers
+    record_event(kind=f"signoff.{outcome}", actor=actor, proposal=proposal, payload=payload)
 
     if outcome == SignOffStatus.REJECTED:
         _close_round(proposal, keep=signoff)
@@ -383,6 +397,14 @@ def _set_status(
     proposal: Proposal, status: str, *, actor, decided: bool = False, **extra: Any
 ) -> None:
     previous = proposal.status
+    if status not in ALLOWED_TRANSITIONS[ProposalStatus(previous)]:
+        raise InvalidTransition(
+            _("A proposal cannot go from %(from)s to %(to)s.")
+            % {
+                "from": ProposalStatus(previous).label.lower(),
+                "to": ProposalStatus(status).label.lower(),
+            }
+        )
     proposal.status = status
     if decided:
         proposal.decided_at = timezone.now()
@@ -471,3 +493,75 @@ def comment_add(*, proposal: Proposal, actor, body: str) -> Comment:
         kind="comment.added", actor=actor, proposal=proposal, payload={"comment": comment.pk}
     )
     return comment
+
+
+YES_NO = {"yes", "no"}
+
+
+def checklist_answers(
+    *, department: Department, answers: dict[str, str], approving: bool
+) -> dict[str, dict[str, str]]:
+    """Validate a reviewer's answers against the department's active checklist and return them
+    as stored with the sign-off: the question's text is kept, so a later edit of the question
+    in the admin does not change what the reviewer answered."""
+    questions = list(ChecklistQuestion.objects.filter(department=department, is_active=True))
+    known = {str(q.pk) for q in questions}
+    unknown = sorted(set(map(str, answers)) - known)
+    if unknown:
+        raise DomainError(_("These checklist questions do not exist: %s.") % ", ".join(unknown))
+    stored: dict[str, dict[str, str]] = {}
+    missing: list[str] = []
+    for question in questions:
+        value = str(answers.get(str(question.pk), answers.get(question.pk, "")) or "").strip()
+        if question.kind == AnswerKind.YES_NO and value and value not in YES_NO:
+            raise DomainError(
+                _("Answer “%(q)s” with yes or no.") % {"q": question.text}, code="checklist"
+            )
+        if value:
+            stored[str(question.pk)] = {"question": question.text, "answer": value}
+        elif question.required:
+            missing.append(question.text)
+    if approving and missing:
+        raise DomainError(
+            _("Answer the checklist before approving: %(missing)s")
+            % {"missing": "; ".join(missing)},
+            code="checklist",
+        )
+    return stored
+
+
+class LifecycleAction:
+    START_PILOT = "start_pilot"
+    ADOPT = "adopt"
+    RETIRE = "retire"
+
+
+LIFECYCLE_TARGETS = {
+    LifecycleAction.START_PILOT: ProposalStatus.PILOTING,
+    LifecycleAction.ADOPT: ProposalStatus.ADOPTED,
+    LifecycleAction.RETIRE: ProposalStatus.RETIRED,
+}
+
+
+@transaction.atomic
+def proposal_advance(*, proposal: Proposal, actor, action: str, note: str = "") -> Proposal:
+    """After approval: start the pilot, adopt the tool into the landscape, or retire it."""
+    if action not in LIFECYCLE_TARGETS:
+        raise DomainError(_("Unknown action."))
+    proposal = _lock(proposal)
+    if not can_steer_lifecycle(user=actor, proposal=proposal):
+        raise NotAllowed(_("Only the requester or the CDO can record the tool's lifecycle."))
+    _set_status(proposal, LIFECYCLE_TARGETS[action], actor=actor, note=note)
+    if proposal.solution_id:
+        solution = Solution.objects.select_for_update().get(pk=proposal.solution_id)
+        if action == LifecycleAction.ADOPT:
+            solution.in_use = True
+        elif action == LifecycleAction.RETIRE:
+            # Still in use if another adopted proposal brought the same tool in.
+            solution.in_use = (
+                Proposal.objects.filter(solution=solution, status=ProposalStatus.ADOPTED)
+                .exclude(pk=proposal.pk)
+                .exists()
+            )
+        solution.save(update_fields=["in_use", "updated_at"])
+    return proposal

@@ -11,6 +11,7 @@ urlpatterns = [
     path("proposals/<str:reference>/submit/", views.proposal_submit, name="proposal-submit"),
     path("proposals/<str:reference>/withdraw/", views.proposal_withdraw, name="proposal-withdraw"),
     path("proposals/<str:reference>/decide/", views.decision_take, name="decision-take"),
+    path("proposals/<str:reference>/lifecycle/", views.proposal_advance, name="proposal-advance"),
     path("proposals/<str:reference>/comments/", views.comment_add, name="comment-add"),
     path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
     path("queue/", views.queue, name="queue"),

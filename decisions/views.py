@@ -4,6 +4,8 @@ JavaScript."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -17,8 +19,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from decisions import selectors, services
 from decisions.errors import DomainError
 from decisions.forms import CommentForm, DecisionForm, ProposalForm, SignOffForm, WithdrawForm
-from decisions.models import Proposal, ProposalStatus, SignOff
-from decisions.rights import can_edit, is_cdo, signing_membership
+from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalStatus, SignOff, SignOffStatus
+from decisions.rights import can_edit, can_steer_lifecycle, is_cdo, memberships_held, signing_right
+from stakeholders.models import ChecklistQuestion
 
 
 def _proposal_or_404(reference: str) -> Proposal:
@@ -28,46 +31,76 @@ def _proposal_or_404(reference: str) -> Proposal:
         raise Http404(_("No proposal %(ref)s.") % {"ref": reference}) from None
 
 
-def _detail_context(request: HttpRequest, proposal: Proposal, **extra) -> dict:
+def _questions_by_department(department_ids) -> dict[int, list[ChecklistQuestion]]:
+    by_department: dict[int, list[ChecklistQuestion]] = defaultdict(list)
+    for question in ChecklistQuestion.objects.filter(
+        department_id__in=department_ids, is_active=True
+    ):
+        by_department[question.department_id].append(question)
+    return by_department
+
+
+def _detail_context(
+    request: HttpRequest, proposal: Proposal, *, bound_forms: dict | None = None, **extra
+) -> dict:
     user = request.user
     signoffs = list(proposal.signoffs.all())
     current = [s for s in signoffs if s.round == proposal.round]
     earlier = [s for s in signoffs if s.round != proposal.round]
+    pending = [s for s in current if s.status == SignOffStatus.PENDING]
+    held = memberships_held(user=user) if pending else []
+    questions = _questions_by_department({s.department_id for s in pending})
     for s in current:
-        s.proposal = proposal  # already loaded: spare signing_membership a query per row
-        s.can_sign = (
-            s.status == "pending"
-            and proposal.status == ProposalStatus.IN_REVIEW
-            and signing_membership(user=user, signoff=s) is not None
-        )
-        s.form = SignOffForm(prefix=f"s{s.pk}")
+        s.proposal = proposal  # already loaded: spare a query per row
+        right = None
+        if s.status == SignOffStatus.PENDING and proposal.status == ProposalStatus.IN_REVIEW:
+            right = signing_right(user=user, signoff=s, held=held)
+        s.can_sign = right is not None
+        s.signing_for = right.on_behalf_of if right else None
+        if right:
+            s.form = (bound_forms or {}).get(s.pk) or SignOffForm(
+                prefix=f"s{s.pk}", questions=questions[s.department_id]
+            )
     return {
         "proposal": proposal,
         "current_signoffs": current,
         "earlier_signoffs": earlier,
         "can_edit": can_edit(user=user, proposal=proposal),
         "can_withdraw": proposal.requester_id == user.pk
-        and proposal.status
-        in {
-            ProposalStatus.DRAFT,
-            ProposalStatus.CHANGES_REQUESTED,
-            ProposalStatus.IN_REVIEW,
-            ProposalStatus.AWAITING_DECISION,
-        },
+        and ProposalStatus.WITHDRAWN in ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)],
         "can_decide": is_cdo(user)
         and proposal.status == ProposalStatus.AWAITING_DECISION
         and proposal.requester_id != user.pk,
+        "lifecycle_actions": _lifecycle_actions(user, proposal),
         "decision_form": DecisionForm(),
         "comment_form": CommentForm(),
         **extra,
     }
 
 
-def _refused(request: HttpRequest, proposal: Proposal, error: DomainError) -> HttpResponse:
+def _lifecycle_actions(user, proposal: Proposal) -> list[tuple[str, str]]:
+    if not can_steer_lifecycle(user=user, proposal=proposal):
+        return []
+    allowed = ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)]
+    labels = {
+        services.LifecycleAction.START_PILOT: _("Start the pilot"),
+        services.LifecycleAction.ADOPT: _("Adopt into the tool landscape"),
+        services.LifecycleAction.RETIRE: _("Retire"),
+    }
+    return [
+        (action, labels[action])
+        for action, target in services.LIFECYCLE_TARGETS.items()
+        if target in allowed
+    ]
+
+
+def _refused(
+    request: HttpRequest, proposal: Proposal, error: DomainError, **context
+) -> HttpResponse:
     """A refused action: HTMX gets the workflow panel with the message in place; a plain post
     gets the whole page with the message, with the error's status code either way."""
     proposal = selectors.proposal_detail(reference=proposal.reference)
-    context = _detail_context(request, proposal, error=error.message)
+    context = _detail_context(request, proposal, error=error.message, **context)
     template = "decisions/proposal_detail.html"
     if request.htmx:
         template += "#workflow"
@@ -207,20 +240,22 @@ def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 def signoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
     signoff = get_object_or_404(SignOff.objects.select_related("proposal"), pk=pk)
     proposal = signoff.proposal
-    form = SignOffForm(request.POST, prefix=f"s{pk}")
+    questions = _questions_by_department([signoff.department_id])[signoff.department_id]
+    form = SignOffForm(request.POST, prefix=f"s{pk}", questions=questions)
     if not form.is_valid():
-        return _refused(
-            request, proposal, DomainError(_("Choose approve, request changes or reject."))
-        )
+        error = DomainError(_("Choose approve, request changes or reject."))
+        return _refused(request, proposal, error)
     try:
         services.signoff_decide(
             signoff=signoff,
             actor=request.user,
             outcome=form.cleaned_data["outcome"],
             comment=form.cleaned_data["comment"],
+            answers=form.answers(),
         )
     except DomainError as error:
-        return _refused(request, proposal, error)
+        # Keep what the reviewer typed: the form comes back filled in, with the reason.
+        return _refused(request, proposal, error, bound_forms={signoff.pk: form})
     return _after_action(request, proposal, _("Sign-off recorded."))
 
 
@@ -279,3 +314,19 @@ def cdo_decisions(request: HttpRequest) -> HttpResponse:
         "decisions/cdo_decisions.html",
         {"proposals": proposals[:200], "decision_form": DecisionForm()},
     )
+
+
+@login_required
+@require_POST
+def proposal_advance(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    try:
+        services.proposal_advance(
+            proposal=proposal,
+            actor=request.user,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", "")[:1000],
+        )
+    except DomainError as error:
+        return _refused(request, proposal, error)
+    return _after_action(request, proposal, _("Status updated."))

@@ -1,6 +1,19 @@
 from django.contrib import admin
 
-from stakeholders.models import ApprovalTier, Department, Membership, StrategicGoal
+from stakeholders.models import (
+    ApprovalTier,
+    ChecklistQuestion,
+    Delegation,
+    Department,
+    Membership,
+    StrategicGoal,
+)
+
+
+class ChecklistInline(admin.TabularInline):
+    model = ChecklistQuestion
+    extra = 0
+    fields = ["position", "text", "kind", "required", "help_text", "is_active"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -14,7 +27,7 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "annual_budget", "currency", "signoff_required", "is_active"]
     list_filter = ["signoff_required", "is_active", "currency"]
     search_fields = ["code", "name"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ChecklistInline]
 
 
 @admin.register(Membership)
@@ -45,3 +58,20 @@ class StrategicGoalAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "owner"]
     search_fields = ["title", "code", "description"]
     prepopulated_fields = {"code": ["title"]}
+
+
+@admin.register(ChecklistQuestion)
+class ChecklistQuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "department", "kind", "required", "position", "is_active"]
+    list_filter = ["department", "kind", "required", "is_active"]
+    list_editable = ["position", "required", "is_active"]
+    search_fields = ["text"]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    list_display = ["delegator", "delegate", "department", "starts_on", "ends_on", "reason"]
+    list_filter = ["department"]
+    search_fields = ["delegator__username", "delegate__username", "reason"]
+    autocomplete_fields = ["delegator", "delegate"]
+    date_hierarchy = "starts_on"

@@ -1,0 +1,129 @@
+"""The state machine: every transition, allowed and refused, with each persona."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from decisions import services
+from decisions.errors import DomainError, InvalidTransition, NotAllowed
+from decisions.models import ALLOWED_TRANSITIONS, ProposalStatus
+from tests.factories import SolutionFactory, make_proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def approved_proposal(org, **overrides):
+    proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=0,
+                             recurring_cost=100, **overrides)  # fmt: skip
+    for signoff in proposal.signoffs.all():
+        services.signoff_decide(signoff=signoff, actor=org.reviewers[signoff.department.code],
+                                outcome="approved")  # fmt: skip
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.APPROVED
+    return proposal
+
+
+def test_every_status_has_its_transitions_declared():
+    assert set(ALLOWED_TRANSITIONS) == set(ProposalStatus.values)
+    for targets in ALLOWED_TRANSITIONS.values():
+        assert targets <= set(ProposalStatus.values)
+
+
+def test_an_approved_tool_is_piloted_adopted_and_retired(org):
+    solution = SolutionFactory()
+    proposal = approved_proposal(org, solution=solution)
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="start_pilot")
+    services.proposal_advance(proposal=proposal, actor=org.cdo, action="adopt")
+    solution.refresh_from_db()
+    assert solution.in_use
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="retire")
+    proposal.refresh_from_db()
+    solution.refresh_from_db()
+    assert proposal.status == ProposalStatus.RETIRED
+    assert not solution.in_use
+    kinds = [e.payload.get("to") for e in proposal.events.filter(kind="proposal.status_changed")]
+    assert kinds[-3:] == ["piloting", "adopted", "retired"]
+
+
+@pytest.mark.parametrize("persona", ["hr_reviewer", "it_head", "outsider"])
+def test_only_the_requester_or_the_cdo_steer_the_lifecycle(org, persona):
+    proposal = approved_proposal(org)
+    with pytest.raises(NotAllowed):
+        services.proposal_advance(proposal=proposal, actor=getattr(org, persona), action="adopt")
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [("start_pilot", ProposalStatus.IN_REVIEW), ("retire", ProposalStatus.APPROVED),
+     ("adopt", ProposalStatus.IN_REVIEW)],
+)  # fmt: skip
+def test_it_refuses_lifecycle_steps_out_of_order(org, action, status):
+    if status == ProposalStatus.APPROVED:
+        proposal = approved_proposal(org)
+    else:
+        proposal = make_proposal(requester=org.requester, submit=True)
+    with pytest.raises(InvalidTransition, match="cannot go from"):
+        services.proposal_advance(proposal=proposal, actor=org.requester, action=action)
+
+
+def test_it_refuses_an_unknown_action(org):
+    with pytest.raises(DomainError):
+        services.proposal_advance(proposal=approved_proposal(org), actor=org.requester,
+                                  action="teleport")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [("requester", True), ("hr_reviewer", False), ("cdo", False), ("outsider", False)],
+)
+def test_submit_is_the_requesters(org, persona, allowed):
+    proposal = make_proposal(requester=org.requester)
+    actor = getattr(org, persona)
+    if allowed:
+        services.proposal_submit(proposal=proposal, actor=actor)
+    else:
+        with pytest.raises(NotAllowed):
+            services.proposal_submit(proposal=proposal, actor=actor)
+
+
+@pytest.mark.parametrize(
+    "status_after",
+    ["rejected", "approved", "withdrawn"],
+)
+def test_closed_proposals_cannot_be_resubmitted_or_withdrawn(org, status_after):
+    if status_after == "approved":
+        proposal = approved_proposal(org)
+    else:
+        proposal = make_proposal(requester=org.requester, submit=True)
+        if status_after == "rejected":
+            signoff = proposal.signoffs.get(department__code="IT")
+            services.signoff_decide(signoff=signoff, actor=org.it_reviewer, outcome="rejected",
+                                    comment="No")  # fmt: skip
+        else:
+            services.proposal_withdraw(proposal=proposal, actor=org.requester)
+    with pytest.raises(InvalidTransition):
+        services.proposal_submit(proposal=proposal, actor=org.requester)
+    if status_after != "approved":
+        with pytest.raises(InvalidTransition):
+            services.proposal_withdraw(proposal=proposal, actor=org.requester)
+
+
+def test_the_lifecycle_buttons_work_from_the_page(client, org):
+    proposal = approved_proposal(org)
+    client.force_login(org.requester)
+    page = client.get(reverse("proposal-detail", args=[proposal.reference]))
+    assert "Start the pilot" in page.text
+    response = client.post(
+        reverse("proposal-advance", args=[proposal.reference]),
+        {"action": "start_pilot"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "Piloting" in response.text
+    client.force_login(org.hr_reviewer)
+    response = client.post(reverse("proposal-advance", args=[proposal.reference]),
+                           {"action": "adopt"})  # fmt: skip
+    assert response.status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PILOTING
