@@ -8,6 +8,7 @@ urlpatterns = [
     path("proposals/new/", views.proposal_create, name="proposal-create"),
     path("proposals/<str:reference>/", views.proposal_detail, name="proposal-detail"),
     path("proposals/<str:reference>/edit/", views.proposal_edit, name="proposal-edit"),
+    path("proposals/<str:reference>/timeline/", views.proposal_timeline, name="proposal-timeline"),
     path("proposals/<str:reference>/submit/", views.proposal_submit, name="proposal-submit"),
     path("proposals/<str:reference>/withdraw/", views.proposal_withdraw, name="proposal-withdraw"),
     path("proposals/<str:reference>/decide/", views.decision_take, name="decision-take"),

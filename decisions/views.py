@@ -330,3 +330,16 @@ def proposal_advance(request: HttpRequest, reference: str) -> HttpResponse:
     except DomainError as error:
         return _refused(request, proposal, error)
     return _after_action(request, proposal, _("Status updated."))
+
+
+@login_required
+@require_GET
+def proposal_timeline(request: HttpRequest, reference: str) -> HttpResponse:
+    """The proposal's audit trail: every event, who, when, and what it recorded."""
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("requester", "requesting_department"), reference=reference
+    )
+    events = proposal.events.select_related("actor").order_by("seq")
+    return render(
+        request, "decisions/proposal_timeline.html", {"proposal": proposal, "events": events}
+    )

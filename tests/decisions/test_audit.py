@@ -67,3 +67,14 @@ def test_postgresql_refuses_update_and_delete_on_events(org):
         ):
             cursor.execute(sql)
     assert verify_chain().ok
+
+
+def test_the_timeline_page_lists_every_event_with_its_actor(client, org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    client.force_login(org.outsider)
+    page = client.get(f"/proposals/{proposal.reference}/timeline/")
+    assert page.status_code == 200
+    assert "Proposal created" in page.text
+    assert "Submitted for review" in page.text
+    assert org.requester.get_full_name() in page.text
+    assert proposal.events.last().hash in page.text
