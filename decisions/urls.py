@@ -17,4 +17,5 @@ urlpatterns = [
     path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
     path("queue/", views.queue, name="queue"),
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -16,12 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from decisions import dashboard as dashboard_reads
 from decisions import selectors, services
 from decisions.errors import DomainError
 from decisions.forms import CommentForm, DecisionForm, ProposalForm, SignOffForm, WithdrawForm
 from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalStatus, SignOff, SignOffStatus
 from decisions.rights import can_edit, can_steer_lifecycle, is_cdo, memberships_held, signing_right
-from stakeholders.models import ChecklistQuestion
+from stakeholders.models import ApprovalTier, ChecklistQuestion, Department
+from vendors.models import Category
 
 
 def _proposal_or_404(reference: str) -> Proposal:
@@ -343,3 +345,39 @@ def proposal_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request, "decisions/proposal_timeline.html", {"proposal": proposal, "events": events}
     )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The CDO's view of everything in flight; filters update it in place and stay in the URL."""
+    if not is_cdo(request.user):
+        return render(
+            request,
+            "decisions/forbidden.html",
+            {"message": _("The dashboard is the Chief Digital Officer's.")},
+            status=403,
+        )
+    departments = list(Department.objects.filter(is_active=True).order_by("code"))
+    tiers = list(ApprovalTier.objects.all())
+    filters = dashboard_reads.Filters.from_query(request.GET, departments=departments, tiers=tiers)
+    matrix_departments = [d for d in departments if d.signoff_required]
+    matrix, matrix_total = dashboard_reads.signoff_matrix(
+        filters=filters, departments=matrix_departments
+    )
+    context = {
+        "filters": filters,
+        "departments": departments,
+        "tiers": tiers,
+        "statuses": ProposalStatus.choices,
+        "categories": Category.choices,
+        "figures": dashboard_reads.figures(filters=filters, departments=departments),
+        "awaiting": list(filters.apply(selectors.proposals_awaiting_decision())[:20]),
+        "matrix": matrix,
+        "matrix_total": matrix_total,
+        "matrix_departments": matrix_departments,
+    }
+    template = "decisions/dashboard.html"
+    if request.htmx:
+        template += "#body"
+    return render(request, template, context)

@@ -1,0 +1,246 @@
+"""The CDO dashboard's reads: figures, the sign-off matrix and spend, each a fixed number of
+queries whatever the number of proposals (aggregates run in the database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.utils import timezone
+
+from decisions.models import OPEN_STATES, Proposal, ProposalStatus, SignOff, SignOffStatus
+from stakeholders.models import Department
+from vendors.models import Category, PricingModel
+
+# Proposals whose money is committed: counted against the paying department's budget.
+COMMITTED = [
+    ProposalStatus.APPROVED,
+    ProposalStatus.PILOTING,
+    ProposalStatus.ADOPTED,
+]
+MATRIX_ROWS = 60
+
+
+class Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5); other databases compute the median in Python."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+@dataclass
+class Filters:
+    department: str = ""
+    tier: str = ""
+    status: str = ""
+    category: str = ""
+
+    @classmethod
+    def from_query(cls, params, *, departments, tiers) -> Filters:
+        """Only known values pass; anything else is ignored rather than an error page."""
+        department = params.get("department", "")
+        tier = params.get("tier", "")
+        status = params.get("status", "")
+        category = params.get("category", "")
+        return cls(
+            department=department if department in {d.code for d in departments} else "",
+            tier=tier if tier in {str(t.pk) for t in tiers} else "",
+            status=status if status in ProposalStatus.values else "",
+            category=category if category in Category.values else "",
+        )
+
+    def apply(self, qs: QuerySet[Proposal]) -> QuerySet[Proposal]:
+        if self.department:
+            qs = qs.filter(
+                Q(requesting_department__code=self.department)
+                | Q(paying_department__code=self.department)
+            )
+        if self.tier:
+            qs = qs.filter(tier_id=self.tier)
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.category:
+            qs = qs.filter(category=self.category)
+        return qs
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass
+class Bar:
+    label: str
+    value: Decimal
+    limit: Decimal | None = None  # a budget, drawn as a marker
+    percent: float = 0.0
+    limit_percent: float | None = None
+    over: bool = False
+
+
+def _scale(bars: list[Bar]) -> list[Bar]:
+    top = max([b.value for b in bars] + [b.limit or 0 for b in bars] + [Decimal("1")])
+    for b in bars:
+        b.percent = round(float(b.value / top * 100), 1)
+        if b.limit is not None:
+            b.limit_percent = round(float(b.limit / top * 100), 1)
+            b.over = b.value > b.limit
+    return bars
+
+
+@dataclass
+class Figures:
+    open_proposals: int
+    median_cycle_days: float | None
+    decided_90d: int
+    approval_rate: float | None
+    overdue_by_department: list[Bar] = field(default_factory=list)
+    spend_by_payer: list[Bar] = field(default_factory=list)
+    spend_by_category: list[Bar] = field(default_factory=list)
+    spend_by_pricing: list[Bar] = field(default_factory=list)
+
+
+def _median_cycle(decided: QuerySet[Proposal]) -> float | None:
+    duration = ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
+    if connection.vendor == "postgresql":
+        median = decided.aggregate(m=Median(duration))["m"]
+        return round(median.total_seconds() / 86400, 1) if median is not None else None
+    values = [
+        (d - s).total_seconds() / 86400
+        for s, d in decided.values_list("submitted_at", "decided_at")
+    ]
+    return round(statistics.median(values), 1) if values else None
+
+
+def figures(
+    *, filters: Filters, departments: list[Department] | None = None, today: dt.date | None = None
+) -> Figures:
+    now = timezone.now()
+    today = today or timezone.localdate()
+    proposals = filters.apply(Proposal.objects.all())
+
+    open_count = proposals.filter(status__in=OPEN_STATES).count()
+
+    # Decided in the last 90 days: the final outcome of the proposal, withdrawals excluded.
+    decided = proposals.filter(
+        decided_at__gte=now - dt.timedelta(days=90),
+        submitted_at__isnull=False,
+        status__in=[*COMMITTED, ProposalStatus.REJECTED, ProposalStatus.RETIRED],
+    )
+    counts = decided.aggregate(
+        total=Count("pk"), rejected=Count("pk", filter=Q(status=ProposalStatus.REJECTED))
+    )
+    approval_rate = (
+        round((counts["total"] - counts["rejected"]) / counts["total"] * 100, 1)
+        if counts["total"]
+        else None
+    )
+
+    if departments is None:
+        departments = list(Department.objects.filter(is_active=True).order_by("code"))
+    overdue_rows = dict(
+        SignOff.objects.filter(
+            status=SignOffStatus.PENDING,
+            due_on__lt=today,
+            proposal__status=ProposalStatus.IN_REVIEW,
+            round=F("proposal__round"),
+            proposal__in=proposals,
+        )
+        .values_list("department_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    overdue = [
+        Bar(d.name, Decimal(overdue_rows.get(d.pk, 0)))
+        for d in departments
+        if d.signoff_required or overdue_rows.get(d.pk)
+    ]
+
+    committed = proposals.filter(status__in=COMMITTED, tco__isnull=False)
+    by_payer = dict(
+        committed.values_list("paying_department_id").annotate(total=Sum("tco")).order_by()
+    )
+    spend_by_payer = [
+        Bar(d.name, by_payer.get(d.pk) or Decimal("0"), limit=d.annual_budget)
+        for d in departments
+        if d.annual_budget or by_payer.get(d.pk)
+    ]
+    labels = dict(Category.choices)
+    by_category = committed.values_list("category").annotate(total=Sum("tco")).order_by("-total")
+    spend_by_category = [Bar(str(labels.get(c, c)), t or Decimal("0")) for c, t in by_category]
+    pricing_labels = dict(PricingModel.choices)
+    by_pricing = (
+        committed.values_list("solution__pricing_model")
+        .annotate(total=Sum("tco"))
+        .order_by("-total")
+    )
+    spend_by_pricing = [
+        Bar(str(pricing_labels.get(p, p)) if p else "New vendor (not in the catalog)", t)
+        for p, t in by_pricing
+    ]
+    return Figures(
+        open_proposals=open_count,
+        median_cycle_days=_median_cycle(decided),
+        decided_90d=counts["total"],
+        approval_rate=approval_rate,
+        overdue_by_department=_scale(overdue),
+        spend_by_payer=_scale(spend_by_payer),
+        spend_by_category=_scale(spend_by_category),
+        spend_by_pricing=_scale(spend_by_pricing),
+    )
+
+
+@dataclass
+class MatrixRow:
+    proposal: Proposal
+    cells: list[SignOff | None]
+
+
+def signoff_matrix(
+    *, filters: Filters, departments: list[Department], limit: int = MATRIX_ROWS
+) -> tuple[list[MatrixRow], int]:
+    """Proposals in review by departments: the current round's sign-offs, oldest first."""
+    in_review = filters.apply(
+        Proposal.objects.filter(
+            status__in=[ProposalStatus.IN_REVIEW, ProposalStatus.AWAITING_DECISION]
+        )
+    )
+    total = in_review.count()
+    rows = list(
+        in_review.select_related("requesting_department", "tier")
+        .prefetch_related(
+            Prefetch(
+                "signoffs",
+                queryset=SignOff.objects.select_related("reviewer"),
+                to_attr="all_signoffs",
+            )
+        )
+        .order_by("submitted_at")[:limit]
+    )
+    today = timezone.localdate()
+    matrix = []
+    for p in rows:
+        by_dept = {s.department_id: s for s in p.all_signoffs if s.round == p.round}
+        cells = []
+        for d in departments:
+            s = by_dept.get(d.pk)
+            if s is not None:
+                s.age_days = (today - timezone.localtime(s.created_at).date()).days
+                s.is_overdue = s.status == SignOffStatus.PENDING and s.due_on and s.due_on < today
+            cells.append(s)
+        matrix.append(MatrixRow(p, cells))
+    return matrix, total

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from decisions import services
+from decisions.dashboard import Filters, figures
+from decisions.models import ProposalStatus
+from tests.factories import SolutionFactory, make_proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def approve_all(org, proposal):
+    for signoff in proposal.signoffs.filter(round=proposal.round, status="pending"):
+        services.signoff_decide(signoff=signoff, actor=org.heads[signoff.department.code],
+                                outcome="approved")  # fmt: skip
+    proposal.refresh_from_db()
+    return proposal
+
+
+def fill(org, n: int):
+    """n proposals in review, n approved (with the CDO's decision) and n rejected."""
+    for i in range(n):
+        make_proposal(requester=org.requester, submit=True, title=f"Open {i}")
+        approved = make_proposal(
+            requester=org.requester, submit=True, solution=SolutionFactory(), one_off_cost=40000
+        )
+        approve_all(org, approved)
+        services.decision_take(
+            proposal=approved, actor=org.cdo, outcome="approved", rationale="Fine"
+        )
+        rejected = make_proposal(requester=org.requester, submit=True)
+        # Heads sign: same-vendor proposals add up and may lift the tier to Large.
+        services.signoff_decide(
+            signoff=rejected.signoffs.get(department__code="IT"),
+            actor=org.it_head,
+            outcome="rejected",
+            comment="No",
+        )
+
+
+def test_the_figures_add_up(org):
+    fill(org, 2)
+    f = figures(filters=Filters())
+    assert f.open_proposals == 2
+    assert f.decided_90d == 4
+    assert f.approval_rate == 50.0
+    assert f.median_cycle_days is not None and f.median_cycle_days >= 0
+    hr = next(b for b in f.spend_by_payer if b.label == "Human Resources")
+    # Two approved proposals of 40,000 + 12,000 recurring = 52,000 each.
+    assert hr.value == Decimal("104000.00")
+    assert hr.limit == org.departments["HR"].annual_budget
+    assert [b.label for b in f.spend_by_category] == ["Talent acquisition"]
+    assert [b.label for b in f.spend_by_pricing] == ["Per-seat subscription"]
+
+
+def test_overdue_signoffs_are_counted_per_department(org):
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)):
+        make_proposal(requester=org.requester, submit=True)
+    with time_machine.travel(dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)):
+        f = figures(filters=Filters())
+    assert {b.label: int(b.value) for b in f.overdue_by_department} == {
+        "Human Resources": 1, "IT Operations": 1, "Marketing": 1,
+    }  # fmt: skip
+
+
+def test_filters_narrow_every_figure(org):
+    fill(org, 1)
+    make_proposal(requester=org.requester, submit=True, category="learning")
+    f = figures(filters=Filters(category="learning"))
+    assert f.open_proposals == 1
+    assert f.decided_90d == 0
+
+
+def test_the_dashboard_is_the_cdos(client, org):
+    client.force_login(org.hr_head)
+    assert client.get(reverse("dashboard")).status_code == 403
+    client.force_login(org.cdo)
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_dashboard_filters_in_place_and_keep_unknown_values_out(client, org):
+    fill(org, 1)
+    client.force_login(org.cdo)
+    response = client.get(reverse("dashboard"), {"status": "in_review", "tier": "nope"},
+                          headers={"HX-Request": "true"})  # fmt: skip
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="dashboard-body">')
+    page = client.get(reverse("dashboard"), {"department": "IT"})
+    assert '<option value="IT" selected>' in page.text
+    assert "Sign-off matrix" in page.text
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_dashboard_queries_do_not_grow_with_the_rows(
+    client, org, size, django_assert_max_num_queries
+):
+    fill(org, size)
+    client.force_login(org.cdo)
+    with django_assert_max_num_queries(19):
+        response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert response.text.count('class="cell status-') >= size * 3
+
+
+def test_the_matrix_shows_each_departments_status(client, org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    services.signoff_decide(signoff=proposal.signoffs.get(department__code="HR"),
+                            actor=org.hr_reviewer, outcome="approved")  # fmt: skip
+    client.force_login(org.cdo)
+    page = client.get(reverse("dashboard"))
+    assert proposal.reference in page.text
+    assert 'class="cell status-approved"' in page.text
+    assert page.text.count('class="cell status-pending') == 2
+    assert ProposalStatus.IN_REVIEW.label
