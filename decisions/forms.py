@@ -8,6 +8,8 @@ from decisions.services import PROPOSAL_FIELDS
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from vendors.models import Solution
 
+SOLUTION_OPTIONS = 300
+
 
 class ProposalForm(forms.ModelForm):
     goals = forms.ModelMultipleChoiceField(
@@ -49,9 +51,17 @@ class ProposalForm(forms.ModelForm):
         active = Department.objects.filter(is_active=True)
         self.fields["requesting_department"].queryset = active
         self.fields["paying_department"].queryset = active
-        self.fields["solution"].queryset = Solution.objects.filter(is_deleted=False).select_related(
-            "vendor"
-        )
+        catalog = Solution.objects.filter(is_deleted=False).select_related("vendor")
+        self.fields["solution"].queryset = catalog
+        # Any catalog solution is valid, but the page lists a few hundred at most: the search
+        # box above the list (HTMX) finds the rest, and the selected one is always listed.
+        selected = self["solution"].value()
+        shown = list(catalog.order_by("-in_use", "name")[:SOLUTION_OPTIONS])
+        if selected and str(selected).isdigit() and all(str(s.pk) != str(selected) for s in shown):
+            shown = list(catalog.filter(pk=selected)) + shown
+        self.fields["solution"].widget.choices = [("", _("— not in the catalog —"))] + [
+            (s.pk, f"{s.name} ({s.vendor.name})") for s in shown
+        ]
         self.fields["integrates_with"].queryset = Solution.objects.filter(
             in_use=True, is_deleted=False
         ).select_related("vendor")

@@ -14,6 +14,7 @@ from decisions.models import (
     SignOffStatus,
 )
 from decisions.rights import memberships_held, signable_q
+from vendors.models import Solution
 
 
 def signoffs_actionable_by(*, user) -> QuerySet[SignOff]:
@@ -89,4 +90,25 @@ def proposal_detail(*, reference: str) -> Proposal:
             "integrates_with__vendor",
         )
         .get(reference=reference)
+    )
+
+
+def solutions_in_use(*, category: str, limit: int = 8) -> list[Solution]:
+    """The tools of this category already in the landscape (no second tool for the same job)."""
+    return list(
+        Solution.objects.filter(category=category, in_use=True, is_deleted=False)
+        .select_related("vendor")
+        .order_by("name")[:limit]
+    )
+
+
+def proposals_committed(*, category: str, limit: int = 8) -> list[Proposal]:
+    """Approved, piloting or adopted proposals of this category."""
+    return list(
+        Proposal.objects.filter(
+            category=category,
+            status__in=[ProposalStatus.APPROVED, ProposalStatus.PILOTING, ProposalStatus.ADOPTED],
+        )
+        .select_related("solution__vendor", "requesting_department")
+        .order_by("-decided_at")[:limit]
     )

@@ -8,6 +8,7 @@ the same transaction, and queues side effects with transaction.on_commit.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -198,6 +199,37 @@ def tier_for(amount: Decimal) -> ApprovalTier:
     return tier
 
 
+@dataclass
+class TierAssessment:
+    """Who decides, and why: the tier a proposal falls in and the amounts it was chosen on."""
+
+    tco: Decimal
+    earlier: Decimal
+    basis: Decimal
+    tier: ApprovalTier
+    reason: str
+
+
+def assess_tier(*, proposal: Proposal, at: dt.datetime) -> TierAssessment:
+    """The tier for `proposal` (saved or not) if it were submitted at `at`."""
+    tco = to_base_currency(proposal.compute_tco(), proposal.currency)
+    earlier = vendor_spend_last_12_months(proposal=proposal, at=at)
+    basis = tco + earlier
+    tier = tier_for(basis)
+    money = {"tco": _money(tco), "earlier": _money(earlier), "tier": tier.name}
+    if earlier:
+        reason = (
+            _(
+                "TCO %(tco)s plus %(earlier)s for the same vendor in the last 12 months "
+                "falls in tier “%(tier)s”."
+            )
+            % money
+        )
+    else:
+        reason = _("TCO %(tco)s falls in tier “%(tier)s”.") % money
+    return TierAssessment(tco=tco, earlier=earlier, basis=basis, tier=tier, reason=reason)
+
+
 @transaction.atomic
 def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
     """Fix the tier, open a new round with one pending sign-off per required department."""
@@ -216,21 +248,13 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
         raise DomainError(_("No department is configured to sign off; ask an administrator."))
 
     now = timezone.now()
-    tco = to_base_currency(proposal.compute_tco(), proposal.currency)
-    earlier = vendor_spend_last_12_months(proposal=proposal, at=now)
-    basis = tco + earlier
-    tier = tier_for(basis)
-    money = {"tco": _money(tco), "earlier": _money(earlier), "tier": tier.name}
-    if earlier:
-        reason = (
-            _(
-                "TCO %(tco)s plus %(earlier)s for the same vendor in the last 12 months "
-                "falls in tier “%(tier)s”."
-            )
-            % money
-        )
-    else:
-        reason = _("TCO %(tco)s falls in tier “%(tier)s”.") % money
+    assessment = assess_tier(proposal=proposal, at=now)
+    tco, basis, tier, reason = (
+        assessment.tco,
+        assessment.basis,
+        assessment.tier,
+        assessment.reason,
+    )
 
     proposal.round += 1
     proposal.status = ProposalStatus.IN_REVIEW

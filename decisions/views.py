@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -150,6 +151,19 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/proposal_list.html", context)
 
 
+def _submit_if_asked(request: HttpRequest, proposal: Proposal, *, saved: str) -> None:
+    ref = {"ref": proposal.reference}
+    if "submit" not in request.POST:
+        messages.success(request, saved % ref)
+        return
+    try:
+        services.proposal_submit(proposal=proposal, actor=request.user)
+    except DomainError as error:
+        messages.error(request, _("%(ref)s is saved but not submitted: ") % ref + error.message)
+    else:
+        messages.success(request, _("Proposal %(ref)s submitted for review.") % ref)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_create(request: HttpRequest) -> HttpResponse:
@@ -157,17 +171,11 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_create(requester=request.user, **form.service_kwargs())
-            if "submit" in request.POST:
-                services.proposal_submit(proposal=proposal, actor=request.user)
-                messages.success(
-                    request,
-                    _("Proposal %(ref)s submitted for review.") % {"ref": proposal.reference},
-                )
-            else:
-                messages.success(request, _("Draft %(ref)s saved.") % {"ref": proposal.reference})
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            # The draft is saved either way; a refused submission is explained on its page.
+            _submit_if_asked(request, proposal, saved=_("Draft %(ref)s saved."))
             return redirect("proposal-detail", proposal.reference)
     return render(
         request, "decisions/proposal_form.html", {"form": form}, status=400 if form.errors else 200
@@ -189,16 +197,10 @@ def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
             proposal = services.proposal_update(
                 proposal=proposal, actor=request.user, **form.service_kwargs()
             )
-            if "submit" in request.POST:
-                services.proposal_submit(proposal=proposal, actor=request.user)
-                messages.success(
-                    request, _("Proposal %(ref)s submitted for review.") % {"ref": reference}
-                )
-            else:
-                messages.success(request, _("Changes saved."))
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            _submit_if_asked(request, proposal, saved=_("Changes to %(ref)s saved."))
             return redirect("proposal-detail", reference)
     context = {"form": form, "proposal": proposal}
     return render(
@@ -381,3 +383,56 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         template += "#body"
     return render(request, template, context)
+
+
+PREVIEW_FIELDS = (
+    "currency",
+    "one_off_cost",
+    "recurring_cost",
+    "recurring_period",
+    "term_months",
+    "solution",
+    "new_vendor_name",
+    "category",
+)
+
+
+@login_required
+@require_GET
+def proposal_preview(request: HttpRequest) -> HttpResponse:
+    """The live "who decides" panel of the proposal form: the tier the costs typed so far fall
+    in, the sign-offs it needs, and what is already in use in the chosen category."""
+    form = ProposalForm(request.GET)
+    form.is_valid()  # partial input: use whichever fields are valid so far
+    data = {k: v for k, v in form.cleaned_data.items() if k in PREVIEW_FIELDS and v is not None}
+    if data.get("solution") and not data.get("category"):
+        data["category"] = data["solution"].category
+    draft = Proposal(**data)
+    context = {"category": data.get("category", "")}
+    try:
+        assessment = services.assess_tier(proposal=draft, at=timezone.now())
+    except (DomainError, ValueError) as error:
+        context["preview_error"] = getattr(error, "message", str(error))
+    else:
+        context["assessment"] = assessment
+        context["deciders"] = Department.objects.filter(signoff_required=True, is_active=True)
+    if context["category"]:
+        context["in_use"] = selectors.solutions_in_use(category=context["category"])
+        context["approved"] = selectors.proposals_committed(category=context["category"])
+    return render(request, "decisions/_preview.html", context)
+
+
+@login_required
+@require_POST
+def proposal_validate(request: HttpRequest) -> HttpResponse:
+    """Inline validation as a field is left: the field re-rendered with its errors."""
+    form = ProposalForm(request.POST)
+    name = request.GET.get("field", "")
+    if name not in form.fields:
+        return HttpResponse(status=204)
+    form.is_valid()
+    return render(
+        request,
+        "decisions/_field.html",
+        {"field": form[name], "validate_url": reverse("proposal-validate")},
+    )

@@ -49,3 +49,12 @@ def solution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     return render(request, "vendors/solution_detail.html", {"solution": solution})
+
+
+@login_required
+@require_GET
+def solution_options(request: HttpRequest) -> HttpResponse:
+    """<option>s for the proposal form's solution list, narrowed by what was typed."""
+    query = request.GET.get("solution_q", request.GET.get("q", "")).strip()[:100]
+    solutions = solution_search(query=query)[:50]
+    return render(request, "vendors/_solution_options.html", {"solutions": solutions, "q": query})

@@ -42,6 +42,13 @@ class Session:
         )
         self.page = self.context.new_page()
         self.page.set_default_timeout(10_000)
+        # Name the element behind each CSP violation, so a failure says what to fix.
+        self.page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e => console.error("
+            "'Content Security Policy violation: ' + e.violatedDirective + ' by ' + "
+            "(e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 160) : e.target)"
+            " + ' at ' + location.pathname));"
+        )
         self.console_errors: list[str] = []
         self.page.on(
             "console",

@@ -1,0 +1,120 @@
+"""The proposal form's helpers: live "who decides", category overlap, catalog search, inline
+validation, and a draft that survives a refused submission."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from decisions.models import Proposal, ProposalStatus
+from stakeholders.models import ApprovalTier
+from tests.factories import SolutionFactory, VendorFactory, make_proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_preview_shows_the_tier_and_who_signs_as_costs_are_typed(client, org):
+    client.force_login(org.requester)
+    url = reverse("proposal-preview")
+    small = client.get(url, {"currency": "EUR", "one_off_cost": "500", "recurring_cost": "0"})
+    assert "Small" in small.text
+    assert "no CDO decision needed" in small.text
+    large = client.get(url, {"currency": "EUR", "one_off_cost": "250000", "recurring_cost": "0"})
+    assert "Large" in large.text
+    assert "a head signs" in large.text
+    assert "then the Chief Digital Officer decides" in large.text
+    # The 12-month floor applies in the preview too: 900 a month for 1 month counts 10,800.
+    floor = client.get(url, {"currency": "EUR", "recurring_cost": "900",
+                             "recurring_period": "monthly", "term_months": "1"})  # fmt: skip
+    assert "10,800.00 EUR" in floor.text
+    assert "Medium" in floor.text
+
+
+def test_the_preview_warns_about_tools_already_in_use_for_the_job(client, org):
+    SolutionFactory(name="Greenhouse", in_use=True, category="talent_acquisition")
+    SolutionFactory(name="Unrelated LMS", in_use=True, category="learning")
+    client.force_login(org.requester)
+    page = client.get(reverse("proposal-preview"), {"category": "talent_acquisition"})
+    assert "Greenhouse" in page.text
+    assert "Unrelated LMS" not in page.text
+
+
+def test_the_preview_counts_the_same_vendor(client, org):
+    vendor = VendorFactory(name="Splitco")
+    make_proposal(requester=org.requester, submit=True, solution=SolutionFactory(vendor=vendor),
+                  one_off_cost=8000, recurring_cost=0)  # fmt: skip
+    client.force_login(org.requester)
+    page = client.get(reverse("proposal-preview"),
+                      {"new_vendor_name": "splitco", "one_off_cost": "5000"})  # fmt: skip
+    assert "for the same vendor" in page.text
+    assert "Medium" in page.text
+
+
+def test_the_preview_says_when_no_tier_covers_the_amount(client, org):
+    ApprovalTier.objects.filter(name="Large").delete()
+    client.force_login(org.requester)
+    page = client.get(reverse("proposal-preview"), {"one_off_cost": "500000"})
+    assert page.status_code == 200
+    assert "No approval tier covers" in page.text
+
+
+def test_catalog_search_narrows_the_solution_list(client, org):
+    SolutionFactory(name="Greenhouse Recruiting")
+    SolutionFactory(name="Docebo Learn")
+    client.force_login(org.requester)
+    options = client.get(reverse("solution-options"), {"solution_q": "green"})
+    assert "Greenhouse Recruiting" in options.text
+    assert "Docebo" not in options.text
+    none = client.get(reverse("solution-options"), {"solution_q": "zzz"})
+    assert "No catalog match" in none.text
+
+
+def test_the_form_accepts_a_solution_beyond_the_listed_ones(client, org, settings):
+    from decisions import forms
+
+    solutions = [SolutionFactory(name=f"Tool {i:03d}") for i in range(5)]
+    forms_limit = forms.SOLUTION_OPTIONS
+    forms.SOLUTION_OPTIONS = 2
+    try:
+        client.force_login(org.requester)
+        page = client.get(reverse("proposal-create"))
+        assert "Tool 004" not in page.text
+        form = forms.ProposalForm({"solution": solutions[4].pk})
+        form.is_valid()
+        assert "solution" not in form.errors
+        assert f'value="{solutions[4].pk}" selected' in str(form["solution"])
+    finally:
+        forms.SOLUTION_OPTIONS = forms_limit
+
+
+def test_inline_validation_returns_the_field_with_its_error(client, org):
+    client.force_login(org.requester)
+    response = client.post(reverse("proposal-validate") + "?field=one_off_cost",
+                           {"one_off_cost": "-3"})  # fmt: skip
+    assert response.status_code == 200
+    assert 'id="field-one_off_cost"' in response.text
+    assert "A cost cannot be negative" in response.text or "greater than or equal" in response.text
+    ok = client.post(reverse("proposal-validate") + "?field=title", {"title": "Fine"})
+    assert 'class="error"' not in ok.text
+    assert client.post(reverse("proposal-validate") + "?field=nope", {}).status_code == 204
+
+
+def test_a_refused_submission_keeps_the_draft_and_says_why(client, org):
+    ApprovalTier.objects.all().delete()
+    client.force_login(org.requester)
+    response = client.post(
+        reverse("proposal-create"),
+        {
+            "title": "Survey tool", "problem": "No feedback loop.",
+            "requesting_department": org.departments["HR"].pk,
+            "paying_department": org.departments["HR"].pk,
+            "new_solution_name": "Pulse", "category": "engagement", "currency": "EUR",
+            "one_off_cost": "0", "recurring_cost": "100", "recurring_period": "monthly",
+            "term_months": "12", "employees_affected": "10", "submit": "1",
+        },
+        follow=True,
+    )  # fmt: skip
+    proposal = Proposal.objects.get()
+    assert proposal.status == ProposalStatus.DRAFT
+    assert "is saved but not submitted" in response.text
+    assert "No approval tier covers" in response.text
