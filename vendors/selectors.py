@@ -4,9 +4,17 @@ from django.db.models import Q, QuerySet
 
 from vendors.models import Solution
 
+CERTIFICATIONS = {"iso27001": "iso27001", "soc2": "soc2"}
+
 
 def solution_search(
-    *, query: str = "", category: str = "", pricing_model: str = "", in_use: bool | None = None
+    *,
+    query: str = "",
+    category: str = "",
+    pricing_model: str = "",
+    in_use: bool | None = None,
+    certification: str = "",
+    personal_data: bool | None = None,
 ) -> QuerySet[Solution]:
     qs = Solution.objects.filter(is_deleted=False).select_related("vendor")
     if query:
@@ -21,4 +29,8 @@ def solution_search(
         qs = qs.filter(pricing_model=pricing_model)
     if in_use is not None:
         qs = qs.filter(in_use=in_use)
-    return qs.order_by("name")
+    if certification in CERTIFICATIONS:
+        qs = qs.filter(**{CERTIFICATIONS[certification]: True})
+    if personal_data is not None:
+        qs = qs.filter(processes_personal_data=personal_data)
+    return qs.order_by("name", "pk")

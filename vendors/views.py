@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -8,23 +11,52 @@ from django.views.decorators.http import require_GET
 
 from decisions.models import Proposal
 from vendors.models import Category, PricingModel, Solution
-from vendors.selectors import solution_search
+from vendors.selectors import CERTIFICATIONS, solution_search
+
+YES_NO = {"yes": True, "no": False}
+PAGE_SIZE = 50
 
 
 @login_required
 @require_GET
 def catalog(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
-    category = request.GET.get("category", "")
+    """Browse and search the catalog; filters update the results in place and stay in the URL."""
+    params = request.GET
+    query = params.get("q", "").strip()[:100]
+    category = params.get("category", "")
     category = category if category in Category.values else ""
-    pricing = request.GET.get("pricing_model", "")
+    pricing = params.get("pricing_model", "")
     pricing = pricing if pricing in PricingModel.values else ""
-    solutions = solution_search(query=query, category=category, pricing_model=pricing)
+    certification = params.get("certification", "")
+    certification = certification if certification in CERTIFICATIONS else ""
+    personal_data = YES_NO.get(params.get("personal_data", ""))
+    in_use = YES_NO.get(params.get("in_use", ""))
+    solutions = solution_search(
+        query=query,
+        category=category,
+        pricing_model=pricing,
+        certification=certification,
+        personal_data=personal_data,
+        in_use=in_use,
+    )
+    page = Paginator(solutions, PAGE_SIZE).get_page(params.get("page"))
+    filters = {
+        k: v
+        for k, v in {
+            "q": query,
+            "category": category,
+            "pricing_model": pricing,
+            "certification": certification,
+            "personal_data": params.get("personal_data", "") if personal_data is not None else "",
+            "in_use": params.get("in_use", "") if in_use is not None else "",
+        }.items()
+        if v
+    }
     context = {
-        "solutions": solutions[:200],
-        "q": query,
-        "category": category,
-        "pricing_model": pricing,
+        "page": page,
+        "solutions": page.object_list,
+        "filters": filters,
+        "querystring": urlencode(filters),
         "categories": Category.choices,
         "pricing_models": PricingModel.choices,
     }

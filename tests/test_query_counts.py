@@ -1,0 +1,80 @@
+"""The pages' query counts do not grow with the rows they show."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from decisions import services
+from tests.factories import SolutionFactory, make_proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(org, n: int):
+    for i in range(n):
+        solution = SolutionFactory(name=f"Tool {i}", in_use=i % 2 == 0)
+        proposal = make_proposal(requester=org.requester, submit=True, solution=solution)
+        services.comment_add(proposal=proposal, actor=org.hr_reviewer, body=f"Question {i}?")
+
+
+@pytest.mark.parametrize("size", [2, 12])
+@pytest.mark.parametrize(
+    ("persona", "url_name", "bound"),
+    [
+        ("hr_reviewer", "queue", 12),
+        ("requester", "catalog", 12),
+        ("requester", "proposal-list", 12),
+        ("requester", "home", 14),
+    ],
+)
+def test_list_pages_cost_the_same_at_any_size(
+    client, org, size, persona, url_name, bound, django_assert_max_num_queries
+):
+    fill(org, size)
+    client.force_login(getattr(org, persona))
+    with django_assert_max_num_queries(bound):
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_the_proposal_page_costs_the_same_with_more_rounds_and_comments(
+    client, org, rounds, django_assert_max_num_queries
+):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    for i in range(rounds - 1):
+        signoff = proposal.signoffs.get(round=proposal.round, department__code="IT")
+        services.signoff_decide(signoff=signoff, actor=org.it_reviewer,
+                                outcome="changes_requested", comment=f"Round {i}")  # fmt: skip
+        proposal = services.proposal_submit(proposal=proposal, actor=org.requester)
+    for i in range(rounds * 3):
+        services.comment_add(proposal=proposal, actor=org.hr_reviewer, body=f"Q{i}")
+    client.force_login(org.hr_reviewer)
+    with django_assert_max_num_queries(24):
+        response = client.get(reverse("proposal-detail", args=[proposal.reference]))
+    assert response.status_code == 200
+    assert response.text.count('class="comment"') == rounds * 3
+
+
+def test_the_catalog_filters_by_certification_and_personal_data(client, org):
+    SolutionFactory(name="Certified", iso27001=True, processes_personal_data=True)
+    SolutionFactory(name="Plain", iso27001=False, processes_personal_data=False)
+    client.force_login(org.requester)
+    page = client.get(reverse("catalog"), {"certification": "iso27001"})
+    assert "Certified" in page.text and ">Plain<" not in page.text
+    page = client.get(reverse("catalog"), {"personal_data": "no"})
+    assert ">Plain<" in page.text and ">Certified<" not in page.text
+    partial = client.get(reverse("catalog"), {"q": "cert"}, headers={"HX-Request": "true"})
+    assert partial.text.lstrip().startswith('<div id="results">')
+    assert "1 solution" in partial.text
+
+
+def test_the_catalog_pages_through_results(client, org):
+    for i in range(55):
+        SolutionFactory(name=f"Item {i:02d}")
+    client.force_login(org.requester)
+    first = client.get(reverse("catalog"))
+    assert "Page 1 of 2" in first.text
+    second = client.get(reverse("catalog"), {"page": 2})
+    assert "Item 54" in second.text and "Item 00" not in second.text
