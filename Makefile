@@ -65,6 +65,8 @@ check: install
 stack: install
 	bash scripts/stack.sh
 
+# Page latency (and catalog sync throughput, bench/sync_bench.py) on a large PostgreSQL
+# database: figures in bench/results.json. BENCH_DATABASE_URL picks the database.
 bench: install
 	$(PY) bench/run.py
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,7 +57,29 @@ def record_event(
     event.hash = event_hash(event)
     event.save()
     AuditChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
+    # Every recorded change makes cached read models (the dashboard) stale.
+    transaction.on_commit(bump_data_version)
     return event
+
+
+DATA_VERSION_KEY = "decisions:data-version"
+
+
+def data_version() -> int:
+    """A number that changes after every committed change; part of read-model cache keys."""
+    version = cache.get(DATA_VERSION_KEY)
+    if version is None:
+        version = int(time.time() * 1000)
+        cache.add(DATA_VERSION_KEY, version, timeout=None)
+        version = cache.get(DATA_VERSION_KEY, version)
+    return version
+
+
+def bump_data_version() -> None:
+    try:
+        cache.incr(DATA_VERSION_KEY)
+    except ValueError:  # not set yet (or evicted): start a new, higher series
+        cache.set(DATA_VERSION_KEY, int(time.time() * 1000), timeout=None)
 
 
 @dataclass

@@ -210,9 +210,15 @@ class MatrixRow:
     cells: list[SignOff | None]
 
 
+@dataclass
+class Matrix:
+    rows: list[MatrixRow]
+    total: int
+
+
 def signoff_matrix(
     *, filters: Filters, departments: list[Department], limit: int = MATRIX_ROWS
-) -> tuple[list[MatrixRow], int]:
+) -> Matrix:
     """Proposals in review by departments: the current round's sign-offs, oldest first."""
     in_review = filters.apply(
         Proposal.objects.filter(
@@ -243,4 +249,4 @@ def signoff_matrix(
                 s.is_overdue = s.status == SignOffStatus.PENDING and s.due_on and s.due_on < today
             cells.append(s)
         matrix.append(MatrixRow(p, cells))
-    return matrix, total
+    return Matrix(matrix, total)

@@ -42,7 +42,14 @@ def signoffs_actionable_by(*, user) -> QuerySet[SignOff]:
 
 
 def proposals_awaiting_decision() -> QuerySet[Proposal]:
-    return proposal_list().filter(status=ProposalStatus.AWAITING_DECISION).order_by("submitted_at")
+    """Oldest first. Every department has approved these, so no sign-off counts are needed."""
+    return (
+        Proposal.objects.filter(status=ProposalStatus.AWAITING_DECISION)
+        .select_related(
+            "requester", "requesting_department", "paying_department", "solution__vendor", "tier"
+        )
+        .order_by("submitted_at")
+    )
 
 
 def proposal_list(*, requester=None, status: str | None = None) -> QuerySet[Proposal]:

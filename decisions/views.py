@@ -8,17 +8,20 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from decisions import dashboard as dashboard_reads
 from decisions import selectors, services
+from decisions.audit import data_version
 from decisions.errors import DomainError
 from decisions.forms import CommentForm, DecisionForm, ProposalForm, SignOffForm, WithdrawForm
 from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalStatus, SignOff, SignOffStatus
@@ -295,11 +298,15 @@ def comment_add(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect(reverse("proposal-detail", args=[reference]) + "#comments")
 
 
+QUEUE_PAGE_SIZE = 50
+
+
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     signoffs = selectors.signoffs_actionable_by(user=request.user)
-    return render(request, "decisions/queue.html", {"signoffs": signoffs[:200]})
+    page = Paginator(signoffs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "decisions/queue.html", {"signoffs": page.object_list, "page": page})
 
 
 @login_required
@@ -364,19 +371,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     tiers = list(ApprovalTier.objects.all())
     filters = dashboard_reads.Filters.from_query(request.GET, departments=departments, tiers=tiers)
     matrix_departments = [d for d in departments if d.signoff_required]
-    matrix, matrix_total = dashboard_reads.signoff_matrix(
-        filters=filters, departments=matrix_departments
+    # Figures and matrix are computed only when the template's cached fragment is stale: its
+    # key holds the data version, which every committed change bumps.
+    matrix = SimpleLazyObject(
+        lambda: dashboard_reads.signoff_matrix(filters=filters, departments=matrix_departments)
     )
     context = {
         "filters": filters,
+        "cache_key": f"{data_version()}:{sorted(filters.as_query().items())}",
         "departments": departments,
         "tiers": tiers,
         "statuses": ProposalStatus.choices,
         "categories": Category.choices,
-        "figures": dashboard_reads.figures(filters=filters, departments=departments),
+        "figures": SimpleLazyObject(
+            lambda: dashboard_reads.figures(filters=filters, departments=departments)
+        ),
         "awaiting": list(filters.apply(selectors.proposals_awaiting_decision())[:20]),
         "matrix": matrix,
-        "matrix_total": matrix_total,
         "matrix_departments": matrix_departments,
     }
     template = "decisions/dashboard.html"

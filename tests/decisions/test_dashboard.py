@@ -118,3 +118,17 @@ def test_the_matrix_shows_each_departments_status(client, org):
     assert 'class="cell status-approved"' in page.text
     assert page.text.count('class="cell status-pending') == 2
     assert ProposalStatus.IN_REVIEW.label
+
+
+def test_the_dashboard_is_fresh_after_any_change(client, org, django_capture_on_commit_callbacks):
+    client.force_login(org.cdo)
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = make_proposal(requester=org.requester, submit=True)
+    first = client.get(reverse("dashboard"))
+    assert first.text.count('class="cell status-pending') == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        services.signoff_decide(signoff=proposal.signoffs.get(department__code="HR"),
+                                actor=org.hr_reviewer, outcome="approved")  # fmt: skip
+    second = client.get(reverse("dashboard"))
+    assert second.text.count('class="cell status-pending') == 2
+    assert 'class="cell status-approved"' in second.text
