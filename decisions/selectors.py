@@ -3,8 +3,11 @@ queries."""
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from decisions.audit import data_version
 from decisions.models import (
     Decision,
     Event,
@@ -29,16 +32,26 @@ def signoffs_actionable_by(*, user) -> QuerySet[SignOff]:
             round=F("proposal__round"),
         )
         .exclude(proposal__requester=user)
-        .select_related(
+        # The small tables come in separate queries: a nine-way join costs PostgreSQL more to
+        # plan (~10 ms) than the four lookups cost to run.
+        .select_related("proposal__solution__vendor")
+        .prefetch_related(
             "department",
             "proposal__requester",
             "proposal__requesting_department",
             "proposal__paying_department",
             "proposal__tier",
-            "proposal__solution__vendor",
         )
-        .order_by("due_on", "proposal__submitted_at")
+        .order_by("due_on", "pk")  # the signoff_queue index gives this order
     )
+
+
+def signoffs_actionable_count(*, user) -> int:
+    """How many sign-offs wait for `user`: the navigation's badge and the queue's pager. Cached
+    under the data version (bumped by every recorded change) and the day (delegations start and
+    end by date); the timeout bounds staleness after edits in the admin."""
+    key = f"queue-count:{user.pk}:{data_version()}:{timezone.localdate()}"
+    return cache.get_or_set(key, lambda: signoffs_actionable_by(user=user).count(), timeout=300)
 
 
 def proposals_awaiting_decision() -> QuerySet[Proposal]:

@@ -305,7 +305,9 @@ QUEUE_PAGE_SIZE = 50
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     signoffs = selectors.signoffs_actionable_by(user=request.user)
-    page = Paginator(signoffs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(signoffs, QUEUE_PAGE_SIZE)
+    paginator.count = selectors.signoffs_actionable_count(user=request.user)
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "decisions/queue.html", {"signoffs": page.object_list, "page": page})
 
 
@@ -371,7 +373,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     tiers = list(ApprovalTier.objects.all())
     filters = dashboard_reads.Filters.from_query(request.GET, departments=departments, tiers=tiers)
     matrix_departments = [d for d in departments if d.signoff_required]
-    # Figures and matrix are computed only when the template's cached fragment is stale: its
+    # Everything below is computed only when the template's cached fragments are stale: their
     # key holds the data version, which every committed change bumps.
     matrix = SimpleLazyObject(
         lambda: dashboard_reads.signoff_matrix(filters=filters, departments=matrix_departments)
@@ -386,7 +388,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "figures": SimpleLazyObject(
             lambda: dashboard_reads.figures(filters=filters, departments=departments)
         ),
-        "awaiting": list(filters.apply(selectors.proposals_awaiting_decision())[:20]),
+        "awaiting": SimpleLazyObject(
+            lambda: list(
+                filters.apply(selectors.proposals_awaiting_decision())
+                .select_related(None)
+                .select_related("tier")
+                .only("reference", "title", "tco", "submitted_at", "tier__name")[:20]
+            )
+        ),
         "matrix": matrix,
         "matrix_departments": matrix_departments,
     }
