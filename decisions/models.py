@@ -201,6 +201,14 @@ class Proposal(models.Model):
             models.Index(fields=["requester", "status"], name="proposal_requester_status"),
             # Spend per paying department.
             models.Index(fields=["paying_department", "status"], name="proposal_payer_status"),
+            # The dashboard's 90-day figures.
+            models.Index(fields=["decided_at"], name="proposal_decided_at"),
+            # The sign-off matrix: what is in flight, oldest first.
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(status__in=["in_review", "awaiting_decision"]),
+                name="proposal_in_flight",
+            ),
         ]
 
     def __str__(self) -> str:
