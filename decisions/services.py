@@ -353,7 +353,10 @@ def signoff_decide(
                     "who": who,
                 }
             )
-        raise InvalidTransition(_("This sign-off is closed; nothing is waiting for a decision."))
+        if proposal.status == ProposalStatus.IN_REVIEW:
+            raise InvalidTransition(
+                _("This sign-off is closed; nothing is waiting for a decision.")
+            )
     if proposal.status != ProposalStatus.IN_REVIEW or signoff.round != proposal.round:
         raise InvalidTransition(
             _("The proposal is %(status)s; it is not waiting for sign-offs.")
