@@ -56,8 +56,12 @@ def generate(*, proposals: int, solutions: int, vendors: int, seed: int = 7) -> 
     rng = random.Random(seed)
     now = timezone.now()
     departments = {}
-    for code, name, required in [("HR", "Human Resources", True), ("IT", "IT Operations", True),
-                                 ("MKT", "Marketing", True), ("FIN", "Finance", False)]:  # fmt: skip
+    for code, name, required in [
+        ("HR", "Human Resources", True),
+        ("IT", "IT Operations", True),
+        ("MKT", "Marketing", True),
+        ("FIN", "Finance", False),
+    ]:
         departments[code], _ = Department.objects.get_or_create(
             code=code,
             defaults={"name": name, "signoff_required": required, "annual_budget": 5_000_000},
@@ -97,7 +101,8 @@ def generate(*, proposals: int, solutions: int, vendors: int, seed: int = 7) -> 
     solution_objs = Solution.objects.bulk_create(
         [
             Solution(
-                vendor=vendor_objs[i % vendors], name=f"Solution {i:05d} {categories[i % len(categories)]}",
+                vendor=vendor_objs[i % vendors],
+                name=f"Solution {i:05d} {categories[i % len(categories)]}",
                 description="A tool for the bench.", category=categories[i % len(categories)],
                 pricing_model=pricing[i % len(pricing)], list_price=Decimal(rng.randint(0, 500)),
                 deployment=Deployment.SAAS, iso27001=i % 3 == 0, soc2=i % 4 == 0,
