@@ -1,0 +1,57 @@
+"""Settings come from the environment: production values pass Django's deployment checks, and
+mistakes fail at start instead of running insecurely."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "hrtech.example.com",
+    "EMAIL_URL": "smtp://mailer:secret@smtp.example.com:587/?tls=True",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    skip = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set for the browser tests
+    base = {k: v for k, v in os.environ.items() if k not in skip}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_refuses_to_start_without_a_secret_key_in_production():
+    env = {**PRODUCTION, "SECRET_KEY": ""}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_it_reads_the_secret_key_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789\n")
+    env = {**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(secret)}
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)",
+                    **env)  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == secret.read_text().strip()
+
+
+def test_a_mistyped_boolean_fails_at_start():
+    result = manage("check", **{**PRODUCTION, "DEBUG": "ture"})
+    assert result.returncode != 0
+    assert "DEBUG='ture' is not a boolean" in result.stderr
