@@ -127,10 +127,15 @@ if _db["ENGINE"].endswith("sqlite3"):
         }
     )
     # A file, not memory, so that a Celery worker or a live server in another process sees it.
-    _db["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # TEST_DB_SUFFIX keeps parallel test runs on one machine apart.
+    _db["TEST"] = {
+        "NAME": str(BASE_DIR / f".test-db{env.str('TEST_DB_SUFFIX', default='')}.sqlite3")
+    }
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
+    if suffix := env.str("TEST_DB_SUFFIX", default=""):
+        _db["TEST"] = {"NAME": f"test_{_db['NAME']}{suffix}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache; absent means eager tasks and a local-memory cache ---
