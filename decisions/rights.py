@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,6 +24,19 @@ class SigningRight:
 
 def is_cdo(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("decisions.decide_proposal"))
+
+
+CDO_GROUP = "Chief Digital Officer"
+
+
+def cdo_group() -> Group:
+    """The group whose members take the CDO's final decisions: it holds decide_proposal. Get or
+    create it (the demo data, the tests and the admin all mean this one group)."""
+    group, _created = Group.objects.get_or_create(name=CDO_GROUP)
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="decisions", codename="decide_proposal")
+    )
+    return group
 
 
 def roles_signable_with(role: str) -> list[str]:

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 
 from decisions import services
 from decisions.models import Proposal
+from decisions.rights import cdo_group  # noqa: F401 (the personas use the app's one group)
 from stakeholders.models import ApprovalTier, Department, Membership, Role, StrategicGoal
 from vendors.models import Category, PricingModel, Solution, Vendor
 
@@ -89,12 +89,6 @@ class SolutionFactory(factory.django.DjangoModelFactory):
     category = Category.TALENT_ACQUISITION
     pricing_model = PricingModel.PER_SEAT
     list_price = Decimal("12.00")
-
-
-def cdo_group() -> Group:
-    group, _ = Group.objects.get_or_create(name="Chief Digital Officer")
-    group.permissions.add(Permission.objects.get(codename="decide_proposal"))
-    return group
 
 
 def make_proposal(*, requester, submit: bool = False, **overrides) -> Proposal:
