@@ -1,0 +1,242 @@
+"""`manage.py seed_demo`: the demo a newcomer sees with `make run`. It needs no service beyond the
+database: it runs on an empty, freshly migrated database, twice without adding anything, and
+leaves an audit chain that verifies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.db.models import F
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from decisions import selectors
+from decisions.demo import DEMO_PASSWORD, USERS
+from decisions.models import (
+    AuditChainHead,
+    Decision,
+    Event,
+    Proposal,
+    ProposalGoal,
+    ProposalStatus,
+    SignOff,
+    SignOffStatus,
+)
+from decisions.rights import is_cdo
+from hrtech_gov.celery import app as celery_app
+from stakeholders.models import ApprovalTier, Department, Membership, Role, StrategicGoal
+from vendors.models import Category, Integration, PricingModel, Solution, Vendor
+
+# Tests that change the database are transactional: the seed's own transactions commit and
+# their after-commit tasks run, as in `make run`, and each starts from an empty database.
+changes_db = pytest.mark.django_db(transaction=True)
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"  # as tests/conftest.py uses
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {m._meta.label: m._base_manager.count() for m in apps.get_models()}
+
+
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker):
+    """The demo, committed to the (empty) test database for the read-only tests of one class,
+    and flushed afterwards as a transactional test would."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_db_blocker.unblock():
+            assert not Proposal.objects.exists() and not Department.objects.exists()
+            with override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+                output = seed()
+        yield output
+    finally:
+        celery_app.conf.task_always_eager = eager
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo")
+class TestTheDemo:
+    """Read-only checks of one demo, seeded once for the class (seeding takes seconds)."""
+
+    def test_it_seeds_an_empty_database(self, demo):
+        assert "Proposals: 34 created, 0 already there." in demo
+        departments = {d.code: d for d in Department.objects.all()}
+        assert set(departments) == {"HR", "IT", "MKT", "FIN"}
+        assert all(departments[c].signoff_required for c in ("HR", "IT", "MKT"))
+        assert not departments["FIN"].signoff_required
+        assert all(d.annual_budget > 0 and d.currency == "EUR" for d in departments.values())
+
+        tiers = {t.name: t for t in ApprovalTier.objects.all()}
+        assert (tiers["Small"].min_tco, tiers["Small"].max_tco) == (0, 10000)
+        assert (tiers["Medium"].min_tco, tiers["Medium"].max_tco) == (10000, 100000)
+        assert (tiers["Large"].min_tco, tiers["Large"].max_tco) == (100000, None)
+        assert not tiers["Small"].cdo_decision_required
+        assert tiers["Medium"].cdo_decision_required and tiers["Large"].cdo_decision_required
+        assert tiers["Large"].signoff_role == Role.HEAD
+        assert [tiers[n].sla_days for n in ("Small", "Medium", "Large")] == [3, 5, 10]
+
+        assert 5 <= StrategicGoal.objects.count() <= 8
+        assert not StrategicGoal.objects.filter(owner__isnull=True).exists()
+
+        assert Vendor.objects.count() >= 25
+        assert Solution.objects.count() >= 40
+        assert set(Solution.objects.values_list("category", flat=True)) == set(Category.values)
+        assert set(Solution.objects.values_list("pricing_model", flat=True)) == set(
+            PricingModel.values
+        )
+        assert not Solution.objects.exclude(source="").exists()
+        assert Solution.objects.filter(in_use=True).count() >= 5
+        assert Solution.objects.filter(iso27001=True).exists()
+        assert Solution.objects.filter(soc2=True).exists()
+        assert Solution.objects.filter(processes_personal_data=False).exists()
+        assert Integration.objects.filter(source__in_use=True, target__in_use=True).count() >= 3
+
+    def test_it_spreads_the_proposals_over_every_status_and_tier(self):
+        proposals = Proposal.objects.all()
+        assert proposals.count() >= 30
+        assert set(proposals.values_list("status", flat=True)) == set(ProposalStatus.values)
+        assert set(proposals.values_list("tier__name", flat=True)) >= {"Small", "Medium", "Large"}
+        assert set(proposals.values_list("requesting_department__code", flat=True)) == {
+            "HR",
+            "IT",
+            "MKT",
+        }
+        # Buyer and payer differ on some; some name a new vendor instead of a catalog solution.
+        assert proposals.exclude(paying_department=F("requesting_department")).exists()
+        assert proposals.filter(solution__isnull=True).exclude(new_vendor_name="").exists()
+        assert ProposalGoal.objects.exclude(note="").count() >= 30
+        # A second round: changes were requested, then it was resubmitted.
+        assert proposals.filter(round=2, status=ProposalStatus.IN_REVIEW).exists()
+        assert SignOff.objects.filter(round=1, status=SignOffStatus.CHANGES_REQUESTED).exists()
+        # In review with part of the sign-offs done, and overdue ones.
+        assert SignOff.objects.filter(
+            proposal__status=ProposalStatus.IN_REVIEW, status=SignOffStatus.APPROVED
+        ).exists()
+        assert SignOff.objects.filter(
+            status=SignOffStatus.PENDING, due_on__lt=timezone.localdate()
+        ).exists()
+        # Everything came through the workflow: the CDO's decisions, answered checklists, history.
+        assert Decision.objects.values("outcome").distinct().count() == 3
+        approved = SignOff.objects.filter(status=SignOffStatus.APPROVED)
+        assert not approved.filter(answers={}).exists()
+        for p in proposals.exclude(status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN]):
+            assert p.events.filter(kind="proposal.submitted").exists(), p
+        # Dated into the past, so that cycle times and budgets over a year mean something.
+        month_ago = timezone.now() - dt.timedelta(days=30)
+        assert proposals.filter(decided_at__lt=month_ago, submitted_at__lt=F("decided_at")).exists()
+
+    def test_it_creates_every_documented_login_with_the_demo_password(self):
+        readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+        table = readme.split("## Demo logins", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
+        documented = set(re.findall(r"`([a-z.]+)`", table))
+        assert documented == {u.username for u in USERS}
+        for username in documented:
+            user = authenticate(username=username, password=DEMO_PASSWORD)
+            assert user is not None, username
+            assert user.first_name and user.last_name and user.email.endswith("@example.com")
+        assert authenticate(username="cdo", password="wrong") is None
+
+        users = {u.username: u for u in get_user_model().objects.all()}
+        assert users["admin"].is_superuser and users["admin"].is_staff
+        assert is_cdo(users["cdo"]) and not is_cdo(users["head.it"])
+        for code in ("hr", "it", "mkt"):
+            reviewer = Membership.objects.get(user=users[f"reviewer.{code}"])
+            assert (reviewer.role, reviewer.approval_limit) == (Role.REVIEWER, 100000)
+            head = Membership.objects.get(user=users[f"head.{code}"])
+            assert (head.role, head.approval_limit) == (Role.HEAD, None)
+            requester = Membership.objects.get(user=users[f"requester.{code}"])
+            assert requester.role == Role.MEMBER and requester.department.code == code.upper()
+        assert Membership.objects.get(user=users["finance.viewer"]).department.code == "FIN"
+
+    def test_it_gives_every_demo_login_something_to_do(self):
+        users = {u.username: u for u in get_user_model().objects.all()}
+
+        for code in ("hr", "it", "mkt"):
+            assert selectors.signoffs_actionable_by(user=users[f"reviewer.{code}"]).exists(), code
+            assert selectors.signoffs_actionable_by(user=users[f"head.{code}"]).exists(), code
+            waiting_on_requester = Proposal.objects.filter(
+                requester=users[f"requester.{code}"],
+                status__in=[ProposalStatus.DRAFT, ProposalStatus.CHANGES_REQUESTED],
+            )
+            assert waiting_on_requester.exists(), code
+        # Large proposals wait for the heads: a reviewer's limit does not cover them.
+        large = {"proposal__tier__name": "Large"}
+        assert selectors.signoffs_actionable_by(user=users["head.it"]).filter(**large).exists()
+        assert not (
+            selectors.signoffs_actionable_by(user=users["reviewer.it"]).filter(**large).exists()
+        )
+        assert selectors.proposals_awaiting_decision().count() >= 2
+
+    def test_it_leaves_an_audit_chain_that_verifies(self):
+        out = StringIO()
+
+        call_command("verify_audit", stdout=out)
+
+        assert f"{Event.objects.count()} events verified" in out.getvalue()
+        assert Event.objects.count() > 150
+
+
+@changes_db
+def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
+    assert not Proposal.objects.exists()
+    seed()
+    before = row_counts()
+    head = AuditChainHead.objects.get()
+
+    # What exists is read in a fixed number of queries, not one per demo row.
+    with django_assert_max_num_queries(60):
+        output = seed()
+
+    assert row_counts() == before
+    assert AuditChainHead.objects.get().last_hash == head.last_hash
+    assert "Proposals: 0 created, 34 already there." in output
+    assert "Audit events: 0 recorded." in output
+
+
+@changes_db
+def test_it_leaves_what_an_administrator_changed_alone():
+    Department.objects.create(
+        code="HR", name="People & Culture", annual_budget=123, signoff_required=True
+    )
+    get_user_model().objects.create_user("cdo", password="changed-by-the-admin")
+
+    seed()
+
+    hr = Department.objects.get(code="HR")
+    assert (hr.name, hr.annual_budget) == ("People & Culture", 123)
+    assert authenticate(username="cdo", password="changed-by-the-admin") is not None
+    assert authenticate(username="cdo", password=DEMO_PASSWORD) is None
+    assert Proposal.objects.filter(requesting_department=hr).count() >= 10
+
+
+@changes_db
+def test_it_skips_the_stories_an_organisation_configured_otherwise_cannot_tell():
+    # HR's sign-off is not required here, so the stories where HR signs cannot be played.
+    Department.objects.create(code="HR", name="Human Resources", signoff_required=False)
+    out, err = StringIO(), StringIO()
+
+    call_command("seed_demo", stdout=out, stderr=err)
+
+    assert "Demo proposal not played: “Replace Personio and DATEV" in err.getvalue()
+    assert "could not be played" in out.getvalue()
+    played = Proposal.objects.count()
+    assert 20 <= played < 34
+    # Nothing half-made: every proposal ended where its story says, and the chain verifies.
+    assert not Proposal.objects.filter(title__startswith="Replace Personio").exists()
+    call_command("verify_audit", stdout=StringIO())
