@@ -70,5 +70,10 @@ stack: install
 bench: install
 	$(PY) bench/run.py
 
+# Only the catalog sync part of the bench (bench/run.py runs it too, after the pages).
+.PHONY: bench-sync
+bench-sync: install
+	$(PY) bench/sync_bench.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles

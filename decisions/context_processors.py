@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cache
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
@@ -9,10 +11,14 @@ from decisions.rights import is_cdo
 
 
 def navigation(request: HttpRequest) -> dict:
-    """What every page's layout needs: the queue count (cached) for signed-in users."""
+    """What every page's layout needs: the queue count (cached) and the bell's unread count for
+    signed-in users."""
     context = {"BASE_CURRENCY": settings.BASE_CURRENCY, "today": timezone.localdate()}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["nav_queue_count"] = selectors.signoffs_actionable_count(user=user)
         context["nav_is_cdo"] = is_cdo(user)
+        # Counted when a template shows it, once per response: an HTMX partial without the
+        # bell costs no query.
+        context["nav_unread_count"] = cache(lambda: selectors.notifications_unread_count(user=user))
     return context

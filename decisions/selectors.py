@@ -11,6 +11,7 @@ from decisions.audit import data_version
 from decisions.models import (
     Decision,
     Event,
+    Notification,
     Proposal,
     ProposalStatus,
     SignOff,
@@ -132,3 +133,59 @@ def proposals_committed(*, category: str, limit: int = 8) -> list[Proposal]:
         .select_related("solution__vendor", "requesting_department")
         .order_by("-decided_at")[:limit]
     )
+
+
+def notifications_of(*, user) -> QuerySet[Notification]:
+    """A user's notifications, newest first (the notification_user_unread index leads with the
+    user)."""
+    return Notification.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")
+
+
+def notifications_unread_count(*, user) -> int:
+    """The bell's number: one COUNT on the notification_user_unread index."""
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+
+
+# --- The REST API's reads (decisions/apis.py): constant query counts per page.
+
+
+def proposals_for_api() -> QuerySet[Proposal]:
+    """Every proposal a signed-in user may read (as in the browser, everyone signed in reads
+    every proposal), with what the list representation shows."""
+    return proposal_list().select_related("tier")
+
+
+def proposal_for_api(*, reference: str) -> Proposal:
+    """One proposal with what its API representation shows, prefetched."""
+    return (
+        Proposal.objects.select_related(
+            "requester",
+            "requesting_department",
+            "paying_department",
+            "solution__vendor",
+            "tier",
+        )
+        .prefetch_related(
+            Prefetch(
+                "signoffs",
+                queryset=SignOff.objects.select_related(
+                    "department", "reviewer", "on_behalf_of"
+                ).order_by("-round", "department__code"),
+            ),
+            Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+            "goal_links__goal",
+            "integrates_with__vendor",
+        )
+        .get(reference=reference)
+    )
+
+
+def signoffs_for_api() -> QuerySet[SignOff]:
+    """Sign-offs with their proposal, department and people, for the API."""
+    return SignOff.objects.select_related(
+        "proposal", "department", "reviewer", "on_behalf_of"
+    ).order_by("-pk")
+
+
+def decisions_for_api() -> QuerySet[Decision]:
+    return Decision.objects.select_related("proposal", "decided_by").order_by("-decided_at", "-pk")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from decisions import tasks
+from decisions import tasks, webhooks
 from decisions.audit import record_event
 from decisions.calendar import add_business_days
 from decisions.errors import DomainError, InvalidTransition, NotAllowed
@@ -45,7 +45,7 @@ from stakeholders.models import (
     StrategicGoal,
     to_base_currency,
 )
-from vendors.models import Solution
+from vendors.services import solution_in_use_set
 
 # Fields a requester edits directly; relations (goals, integrations) are handled separately.
 PROPOSAL_FIELDS = (
@@ -293,6 +293,13 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
     )
     for signoff in created:
         _queue(tasks.notify_signoff_requested, signoff.pk)
+    webhooks.webhook_proposal_event(
+        kind="proposal.submitted",
+        proposal=proposal,
+        actor=actor,
+        departments=[d.code for d in departments],
+        due_on=due,
+    )
     return proposal
 
 
@@ -417,7 +424,39 @@ def signoff_decide(
         else:
             _set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
             _queue(tasks.notify_decision_taken, proposal.pk, proposal.round)
+    _webhook_signoff_decided(proposal, signoff, actor=actor)
     return signoff
+
+
+# The decision a proposal's new status stands for, in webhook payloads.
+WEBHOOK_OUTCOMES = {
+    ProposalStatus.APPROVED: DecisionOutcome.APPROVED,
+    ProposalStatus.REJECTED: DecisionOutcome.REJECTED,
+    ProposalStatus.CHANGES_REQUESTED: DecisionOutcome.RETURNED,
+}
+
+
+def _webhook_signoff_decided(proposal: Proposal, signoff: SignOff, *, actor) -> None:
+    """Tell webhook subscribers about the sign-off and, when it ended the round (a rejection, a
+    request for changes, or the last approval where no CDO decision is needed), the decision."""
+    signed = {"department": signoff.department.code, "status": signoff.status}
+    webhooks.webhook_proposal_event(
+        kind="signoff.decided",
+        proposal=proposal,
+        actor=actor,
+        outcome=signoff.status,
+        signoff=signed | {"comment": signoff.comment},
+    )
+    if proposal.status in WEBHOOK_OUTCOMES:
+        webhooks.webhook_proposal_event(
+            kind="decision.taken",
+            proposal=proposal,
+            actor=actor,
+            outcome=WEBHOOK_OUTCOMES[proposal.status],
+            decided_by="signoff",
+            signoff=signed,
+            rationale=signoff.comment,
+        )
 
 
 def _set_status(
@@ -487,6 +526,15 @@ def decision_take(
         _queue(tasks.notify_changes_requested, proposal.pk, proposal.round)
     else:
         _queue(tasks.notify_decision_taken, proposal.pk, proposal.round)
+    webhooks.webhook_proposal_event(
+        kind="decision.taken",
+        proposal=proposal,
+        actor=actor,
+        outcome=outcome,
+        decided_by="cdo",
+        rationale=rationale,
+        conditions=conditions,
+    )
     return decision
 
 
@@ -579,16 +627,14 @@ def proposal_advance(*, proposal: Proposal, actor, action: str, note: str = "") 
     if not can_steer_lifecycle(user=actor, proposal=proposal):
         raise NotAllowed(_("Only the requester or the CDO can record the tool's lifecycle."))
     _set_status(proposal, LIFECYCLE_TARGETS[action], actor=actor, note=note)
-    if proposal.solution_id:
-        solution = Solution.objects.select_for_update().get(pk=proposal.solution_id)
-        if action == LifecycleAction.ADOPT:
-            solution.in_use = True
-        elif action == LifecycleAction.RETIRE:
-            # Still in use if another adopted proposal brought the same tool in.
-            solution.in_use = (
-                Proposal.objects.filter(solution=solution, status=ProposalStatus.ADOPTED)
-                .exclude(pk=proposal.pk)
-                .exists()
-            )
-        solution.save(update_fields=["in_use", "updated_at"])
+    if proposal.solution_id and action in (LifecycleAction.ADOPT, LifecycleAction.RETIRE):
+        # Still in use after a retirement if another adopted proposal brought the same tool in.
+        in_use = action == LifecycleAction.ADOPT or (
+            Proposal.objects.filter(solution_id=proposal.solution_id, status=ProposalStatus.ADOPTED)
+            .exclude(pk=proposal.pk)
+            .exists()
+        )
+        # Through the catalog's service: it takes the catalog lock before the row and bumps
+        # the change feed only on a real change.
+        solution_in_use_set(solution_id=proposal.solution_id, in_use=in_use)
     return proposal

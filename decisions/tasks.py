@@ -1,6 +1,7 @@
-"""Side effects of the workflow. Each task takes ids, is queued after commit, and is safe to run
-twice: it claims its work with a conditional UPDATE before sending, and releases the claim when
-sending fails so that the retry sends it."""
+"""Side effects of the workflow. Each task takes ids, is queued after commit, calls a service of
+decisions.notifications or decisions.sla, and is safe to run twice: in-app notifications are
+created once per (user, key), and every email is claimed with a conditional UPDATE before it is
+sent and released when sending fails, so that the retry sends it and nothing sends it twice."""
 
 from __future__ import annotations
 
@@ -9,59 +10,69 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import OperationalError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from decisions.models import SignOff, SignOffStatus
-from stakeholders.models import Membership
+from decisions import notifications, sla
+from decisions.models import Notification, SignOff, SignOffStatus
+from decisions.notifications import proposal_link, signoff_reviewers
+
+__all__ = ["signoff_reviewers"]  # kept importable from here: other modules use it
 
 log = logging.getLogger(__name__)
 
-
-def signoff_reviewers(signoff: SignOff):
-    """Users who may sign this sign-off: the department's members with the role and the limit."""
-    memberships = (
-        Membership.objects.filter(department_id=signoff.department_id)
-        .with_role_at_least(signoff.required_role)
-        .exclude(user_id=signoff.proposal.requester_id)
-        .select_related("user")
-    )
-    amount = signoff.proposal.tco
-    return [
-        m.user
-        for m in memberships
-        if m.user.is_active
-        and (m.approval_limit is None or amount is None or amount <= m.approval_limit)
-    ]
+# Worth retrying: the mail server or the database away for a moment. SMTPException is an OSError.
+TRANSIENT = (OSError, OperationalError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 30,
+    "retry_backoff_max": 1800,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    retry_jitter=True,
-    max_retries=8,
-)
+def _email_each(notification_list: list[Notification]) -> None:
+    """One email task per notification, once the rows are committed."""
+    for n in notification_list:
+        if n.emailed_at is None:
+            transaction.on_commit(lambda pk=n.pk: send_notification_email.delay(pk), robust=True)
+
+
+@shared_task(**RETRY)
+def send_notification_email(notification_id: int) -> bool:
+    """Email one notification to its user, once."""
+    return notifications.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(bind=True, **RETRY)
 def notify_signoff_requested(self, signoff_id: int) -> int:
-    """Email the reviewers of one department that a sign-off waits for them. Returns the count."""
+    """Tell a department's reviewers that a sign-off waits for them: one in-app notification each
+    and one email to them all. Returns the number of addresses emailed."""
+    signoff = (
+        SignOff.objects.select_related("proposal__requester", "proposal__tier", "department")
+        .filter(pk=signoff_id)
+        .first()
+    )
+    if signoff is None or signoff.status != SignOffStatus.PENDING:
+        return 0  # decided or cancelled before we got here: nothing waits any more
+    reviewers = signoff_reviewers(signoff)
+    created = notifications.signoff_notify_requested(signoff=signoff, reviewers=reviewers)
     claimed = SignOff.objects.filter(
         pk=signoff_id, notified_at__isnull=True, status=SignOffStatus.PENDING
     ).update(notified_at=timezone.now())
     if not claimed:
-        return 0  # already sent, or no longer pending
-    signoff = SignOff.objects.select_related("proposal", "department", "proposal__requester").get(
-        pk=signoff_id
-    )
-    recipients = [u.email for u in signoff_reviewers(signoff) if u.email]
+        return 0  # already sent
+    recipients = [u.email for u in reviewers if u.email]
     if not recipients:
         log.warning("No reviewer with an email address for sign-off %s", signoff_id)
         return 0
     context = {
         "signoff": signoff,
         "proposal": signoff.proposal,
-        "url": settings.SITE_URL + reverse("proposal-detail", args=[signoff.proposal.reference]),
+        "url": proposal_link(signoff.proposal),
+        "base_currency": settings.BASE_CURRENCY,
     }
     try:
         send_mail(
@@ -76,22 +87,64 @@ def notify_signoff_requested(self, signoff_id: int) -> int:
         # Release the claim so that the retry (or a later run) sends it.
         SignOff.objects.filter(pk=signoff_id).update(notified_at=None)
         raise
+    notifications.notifications_mark_emailed(
+        key=f"signoff_requested:{signoff_id}", user_ids=[n.user_id for n in created]
+    )
     return len(recipients)
 
 
-@shared_task
+@shared_task(**RETRY)
 def notify_changes_requested(proposal_id: int, round_number: int) -> int:
     """Tell the requester that a department or the CDO returned the proposal for changes."""
-    raise NotImplementedError  # implemented in the notifications change
+    created = notifications.proposal_notify_changes_requested(
+        proposal_id=proposal_id, round_number=round_number
+    )
+    _email_each(created)
+    return len(created)
 
 
-@shared_task
+@shared_task(**RETRY)
 def notify_decision_needed(proposal_id: int, round_number: int) -> int:
     """Tell the CDO that every department approved and the decision is theirs."""
-    raise NotImplementedError  # implemented in the notifications change
+    created = notifications.proposal_notify_decision_needed(
+        proposal_id=proposal_id, round_number=round_number
+    )
+    _email_each(created)
+    return len(created)
 
 
-@shared_task
+@shared_task(**RETRY)
 def notify_decision_taken(proposal_id: int, round_number: int) -> int:
-    """Tell the requester (and the departments that signed) the outcome."""
-    raise NotImplementedError  # implemented in the notifications change
+    """Tell the requester (and everyone who signed that round) the outcome."""
+    created = notifications.proposal_notify_decision_taken(
+        proposal_id=proposal_id, round_number=round_number
+    )
+    _email_each(created)
+    return len(created)
+
+
+@shared_task(**RETRY)
+def signoff_sla_step(signoff_id: int, step: str) -> int:
+    """Take one SLA step (reminder, head or CDO escalation) of one sign-off, once. Returns the
+    number of people notified by this run."""
+    result = sla.signoff_sla_step(signoff_id=signoff_id, step=step)
+    if result is None:
+        return 0
+    # Also after a lost claim: a retry emails whoever the first attempt did not reach.
+    _email_each(result.notifications)
+    return len(result.notifications) if result.claimed else 0
+
+
+@shared_task(**RETRY)
+def run_signoff_sla() -> int:
+    """Every 15 minutes (CELERY_BEAT_SCHEDULE): one query finds the sign-offs with an SLA step
+    due, and one task per step takes it. Returns the number of steps queued."""
+    due = sla.signoffs_sla_due()
+    for signoff_id, step in due:
+        signoff_sla_step.delay(signoff_id, step)
+    if due:
+        log.info("SLA: %d step(s) queued", len(due))
+    return len(due)
+
+
+from decisions import webhooks  # noqa: E402,F401  (registers the webhook delivery task)

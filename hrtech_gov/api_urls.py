@@ -1,6 +1,28 @@
+"""Every REST endpoint under /api/v1/, named api:<name>. Keep this a plain list: register a
+viewset on the router, or add a path() for a single view."""
+
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from decisions.apis import DecisionViewSet, ProposalViewSet, SignOffViewSet
+from stakeholders.apis import ApiTokenViewSet, DepartmentViewSet, StrategicGoalViewSet
+from vendors.apis import SolutionViewSet, VendorViewSet
+from vendors.sync_apis import CatalogChangesApi, CatalogSyncApi
+
+router = SimpleRouter()
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("goals", StrategicGoalViewSet, basename="goal")
+router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("vendors", VendorViewSet, basename="vendor")
+router.register("solutions", SolutionViewSet, basename="solution")
+router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("signoffs", SignOffViewSet, basename="signoff")
+router.register("decisions", DecisionViewSet, basename="decision")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
+    path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
+    *router.urls,
 ]

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "stakeholders",
     "vendors",
@@ -159,6 +160,11 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="hrtech_gov")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Reminders and escalations of overdue sign-offs (decisions/sla.py), every 15 minutes.
+CELERY_BEAT_SCHEDULE["run-signoff-sla"] = {
+    "task": "decisions.tasks.run_signoff_sla",
+    "schedule": 15 * 60.0,
+}
 
 # --- Email
 # EMAIL_URL: smtp://user:password@host:587/?ssl=True, consolemail://, filemail:///path, ...
@@ -180,6 +186,19 @@ elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hrtech-gov <noreply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Outgoing webhooks (decisions/webhooks.py): per-POST timeout, retries of a failing delivery
+# with exponential backoff (base doubled each try, capped, with jitter), then marked failed.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=8)
+WEBHOOK_RETRY_BACKOFF_SECONDS = env.float("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30.0)
+WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=3600.0)
+# A pending delivery whose task is this late (or was never queued) is queued again, every 10 min.
+WEBHOOK_STALLED_AFTER_SECONDS = env.float("WEBHOOK_STALLED_AFTER_SECONDS", default=900.0)
+CELERY_BEAT_SCHEDULE["requeue-stalled-webhooks"] = {
+    "task": "decisions.webhooks.requeue_stalled_webhooks",
+    "schedule": 10 * 60.0,
+}
 
 # --- Auth
 AUTH_PASSWORD_VALIDATORS = [
@@ -242,18 +261,58 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# --- REST framework
+# --- REST framework (the API's plumbing is hrtech_gov/api.py)
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1000/min")
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes anonymous API requests answer 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "hrtech_gov.api_base.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "hrtech_gov.api_base.TokenScopePermission",
+    ],
+    "EXCEPTION_HANDLER": "hrtech_gov.api.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "hrtech_gov.api_base.ApiCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["hrtech_gov.api_base.ApiRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["hrtech_gov.api_base.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_SCHEMA_CLASS": "hrtech_gov.api.ApiAutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "hrtech-gov API",
+    "DESCRIPTION": "Technology proposals, sign-offs, CDO decisions and the vendor catalog.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is not secret: anyone may read it (the endpoints themselves need a token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "stakeholders.models.Currency",
+        "RoleEnum": "stakeholders.models.Role",
+        "ProposalStatusEnum": "decisions.models.ProposalStatus",
+        "SignOffStatusEnum": "decisions.models.SignOffStatus",
+        "CategoryEnum": "vendors.models.Category",
+        "PricingModelEnum": "vendors.models.PricingModel",
+        "DeploymentEnum": "vendors.models.Deployment",
+        "CatalogRecordTypeEnum": [("vendor", "vendor"), ("solution", "solution")],
+        "VendorChangeTypeEnum": [("vendor", "vendor")],
+        "SolutionChangeTypeEnum": [("solution", "solution")],
+    },
+    # Docs assets served from this site (drf-spectacular-sidecar), not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging
@@ -280,3 +339,49 @@ FX_RATES = {
 }
 if BASE_CURRENCY not in FX_RATES:
     raise ImproperlyConfigured(f"FX_RATES must include BASE_CURRENCY {BASE_CURRENCY}.")
+
+# The sign-off SLA (decisions/sla.py): an overdue sign-off is reminded on the first run after its
+# due date, escalated to the department's heads this many business days after the reminder, and to
+# the CDO this many business days after that.
+SLA_ESCALATE_HEAD_AFTER_DAYS = env.int("SLA_ESCALATE_HEAD_AFTER_DAYS", default=2)
+SLA_ESCALATE_CDO_AFTER_DAYS = env.int("SLA_ESCALATE_CDO_AFTER_DAYS", default=2)
+if SLA_ESCALATE_HEAD_AFTER_DAYS < 0 or SLA_ESCALATE_CDO_AFTER_DAYS < 0:
+    raise ImproperlyConfigured("SLA_ESCALATE_*_AFTER_DAYS must not be negative.")
+
+# --- Catalog feeds we pull (vendors/feeds.py): CATALOG_FEEDS is JSON, one entry per source,
+# e.g. {"acme": {"url": "https://acme.example/catalog.json", "every_minutes": 60, "full": true}}.
+# Each gets a Celery beat entry running vendors.tasks.sync_catalog_feed(source).
+CATALOG_FEEDS: dict = json.loads(env.str("CATALOG_FEEDS", default="{}"))
+if not isinstance(CATALOG_FEEDS, dict):
+    raise ImproperlyConfigured("CATALOG_FEEDS must be a JSON object: {source: {url, ...}}.")
+for _source, _feed in CATALOG_FEEDS.items():
+    if not isinstance(_feed, dict) or not str(_feed.get("url", "")).startswith(("http", "file:")):
+        raise ImproperlyConfigured(f"CATALOG_FEEDS[{_source!r}] needs a url (http(s) or file:).")
+    if _unknown := sorted(set(_feed) - {"url", "every_minutes", "full"}):
+        raise ImproperlyConfigured(f"CATALOG_FEEDS[{_source!r}]: unknown keys {_unknown}.")
+    if not isinstance(_feed.get("full", False), bool):
+        raise ImproperlyConfigured(f"CATALOG_FEEDS[{_source!r}]['full'] must be true or false.")
+    _minutes = _feed.get("every_minutes", 60)
+    if not isinstance(_minutes, int) or isinstance(_minutes, bool) or _minutes < 1:
+        raise ImproperlyConfigured(f"CATALOG_FEEDS[{_source!r}]['every_minutes'] must be >= 1.")
+    CELERY_BEAT_SCHEDULE.update(
+        {
+            f"catalog-feed-{_source}": {
+                "task": "vendors.tasks.sync_catalog_feed",
+                "schedule": _minutes * 60.0,
+                "args": [_source],
+            }
+        }
+    )
+CATALOG_FEED_TIMEOUT = env.float("CATALOG_FEED_TIMEOUT", default=30.0)  # seconds per request
+CATALOG_FEED_RETRIES = env.int("CATALOG_FEED_RETRIES", default=4)  # per page, after the first try
+CATALOG_FEED_BACKOFF = env.float("CATALOG_FEED_BACKOFF", default=2.0)  # seconds, doubling
+# Idempotency-Key records of catalog pushes are kept 24 hours; purged daily.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "purge-idempotency-records": {
+            "task": "vendors.tasks.purge_idempotency_records",
+            "schedule": 24 * 3600.0,
+        }
+    }
+)

@@ -1,6 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from decisions.errors import DomainError
+from stakeholders import services
 from stakeholders.models import (
+    ApiToken,
     ApprovalTier,
     ChecklistQuestion,
     Delegation,
@@ -75,3 +82,68 @@ class DelegationAdmin(admin.ModelAdmin):
     search_fields = ["delegator__username", "delegate__username", "reason"]
     autocomplete_fields = ["delegator", "delegate"]
     date_hierarchy = "starts_on"
+
+
+class ApiTokenAdminForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "scope", "expires_at"]
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data.get("expires_at")
+        if expires_at is not None and expires_at <= timezone.now():
+            raise ValidationError(_("The expiry date must be in the future."))
+        return expires_at
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created through the service (the secret is shown once, in a message) and
+    revoked, never edited: only a hash of the secret is stored."""
+
+    list_display = ["name", "user", "prefix", "scope", "created_at", "last_used_at", "expires_at"]
+    list_display += ["revoked_at"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "name", "scope", "expires_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+    form = ApiTokenAdminForm
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.fields
+        return [*self.fields, *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["user", "name", "scope", "expires_at", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing about a token is editable
+        try:
+            token, secret = services.api_token_create(
+                user=obj.user, name=obj.name, scope=obj.scope, expires_at=obj.expires_at
+            )
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        obj.pk = token.pk
+        obj.prefix = token.prefix
+        messages.warning(
+            request,
+            _("Token for %(user)s: %(secret)s — copy it now, it is not shown again.")
+            % {"user": token.user, "secret": secret},
+        )
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.api_token_revoke(token=token, actor=request.user)
+        messages.success(request, _("Tokens revoked."))
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: a deleted token leaves no trace of what it did

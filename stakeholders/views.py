@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -10,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from decisions.errors import DomainError
 from stakeholders import services
-from stakeholders.forms import DelegationForm
-from stakeholders.models import Delegation
+from stakeholders.forms import ApiTokenForm, DelegationForm
+from stakeholders.models import ApiToken, Delegation
 
 
 @login_required
@@ -48,3 +50,51 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.delegation_revoke(delegation=delegation, actor=request.user)
     messages.success(request, _("Delegation revoked."))
     return redirect("delegations")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """My API tokens: create one (its secret is shown once, on this response only), revoke."""
+    form = ApiTokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        expires_at = (
+            timezone.make_aware(dt.datetime.combine(expires_on, dt.time.min))
+            if expires_on
+            else None
+        )
+        try:
+            token, secret = services.api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=expires_at,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            # Rendered, not redirected: the secret must never travel through the session.
+            created = {"token": token, "secret": secret}
+            form = ApiTokenForm()
+    context = {
+        "form": form,
+        "created": created,
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at", "-pk"),
+    }
+    response = render(
+        request, "stakeholders/api_tokens.html", context, status=400 if form.errors else 200
+    )
+    if created:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.api_token_revoke(token=token, actor=request.user)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("api-tokens")

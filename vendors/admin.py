@@ -1,6 +1,41 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from vendors.models import Integration, Solution, Vendor
+from vendors.models import CatalogSyncRun, Integration, Solution, Vendor
+
+
+class CatalogRecordAdmin(admin.ModelAdmin):
+    """Catalog records are never deleted (proposals refer to them, and the change feed must
+    report removals): they are marked removed instead. A save without a change writes nothing,
+    so the change feed and ETags move only on a real change."""
+
+    readonly_fields = ["change_seq", "created_at", "updated_at"]
+    actions = ["mark_removed", "mark_listed"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change or form.has_changed():
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Mark as removed from the catalog (tombstone)"))
+    def mark_removed(self, request, queryset):
+        count = queryset.filter(is_deleted=False).update(is_deleted=True)
+        self.message_user(
+            request,
+            ngettext("%(n)d record marked removed.", "%(n)d records marked removed.", count)
+            % {"n": count},
+        )
+
+    @admin.action(description=_("Put back into the catalog"))
+    def mark_listed(self, request, queryset):
+        count = queryset.filter(is_deleted=True).update(is_deleted=False)
+        self.message_user(
+            request,
+            ngettext("%(n)d record put back.", "%(n)d records put back.", count) % {"n": count},
+        )
 
 
 class SolutionInline(admin.TabularInline):
@@ -9,9 +44,12 @@ class SolutionInline(admin.TabularInline):
     fields = ["name", "category", "pricing_model", "list_price", "price_currency", "in_use"]
     show_change_link = True
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(CatalogRecordAdmin):
     list_display = ["name", "country", "source", "external_id", "is_deleted", "updated_at"]
     list_filter = ["is_deleted", "source", "country"]
     search_fields = ["name", "external_id", "description"]
@@ -19,7 +57,7 @@ class VendorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Solution)
-class SolutionAdmin(admin.ModelAdmin):
+class SolutionAdmin(CatalogRecordAdmin):
     list_display = [
         "name",
         "vendor",
@@ -52,3 +90,30 @@ class IntegrationAdmin(admin.ModelAdmin):
     search_fields = ["source__name", "target__name"]
     autocomplete_fields = ["source", "target"]
     list_select_related = ["source__vendor", "target__vendor"]
+
+
+@admin.register(CatalogSyncRun)
+class CatalogSyncRunAdmin(admin.ModelAdmin):
+    """What each pull of a catalog feed did: read-only, written by vendors.feeds."""
+
+    list_display = ["source", "status", "full", "started_at", "finished_at", "pages", "counts"]
+    list_filter = ["status", "source", "full"]
+    search_fields = ["source", "url", "error"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "source",
+        "url",
+        "full",
+        "status",
+        "started_at",
+        "finished_at",
+        "pages",
+        "counts",
+        "error",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,336 @@
+"""Notifications: the in-app rows behind the bell and the email each of them sends.
+
+Every notification is stored once per (user, dedupe_key): a task that runs twice, or two tasks
+racing, create it once (the unique constraint decides, bulk_create ignores the loser). Its email is
+sent once too: the sender claims `emailed_at` with a conditional UPDATE before sending and releases
+the claim when sending fails, so that a retry sends it and nothing else does.
+
+The dedupe key's first part names the email template (`reminder:42` →
+decisions/email/reminder.txt and reminder_subject.txt): one kind of notification may have several
+texts (a decision needed and a decision taken are both about a decision).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from decisions.models import (
+    Decision,
+    DecisionOutcome,
+    Notification,
+    NotificationKind,
+    Proposal,
+    SignOff,
+    SignOffStatus,
+)
+from stakeholders.models import Membership, Role
+
+log = logging.getLogger(__name__)
+
+# The templates a dedupe key may name; anything else is a programming error, not a user's input.
+EMAIL_TEMPLATES = {
+    "signoff_requested",
+    "reminder",
+    "escalation_head",
+    "escalation_cdo",
+    "changes_requested",
+    "decision_needed",
+    "decision_taken",
+}
+MESSAGE_LENGTH = Notification._meta.get_field("message").max_length
+
+
+def proposal_path(proposal: Proposal) -> str:
+    return reverse("proposal-detail", args=[proposal.reference])
+
+
+def proposal_link(proposal: Proposal) -> str:
+    """The absolute link emails carry."""
+    return settings.SITE_URL + proposal_path(proposal)
+
+
+def short_title(proposal: Proposal) -> str:
+    return Truncator(proposal.title).chars(80)
+
+
+def cdo_users(*, exclude_user_id: int | None = None) -> list:
+    """Everyone who takes the CDO's decisions: users granted decisions.decide_proposal directly
+    or through a group. Superusers are left out: `admin` is not the CDO's inbox."""
+    users = get_user_model().objects.with_perm(
+        "decisions.decide_proposal", include_superusers=False, is_active=True
+    )
+    return [u for u in users.order_by("pk") if u.pk != exclude_user_id]
+
+
+def department_heads(*, department_id: int, exclude_user_id: int | None = None) -> list:
+    memberships = (
+        Membership.objects.filter(department_id=department_id, role=Role.HEAD, user__is_active=True)
+        .exclude(user_id=exclude_user_id)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    return [m.user for m in memberships]
+
+
+def notifications_create(
+    *, users: Iterable, kind: str, proposal: Proposal | None, key: str, message: str
+) -> list[Notification]:
+    """One notification per user under `key`, created once however often this runs. Returns the
+    users' notifications under that key, new and earlier ones alike (two queries)."""
+    if key.split(":", 1)[0] not in EMAIL_TEMPLATES:
+        raise ValueError(f"No email template for notification key {key!r}")
+    user_ids = list(dict.fromkeys(u.pk for u in users))
+    if not user_ids:
+        return []
+    message = Truncator(message).chars(MESSAGE_LENGTH)
+    url = proposal_path(proposal) if proposal is not None else ""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                proposal=proposal,
+                message=message,
+                url=url,
+                dedupe_key=key,
+            )
+            for user_id in user_ids
+        ],
+        ignore_conflicts=True,  # the notification_once constraint: already there is fine
+    )
+    return list(
+        Notification.objects.filter(dedupe_key=key, user_id__in=user_ids)
+        .select_related("user")
+        .order_by("user_id")
+    )
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Email one notification to its user, once. True when this call sent it; False when it was
+    sent (or claimed) before or the user has no address. Errors propagate, with the claim
+    released, so that the caller's retry sends it."""
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related(
+        "user",
+        "proposal__requester",
+        "proposal__tier",
+        "proposal__solution__vendor",
+    ).get(pk=notification_id)
+    if not notification.user.email:
+        log.warning("No email address for %s; notification %s stays in-app", notification.user,
+                    notification_id)  # fmt: skip
+        return False
+    template = notification.dedupe_key.split(":", 1)[0]
+    proposal = notification.proposal
+    context = {
+        "notification": notification,
+        "recipient": notification.user,
+        "proposal": proposal,
+        "message": notification.message,
+        "url": proposal_link(proposal) if proposal else settings.SITE_URL,
+        "base_currency": settings.BASE_CURRENCY,
+    }
+    try:
+        send_mail(
+            subject=" ".join(
+                render_to_string(f"decisions/email/{template}_subject.txt", context).split()
+            ),
+            message=render_to_string(f"decisions/email/{template}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.user.email],
+        )
+    except Exception:
+        # Release the claim so that the retry (or a later run) sends it.
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def notifications_mark_emailed(*, key: str, user_ids: Iterable[int]) -> int:
+    """Record that an email sent outside notification_email_send (one to a whole department)
+    covered these users' notifications, so that nothing emails them again."""
+    return Notification.objects.filter(
+        dedupe_key=key, user_id__in=list(user_ids), emailed_at__isnull=True
+    ).update(emailed_at=timezone.now())
+
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    """Mark one of `user`'s notifications read. Someone else's is Notification.DoesNotExist: the
+    view answers 404 and says nothing about whether it exists."""
+    notification = Notification.objects.get(pk=notification_id, user_id=user.pk)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        # Conditional: two tabs opening it at once keep the first read time.
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def signoff_reviewers(signoff: SignOff) -> list:
+    """Users who may sign this sign-off: the department's members with the role and the limit."""
+    memberships = (
+        Membership.objects.filter(department_id=signoff.department_id)
+        .with_role_at_least(signoff.required_role)
+        .exclude(user_id=signoff.proposal.requester_id)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    amount = signoff.proposal.tco
+    return [
+        m.user
+        for m in memberships
+        if m.user.is_active
+        and (m.approval_limit is None or amount is None or amount <= m.approval_limit)
+    ]
+
+
+def _who(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _with_text(message: str, text: str) -> str:
+    text = " ".join(text.split())
+    return f"{message} {text}" if text else message
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    return Proposal.objects.select_related("requester").get(pk=proposal_id)
+
+
+def signoff_notify_requested(*, signoff: SignOff, reviewers: list) -> list[Notification]:
+    """The in-app side of "a sign-off waits for your department" (its email goes to the whole
+    department at once, see decisions.tasks.notify_signoff_requested)."""
+    proposal = signoff.proposal
+    message = _("%(ref)s “%(title)s” waits for the sign-off of %(dept)s, due %(due)s.") % {
+        "ref": proposal.reference,
+        "title": short_title(proposal),
+        "dept": signoff.department.name,
+        "due": date_format(signoff.due_on) if signoff.due_on else "—",
+    }
+    return notifications_create(
+        users=reviewers,
+        kind=NotificationKind.SIGNOFF_REQUESTED,
+        proposal=proposal,
+        key=f"signoff_requested:{signoff.pk}",
+        message=message,
+    )
+
+
+def proposal_notify_changes_requested(*, proposal_id: int, round_number: int) -> list[Notification]:
+    """Tell the requester who asked for changes in this round, and why."""
+    proposal = _proposal(proposal_id)
+    asked = (
+        SignOff.objects.filter(
+            proposal=proposal, round=round_number, status=SignOffStatus.CHANGES_REQUESTED
+        )
+        .select_related("department", "reviewer")
+        .first()
+    )
+    returned = Decision.objects.filter(
+        proposal=proposal, round=round_number, outcome=DecisionOutcome.RETURNED
+    ).first()
+    names = {"ref": proposal.reference, "title": short_title(proposal)}
+    if returned is not None:
+        message = _with_text(
+            _("The CDO returned %(ref)s “%(title)s” for changes:") % names, returned.rationale
+        )
+    elif asked is not None:
+        message = _with_text(
+            _("%(dept)s asked for changes to %(ref)s “%(title)s”:")
+            % {**names, "dept": asked.department.name},
+            asked.comment,
+        )
+    else:
+        log.warning("No request for changes in round %s of %s", round_number, proposal)
+        return []
+    return notifications_create(
+        users=[proposal.requester],
+        kind=NotificationKind.CHANGES_REQUESTED,
+        proposal=proposal,
+        key=f"changes_requested:{proposal.pk}:{round_number}",
+        message=message,
+    )
+
+
+def proposal_notify_decision_needed(*, proposal_id: int, round_number: int) -> list[Notification]:
+    """Tell every CDO that all departments approved and the decision is theirs."""
+    proposal = _proposal(proposal_id)
+    message = _("Every department approved %(ref)s “%(title)s”: it waits for your decision.") % {
+        "ref": proposal.reference,
+        "title": short_title(proposal),
+    }
+    # NotificationKind has no "decision needed" yet (adding it needs a migration); the key and
+    # its email template tell the two apart.
+    return notifications_create(
+        users=cdo_users(exclude_user_id=proposal.requester_id),
+        kind=NotificationKind.DECISION_NEEDED,
+        proposal=proposal,
+        key=f"decision_needed:{proposal.pk}:{round_number}",
+        message=message,
+    )
+
+
+def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> list[Notification]:
+    """Tell the requester, and everyone who signed this round, how it ended."""
+    proposal = _proposal(proposal_id)
+    signoffs = list(
+        SignOff.objects.filter(proposal=proposal, round=round_number, reviewer__isnull=False)
+        .select_related("department", "reviewer", "on_behalf_of")
+        .order_by("department__code")
+    )
+    decision = Decision.objects.filter(
+        proposal=proposal, round=round_number, outcome__in=["approved", "rejected"]
+    ).first()
+    rejection = next((s for s in signoffs if s.status == SignOffStatus.REJECTED), None)
+    names = {"ref": proposal.reference, "title": short_title(proposal)}
+    if decision is not None and decision.outcome == DecisionOutcome.APPROVED:
+        message = _("The CDO approved %(ref)s “%(title)s”.") % names
+        if decision.conditions.strip():
+            message = _with_text(message + " " + _("Conditions:"), decision.conditions)
+    elif decision is not None:
+        message = _with_text(_("The CDO rejected %(ref)s “%(title)s”:") % names, decision.rationale)
+    elif rejection is not None:
+        message = _with_text(
+            _("%(dept)s rejected %(ref)s “%(title)s”:")
+            % {**names, "dept": rejection.department.name},
+            rejection.comment,
+        )
+    elif signoffs and all(s.status == SignOffStatus.APPROVED for s in signoffs):
+        message = _("%(ref)s “%(title)s” is approved: every department signed it off.") % names
+    else:
+        log.warning("No decision in round %s of %s", round_number, proposal)
+        return []
+    users = [proposal.requester]
+    for s in signoffs:
+        users.append(s.reviewer)
+        if s.on_behalf_of is not None:
+            users.append(s.on_behalf_of)  # back from leave, they see what was signed for them
+    return notifications_create(
+        users=users,
+        kind=NotificationKind.DECISION,
+        proposal=proposal,
+        key=f"decision_taken:{proposal.pk}:{round_number}",
+        message=message,
+    )

@@ -1,0 +1,337 @@
+"""Outgoing webhooks: decision and catalog events POSTed as signed JSON to the subscribers an
+administrator registered.
+
+An event becomes one WebhookDelivery row per interested subscription, written in the caller's
+transaction, and one Celery task per row queued after commit: a rolled-back action sends nothing.
+The task claims its row with a conditional UPDATE before it POSTs, so two workers never send the
+same delivery at once and a delivery that succeeded is never sent again; it retries failures with
+exponential backoff and jitter, and logs every attempt on the row.
+
+Receivers verify `X-Hrtech-Signature: sha256=<hex>`, the HMAC-SHA256 with the subscription's secret
+of `<X-Hrtech-Timestamp>.<raw body>` (see the README's "Webhooks" section)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import random
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import OperationalError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from decisions.errors import DomainError, InvalidTransition
+from decisions.models import (
+    Proposal,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEventKind,
+    WebhookSubscription,
+)
+
+log = logging.getLogger(__name__)
+
+# The kinds a subscription may ask for; "ping" is the admin's test event and reaches everyone.
+KNOWN_KINDS = frozenset(WebhookEventKind.values) - {WebhookEventKind.PING}
+USER_AGENT = "hrtech-gov-webhooks/1"
+MAX_ERROR_CHARS = 1000
+
+
+def webhook_sign(*, secret: str, timestamp: str, body: bytes) -> str:
+    """The value of X-Hrtech-Signature: HMAC-SHA256 of `timestamp.body`, hex, with its scheme."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+def _jsonable(payload: dict) -> dict:
+    """Decimals, dates and UUIDs as strings, so the payload fits a JSONField and a JSON body."""
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def _queue(deliveries: list[WebhookDelivery]) -> None:
+    for delivery in deliveries:
+        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.delay(pk), robust=True)
+
+
+def _subscribers(kind: str) -> list[WebhookSubscription]:
+    if kind not in KNOWN_KINDS:
+        raise DomainError(_("Unknown webhook event kind: %(kind)s.") % {"kind": kind})
+    # Few subscriptions: filter their event lists here rather than with JSON lookups that
+    # SQLite and PostgreSQL answer differently.
+    return [s for s in WebhookSubscription.objects.filter(is_active=True) if s.wants(kind)]
+
+
+def webhook_event_queue(*, kind: str, payload: dict[str, Any]) -> None:
+    """Record an event for every active subscription that wants its kind and send them after
+    the caller's transaction commits (at once when there is none: the rows are committed by
+    then). Cheap when nobody subscribes: one query; two otherwise, however many subscribe."""
+    _record(kind, _subscribers(kind), payload)
+
+
+def _record(kind: str, subscriptions: list[WebhookSubscription], payload: dict) -> None:
+    if not subscriptions:
+        return
+    event_id, data = uuid.uuid4(), _jsonable(payload)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(subscription=s, event_id=event_id, kind=kind, payload=data)
+        for s in subscriptions
+    )
+    _queue(deliveries)
+
+
+def proposal_event_data(proposal: Proposal, *, actor, **extra: Any) -> dict[str, Any]:
+    """What a proposal event tells a subscriber: enough to act on without calling back."""
+    return {
+        "reference": proposal.reference,
+        "title": proposal.title,
+        "status": proposal.status,
+        "round": proposal.round,
+        "tier": proposal.tier.name if proposal.tier_id else None,
+        # Fixed at submission, in the base currency; a string, so no float rounding.
+        "tco": (
+            {"amount": str(proposal.tco), "currency": settings.BASE_CURRENCY}
+            if proposal.tco is not None
+            else None
+        ),
+        "department": proposal.requesting_department.code,
+        "actor": actor.get_username() if actor is not None else None,
+        "url": settings.SITE_URL
+        + reverse("proposal-detail", kwargs={"reference": proposal.reference}),
+        **extra,
+    }
+
+
+def webhook_proposal_event(*, kind: str, proposal: Proposal, actor, **extra: Any) -> None:
+    """Queue a proposal event (submitted, sign-off decided, decision taken) for its subscribers.
+    The payload is built only when someone subscribes, so the workflow pays one query otherwise."""
+    subscriptions = _subscribers(kind)
+    if subscriptions:
+        _record(kind, subscriptions, proposal_event_data(proposal, actor=actor, **extra))
+
+
+@transaction.atomic
+def webhook_ping(*, subscription: WebhookSubscription) -> WebhookDelivery:
+    """Queue a test event to one subscription, active or not, to check its receiver."""
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription,
+        event_id=uuid.uuid4(),
+        kind=WebhookEventKind.PING,
+        payload={"subscription": subscription.name, "message": "ping"},
+    )
+    _queue([delivery])
+    return delivery
+
+
+@transaction.atomic
+def webhook_delivery_retry(*, delivery: WebhookDelivery) -> None:
+    """Send a failed delivery again (the admin's "retry" action), with a fresh set of retries."""
+    reopened = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDeliveryStatus.FAILED
+    ).update(
+        status=WebhookDeliveryStatus.PENDING, locked_at=None, next_attempt_at=None, last_error=""
+    )
+    if not reopened:
+        raise InvalidTransition(_("Only a failed delivery can be retried."))
+    _queue([delivery])
+
+
+def webhook_body(delivery: WebhookDelivery) -> bytes:
+    """The JSON body of a delivery: the same bytes on every attempt."""
+    envelope = {
+        "id": str(delivery.event_id),
+        "kind": delivery.kind,
+        "created_at": delivery.created_at.isoformat(),
+        "data": delivery.payload,
+    }
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect would turn the POST into a GET elsewhere: count it as a failed attempt."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _post(url: str, *, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """POST and return (HTTP status or None, error text, empty on a 2xx)."""
+    if not url.lower().startswith(("http://", "https://")):
+        return None, "Only http and https URLs are allowed."
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            return response.status, ""
+    except urllib.error.HTTPError as e:
+        # Any answer but 2xx, 3xx included; keep the start of its body to help the receiver debug.
+        detail = e.read(MAX_ERROR_CHARS).decode(errors="replace")
+        e.close()
+        return e.code, f"HTTP {e.code} {e.reason}: {detail}".strip()[:MAX_ERROR_CHARS]
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        # Refused, reset, timed out, DNS, TLS (all OSError), a garbled answer, a bad URL.
+        reason = getattr(e, "reason", e)
+        return None, f"{type(e).__name__}: {reason}"[:MAX_ERROR_CHARS]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one run of the delivery task did."""
+
+    sent: bool  # False: nothing to send (done, failed, gone) or another worker is sending it
+    succeeded: bool = False
+    busy: bool = False  # another worker holds the claim
+    status_code: int | None = None
+    error: str = ""
+
+
+def _lease() -> timedelta:
+    """How long a claim holds: longer than any POST, so only a worker that died loses it."""
+    return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3 + 60)
+
+
+def webhook_backoff(retries: int) -> float:
+    """Seconds before retry number `retries + 1`: exponential, capped, with full jitter."""
+    base = settings.WEBHOOK_RETRY_BACKOFF_SECONDS
+    ceiling = min(settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS, base * 2**retries)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def webhook_delivery_attempt(
+    *, delivery_id: int, final: bool = False, next_in: float = 0
+) -> Attempt:
+    """Send one delivery once, if nobody has or is. `final`: a failure is not retried any more
+    (the row becomes failed); otherwise it stays pending with its next attempt `next_in` seconds
+    away."""
+    now = timezone.now()
+    # The claim: only one worker turns a pending, unclaimed (or abandoned) row into its own.
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDeliveryStatus.PENDING)
+        .filter(Q(locked_at__isnull=True) | Q(locked_at__lt=now - _lease()))
+        .update(locked_at=now, next_attempt_at=None)
+    )
+    if not claimed:
+        busy = WebhookDelivery.objects.filter(
+            pk=delivery_id, status=WebhookDeliveryStatus.PENDING
+        ).exists()
+        return Attempt(sent=False, busy=busy)
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    subscription = delivery.subscription
+    if not subscription.is_active and delivery.kind != WebhookEventKind.PING:
+        # Switched off after the event was queued: the administrator wants nothing sent to it.
+        error = "Not sent: the subscription was deactivated."
+        WebhookDelivery.objects.filter(pk=delivery_id, locked_at=now).update(
+            locked_at=None, status=WebhookDeliveryStatus.FAILED, last_error=error
+        )
+        return Attempt(sent=False, error=error)
+    body = webhook_body(delivery)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Hrtech-Event": delivery.kind,
+        "X-Hrtech-Delivery": str(delivery.pk),
+        "X-Hrtech-Timestamp": timestamp,
+        "X-Hrtech-Signature": webhook_sign(
+            secret=subscription.secret, timestamp=timestamp, body=body
+        ),
+    }
+    code, error = _post(subscription.url, body=body, headers=headers)
+    succeeded = code is not None and 200 <= code < 300
+    done = timezone.now()
+    if succeeded:
+        changes = {"status": WebhookDeliveryStatus.SUCCEEDED, "delivered_at": done}
+    elif final:
+        changes = {"status": WebhookDeliveryStatus.FAILED}
+    else:
+        changes = {"next_attempt_at": done + timedelta(seconds=next_in)}
+    # Release the claim and log the attempt; guarded by our claim so a stale worker that lost its
+    # lease cannot overwrite what the one that took over recorded.
+    WebhookDelivery.objects.filter(pk=delivery_id, locked_at=now).update(
+        locked_at=None,
+        attempts=F("attempts") + 1,
+        last_status_code=code,
+        last_error=error,
+        **changes,
+    )
+    log.info(
+        "webhook %s delivery %s to %s: %s",
+        delivery.kind,
+        delivery.pk,
+        subscription.url,
+        code or error,
+    )
+    return Attempt(sent=True, succeeded=succeeded, status_code=code, error=error)
+
+
+@shared_task(
+    bind=True,
+    # Bounds the automatic retries when the database is away; failed POSTs are retried below,
+    # counted against settings.WEBHOOK_MAX_RETRIES as it is when the task runs.
+    max_retries=settings.WEBHOOK_MAX_RETRIES,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    retry_jitter=True,
+)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """POST one webhook delivery; retried with backoff until it succeeds or runs out of tries."""
+    retries = self.request.retries
+    final = retries >= settings.WEBHOOK_MAX_RETRIES
+    countdown = webhook_backoff(retries)
+    attempt = webhook_delivery_attempt(delivery_id=delivery_id, final=final, next_in=countdown)
+    if attempt.succeeded:
+        return "succeeded"
+    if attempt.busy and not final:
+        # Another worker is sending it now, or died while sending: look again after its lease.
+        raise self.retry(countdown=_lease().total_seconds(), max_retries=None)
+    if not attempt.sent:
+        return "skipped"
+    if final:
+        return "failed"
+    raise self.retry(countdown=countdown, max_retries=None)
+
+
+def webhook_deliveries_stalled(*, limit: int = 500) -> list[int]:
+    """Pending deliveries whose task is gone: never started (the broker was away when the event
+    was committed: on_commit is robust and only logs that), a retry overdue by far, or a claim
+    left by a worker that died mid-send."""
+    now = timezone.now()
+    late = now - timedelta(seconds=settings.WEBHOOK_STALLED_AFTER_SECONDS)
+    unclaimed_and_late = Q(locked_at__isnull=True) & (
+        Q(next_attempt_at__lt=late) | Q(next_attempt_at__isnull=True, created_at__lt=late)
+    )
+    return list(
+        WebhookDelivery.objects.filter(status=WebhookDeliveryStatus.PENDING)
+        .filter(unclaimed_and_late | Q(locked_at__lt=now - _lease()))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@shared_task
+def requeue_stalled_webhooks() -> int:
+    """Periodic: queue a delivery task again for every stalled delivery. A duplicate of a task
+    that is merely late does no harm: the claim lets only one of them send."""
+    stalled = webhook_deliveries_stalled()
+    for delivery_id in stalled:
+        deliver_webhook.delay(delivery_id)
+    if stalled:
+        log.warning("webhooks: %d stalled deliveries queued again", len(stalled))
+    return len(stalled)

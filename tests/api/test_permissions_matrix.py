@@ -1,0 +1,245 @@
+"""Every endpoint by every persona: allowed or refused as it should be.
+
+One row per endpoint: how to call it, and the status each persona gets. The defaults say what
+most endpoints share (401 without credentials or with a revoked token, 403 for a catalog token
+outside the catalog); each row lists what differs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from decisions import services
+from decisions.models import DecisionOutcome, SignOffStatus
+from stakeholders.models import TokenScope
+from stakeholders.services import api_token_create
+from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
+from tests.factories import GoalFactory, SolutionFactory, make_proposal
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = [
+    "anonymous",
+    "requester",
+    "hr_reviewer",
+    "it_reviewer",
+    "mkt_reviewer",
+    "head",
+    "cdo",
+    "outsider",
+    "catalog_token",
+    "full_token",
+    "revoked_token",
+]
+SESSIONS = {"requester", "hr_reviewer", "it_reviewer", "mkt_reviewer", "head", "cdo", "outsider"}
+# Who a token persona acts as: the requester (so the full token may do what the requester may).
+TOKEN_OWNER = "requester"
+
+
+class World:
+    """The state the endpoints act on, built through the services."""
+
+    def __init__(self, org):
+        self.org = org
+        self.goal = GoalFactory(code="hiring", title="Hire faster")
+        self.solution = SolutionFactory()
+        self.draft = make_proposal(requester=org.requester)
+        self.in_review = make_proposal(requester=org.requester, submit=True)
+        self.hr_signoff = self.in_review.signoffs.get(department__code="HR")
+
+    def awaiting(self):
+        proposal = make_proposal(requester=self.org.requester, submit=True)
+        for code, reviewer in self.org.reviewers.items():
+            services.signoff_decide(
+                signoff=proposal.signoffs.get(department__code=code),
+                actor=reviewer,
+                outcome=SignOffStatus.APPROVED,
+            )
+        return proposal
+
+    def decision(self):
+        proposal = self.awaiting()
+        return services.decision_take(
+            proposal=proposal,
+            actor=self.org.cdo,
+            outcome=DecisionOutcome.APPROVED,
+            rationale="Fits the hiring goal.",
+        )
+
+
+def api_for(persona: str, org) -> Api:
+    if persona == "anonymous":
+        from django.test import Client
+
+        return Api(Client())
+    if persona == "catalog_token":
+        return token_api(org.requester, scope=TokenScope.CATALOG)
+    if persona == "full_token":
+        return token_api(org.requester, scope=TokenScope.FULL)
+    if persona == "revoked_token":
+        return revoked_token_api(org.requester)
+    user = org.hr_head if persona == "head" else getattr(org, persona)
+    return session_api(user)
+
+
+def user_of(persona: str, org):
+    if persona in ("catalog_token", "full_token", "revoked_token"):
+        return getattr(org, TOKEN_OWNER)
+    return org.hr_head if persona == "head" else getattr(org, persona, None)
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    url: object  # (world) -> str
+    body: object = None  # (world) -> dict | None
+    ok: int = 200
+    # Personas allowed (status `ok`); everyone else signed in gets `refused`.
+    allowed: set = field(default_factory=lambda: SESSIONS | {"full_token"})
+    refused: int = 403
+    catalog: bool = False  # a catalog endpoint: the catalog token is allowed too
+    public: bool = False  # readable without credentials
+    overrides: dict = field(default_factory=dict)
+
+    def expected(self, persona: str) -> int:
+        if persona in self.overrides:
+            return self.overrides[persona]
+        if self.public:
+            return self.ok
+        if persona in ("anonymous", "revoked_token"):
+            return 401
+        if persona == "catalog_token" and not self.catalog:
+            return 403
+        if persona in self.allowed or (persona == "catalog_token" and self.catalog):
+            return self.ok
+        return self.refused
+
+
+REQUESTER_ONLY = {"requester", "full_token"}
+HR_SIGNERS = {"hr_reviewer", "head"}
+SESSION_ONLY = {"full_token": 403, "catalog_token": 403}
+
+ROWS = [
+    Row("departments list", "GET", lambda w: "/api/v1/departments/"),
+    Row(
+        "department detail",
+        "GET",
+        lambda w: f"/api/v1/departments/{w.org.departments['HR'].pk}/",
+    ),
+    Row("goals list", "GET", lambda w: "/api/v1/goals/"),
+    Row("goal detail", "GET", lambda w: f"/api/v1/goals/{w.goal.pk}/"),
+    Row("vendors list", "GET", lambda w: "/api/v1/vendors/", catalog=True),
+    Row("vendor detail", "GET", lambda w: f"/api/v1/vendors/{w.solution.vendor_id}/", catalog=True),
+    Row("solutions list", "GET", lambda w: "/api/v1/solutions/", catalog=True),
+    Row("solution detail", "GET", lambda w: f"/api/v1/solutions/{w.solution.pk}/", catalog=True),
+    Row("proposals list", "GET", lambda w: "/api/v1/proposals/"),
+    Row("proposal detail", "GET", lambda w: f"/api/v1/proposals/{w.in_review.reference}/"),
+    Row("proposal create", "POST", lambda w: "/api/v1/proposals/", lambda w: proposal_body(), 201),
+    Row(
+        "proposal update",
+        "PATCH",
+        lambda w: f"/api/v1/proposals/{w.draft.reference}/",
+        lambda w: {"title": "A better title"},
+        allowed=REQUESTER_ONLY,
+    ),
+    Row(
+        "proposal submit",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.draft.reference}/submit/",
+        allowed=REQUESTER_ONLY,
+    ),
+    Row(
+        "proposal withdraw",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.in_review.reference}/withdraw/",
+        lambda w: {"reason": "Budget moved."},
+        allowed=REQUESTER_ONLY,
+    ),
+    Row(
+        "proposal decide",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.awaiting().reference}/decide/",
+        lambda w: {"outcome": "approved", "rationale": "Serves the hiring goal."},
+        201,
+        allowed={"cdo"},
+    ),
+    Row("signoffs list (my queue)", "GET", lambda w: "/api/v1/signoffs/"),
+    Row("signoff detail", "GET", lambda w: f"/api/v1/signoffs/{w.hr_signoff.pk}/"),
+    Row(
+        "signoff approve",
+        "POST",
+        lambda w: f"/api/v1/signoffs/{w.hr_signoff.pk}/approve/",
+        lambda w: {"comment": "Fine by HR."},
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "signoff reject",
+        "POST",
+        lambda w: f"/api/v1/signoffs/{w.hr_signoff.pk}/reject/",
+        lambda w: {"comment": "Not now."},
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "signoff request changes",
+        "POST",
+        lambda w: f"/api/v1/signoffs/{w.hr_signoff.pk}/request-changes/",
+        lambda w: {"comment": "Add the works council's view."},
+        allowed=HR_SIGNERS,
+    ),
+    Row("decisions list", "GET", lambda w: "/api/v1/decisions/"),
+    Row("decision detail", "GET", lambda w: f"/api/v1/decisions/{w.decision().pk}/"),
+    Row("tokens list", "GET", lambda w: "/api/v1/tokens/", overrides=SESSION_ONLY),
+    Row(
+        "token create",
+        "POST",
+        lambda w: "/api/v1/tokens/",
+        lambda w: {"name": "procurement sync", "scope": "catalog"},
+        201,
+        overrides=SESSION_ONLY,
+    ),
+    Row(
+        "token revoke",
+        "DELETE",
+        lambda w: f"/api/v1/tokens/{w.own_token.pk}/",
+        ok=204,
+        overrides=SESSION_ONLY,
+    ),
+    Row("catalog changes", "GET", lambda w: "/api/v1/catalog/changes/", catalog=True),
+    Row(
+        # Needs the "sync catalog" permission (or staff), which none of these personas has;
+        # tests/vendors/test_sync*.py cover the users who have it.
+        "catalog sync",
+        "POST",
+        lambda w: "/api/v1/catalog/sync/",
+        lambda w: {"source": "matrix", "vendors": []},
+        allowed=set(),
+        overrides={"catalog_token": 403},
+    ),
+    Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
+    Row("docs", "GET", lambda w: "/api/docs/", public=True),
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
+def test_it_allows_or_refuses_each_persona(org, row: Row, persona: str):
+    world = World(org)
+    # A token of the acting user's own (the requester's for anonymous), for the revoke row.
+    owner = user_of(persona, org) or org.requester
+    world.own_token, _plaintext = api_token_create(user=owner, name="mine")
+    api = api_for(persona, org)
+    url = row.url(world)
+    body = row.body(world) if row.body else None
+    response = api.request(row.method, url, body)
+    expected = row.expected(persona)
+    assert response.status_code == expected, (
+        f"{row.method} {url} as {persona}: {response.status_code}, expected {expected}: "
+        f"{response.content[:300]!r}"
+    )
+    if response.status_code >= 400:
+        # One error shape for every refusal.
+        data = response.json()
+        assert set(data) == {"message", "errors"}, data
+        assert data["message"]

@@ -1,0 +1,245 @@
+"""Pulling a catalog feed over HTTP (a local server) or from a file: pages, retries with
+backoff, the run record, full mode only after every page, the command and the Celery task."""
+
+from __future__ import annotations
+
+import json
+import time
+from io import StringIO
+
+import pytest
+from celery.exceptions import Retry
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from werkzeug import Response
+
+from tests.vendors.sync_helpers import SOURCE, solution_item, vendor_item
+from vendors import tasks
+from vendors.feeds import catalog_feed_pull
+from vendors.models import CatalogSyncRun, Solution, SyncRunStatus, Vendor
+
+
+def page(vendors, solutions, next_path=None, server=None):
+    return {
+        "vendors": [vendor_item(i) for i in vendors],
+        "solutions": [solution_item(i, i % 2) for i in solutions],
+        "next": server.url_for(next_path) if next_path else None,
+    }
+
+
+@pytest.fixture
+def feed(httpserver):
+    """A three-page feed: vendors v-0, v-1 then solutions s-0..s-5."""
+    httpserver.expect_request("/feed").respond_with_json(
+        page([0, 1], [0, 1], "/feed/2", httpserver)
+    )
+    httpserver.expect_request("/feed/2").respond_with_json(page([], [2, 3], "/feed/3", httpserver))
+    # The last page links relatively; the feed resolves it against the page's URL.
+    httpserver.expect_request("/feed/3").respond_with_json(
+        {"solutions": [solution_item(4, 0), solution_item(5, 1)], "next": None}
+    )
+    return httpserver
+
+
+def pull(server, *, full=False, **kwargs):
+    sleeps: list[float] = []
+    kwargs.setdefault("retries", 3)
+    kwargs.setdefault("backoff", 0.5)
+    kwargs.setdefault("timeout", 2)
+    result = catalog_feed_pull(
+        source=SOURCE, url=server.url_for("/feed"), full=full, sleep=sleeps.append, **kwargs
+    )
+    return result, sleeps
+
+
+def test_it_reads_every_page_and_records_the_run(feed, db):
+    result, sleeps = pull(feed)
+    run = CatalogSyncRun.objects.get()
+    assert run == result.run
+    assert run.status == SyncRunStatus.SUCCEEDED
+    assert run.pages == 3 and run.finished_at is not None and run.error == ""
+    assert run.counts == {"created": 8, "updated": 0, "unchanged": 0, "invalid": 0, "deleted": 0}
+    assert Solution.objects.filter(source=SOURCE).count() == 6
+    assert sleeps == []
+    # Pulled again: nothing changes.
+    again, _ = pull(feed)
+    assert again.run.counts["unchanged"] == 8
+
+
+def test_it_retries_a_page_that_fails_once_with_backoff(feed, db):
+    feed.clear()
+    feed.expect_oneshot_request("/feed").respond_with_data("busy", status=503)
+    feed.expect_oneshot_request("/feed").respond_with_data("broken", status=500)
+    feed.expect_request("/feed").respond_with_json({"vendors": [vendor_item(0)], "next": None})
+    result, sleeps = pull(feed)
+    assert result.run.status == SyncRunStatus.SUCCEEDED
+    assert sleeps == [0.5, 1.0]  # exponential
+    assert Vendor.objects.filter(external_id="v-0").exists()
+
+
+def test_it_retries_a_page_that_times_out(httpserver, db):
+    calls = []
+
+    def slow_then_fast(request):
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.6)
+        return Response(json.dumps({"vendors": [vendor_item(3)]}), mimetype="application/json")
+
+    httpserver.expect_request("/feed").respond_with_handler(slow_then_fast)
+    result, sleeps = pull(httpserver, timeout=0.3)
+    assert result.run.status == SyncRunStatus.SUCCEEDED
+    # The test server answers one request at a time: a retry may wait out the slow answer too.
+    assert len(calls) >= 2 and sleeps[0] == 0.5 and len(sleeps) == len(calls) - 1
+
+
+def test_it_fails_the_run_and_tombstones_nothing_when_a_page_keeps_failing(feed, db):
+    # What an earlier sync stored: s-9 is not in the feed any more.
+    Vendor.objects.create(source=SOURCE, external_id="v-9", name="Old vendor")
+    feed.clear()
+    feed.expect_request("/feed").respond_with_json(page([0, 1], [0, 1], "/feed/2", feed))
+    feed.expect_request("/feed/2").respond_with_data("down", status=502)
+    result, sleeps = pull(feed, full=True)
+    run = result.run
+    assert run.status == SyncRunStatus.FAILED
+    assert "502" in run.error and "4 attempts" in run.error
+    assert sleeps == [0.5, 1.0, 2.0]
+    assert run.pages == 1 and run.counts["created"] == 4 and run.counts["deleted"] == 0
+    assert not Vendor.objects.filter(is_deleted=True).exists()
+    assert result.tombstoned == []
+
+
+def test_it_does_not_retry_a_page_that_is_not_there(httpserver, db):
+    httpserver.expect_request("/feed").respond_with_data("no", status=404)
+    result, sleeps = pull(httpserver)
+    assert result.run.status == SyncRunStatus.FAILED and "404" in result.run.error
+    assert sleeps == []
+
+
+def test_it_fails_on_a_page_that_is_not_a_feed(httpserver, db):
+    httpserver.expect_request("/feed").respond_with_json({"vendors": {"not": "a list"}})
+    result, _ = pull(httpserver)
+    assert result.run.status == SyncRunStatus.FAILED
+    assert "vendors" in result.run.error
+
+
+def test_it_tombstones_what_the_feed_no_longer_lists_after_every_page_was_read(feed, db):
+    Vendor.objects.create(source=SOURCE, external_id="v-9", name="Old vendor")
+    Vendor.objects.create(source="elsewhere", external_id="v-9", name="Another source's")
+    result, _ = pull(feed, full=True)
+    assert result.run.status == SyncRunStatus.SUCCEEDED
+    assert result.run.counts["deleted"] == 1
+    assert [t["external_id"] for t in result.tombstoned] == ["v-9"]
+    assert Vendor.objects.get(source=SOURCE, external_id="v-9").is_deleted
+    assert not Vendor.objects.get(source="elsewhere").is_deleted
+
+
+def test_it_reports_invalid_items_without_failing_the_run(httpserver, db):
+    httpserver.expect_request("/feed").respond_with_json(
+        {"vendors": [vendor_item(0), vendor_item(1, name=5)], "solutions": []}
+    )
+    result, _ = pull(httpserver)
+    assert result.run.status == SyncRunStatus.SUCCEEDED
+    assert result.run.counts["invalid"] == 1
+    assert result.invalid_items[0]["errors"] == {"name": ["Expected a string."]}
+
+
+def test_it_stops_a_feed_whose_pages_loop(httpserver, db):
+    httpserver.expect_request("/feed").respond_with_json(
+        {"vendors": [], "next": httpserver.url_for("/feed")}
+    )
+    result, _ = pull(httpserver)
+    assert result.run.status == SyncRunStatus.FAILED and "loop" in result.run.error
+
+
+# --- The command and the task
+
+
+def test_the_command_reads_a_file_and_prints_the_report(tmp_path, db):
+    second = tmp_path / "page2.json"
+    second.write_text(json.dumps({"solutions": [solution_item(0, 0)]}))
+    first = tmp_path / "page1.json"
+    first.write_text(json.dumps({"vendors": [vendor_item(0)], "next": "page2.json"}))
+    out = StringIO()
+    call_command("sync_catalog", "--source", SOURCE, "--file", str(first), stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["status"] == "succeeded" and report["pages"] == 2
+    assert report["counts"]["created"] == 2
+    assert Solution.objects.get(external_id="s-0").vendor.external_id == "v-0"
+
+
+def test_the_command_reads_a_url_in_full_mode_and_fails_loudly(feed, db, settings):
+    settings.CATALOG_FEED_RETRIES = 0
+    out = StringIO()
+    call_command(
+        "sync_catalog", "--source", SOURCE, "--url", feed.url_for("/feed"), "--full", stdout=out
+    )
+    assert json.loads(out.getvalue())["counts"]["created"] == 8
+    with pytest.raises(CommandError, match="failed"):
+        call_command(
+            "sync_catalog", "--source", SOURCE, "--url", feed.url_for("/nothing"), stdout=StringIO()
+        )
+
+
+def test_the_task_pulls_a_configured_feed(feed, db, settings):
+    settings.CATALOG_FEEDS = {SOURCE: {"url": feed.url_for("/feed"), "full": True}}
+    counts = tasks.sync_catalog_feed.delay(SOURCE).get()
+    assert counts["created"] == 8
+    assert CatalogSyncRun.objects.get().full is True
+    assert tasks.sync_catalog_feed.delay("unknown").get() == {}
+
+
+def test_the_task_asks_celery_to_retry_a_failed_run(httpserver, db, settings):
+    settings.CATALOG_FEED_RETRIES = 0
+    settings.CATALOG_FEEDS = {SOURCE: {"url": httpserver.url_for("/down")}}
+    httpserver.expect_request("/down").respond_with_data("no", status=500)
+    # Eager Celery raises the retry it would schedule (with backoff) on a worker.
+    with pytest.raises(Retry, match="answered 500"):
+        tasks.sync_catalog_feed.delay(SOURCE)
+    assert CatalogSyncRun.objects.get().status == SyncRunStatus.FAILED
+
+
+def test_the_admin_lists_the_runs(feed, admin_client):
+    pull(feed)
+    response = admin_client.get(
+        reverse("admin:vendors_catalogsyncrun_changelist") + "?status=succeeded"
+    )
+    assert response.status_code == 200
+    assert SOURCE in response.content.decode()
+    run = CatalogSyncRun.objects.get()
+    detail = admin_client.get(reverse("admin:vendors_catalogsyncrun_change", args=[run.pk]))
+    assert detail.status_code == 200
+
+
+# --- Configuration: CATALOG_FEEDS from the environment
+
+
+def _settings_with(feeds: str):
+    from tests.test_settings import manage
+
+    code = "from django.conf import settings; print(sorted(settings.CELERY_BEAT_SCHEDULE.items()))"
+    return manage("shell", "-c", code, DEBUG="true", CATALOG_FEEDS=feeds)
+
+
+def test_it_schedules_each_configured_feed():
+    result = _settings_with('{"acme": {"url": "https://acme.example/c.json", "every_minutes": 5}}')
+    assert result.returncode == 0, result.stderr
+    assert "'catalog-feed-acme'" in result.stdout and "'args': ['acme']" in result.stdout
+    assert "'schedule': 300.0" in result.stdout
+    assert "run-signoff-sla" in result.stdout  # the other entries stay
+
+
+@pytest.mark.parametrize(
+    "feeds",
+    [
+        "[]",
+        '{"acme": {}}',
+        '{"acme": {"url": "ftp://x"}}',
+        '{"acme": {"url": "https://x", "every_minutes": 0}}',
+        '{"acme": {"url": "https://x", "ful": true}}',
+    ],
+)
+def test_it_refuses_to_start_with_a_wrong_feed_configuration(feeds):
+    result = _settings_with(feeds)
+    assert result.returncode != 0
+    assert "CATALOG_FEEDS" in result.stderr

@@ -1,0 +1,160 @@
+"""REST API of the catalog: vendors and solutions, read-only (writes go through catalog sync).
+Both are catalog endpoints: a catalog-scoped token may use them."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+
+from hrtech_gov.api import SCOPE_CATALOG, ConditionalMixin, MoneySerializer, money
+from vendors.models import Category, Deployment, PricingModel, Solution, Vendor
+
+
+class VendorRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["id", "name"]
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = [
+            "id",
+            "name",
+            "website",
+            "country",
+            "description",
+            "source",
+            "external_id",
+            "is_deleted",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SolutionSerializer(serializers.ModelSerializer):
+    vendor = VendorRefSerializer()
+    list_price = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Solution
+        fields = [
+            "id",
+            "name",
+            "vendor",
+            "description",
+            "category",
+            "pricing_model",
+            "list_price",
+            "price_unit",
+            "deployment",
+            "iso27001",
+            "soc2",
+            "sso",
+            "has_api",
+            "processes_personal_data",
+            "data_location",
+            "in_use",
+            "source",
+            "external_id",
+            "is_deleted",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_list_price(self, obj: Solution) -> dict | None:
+        return money(obj.list_price, obj.price_currency)
+
+
+class CatalogFilterSet(django_filters.FilterSet):
+    """Tombstoned records (is_deleted) are hidden unless asked for with is_deleted=true."""
+
+    is_deleted = django_filters.BooleanFilter(
+        help_text=_("true: only tombstones; false (the default): only live records.")
+    )
+    source = django_filters.CharFilter()
+
+    def filter_queryset(self, queryset):
+        if self.form.cleaned_data.get("is_deleted") is None:
+            queryset = queryset.filter(is_deleted=False)
+        return super().filter_queryset(queryset)
+
+
+class VendorFilterSet(CatalogFilterSet):
+    country = django_filters.CharFilter()
+
+    class Meta:
+        model = Vendor
+        fields = ["source", "is_deleted", "country"]
+
+
+class SolutionFilterSet(CatalogFilterSet):
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    pricing_model = django_filters.ChoiceFilter(choices=PricingModel.choices)
+    deployment = django_filters.ChoiceFilter(choices=Deployment.choices)
+    vendor = django_filters.NumberFilter(field_name="vendor_id")
+
+    class Meta:
+        model = Solution
+        fields = [
+            "category",
+            "pricing_model",
+            "deployment",
+            "iso27001",
+            "soc2",
+            "sso",
+            "has_api",
+            "processes_personal_data",
+            "in_use",
+            "vendor",
+            "source",
+            "is_deleted",
+        ]
+
+
+class VendorViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Vendors of the catalog. The detail answers an ETag (If-None-Match → 304)."""
+
+    required_scope = SCOPE_CATALOG
+    queryset = Vendor.objects.all()
+    serializer_class = VendorSerializer
+    filterset_class = VendorFilterSet
+    search_fields = ["name"]
+    ordering_fields = ["name", "updated_at", "id"]
+    ordering = ["name", "id"]
+
+    def filter_queryset(self, queryset):
+        # Filters narrow lists; a detail is found by id, tombstone or not.
+        if self.action == "retrieve":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.conditional_retrieve(self.get_object())
+
+
+class SolutionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Solutions of the catalog, with their vendor. The detail answers an ETag."""
+
+    required_scope = SCOPE_CATALOG
+    queryset = Solution.objects.select_related("vendor")
+    serializer_class = SolutionSerializer
+    filterset_class = SolutionFilterSet
+    search_fields = ["name", "vendor__name"]
+    # Cursor pagination needs non-null ordering columns (a NULL cursor position cannot be
+    # compared), so nullable list_price is not offered.
+    ordering_fields = ["name", "updated_at", "id"]
+    ordering = ["name", "id"]
+
+    def filter_queryset(self, queryset):
+        # Filters narrow lists; a detail is found by id, tombstone or not.
+        if self.action == "retrieve":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.conditional_retrieve(self.get_object())

@@ -1,0 +1,383 @@
+"""REST endpoints of catalog sync: the push (POST /api/v1/catalog/sync/) and the change feed
+(GET /api/v1/catalog/changes/). Both are open to catalog-scoped tokens."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import serializers
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hrtech_gov.api import (
+    SCOPE_CATALOG,
+    ErrorSerializer,
+    StrictInputSerializer,
+    TokenScopePermission,
+    error_body,
+    error_responses,
+)
+from vendors.models import Solution, Vendor
+from vendors.selectors import catalog_changes
+from vendors.services import catalog_sync_push
+from vendors.sync import (
+    CREATED,
+    INVALID,
+    MAX_ITEMS,
+    MODES,
+    SOLUTION,
+    SOLUTION_SPECS,
+    UNCHANGED,
+    UPDATED,
+    VENDOR,
+    VENDOR_SPECS,
+    FieldSpec,
+    SyncRequestInvalid,
+)
+
+# --------------------------------------------------------------------------------------------
+# The push body, described for the schema from the same field specs the sync validates with.
+
+
+def _doc_field(spec: FieldSpec) -> serializers.Field:
+    common = {"help_text": spec.help}
+    if spec.kind == "bool":
+        return serializers.BooleanField(required=False, default=spec.default, **common)
+    if spec.kind == "decimal":
+        return serializers.DecimalField(
+            max_digits=spec.max_digits,
+            decimal_places=spec.decimal_places,
+            min_value=0,
+            allow_null=True,
+            required=False,
+            coerce_to_string=True,
+            **common,
+        )
+    if spec.kind == "choice":
+        if spec.required:
+            return serializers.ChoiceField(choices=sorted(spec.choices), **common)
+        return serializers.ChoiceField(
+            choices=sorted(spec.choices), required=False, default=spec.default, **common
+        )
+    cls = serializers.URLField if spec.kind == "url" else serializers.CharField
+    return cls(
+        max_length=spec.max_length,
+        required=spec.required,
+        allow_blank=not spec.required,
+        **common,
+    )
+
+
+def _item_serializer(name: str, specs: tuple[FieldSpec, ...], extra: dict) -> type:
+    fields = {
+        "external_id": serializers.CharField(
+            max_length=100, help_text=_("The record's id in the source; unique per source.")
+        ),
+        **extra,
+        **{spec.name: _doc_field(spec) for spec in specs},
+    }
+    return type(name, (StrictInputSerializer,), fields)
+
+
+CatalogVendorItemSerializer = _item_serializer("CatalogVendorItemSerializer", VENDOR_SPECS, {})
+CatalogSolutionItemSerializer = _item_serializer(
+    "CatalogSolutionItemSerializer",
+    SOLUTION_SPECS,
+    {
+        "vendor": serializers.CharField(
+            max_length=100,
+            help_text=_(
+                "The external_id of the solution's vendor in the same source: in this request "
+                "or sent earlier."
+            ),
+        )
+    },
+)
+
+
+class CatalogSyncRequestSerializer(StrictInputSerializer):
+    source = serializers.CharField(
+        max_length=50, help_text=_("The feed or system the records come from.")
+    )
+    mode = serializers.ChoiceField(
+        choices=MODES,
+        default="upsert",
+        help_text=_(
+            "upsert: create or update the items sent. full: also mark every record of this "
+            "source that the request does not list as removed (a tombstone)."
+        ),
+    )
+    vendors = CatalogVendorItemSerializer(many=True, required=False)
+    solutions = CatalogSolutionItemSerializer(many=True, required=False)
+
+
+class SyncCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    deleted = serializers.IntegerField(help_text=_("Records tombstoned by a full sync."))
+
+
+class SyncItemReportSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[VENDOR, SOLUTION])
+    external_id = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=[CREATED, UPDATED, UNCHANGED, INVALID])
+    id = serializers.IntegerField(allow_null=True, help_text=_("Our id; null when invalid."))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Field name → messages; empty unless the item is invalid."),
+    )
+
+
+class TombstoneSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[VENDOR, SOLUTION])
+    external_id = serializers.CharField()
+    id = serializers.IntegerField()
+
+
+class SyncReportSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    mode = serializers.ChoiceField(choices=MODES)
+    counts = SyncCountsSerializer()
+    items = SyncItemReportSerializer(many=True, help_text=_("One per item, in request order."))
+    tombstoned = TombstoneSerializer(many=True)
+
+
+class CanSyncCatalog(BasePermission):
+    message = _("Synchronising the catalog needs the “Can synchronise the catalog” permission.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and (user.is_staff or user.has_perm("vendors.sync_catalog")))
+
+
+SYNC_EXAMPLE = {
+    "source": "acme-feed",
+    "mode": "upsert",
+    "vendors": [{"external_id": "v-1", "name": "Hirely", "website": "https://hirely.example"}],
+    "solutions": [
+        {
+            "external_id": "s-1",
+            "vendor": "v-1",
+            "name": "Hirely ATS",
+            "category": "talent_acquisition",
+            "pricing_model": "per_seat",
+            "list_price": "12.50",
+            "price_currency": "EUR",
+            "sso": True,
+        }
+    ],
+}
+
+
+class CatalogSyncApi(APIView):
+    """Push vendors and solutions of one source: an idempotent bulk upsert keyed by
+    (source, external_id)."""
+
+    required_scope = SCOPE_CATALOG
+    permission_classes = [IsAuthenticated, TokenScopePermission, CanSyncCatalog]
+
+    @extend_schema(
+        operation_id="catalog_sync",
+        summary=str(_("Synchronise vendors and solutions")),
+        description=str(
+            _(
+                "Up to %(max)d items (vendors + solutions) per request. Each item is the full "
+                "record: fields left out take their defaults. Invalid items are reported with "
+                "their errors and never block the valid ones, which are written together in one "
+                "transaction. Sending the same request again changes nothing. Answers 200 with "
+                "a per-item report. With an Idempotency-Key header, a retry within 24 hours "
+                "returns the first answer (header Idempotent-Replayed: true) without applying "
+                "anything; the same key with another body answers 422."
+            )
+            % {"max": MAX_ITEMS}
+        ),
+        request=CatalogSyncRequestSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=str(_("Any unique string per logical request, e.g. a UUID.")),
+            )
+        ],
+        responses={
+            200: SyncReportSerializer,
+            413: OpenApiResponse(
+                ErrorSerializer,
+                description=str(
+                    _("More than %(max)d items, or a body too large.") % {"max": MAX_ITEMS}
+                ),
+            ),
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description=str(_("The Idempotency-Key was used with a different body.")),
+            ),
+            **error_responses(400, 401, 403, 415, 429),
+        },
+        examples=[OpenApiExample("upsert", value=SYNC_EXAMPLE, request_only=True)],
+        tags=["catalog"],
+    )
+    def post(self, request):
+        try:
+            status_code, body, replayed = catalog_sync_push(
+                actor=request.user,
+                data=request.data,
+                idempotency_key=request.headers.get("Idempotency-Key"),
+            )
+        except SyncRequestInvalid as error:
+            return Response(error_body(error.message, error.errors), status=error.status_code)
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        return Response(body, status=status_code, headers=headers)
+
+
+# --------------------------------------------------------------------------------------------
+# The change feed
+
+
+class VendorRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = [
+            "id",
+            "source",
+            "external_id",
+            "name",
+            "website",
+            "country",
+            "description",
+            "is_deleted",
+            "created_at",
+            "updated_at",
+            "change_seq",
+        ]
+
+
+class SolutionRecordSerializer(serializers.ModelSerializer):
+    vendor_external_id = serializers.CharField(source="vendor.external_id", read_only=True)
+
+    class Meta:
+        model = Solution
+        fields = [
+            "id",
+            "source",
+            "external_id",
+            "vendor",
+            "vendor_external_id",
+            "name",
+            "description",
+            "category",
+            "pricing_model",
+            "list_price",
+            "price_currency",
+            "price_unit",
+            "deployment",
+            "iso27001",
+            "soc2",
+            "sso",
+            "has_api",
+            "processes_personal_data",
+            "data_location",
+            "in_use",
+            "is_deleted",
+            "created_at",
+            "updated_at",
+            "change_seq",
+        ]
+
+
+class _ChangeFields(serializers.Serializer):
+    op = serializers.ChoiceField(
+        choices=["upsert", "delete"], help_text=_("delete: the record is a tombstone.")
+    )
+    id = serializers.IntegerField()
+    source = serializers.CharField()
+    external_id = serializers.CharField()
+    seq = serializers.IntegerField(help_text=_("The change's sequence number."))
+
+
+# One schema per record type, told apart by `type`: a oneOf over the bare records would be
+# ambiguous (a solution record is also a valid vendor record), which clients cannot decode.
+class VendorChangeSerializer(_ChangeFields):
+    type = serializers.ChoiceField(choices=[VENDOR])
+    data = VendorRecordSerializer()
+
+
+class SolutionChangeSerializer(_ChangeFields):
+    type = serializers.ChoiceField(choices=[SOLUTION])
+    data = SolutionRecordSerializer()
+
+
+CatalogChangeSerializer = PolymorphicProxySerializer(
+    component_name="CatalogChange",
+    serializers={VENDOR: VendorChangeSerializer, SOLUTION: SolutionChangeSerializer},
+    resource_type_field_name="type",
+    many=True,
+)
+
+
+class CatalogChangesPageSerializer(serializers.Serializer):
+    changes = CatalogChangeSerializer
+    next_cursor = serializers.IntegerField(
+        help_text=_("Pass as cursor to read what follows (the same cursor when none did).")
+    )
+    has_more = serializers.BooleanField()
+
+
+class ChangesQuerySerializer(serializers.Serializer):
+    cursor = serializers.IntegerField(min_value=0, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+
+
+RECORD_SERIALIZERS = {VENDOR: VendorRecordSerializer, SOLUTION: SolutionRecordSerializer}
+
+
+class CatalogChangesApi(APIView):
+    """Every change to vendors and solutions since a cursor, tombstones included."""
+
+    required_scope = SCOPE_CATALOG
+
+    @extend_schema(
+        operation_id="catalog_changes",
+        summary=str(_("Catalog changes since a cursor")),
+        description=str(
+            _(
+                "Changes in the order of a monotonic sequence that misses nothing even while "
+                "writes happen. Start with cursor=0 and pass next_cursor back until has_more "
+                "is false. A record changed several times appears once, at its latest change."
+            )
+        ),
+        parameters=[ChangesQuerySerializer],
+        responses={200: CatalogChangesPageSerializer, **error_responses(400, 401, 403, 429)},
+        tags=["catalog"],
+    )
+    def get(self, request):
+        query = ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cursor, limit = query.validated_data["cursor"], query.validated_data["limit"]
+        changes, has_more = catalog_changes(cursor=cursor, limit=limit)
+        out = []
+        for change in changes:
+            record = change.record
+            out.append(
+                {
+                    "op": "delete" if record.is_deleted else "upsert",
+                    "type": change.type,
+                    "id": record.pk,
+                    "source": record.source,
+                    "external_id": record.external_id,
+                    "seq": change.seq,
+                    "data": RECORD_SERIALIZERS[change.type](record).data,
+                }
+            )
+        next_cursor = changes[-1].seq if changes else cursor
+        return Response({"changes": out, "next_cursor": next_cursor, "has_more": has_more})

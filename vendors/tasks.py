@@ -1,0 +1,46 @@
+"""Side effects of the catalog: pulling the configured feeds, purging old Idempotency-Key
+records. Thin: each task calls one service and is safe to run twice (a sync is idempotent)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from vendors import services
+from vendors.feeds import catalog_feed_pull
+from vendors.models import SyncRunStatus
+
+log = logging.getLogger(__name__)
+
+
+class FeedRunFailed(Exception):
+    """A pull failed after its per-page retries; Celery tries the whole run again later."""
+
+
+@shared_task(
+    autoretry_for=(FeedRunFailed, OperationalError),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=3,
+)
+def sync_catalog_feed(source: str) -> dict:
+    """Pull the feed configured for `source` in settings.CATALOG_FEEDS; returns the counts."""
+    config = settings.CATALOG_FEEDS.get(source)
+    if config is None:
+        log.error("sync_catalog_feed: no feed configured for source %r", source)
+        return {}
+    result = catalog_feed_pull(
+        source=source, url=config["url"], full=bool(config.get("full", False))
+    )
+    if result.run.status == SyncRunStatus.FAILED:
+        raise FeedRunFailed(f"{source}: {result.run.error}")
+    return result.run.counts
+
+
+@shared_task
+def purge_idempotency_records() -> int:
+    return services.idempotency_records_purge()
