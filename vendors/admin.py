@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from vendors.models import CatalogSyncRun, Integration, Solution, Vendor
+from vendors.models import CatalogSyncRun, CatalogSyncSession, Integration, Solution, Vendor
 
 
 class CatalogRecordAdmin(admin.ModelAdmin):
@@ -111,6 +111,33 @@ class CatalogSyncRunAdmin(admin.ModelAdmin):
         "counts",
         "error",
     ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CatalogSyncSession)
+class CatalogSyncSessionAdmin(admin.ModelAdmin):
+    """Full syncs pushed in several requests: read-only, written by vendors.sync."""
+
+    list_display = [
+        "source",
+        "sync_id",
+        "started_by",
+        "started_at",
+        "expires_at",
+        "finished_at",
+        "pages",
+        "counts",
+    ]
+    list_filter = ["source"]
+    search_fields = ["source", "sync_id"]
+    date_hierarchy = "started_at"
+    list_select_related = ["started_by"]
+    readonly_fields = list_display
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -4,8 +4,15 @@ page by page through the same sync code as the push API.
 
 Each page is fetched with a timeout and retried with exponential backoff on network errors,
 timeouts, 5xx, 408 and 429 answers. A full sync tombstones what the source no longer lists only
-after every page was read and applied: a feed that fails halfway tombstones nothing. Every pull
-is recorded as a CatalogSyncRun.
+after every page was read and applied: a feed that fails halfway tombstones nothing, and a feed
+that lists no record at all fails instead of emptying the source. Every pull is recorded as a
+CatalogSyncRun.
+
+A feed is outside our control, so the pages it links to are not trusted: `next` (and any HTTP
+redirect) must stay on the configured URL's scheme, host and port, so that a compromised feed
+cannot make us read local files (file:) or internal hosts. File pages (`--file`) may only link
+to files in the first file's folder or below. Only the handlers for the configured scheme are
+installed: ftp:, data: and the like are never opened.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -53,8 +60,129 @@ RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 INVALID_KEPT = 50
 
 
+FEED_SCHEMES = ("http", "https", "file")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# A URL the feed sent is quoted in the run's error up to this length.
+URL_SHOWN = 200
+
+
 class FeedError(Exception):
     """The feed could not be read (after the retries), or is not a feed."""
+
+
+def _shown(url: str) -> str:
+    return url if len(url) <= URL_SHOWN else url[:URL_SHOWN] + "…"
+
+
+@dataclass(frozen=True)
+class FeedOrigin:
+    """Where a feed may read from: the configured URL's scheme, host and port (and for file
+    feeds, the first file's folder)."""
+
+    scheme: str
+    host: str
+    port: int | None
+    folder: Path | None = None
+
+    @classmethod
+    def of(cls, url: str) -> FeedOrigin:
+        """The origin of the configured URL; FeedError when it is not a feed we can read."""
+        parts = _split(url)
+        if parts is None or parts.scheme not in FEED_SCHEMES:
+            raise FeedError(
+                _("%(url)s: a feed URL must be http:, https: or a file.") % {"url": _shown(url)}
+            )
+        if parts.scheme == "file":
+            return cls("file", parts.hostname or "", None, _file_path(parts).parent)
+        if not parts.hostname:
+            raise FeedError(_("%(url)s: the URL names no host.") % {"url": _shown(url)})
+        return cls(parts.scheme, parts.hostname, _port(parts))
+
+    def __str__(self) -> str:
+        if self.scheme == "file":
+            return f"{self.folder}"
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    def refusal(self, url: str) -> str | None:
+        """Why this feed may not read `url`, or None when it may."""
+        parts = _split(url)
+        if parts is None:
+            return _("%(url)s is not a valid URL.") % {"url": _shown(url)}
+        if parts.scheme != self.scheme:
+            return _(
+                "%(url)s uses the scheme %(scheme)s:, but this feed reads only %(expected)s: URLs."
+            ) % {"url": _shown(url), "scheme": parts.scheme or "?", "expected": self.scheme}
+        if self.scheme == "file":
+            path = _file_path(parts)
+            if (parts.hostname or "") != self.host or not path.is_relative_to(self.folder):
+                return _("%(url)s is outside the feed's folder %(folder)s.") % {
+                    "url": _shown(url),
+                    "folder": self.folder,
+                }
+            return None
+        if parts.hostname != self.host or _port(parts) != self.port:
+            return _(
+                "%(url)s is on another host than the feed (%(origin)s); a feed may only link to "
+                "its own host."
+            ) % {"url": _shown(url), "origin": self}
+        return None
+
+
+def _split(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return None
+    return parts
+
+
+def _port(parts: SplitResult) -> int | None:
+    return parts.port or DEFAULT_PORTS.get(parts.scheme)
+
+
+def _file_path(parts: SplitResult) -> Path:
+    return Path(urllib.request.url2pathname(parts.path)).resolve()
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to the feed's own scheme, host and port."""
+
+    def __init__(self, origin: FeedOrigin):
+        self.origin = origin
+
+    def http_error_302(self, req, fp, code, msg, headers):
+        # Checked before urllib's own checks, which would only say "answered 302" for file:.
+        location = headers.get("location") or headers.get("uri")
+        if location and (why := self.origin.refusal(urljoin(req.full_url, location))):
+            fp.close()
+            raise FeedError(
+                _("%(url)s redirects to a URL the feed may not read: %(why)s")
+                % {"url": _shown(req.full_url), "why": why}
+            )
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+def _opener(origin: FeedOrigin) -> urllib.request.OpenerDirector:
+    """An opener with the handlers of the feed's scheme only (build_opener would add ftp:,
+    data: and file: too, and follow redirects anywhere)."""
+    opener = urllib.request.OpenerDirector()
+    if origin.scheme == "file":
+        handlers = [urllib.request.FileHandler()]
+    else:
+        handlers = [
+            urllib.request.ProxyHandler(),  # the environment's proxies, as urlopen does
+            urllib.request.HTTPHandler(),
+            urllib.request.HTTPSHandler(),
+            urllib.request.HTTPDefaultErrorHandler(),
+            _SameOriginRedirects(origin),
+            urllib.request.HTTPErrorProcessor(),
+        ]
+    for handler in [*handlers, urllib.request.UnknownHandler()]:
+        opener.add_handler(handler)
+    return opener
 
 
 @dataclass
@@ -70,9 +198,15 @@ def fetch_page(
     timeout: float,
     retries: int,
     backoff: float,
+    origin: FeedOrigin | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Any:
-    """One page's JSON, retried `retries` times with backoff, backoff*2, backoff*4, …"""
+    """One page's JSON, retried `retries` times with backoff, backoff*2, backoff*4, …
+    Only from `origin` (by default the page's own), redirects included."""
+    origin = origin or FeedOrigin.of(url)
+    if (why := origin.refusal(url)) is not None:
+        raise FeedError(why)
+    opener = _opener(origin)
     last_error = ""
     for attempt in range(retries + 1):
         if attempt:
@@ -81,7 +215,7 @@ def fetch_page(
             request = urllib.request.Request(
                 url, headers={"Accept": "application/json", "User-Agent": "hrtech-gov-sync/1"}
             )
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with opener.open(request, timeout=timeout) as response:
                 raw = response.read(MAX_PAGE_BYTES + 1)
         except urllib.error.HTTPError as error:
             last_error = _("%(url)s answered %(status)d") % {"url": url, "status": error.code}
@@ -141,12 +275,20 @@ def catalog_feed_pull(
     seen_urls: set[str] = set()
     next_url: str | None = url
     try:
+        origin = FeedOrigin.of(url)
         while next_url:
             if next_url in seen_urls or len(seen_urls) >= MAX_PAGES:
-                raise FeedError(_("The feed's pages loop back to %(url)s.") % {"url": next_url})
+                raise FeedError(
+                    _("The feed's pages loop back to %(url)s.") % {"url": _shown(next_url)}
+                )
             seen_urls.add(next_url)
             page = fetch_page(
-                next_url, timeout=timeout, retries=retries, backoff=backoff, sleep=sleep
+                next_url,
+                timeout=timeout,
+                retries=retries,
+                backoff=backoff,
+                origin=origin,
+                sleep=sleep,
             )
             if not isinstance(page, dict):
                 raise FeedError(_("%(url)s: a page must be a JSON object.") % {"url": next_url})
@@ -179,7 +321,22 @@ def catalog_feed_pull(
             run.pages += 1
             run.counts = counts
             run.save(update_fields=["pages", "counts"])
-            next_url = urljoin(next_url, following) if following else None
+            page_url = next_url
+            next_url = urljoin(page_url, following) if following else None
+            if next_url and (why := origin.refusal(next_url)) is not None:
+                raise FeedError(
+                    _("%(url)s: refusing its next page: %(why)s") % {"url": page_url, "why": why}
+                )
+        if full and not (listed_vendors or listed_solutions):
+            # An empty answer from a broken feed must not empty the catalog.
+            raise FeedError(
+                _(
+                    "The feed listed no records, so a full sync would remove every record of "
+                    "%(source)s; nothing was removed. Remove them in the admin if the source "
+                    "is really empty."
+                )
+                % {"source": source}
+            )
         if full:
             with transaction.atomic():
                 result.tombstoned = tombstone_unlisted(

@@ -2,7 +2,8 @@
 Idempotency-Key records) and the landscape flag set by the workflow.
 
 Lock order, the same in every catalog write path so that none can deadlock: the
-Idempotency-Key row (pushes only), then the catalog change counter
+Idempotency-Key row (pushes only), then the full-sync session row (pushes with a sync_id:
+vendors.sync.sync_session_open), then the catalog change counter
 (vendors.models.reserve_change_seqs), then the vendor and solution rows.
 """
 
@@ -19,11 +20,19 @@ from django.utils.translation import gettext as _
 
 from decisions.errors import DomainError
 from decisions.webhooks import webhook_event_queue
-from vendors.models import IdempotencyRecord, Solution, reserve_change_seqs
+from vendors.models import (
+    CatalogSyncSession,
+    CatalogSyncSessionPage,
+    IdempotencyRecord,
+    Solution,
+    reserve_change_seqs,
+)
 from vendors.sync import catalog_sync, changed_anything, parse_sync_request
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX = IdempotencyRecord._meta.get_field("key").max_length
+# How long a full-sync session is remembered after it expired (see catalog_sync_sessions_purge).
+SESSION_KEPT = dt.timedelta(days=7)
 
 
 class IdempotencyKeyReused(DomainError):
@@ -46,13 +55,17 @@ def catalog_synced_notify(*, body: dict[str, Any]) -> None:
     )
 
 
-def _push(data: Any) -> dict[str, Any]:
+def _push(data: Any, actor) -> dict[str, Any]:
     request = parse_sync_request(data)
     body = catalog_sync(
         source=request.source,
         mode=request.mode,
         vendors=request.vendors,
         solutions=request.solutions,
+        sync_id=request.sync_id,
+        final=request.final,
+        confirm_empty=request.confirm_empty,
+        actor=actor,
     )
     catalog_synced_notify(body=body)
     return body
@@ -69,7 +82,7 @@ def catalog_sync_push(
     then answers the stored report."""
     if idempotency_key is None:
         with transaction.atomic():
-            return 200, _push(data), False
+            return 200, _push(data, actor), False
     key = idempotency_key.strip()
     if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
         raise DomainError(
@@ -104,7 +117,7 @@ def catalog_sync_push(
                     )
                 )
             return record.status_code, record.body, True
-        body = _push(data)
+        body = _push(data, actor)
         record.status_code, record.body = 200, body
         record.save(update_fields=["status_code", "body"])
         return 200, body, False
@@ -114,6 +127,18 @@ def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
     """Delete the records older than 24 hours; safe to run at any time, and twice."""
     cutoff = (now or timezone.now()) - IDEMPOTENCY_TTL
     deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def catalog_sync_sessions_purge(*, now: dt.datetime | None = None) -> int:
+    """Forget full-sync sessions: the keys of those that expired without their final page at
+    once (they will never be used), the sessions themselves a week after they expired (until
+    then a late page of one is told that it expired rather than starting a new sync)."""
+    now = now or timezone.now()
+    CatalogSyncSessionPage.objects.filter(session__expires_at__lt=now).delete()
+    deleted, _by_model = CatalogSyncSession.objects.filter(
+        expires_at__lt=now - SESSION_KEPT
+    ).delete()
     return deleted
 
 

@@ -13,6 +13,7 @@ kept short, and bench/sync_bench.py for what that buys.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,11 +24,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from decisions.errors import DomainError
+from decisions.errors import DomainError, InvalidTransition
 from vendors.models import (
     CatalogConflict,
+    CatalogSyncSession,
+    CatalogSyncSessionPage,
     Solution,
     Vendor,
     catalog_insert,
@@ -37,6 +41,8 @@ from vendors.models import (
 )
 
 MAX_ITEMS = 5000
+# A full sync in several requests must send its final page within this time of its first.
+SESSION_TTL = dt.timedelta(hours=24)
 MODE_UPSERT, MODE_FULL = "upsert", "full"
 MODES = (MODE_UPSERT, MODE_FULL)
 VENDOR, SOLUTION = "vendor", "solution"
@@ -415,12 +421,23 @@ def _mark_duplicates(items: list[Item]) -> None:
 # The request as a whole
 
 
+TOP_LEVEL_KEYS = frozenset(
+    {"source", "mode", "vendors", "solutions", "sync_id", "final", "confirm_empty"}
+)
+SYNC_ID_MAX = CatalogSyncSession._meta.get_field("sync_id").max_length
+
+
 @dataclass
 class SyncRequest:
     source: str
     mode: str
     vendors: list[Any]
     solutions: list[Any]
+    # A full sync in several requests: the client's id for it, and whether this is its last.
+    sync_id: str | None = None
+    final: bool = False
+    # A full sync that lists no record empties the source only when this says so.
+    confirm_empty: bool = False
 
 
 def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
@@ -428,18 +445,41 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
     if not isinstance(data, dict):
         raise SyncRequestInvalid(_("Expected a JSON object."))
     errors: dict[str, list[str]] = {}
-    for key in sorted(set(data) - {"source", "mode", "vendors", "solutions"}):
+    for key in sorted(set(data) - TOP_LEVEL_KEYS):
         errors[str(key)] = [_("Unknown field.")]
     source = data.get("source", _MISSING)
     if source is _MISSING:
         errors["source"] = [_("This field is required.")]
     elif not isinstance(source, str) or not source.strip():
         errors["source"] = [_("Expected a non-empty string.")]
-    elif len(source) > SOURCE_MAX or "\x00" in source:
+    elif len(source) > SOURCE_MAX:
         errors["source"] = [_("At most %(max)d characters.") % {"max": SOURCE_MAX}]
+    elif "\x00" in source:
+        errors["source"] = [_("Contains a NUL character.")]
     mode = data.get("mode", MODE_UPSERT)
     if mode not in MODES if isinstance(mode, str) else True:
         errors["mode"] = [_("Expected one of: upsert, full.")]
+    sync_id = data.get("sync_id")
+    if sync_id is not None:
+        if not isinstance(sync_id, str) or not sync_id.strip():
+            errors["sync_id"] = [_("Expected a non-empty string.")]
+        elif len(sync_id) > SYNC_ID_MAX:
+            errors["sync_id"] = [_("At most %(max)d characters.") % {"max": SYNC_ID_MAX}]
+        elif not sync_id.isprintable():
+            errors["sync_id"] = [_("Only printable characters (no NUL or line breaks).")]
+        elif mode != MODE_FULL:
+            errors["sync_id"] = [_('Only with "mode": "full".')]
+    flags = {}
+    for name in ("final", "confirm_empty"):
+        flags[name] = value = data.get(name, False)
+        if value is not True and value is not False:
+            errors[name] = [_("Expected true or false.")]
+    if flags["final"] is True and sync_id is None:
+        errors["final"] = [
+            _("Only with a sync_id: a full sync without one is whole in one request.")
+        ]
+    if flags["confirm_empty"] is True and mode != MODE_FULL:
+        errors["confirm_empty"] = [_('Only with "mode": "full".')]
     lists = {}
     for name in ("vendors", "solutions"):
         value = data.get(name, [])
@@ -458,7 +498,15 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
             errors={"non_field_errors": [_("At most %(max)d items.") % {"max": max_items}]},
             status=413,
         )
-    return SyncRequest(source, mode, lists["vendors"], lists["solutions"])
+    return SyncRequest(
+        source,
+        mode,
+        lists["vendors"],
+        lists["solutions"],
+        sync_id=sync_id,
+        final=flags["final"],
+        confirm_empty=flags["confirm_empty"],
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -679,8 +727,86 @@ def tombstone_unlisted(
     return tombstoned
 
 
+# --------------------------------------------------------------------------------------------
+# A full sync in several requests
+
+
+def sync_session_open(*, source: str, sync_id: str, actor=None) -> CatalogSyncSession:
+    """The session `sync_id` of `source`, started by its first page, locked until the end of
+    the transaction: the pages of one session are applied one at a time, so its final page
+    sees the keys of every page before it. Lock order: after the Idempotency-Key row, before
+    the catalog's change counter. InvalidTransition (409) when it finished or expired."""
+    session = (
+        CatalogSyncSession.objects.select_for_update()
+        .filter(source=source, sync_id=sync_id)
+        .first()
+    )
+    if session is None:
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                session = CatalogSyncSession.objects.create(
+                    source=source,
+                    sync_id=sync_id,
+                    started_by=actor if getattr(actor, "pk", None) else None,
+                    started_at=now,
+                    expires_at=now + SESSION_TTL,
+                )
+        except IntegrityError:
+            # The same session's first page, sent twice at once: it has committed by now.
+            session = CatalogSyncSession.objects.select_for_update().get(
+                source=source, sync_id=sync_id
+            )
+    if session.finished_at is not None:
+        raise InvalidTransition(
+            _(
+                "The full sync %(id)s of %(source)s already ended with its final page. Start "
+                "the next full sync with a new sync_id."
+            )
+            % {"id": sync_id, "source": source}
+        )
+    if session.is_expired():
+        raise InvalidTransition(
+            _(
+                "The full sync %(id)s of %(source)s expired before its final page (a full sync "
+                "must end within %(hours)d hours of its first page); nothing was removed. "
+                "Start again with a new sync_id."
+            )
+            % {"id": sync_id, "source": source, "hours": SESSION_TTL.total_seconds() // 3600}
+        )
+    return session
+
+
+def sync_session_listed(*, session: CatalogSyncSession) -> tuple[set[str], set[str]]:
+    """Every vendor and solution key the pages of `session` listed so far. One query."""
+    vendors: set[str] = set()
+    solutions: set[str] = set()
+    for page_vendors, page_solutions in CatalogSyncSessionPage.objects.filter(
+        session=session
+    ).values_list("vendors", "solutions"):
+        vendors.update(page_vendors)
+        solutions.update(page_solutions)
+    return vendors, solutions
+
+
+def _refuse_empty_full_sync(source: str) -> None:
+    raise SyncRequestInvalid(
+        _(
+            "This full sync lists no record, so it would remove every record of %(source)s. "
+            'Nothing was changed. Send "confirm_empty": true to remove them all.'
+        )
+        % {"source": source},
+        errors={"confirm_empty": [_("Required to remove every record of a source.")]},
+    )
+
+
 def report(
-    *, source: str, mode: str, batches: list[BatchResult], tombstoned: list[dict[str, Any]]
+    *,
+    source: str,
+    mode: str,
+    batches: list[BatchResult],
+    tombstoned: list[dict[str, Any]],
+    session: CatalogSyncSession | None = None,
 ) -> dict[str, Any]:
     counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, INVALID), 0)
     items: list[dict[str, Any]] = []
@@ -690,13 +816,22 @@ def report(
         items += [i.as_report() for i in batch.vendors]
         items += [i.as_report() for i in batch.solutions]
     counts["deleted"] = len(tombstoned)
-    return {
+    body = {
         "source": source,
         "mode": mode,
         "counts": counts,
         "items": items,
         "tombstoned": tombstoned,
     }
+    if session is not None:
+        body["sync"] = {
+            "sync_id": session.sync_id,
+            "pages": session.pages,
+            "final": session.finished_at is not None,
+            "expires_at": session.expires_at.isoformat(),
+            "counts": session.counts,
+        }
+    return body
 
 
 def changed_anything(counts: dict[str, int]) -> bool:
@@ -704,13 +839,55 @@ def changed_anything(counts: dict[str, int]) -> bool:
 
 
 @transaction.atomic(savepoint=False)
-def catalog_sync(*, source: str, mode: str, vendors: list[Any], solutions: list[Any]) -> dict:
+def catalog_sync(
+    *,
+    source: str,
+    mode: str,
+    vendors: list[Any],
+    solutions: list[Any],
+    sync_id: str | None = None,
+    final: bool = False,
+    confirm_empty: bool = False,
+    actor=None,
+) -> dict:
     """Apply one push: upsert the valid items; in full mode also tombstone the records of
-    `source` the request does not list (and resurrect those it lists again)."""
+    `source` that the sync does not list (and resurrect those it lists again).
+
+    A full sync is this one request, or with a `sync_id` every request with that id up to the
+    one marked `final`: each page's keys are remembered, and only the final page tombstones
+    what no page listed. A full sync that lists nothing tombstones the whole source only with
+    `confirm_empty` (a client that sent an empty list by mistake must not empty the catalog)."""
+    session = None
+    if sync_id is not None:
+        session = sync_session_open(source=source, sync_id=sync_id, actor=actor)
     batch = apply_batch(source=source, vendors=vendors, solutions=solutions)
     tombstoned: list[dict[str, Any]] = []
-    if mode == MODE_FULL:
+    if mode == MODE_FULL and session is None:
+        if not (batch.listed_vendors or batch.listed_solutions or confirm_empty):
+            _refuse_empty_full_sync(source)
         tombstoned = tombstone_unlisted(
             source=source, vendors=batch.listed_vendors, solutions=batch.listed_solutions
         )
-    return report(source=source, mode=mode, batches=[batch], tombstoned=tombstoned)
+    elif session is not None:
+        CatalogSyncSessionPage.objects.create(
+            session=session,
+            vendors=sorted(batch.listed_vendors),
+            solutions=sorted(batch.listed_solutions),
+        )
+        if final:
+            listed_vendors, listed_solutions = sync_session_listed(session=session)
+            if not (listed_vendors or listed_solutions or confirm_empty):
+                _refuse_empty_full_sync(source)
+            tombstoned = tombstone_unlisted(
+                source=source, vendors=listed_vendors, solutions=listed_solutions
+            )
+            # The keys served their purpose; the session row stays to refuse late pages.
+            CatalogSyncSessionPage.objects.filter(session=session).delete()
+            session.finished_at = timezone.now()
+        totals = session.counts or dict.fromkeys((CREATED, UPDATED, UNCHANGED, INVALID), 0)
+        for name, value in batch.counts().items():
+            totals[name] = totals.get(name, 0) + value
+        totals["deleted"] = len(tombstoned)
+        session.counts, session.pages = totals, session.pages + 1
+        session.save(update_fields=["counts", "pages", "finished_at"])
+    return report(source=source, mode=mode, batches=[batch], tombstoned=tombstoned, session=session)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -32,8 +33,10 @@ from vendors.sync import (
     INVALID,
     MAX_ITEMS,
     MODES,
+    SESSION_TTL,
     SOLUTION,
     SOLUTION_SPECS,
+    SYNC_ID_MAX,
     UNCHANGED,
     UPDATED,
     VENDOR,
@@ -41,6 +44,10 @@ from vendors.sync import (
     FieldSpec,
     SyncRequestInvalid,
 )
+
+# Translated when the schema is rendered, in the language of its request (not once at import).
+_interpolate_lazy = lazy(lambda message, values: message % values, str)
+SESSION_HOURS = int(SESSION_TTL.total_seconds() // 3600)
 
 # --------------------------------------------------------------------------------------------
 # The push body, described for the schema from the same field specs the sync validates with.
@@ -111,7 +118,39 @@ class CatalogSyncRequestSerializer(StrictInputSerializer):
         default="upsert",
         help_text=_(
             "upsert: create or update the items sent. full: also mark every record of this "
-            "source that the request does not list as removed (a tombstone)."
+            "source that the sync does not list as removed (a tombstone): the records this "
+            "request does not list or, with a sync_id, that no page of that sync listed."
+        ),
+    )
+    sync_id = serializers.CharField(
+        max_length=SYNC_ID_MAX,
+        required=False,
+        help_text=_interpolate_lazy(
+            _(
+                "Full mode only: a full sync sent in several requests (pages of up to %(max)d "
+                "items). The client's id for this sync (e.g. a UUID), the same on every page. "
+                "What any page lists is kept; only the final page tombstones the rest. Pages "
+                "of one sync are applied one at a time. A sync must send its final page within "
+                "%(hours)d hours of its first, or it expires and tombstones nothing; a page of "
+                "a sync that ended or expired answers 409. Use a new id for every full sync."
+            ),
+            {"max": MAX_ITEMS, "hours": SESSION_HOURS},
+        ),
+    )
+    final = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "With a sync_id: this is the sync's last page; once it is applied, every record of "
+            "the source that no page listed is tombstoned."
+        ),
+    )
+    confirm_empty = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "Full mode only. A full sync that lists no record at all would tombstone every "
+            "record of the source: it is refused (400) unless this is true."
         ),
     )
     vendors = CatalogVendorItemSerializer(many=True, required=False)
@@ -143,12 +182,25 @@ class TombstoneSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
+class SyncSessionSerializer(serializers.Serializer):
+    sync_id = serializers.CharField()
+    pages = serializers.IntegerField(help_text=_("Pages of this sync applied so far."))
+    final = serializers.BooleanField(help_text=_("Whether the sync ended with this page."))
+    expires_at = serializers.DateTimeField(
+        help_text=_("The final page must arrive before this time.")
+    )
+    counts = SyncCountsSerializer(help_text=_("The counts of every page of this sync so far."))
+
+
 class SyncReportSerializer(serializers.Serializer):
     source = serializers.CharField()
     mode = serializers.ChoiceField(choices=MODES)
     counts = SyncCountsSerializer()
     items = SyncItemReportSerializer(many=True, help_text=_("One per item, in request order."))
     tombstoned = TombstoneSerializer(many=True)
+    sync = SyncSessionSerializer(
+        required=False, help_text=_("Only for a request with a sync_id: that sync's progress.")
+    )
 
 
 class CanSyncCatalog(BasePermission):
@@ -187,8 +239,8 @@ class CatalogSyncApi(APIView):
 
     @extend_schema(
         operation_id="catalog_sync",
-        summary=str(_("Synchronise vendors and solutions")),
-        description=str(
+        summary=_("Synchronise vendors and solutions"),
+        description=_interpolate_lazy(
             _(
                 "Up to %(max)d items (vendors + solutions) per request. Each item is the full "
                 "record: fields left out take their defaults. Invalid items are reported with "
@@ -196,9 +248,10 @@ class CatalogSyncApi(APIView):
                 "transaction. Sending the same request again changes nothing. Answers 200 with "
                 "a per-item report. With an Idempotency-Key header, a retry within 24 hours "
                 "returns the first answer (header Idempotent-Replayed: true) without applying "
-                "anything; the same key with another body answers 422."
-            )
-            % {"max": MAX_ITEMS}
+                "anything; the same key with another body answers 422. A full sync of more "
+                "than %(max)d items is sent in pages with one sync_id, the last marked final."
+            ),
+            {"max": MAX_ITEMS},
         ),
         request=CatalogSyncRequestSerializer,
         parameters=[
@@ -207,24 +260,47 @@ class CatalogSyncApi(APIView):
                 str,
                 OpenApiParameter.HEADER,
                 required=False,
-                description=str(_("Any unique string per logical request, e.g. a UUID.")),
+                description=_("Any unique string per logical request, e.g. a UUID."),
             )
         ],
         responses={
             200: SyncReportSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=_("The full sync of this sync_id already ended or expired."),
+            ),
             413: OpenApiResponse(
                 ErrorSerializer,
-                description=str(
-                    _("More than %(max)d items, or a body too large.") % {"max": MAX_ITEMS}
+                description=_interpolate_lazy(
+                    _("More than %(max)d items, or a body too large."), {"max": MAX_ITEMS}
                 ),
             ),
             422: OpenApiResponse(
                 ErrorSerializer,
-                description=str(_("The Idempotency-Key was used with a different body.")),
+                description=_("The Idempotency-Key was used with a different body."),
             ),
             **error_responses(400, 401, 403, 415, 429),
         },
-        examples=[OpenApiExample("upsert", value=SYNC_EXAMPLE, request_only=True)],
+        examples=[
+            OpenApiExample("upsert", value=SYNC_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "full sync, first page",
+                value={**SYNC_EXAMPLE, "mode": "full", "sync_id": "2026-11-24-nightly"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "full sync, final page",
+                value={
+                    "source": "acme-feed",
+                    "mode": "full",
+                    "sync_id": "2026-11-24-nightly",
+                    "final": True,
+                    "vendors": [],
+                    "solutions": [],
+                },
+                request_only=True,
+            ),
+        ],
         tags=["catalog"],
     )
     def post(self, request):
@@ -348,13 +424,11 @@ class CatalogChangesApi(APIView):
 
     @extend_schema(
         operation_id="catalog_changes",
-        summary=str(_("Catalog changes since a cursor")),
-        description=str(
-            _(
-                "Changes in the order of a monotonic sequence that misses nothing even while "
-                "writes happen. Start with cursor=0 and pass next_cursor back until has_more "
-                "is false. A record changed several times appears once, at its latest change."
-            )
+        summary=_("Catalog changes since a cursor"),
+        description=_(
+            "Changes in the order of a monotonic sequence that misses nothing even while "
+            "writes happen. Start with cursor=0 and pass next_cursor back until has_more "
+            "is false. A record changed several times appears once, at its latest change."
         ),
         parameters=[ChangesQuerySerializer],
         responses={200: CatalogChangesPageSerializer, **error_responses(400, 401, 403, 429)},

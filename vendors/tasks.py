@@ -43,4 +43,7 @@ def sync_catalog_feed(source: str) -> dict:
 
 @shared_task
 def purge_idempotency_records() -> int:
+    """The catalog's daily purge (scheduled under this name): expired Idempotency-Key records,
+    and the full-sync sessions that expired. Returns the number of Idempotency-Key records."""
+    services.catalog_sync_sessions_purge()
     return services.idempotency_records_purge()

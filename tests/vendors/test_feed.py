@@ -243,3 +243,146 @@ def test_it_refuses_to_start_with_a_wrong_feed_configuration(feeds):
     result = _settings_with(feeds)
     assert result.returncode != 0
     assert "CATALOG_FEEDS" in result.stderr
+
+
+# --- Where a feed may lead us: its own scheme, host and port only
+
+
+def requested_paths(server) -> list[str]:
+    return [request.path for request, _response in server.log]
+
+
+@pytest.mark.parametrize(
+    ("next_url", "message"),
+    [
+        ("file:///etc/passwd", "scheme file:"),
+        ("ftp://localhost/catalog.json", "scheme ftp:"),
+        ("data:application/json,%7B%22vendors%22%3A%5B%5D%7D", "scheme data:"),
+        ("http://127.0.0.1:{port}/feed/2", "another host"),  # the same server, by another name
+        ("//127.0.0.1:{port}/feed/2", "another host"),
+        ("http://localhost:{other_port}/feed/2", "another host"),
+        ("https://localhost:{port}/feed/2", "scheme https:"),
+        ("http://localhost:99999/feed/2", "not a valid URL"),
+    ],
+)
+def test_it_refuses_a_next_page_off_the_feeds_origin(httpserver, db, next_url, message):
+    Vendor.objects.create(source=SOURCE, external_id="v-9", name="Old vendor")
+    port = httpserver.port
+    next_url = next_url.format(port=port, other_port=port + 1)
+    httpserver.expect_request("/feed").respond_with_json(
+        {"vendors": [vendor_item(0)], "next": next_url}
+    )
+    httpserver.expect_request("/feed/2").respond_with_json({"vendors": [vendor_item(1)]})
+    result, sleeps = pull(httpserver, full=True)
+    run = result.run
+    assert run.status == SyncRunStatus.FAILED
+    assert message in run.error and "refusing its next page" in run.error
+    assert requested_paths(httpserver) == ["/feed"]
+    assert sleeps == []  # refused, not retried
+    assert not Vendor.objects.filter(is_deleted=True).exists()
+    assert not Vendor.objects.filter(external_id="v-1").exists()
+
+
+def test_it_follows_a_relative_next_page_on_the_same_host(httpserver, db):
+    httpserver.expect_request("/feed").respond_with_json(
+        {"vendors": [vendor_item(0)], "next": "/feed/2?page=2"}
+    )
+    httpserver.expect_request("/feed/2").respond_with_json({"vendors": [vendor_item(1)]})
+    result, _ = pull(httpserver)
+    assert result.run.status == SyncRunStatus.SUCCEEDED and result.run.pages == 2
+
+
+def test_it_follows_a_redirect_on_the_feeds_host_only(httpserver, db):
+    port = httpserver.port
+    httpserver.expect_request("/feed").respond_with_data(
+        "", status=302, headers={"Location": "/moved"}
+    )
+    httpserver.expect_request("/moved").respond_with_json(
+        {"vendors": [vendor_item(0)], "next": "/away"}
+    )
+    httpserver.expect_request("/away").respond_with_data(
+        "", status=301, headers={"Location": f"http://127.0.0.1:{port}/elsewhere"}
+    )
+    httpserver.expect_request("/elsewhere").respond_with_json({"vendors": [vendor_item(1)]})
+    result, sleeps = pull(httpserver)
+    run = result.run
+    assert run.status == SyncRunStatus.FAILED
+    assert "redirects to a URL the feed may not read" in run.error
+    assert "another host" in run.error
+    assert requested_paths(httpserver) == ["/feed", "/moved", "/away"]
+    assert sleeps == []
+    assert Vendor.objects.filter(external_id="v-0").exists()
+    assert not Vendor.objects.filter(external_id="v-1").exists()
+
+
+def test_it_does_not_follow_a_redirect_to_a_file(httpserver, db, tmp_path):
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"vendors": [vendor_item(7)]}))
+    httpserver.expect_request("/feed").respond_with_data(
+        "", status=302, headers={"Location": secret.as_uri()}
+    )
+    result, _ = pull(httpserver)
+    assert result.run.status == SyncRunStatus.FAILED
+    assert "scheme file:" in result.run.error
+    assert not Vendor.objects.filter(external_id="v-7").exists()
+
+
+@pytest.mark.parametrize("url", ["ftp://localhost/feed.json", "data:,{}", "gopher://x/", "x"])
+def test_it_refuses_to_pull_a_feed_that_is_not_http_or_a_file(db, url):
+    result = catalog_feed_pull(source=SOURCE, url=url, retries=0)
+    assert result.run.status == SyncRunStatus.FAILED
+    assert "http:, https: or a file" in result.run.error
+    assert result.run.pages == 0
+
+
+def file_feed(tmp_path, next_value):
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    first = folder / "page1.json"
+    first.write_text(json.dumps({"vendors": [vendor_item(0)], "next": next_value}))
+    return first
+
+
+@pytest.mark.parametrize(
+    ("next_value", "message"),
+    [
+        ("../outside.json", "outside the feed's folder"),
+        ("/etc/passwd", "outside the feed's folder"),
+        ("http://localhost:1/feed", "scheme http:"),
+        ("data:,{}", "scheme data:"),
+    ],
+)
+def test_it_keeps_a_file_feed_in_its_folder(tmp_path, db, next_value, message):
+    (tmp_path / "outside.json").write_text(json.dumps({"vendors": [vendor_item(5)]}))
+    first = file_feed(tmp_path, next_value)
+    result = catalog_feed_pull(source=SOURCE, url=first.as_uri(), retries=0)
+    assert result.run.status == SyncRunStatus.FAILED
+    assert message in result.run.error
+    assert not Vendor.objects.filter(external_id="v-5").exists()
+
+
+def test_a_file_feed_may_link_to_a_file_in_a_subfolder(tmp_path, db):
+    first = file_feed(tmp_path, "more/page2.json")
+    (tmp_path / "feed" / "more").mkdir()
+    (tmp_path / "feed" / "more" / "page2.json").write_text(
+        json.dumps({"vendors": [vendor_item(1)]})
+    )
+    result = catalog_feed_pull(source=SOURCE, url=first.as_uri(), retries=0)
+    assert result.run.status == SyncRunStatus.SUCCEEDED and result.run.pages == 2
+
+
+def test_the_command_reads_files_only_with_file(tmp_path, db):
+    first = file_feed(tmp_path, None)
+    with pytest.raises(CommandError, match="--url must be an http"):
+        call_command("sync_catalog", "--source", SOURCE, "--url", first.as_uri())
+    assert not CatalogSyncRun.objects.exists()
+
+
+def test_it_removes_nothing_when_a_full_feed_lists_no_record(httpserver, db):
+    Vendor.objects.create(source=SOURCE, external_id="v-9", name="Old vendor")
+    httpserver.expect_request("/feed").respond_with_json({"vendors": [], "solutions": []})
+    result, _ = pull(httpserver, full=True)
+    assert result.run.status == SyncRunStatus.FAILED
+    assert "listed no records" in result.run.error
+    assert result.tombstoned == [] and result.run.counts["deleted"] == 0
+    assert not Vendor.objects.get(external_id="v-9").is_deleted

@@ -218,7 +218,8 @@ def test_it_leaves_other_sources_alone_in_full_mode(client):
     other = payload(vendors=1, solutions=1)
     other["source"] = "other-feed"
     post(client, other)
-    post(client, {"source": SOURCE, "mode": "full", "vendors": [], "solutions": []})
+    body = {"source": SOURCE, "mode": "full", "vendors": [], "solutions": []}
+    assert post(client, {**body, "confirm_empty": True}).status_code == 200
     assert not Solution.objects.get(source="other-feed").is_deleted
     assert Solution.objects.get(source=SOURCE).is_deleted
 
@@ -498,3 +499,38 @@ def test_its_fast_path_agrees_with_the_field_by_field_validation(change):
                     validate_item(raw_c, type_=type_).errors
                     == validate_slow(raw_c, type_=type_).errors
                 )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("acme\x00feed", "Contains a NUL character."),
+        ("x" * 51, "At most 50 characters."),
+        ("  ", "Expected a non-empty string."),
+    ],
+)
+def test_it_names_what_is_wrong_with_the_source(client, source, message):
+    response = post(client, {"source": source, "vendors": [vendor_item(0)]})
+    assert response.status_code == 400
+    assert response.json()["errors"]["source"] == [message]
+    assert not Vendor.objects.exists()
+
+
+def test_its_schema_texts_are_translated_when_the_schema_is_rendered(monkeypatch):
+    """Not once at import: the schema is served in the language of each request."""
+    from django.utils import translation
+    from drf_spectacular.generators import SchemaGenerator
+
+    def marked(message):  # a stand-in "translation" that keeps %(name)s placeholders
+        return "» " + message
+
+    monkeypatch.setattr(translation._trans, "gettext", marked, raising=False)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    sync = schema["paths"]["/api/v1/catalog/sync/"]["post"]
+    assert sync["summary"] == "» Synchronise vendors and solutions"
+    assert sync["description"].startswith("» Up to 5000 items")
+    assert sync["responses"]["413"]["description"] == (
+        "» More than 5000 items, or a body too large."
+    )
+    changes = schema["paths"]["/api/v1/catalog/changes/"]["get"]
+    assert changes["summary"] == "» Catalog changes since a cursor"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         source = source.strip()
         if not source or len(source) > SOURCE_MAX:
             raise CommandError(f"--source must be 1 to {SOURCE_MAX} characters.")
+        if url is not None and urlsplit(url).scheme.lower() not in ("http", "https"):
+            # file: only through --file, so that an operator sees which one they read.
+            raise CommandError("--url must be an http(s) URL; read a file with --file.")
         result = catalog_feed_pull(source=source, url=location_for(url=url, path=file), full=full)
         run = result.run
         self.stdout.write(
