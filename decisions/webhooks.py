@@ -5,7 +5,12 @@ An event becomes one WebhookDelivery row per interested subscription, written in
 transaction, and one Celery task per row queued after commit: a rolled-back action sends nothing.
 The task claims its row with a conditional UPDATE before it POSTs, so two workers never send the
 same delivery at once and a delivery that succeeded is never sent again; it retries failures with
-exponential backoff and jitter, and logs every attempt on the row.
+exponential backoff and jitter, and logs every attempt on the row. The row's `attempts` bounds the
+retries (WEBHOOK_MAX_RETRIES after the first try), however many task chains took part.
+
+Without a worker (no REDIS_URL: Celery runs tasks eagerly, inside the request) the first attempt
+is made at once, but a failure is never retried there: the row records when its next attempt is
+due and `manage.py send_webhooks` (run it from cron every minute or so) sends the due ones.
 
 Receivers verify `X-Hrtech-Signature: sha256=<hex>`, the HMAC-SHA256 with the subscription's secret
 of `<X-Hrtech-Timestamp>.<raw body>` (see the README's "Webhooks" section)."""
@@ -139,11 +144,16 @@ def webhook_ping(*, subscription: WebhookSubscription) -> WebhookDelivery:
 
 @transaction.atomic
 def webhook_delivery_retry(*, delivery: WebhookDelivery) -> None:
-    """Send a failed delivery again (the admin's "retry" action), with a fresh set of retries."""
+    """Send a failed delivery again (the admin's "retry" action), with a fresh set of retries:
+    the retries are counted on the row, so its attempts start again from zero."""
     reopened = WebhookDelivery.objects.filter(
         pk=delivery.pk, status=WebhookDeliveryStatus.FAILED
     ).update(
-        status=WebhookDeliveryStatus.PENDING, locked_at=None, next_attempt_at=None, last_error=""
+        status=WebhookDeliveryStatus.PENDING,
+        locked_at=None,
+        next_attempt_at=None,
+        last_error="",
+        attempts=0,
     )
     if not reopened:
         raise InvalidTransition(_("Only a failed delivery can be retried."))
@@ -199,6 +209,8 @@ class Attempt:
     busy: bool = False  # another worker holds the claim
     status_code: int | None = None
     error: str = ""
+    final: bool = False  # the failure used up the delivery's retries: it is failed now
+    next_in: float = 0  # seconds until its next attempt, when it failed and stays pending
 
 
 def _lease() -> timedelta:
@@ -214,11 +226,12 @@ def webhook_backoff(retries: int) -> float:
 
 
 def webhook_delivery_attempt(
-    *, delivery_id: int, final: bool = False, next_in: float = 0
+    *, delivery_id: int, final: bool | None = None, next_in: float | None = None
 ) -> Attempt:
-    """Send one delivery once, if nobody has or is. `final`: a failure is not retried any more
-    (the row becomes failed); otherwise it stays pending with its next attempt `next_in` seconds
-    away."""
+    """Send one delivery once, if nobody has or is. On failure the row becomes failed when this
+    was its last allowed attempt (the row's attempts reached WEBHOOK_MAX_RETRIES, or `final`
+    says so); otherwise it stays pending with its next attempt `next_in` seconds away (by
+    default the backoff for its attempts so far)."""
     now = timezone.now()
     # The claim: only one worker turns a pending, unclaimed (or abandoned) row into its own.
     claimed = (
@@ -233,6 +246,12 @@ def webhook_delivery_attempt(
         return Attempt(sent=False, busy=busy)
     delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
     subscription = delivery.subscription
+    # Counted on the row, not per task chain: a chain started again by requeue_stalled_webhooks
+    # or send_webhooks does not get a fresh set of retries.
+    if final is None:
+        final = delivery.attempts >= settings.WEBHOOK_MAX_RETRIES
+    if next_in is None:
+        next_in = webhook_backoff(delivery.attempts)
     if not subscription.is_active and delivery.kind != WebhookEventKind.PING:
         # Switched off after the event was queued: the administrator wants nothing sent to it.
         error = "Not sent: the subscription was deactivated."
@@ -277,13 +296,20 @@ def webhook_delivery_attempt(
         subscription.url,
         code or error,
     )
-    return Attempt(sent=True, succeeded=succeeded, status_code=code, error=error)
+    return Attempt(
+        sent=True,
+        succeeded=succeeded,
+        status_code=code,
+        error=error,
+        final=final and not succeeded,
+        next_in=next_in,
+    )
 
 
 @shared_task(
     bind=True,
     # Bounds the automatic retries when the database is away; failed POSTs are retried below,
-    # counted against settings.WEBHOOK_MAX_RETRIES as it is when the task runs.
+    # counted on the row against settings.WEBHOOK_MAX_RETRIES as it is when the task runs.
     max_retries=settings.WEBHOOK_MAX_RETRIES,
     acks_late=True,
     autoretry_for=(OperationalError,),
@@ -291,21 +317,28 @@ def webhook_delivery_attempt(
     retry_jitter=True,
 )
 def deliver_webhook(self, delivery_id: int) -> str:
-    """POST one webhook delivery; retried with backoff until it succeeds or runs out of tries."""
-    retries = self.request.retries
-    final = retries >= settings.WEBHOOK_MAX_RETRIES
-    countdown = webhook_backoff(retries)
-    attempt = webhook_delivery_attempt(delivery_id=delivery_id, final=final, next_in=countdown)
+    """POST one webhook delivery; retried with backoff until it succeeds or runs out of tries.
+
+    Run eagerly (no worker: inside the request that caused the event) it makes one attempt and
+    never retries: an eager retry would run at once, or be lost, and hold the request. The row
+    keeps its next attempt's time for `manage.py send_webhooks`."""
+    attempt = webhook_delivery_attempt(delivery_id=delivery_id)
     if attempt.succeeded:
         return "succeeded"
-    if attempt.busy and not final:
+    eager = bool(self.request.is_eager)
+    if attempt.busy:
+        if eager:
+            return "busy"
         # Another worker is sending it now, or died while sending: look again after its lease.
+        # Bounded: the lease runs out, and then the claim is ours or the row is done.
         raise self.retry(countdown=_lease().total_seconds(), max_retries=None)
     if not attempt.sent:
         return "skipped"
-    if final:
+    if attempt.final:
         return "failed"
-    raise self.retry(countdown=countdown, max_retries=None)
+    if eager:
+        return "pending"
+    raise self.retry(countdown=attempt.next_in, max_retries=None)
 
 
 def webhook_deliveries_stalled(*, limit: int = 500) -> list[int]:
@@ -323,6 +356,50 @@ def webhook_deliveries_stalled(*, limit: int = 500) -> list[int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def webhook_deliveries_due(*, limit: int = 100) -> list[int]:
+    """Pending deliveries that may be attempted now: never tried, or their next attempt is due,
+    and nobody holds them (or the one who did died). Oldest first, at most `limit`."""
+    now = timezone.now()
+    free = Q(locked_at__isnull=True) | Q(locked_at__lt=now - _lease())
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return list(
+        WebhookDelivery.objects.filter(free, due, status=WebhookDeliveryStatus.PENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@dataclass
+class SendReport:
+    """What one run of webhooks_send_due did."""
+
+    succeeded: int = 0
+    retrying: int = 0  # failed this time, another attempt is scheduled
+    failed: int = 0  # failed for good: out of retries, or the subscription was switched off
+    skipped: int = 0  # sent or claimed meanwhile by someone else
+
+
+def webhooks_send_due(*, limit: int = 100) -> SendReport:
+    """Attempt every due pending delivery once, in this process (`manage.py send_webhooks`):
+    what retries failed deliveries when no worker runs. Safe beside workers and other runs: the
+    claim lets only one of them send a delivery."""
+    report = SendReport()
+    for delivery_id in webhook_deliveries_due(limit=limit):
+        attempt = webhook_delivery_attempt(delivery_id=delivery_id)
+        if attempt.succeeded:
+            report.succeeded += 1
+        elif not attempt.sent:
+            if attempt.error:  # the subscription was switched off: failed without a POST
+                report.failed += 1
+            else:
+                report.skipped += 1
+        elif attempt.final:
+            report.failed += 1
+        else:
+            report.retrying += 1
+    return report
 
 
 @shared_task

@@ -199,6 +199,21 @@ CELERY_BEAT_SCHEDULE["requeue-stalled-webhooks"] = {
     "task": "decisions.webhooks.requeue_stalled_webhooks",
     "schedule": 10 * 60.0,
 }
+# With acks_late, Redis hands an unacknowledged task to another worker after the visibility
+# timeout (1 h by default): a retry waiting longer than that would run twice, as two chains. Keep
+# it above the longest countdown: the webhook backoff cap and the notification tasks' (30 min).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(max(3 * 3600, WEBHOOK_RETRY_BACKOFF_MAX_SECONDS + 3600)),
+}
+# Notifications whose task was lost (the broker away at commit) or whose email failed for good
+# are queued again by decisions.tasks.sweep_notifications: events of the last
+# NOTIFICATION_SWEEP_HOURS, emails unsent NOTIFICATION_EMAIL_GRACE_MINUTES after creation.
+NOTIFICATION_SWEEP_HOURS = env.int("NOTIFICATION_SWEEP_HOURS", default=24)
+NOTIFICATION_EMAIL_GRACE_MINUTES = env.int("NOTIFICATION_EMAIL_GRACE_MINUTES", default=120)
+CELERY_BEAT_SCHEDULE["sweep-notifications"] = {
+    "task": "decisions.tasks.sweep_notifications",
+    "schedule": 10 * 60.0,
+}
 
 # --- Auth
 AUTH_PASSWORD_VALIDATORS = [

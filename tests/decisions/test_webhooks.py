@@ -12,10 +12,12 @@ import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -44,8 +46,9 @@ HOOK = "/hook"
 
 @pytest.fixture(autouse=True)
 def _fast_retries(settings):
-    # Eager Celery runs a retry at once (countdowns are ignored) unless errors propagate, which
-    # would raise the Retry out of the test instead: no real sleeping, a short timeout, few tries.
+    # Eagerly run, the delivery task makes one attempt and leaves retries to send_webhooks (the
+    # backoff of 0 makes them due at once); errors do not propagate, as robust on_commit
+    # swallows them in the request: no real sleeping, a short timeout, few tries.
     settings.WEBHOOK_RETRY_BACKOFF_SECONDS = 0
     settings.WEBHOOK_TIMEOUT_SECONDS = 2
     settings.WEBHOOK_MAX_RETRIES = 3
@@ -135,6 +138,12 @@ def test_it_signs_with_the_documented_recipe():
 # --- Retries -----------------------------------------------------------------------------------
 
 
+def send_webhooks(*args: str) -> str:
+    out = StringIO()
+    call_command("send_webhooks", *args, stdout=out)
+    return out.getvalue()
+
+
 def test_it_retries_a_failing_delivery_until_it_succeeds(
     receiver, django_capture_on_commit_callbacks
 ):
@@ -143,6 +152,8 @@ def test_it_retries_a_failing_delivery_until_it_succeeds(
     receiver.expect_ordered_request(HOOK).respond_with_data("ok")
 
     queue_and_send(django_capture_on_commit_callbacks)
+    assert len(posted(receiver)) == 1  # the first try; the retry is send_webhooks' job here
+    assert "1 sent, 0 to retry later, 0 failed" in send_webhooks()
 
     first, second = posted(receiver)
     receiver.check_assertions()
@@ -193,6 +204,9 @@ def test_it_marks_a_delivery_failed_after_the_last_retry(
     receiver.expect_request(HOOK).respond_with_data("maintenance", status=503)
 
     queue_and_send(django_capture_on_commit_callbacks)
+    assert "0 sent, 1 to retry later" in send_webhooks()
+    assert "0 sent, 0 to retry later, 1 failed" in send_webhooks()
+    assert "0 sent, 0 to retry later, 0 failed, 0 skipped" in send_webhooks()
 
     assert len(posted(receiver)) == 3  # the first try and two retries
     delivery = WebhookDelivery.objects.get()
@@ -710,7 +724,8 @@ def test_the_admin_retries_failed_deliveries_only(
     [request] = posted(receiver)
     assert json.loads(request.get_data())["data"] == {"n": 1}
     failed.refresh_from_db()
-    assert failed.status == WebhookDeliveryStatus.SUCCEEDED and failed.attempts == 5
+    # A fresh set of retries: the attempts count again from the retry.
+    assert failed.status == WebhookDeliveryStatus.SUCCEEDED and failed.attempts == 1
     with pytest.raises(InvalidTransition):
         webhooks.webhook_delivery_retry(delivery=done)
 
@@ -800,3 +815,142 @@ def test_event_ids_are_unique_per_subscription(receiver):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         WebhookDelivery.objects.create(subscription=subscription, event_id=event_id, kind="ping")
+
+
+# --- Without a worker, and retries counted per delivery ---------------------------------------
+
+
+@pytest.fixture
+def propagating():
+    # As configured (CELERY_TASK_EAGER_PROPAGATES): an eager task's Retry reaches on_commit.
+    previous = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_eager_propagates = previous
+
+
+def test_without_a_worker_a_failing_receiver_neither_holds_the_request_nor_stalls(
+    org, receiver, settings, propagating, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_RETRY_BACKOFF_SECONDS = 60
+    subscribe(receiver, events=["proposal.submitted"])
+
+    def slow_failure(request):
+        time.sleep(0.4)
+        return Response("busy", status=500)
+
+    receiver.expect_ordered_request(HOOK).respond_with_handler(slow_failure)
+    receiver.expect_ordered_request(HOOK).respond_with_data("ok")
+    started = time.monotonic()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_proposal(requester=org.requester, submit=True)
+
+    # One attempt in the request, not one per retry (which ran at once, eagerly).
+    assert time.monotonic() - started < 1.5
+    assert len(posted(receiver)) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDeliveryStatus.PENDING
+    assert (delivery.attempts, delivery.last_status_code, delivery.locked_at) == (1, 500, None)
+    # Its next attempt is scheduled with the backoff (30 to 60 s here), for send_webhooks.
+    assert timezone.now() + timedelta(seconds=25) < delivery.next_attempt_at
+    assert delivery.next_attempt_at < timezone.now() + timedelta(seconds=61)
+    assert "0 sent, 0 to retry later, 0 failed, 0 skipped" in send_webhooks()  # not due yet
+    assert len(posted(receiver)) == 1
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert "due: delivery" in send_webhooks("--dry-run")
+    assert "1 sent" in send_webhooks()
+
+    receiver.check_assertions()
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDeliveryStatus.SUCCEEDED
+    assert (delivery.attempts, delivery.last_status_code) == (2, 200)
+
+
+def test_it_counts_the_retries_on_the_delivery_not_on_the_task_chain(receiver, settings):
+    settings.WEBHOOK_MAX_RETRIES = 3
+    subscribe(receiver)
+    receiver.expect_request(HOOK).respond_with_data("still down", status=500)
+    with transaction.atomic():
+        webhooks.webhook_event_queue(kind="catalog.synced", payload={})
+    delivery = WebhookDelivery.objects.get()
+    # Three attempts made by an earlier chain; this task starts a new one (retries == 0), as
+    # requeue_stalled_webhooks does.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=3, next_attempt_at=timezone.now() - timedelta(hours=2)
+    )
+
+    assert webhooks.requeue_stalled_webhooks.apply().get() == 1
+
+    assert len(posted(receiver)) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDeliveryStatus.FAILED
+    assert delivery.attempts == 4  # the first try and WEBHOOK_MAX_RETRIES retries, no more
+    assert webhooks.deliver_webhook.apply(args=[delivery.pk]).get() == "skipped"
+    assert "0 sent, 0 to retry later, 0 failed, 0 skipped" in send_webhooks()
+    assert len(posted(receiver)) == 1
+
+
+def test_send_webhooks_is_bounded_and_sends_each_due_delivery_once(
+    receiver, django_assert_max_num_queries
+):
+    subscription = subscribe(receiver)
+    receiver.expect_request(HOOK).respond_with_data("ok")
+    now = timezone.now()
+    made = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(subscription=subscription, event_id=uuid.uuid4(), kind="ping")
+        for _ in range(5)
+    )
+    WebhookDelivery.objects.filter(pk=made[4].pk).update(next_attempt_at=now + timedelta(hours=1))
+    WebhookDelivery.objects.filter(pk=made[3].pk).update(locked_at=now)  # being sent elsewhere
+
+    with django_assert_max_num_queries(1):
+        due = webhooks.webhook_deliveries_due(limit=10)
+    assert due == [made[0].pk, made[1].pk, made[2].pk]
+
+    assert "2 sent" in send_webhooks("--limit", "2")
+    assert "1 sent" in send_webhooks()
+    assert "0 sent" in send_webhooks()
+    assert len(posted(receiver)) == 3
+
+
+def test_redis_keeps_a_waiting_retry_longer_than_the_longest_countdown(settings):
+    from decisions import tasks
+
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert celery_app.conf.broker_transport_options["visibility_timeout"] == timeout
+    assert timeout > settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS
+    assert timeout > webhooks._lease().total_seconds()
+    assert timeout > tasks.RETRY["retry_backoff_max"]
+    assert timeout > 3600  # Redis's default, which redelivered hour-long countdowns
+
+
+@pytest.fixture
+def retrying_worker(monkeypatch, request):
+    """The real worker, retrying a failed POST after a fraction of a second."""
+    monkeypatch.setenv("WEBHOOK_RETRY_BACKOFF_SECONDS", "0.2")
+    monkeypatch.setenv("WEBHOOK_MAX_RETRIES", "2")
+    return request.getfixturevalue("worker")
+
+
+@pytest.mark.celery_worker
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_retries_with_backoff_until_it_gives_up(receiver, retrying_worker):
+    _mail_dir, log = retrying_worker
+    subscribe(receiver)
+    receiver.expect_request(HOOK).respond_with_data("down", status=503)
+
+    webhooks.webhook_event_queue(kind="catalog.synced", payload={})
+
+    delivery = WebhookDelivery.objects.get()
+    deadline = time.monotonic() + 60
+    while delivery.status == WebhookDeliveryStatus.PENDING and time.monotonic() < deadline:
+        time.sleep(0.2)
+        delivery.refresh_from_db()
+    assert delivery.status == WebhookDeliveryStatus.FAILED, log.read_text()
+    # The worker retried by itself (no send_webhooks here): the first try and two retries.
+    assert delivery.attempts == 3 and len(posted(receiver)) == 3
