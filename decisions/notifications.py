@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +34,7 @@ from decisions.models import (
     Notification,
     NotificationKind,
     Proposal,
+    ProposalStatus,
     SignOff,
     SignOffStatus,
 )
@@ -334,3 +338,92 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
         key=f"decision_taken:{proposal.pk}:{round_number}",
         message=message,
     )
+
+
+# --- The sweeper: notifications whose task was lost ------------------------------------------
+
+# The notification a proposal's status asks for (the dedupe key's template part), as queued by
+# decisions.services when the status was set.
+STATUS_NOTIFICATIONS = {
+    ProposalStatus.CHANGES_REQUESTED: "changes_requested",
+    ProposalStatus.AWAITING_DECISION: "decision_needed",
+    ProposalStatus.APPROVED: "decision_taken",
+    ProposalStatus.REJECTED: "decision_taken",
+}
+# How long a freshly queued task has to do its work before the sweeper steps in.
+SWEEP_MIN_AGE = timedelta(minutes=10)
+
+
+@dataclass
+class Sweep:
+    """What the sweeper should queue again."""
+
+    proposals: list[tuple[str, int, int]] = field(default_factory=list)  # (template, id, round)
+    signoffs: list[int] = field(default_factory=list)  # sign-off requests never sent
+    emails: list[int] = field(default_factory=list)  # notifications whose email never went out
+
+    def __len__(self) -> int:
+        return len(self.proposals) + len(self.signoffs) + len(self.emails)
+
+
+def notifications_to_sweep(*, now: datetime | None = None, limit: int = 200) -> Sweep:
+    """What was lost on the way: the task queued after a commit never ran (the broker was away:
+    on_commit is robust and only logs that), or an email failed through all its retries.
+
+    - a proposal whose status changed in the last NOTIFICATION_SWEEP_HOURS (but not within
+      SWEEP_MIN_AGE) to one that notifies, without any notification under the key;
+    - a pending sign-off of the proposal's current round whose request was never sent;
+    - a notification older than NOTIFICATION_EMAIL_GRACE_MINUTES whose email was never sent
+      (sign-off requests excepted: those are emailed per department, see the sign-offs above).
+
+    Four queries, however many rows; at most `limit` of each kind, oldest first."""
+    now = now or timezone.now()
+    since = now - timedelta(hours=settings.NOTIFICATION_SWEEP_HOURS)
+    settled = now - SWEEP_MIN_AGE
+    sweep = Sweep()
+    changed = list(
+        Proposal.objects.filter(
+            status__in=list(STATUS_NOTIFICATIONS),
+            updated_at__gte=since,
+            updated_at__lt=settled,
+        )
+        .order_by("updated_at", "pk")
+        .values_list("pk", "status", "round")[: limit * 2]
+    )
+    wanted = {
+        f"{STATUS_NOTIFICATIONS[status]}:{pk}:{round_number}": (
+            STATUS_NOTIFICATIONS[status],
+            pk,
+            round_number,
+        )
+        for pk, status, round_number in changed
+    }
+    if wanted:
+        present = set(
+            Notification.objects.filter(dedupe_key__in=list(wanted))
+            .values_list("dedupe_key", flat=True)
+            .distinct()
+        )
+        sweep.proposals = [v for k, v in wanted.items() if k not in present][:limit]
+    sweep.signoffs = list(
+        SignOff.objects.filter(
+            status=SignOffStatus.PENDING,
+            notified_at__isnull=True,
+            created_at__gte=since,
+            created_at__lt=settled,
+            proposal__status=ProposalStatus.IN_REVIEW,
+            round=F("proposal__round"),
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    grace = now - timedelta(minutes=settings.NOTIFICATION_EMAIL_GRACE_MINUTES)
+    sweep.emails = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True, created_at__gte=since, created_at__lt=grace
+        )
+        .exclude(dedupe_key__startswith="signoff_requested:")
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sweep

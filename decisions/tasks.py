@@ -147,4 +147,35 @@ def run_signoff_sla() -> int:
     return len(due)
 
 
+@shared_task(**RETRY)
+def sweep_notifications() -> int:
+    """Every 10 minutes (CELERY_BEAT_SCHEDULE), and in `manage.py run_sla`: queue again the
+    notification tasks and emails that were lost (see notifications.notifications_to_sweep).
+    They are all safe to run twice. Returns the number queued; one that cannot be queued (the
+    broker still away) is logged and left for the next run."""
+    sweep = notifications.notifications_to_sweep()
+    by_template = {
+        "changes_requested": notify_changes_requested,
+        "decision_needed": notify_decision_needed,
+        "decision_taken": notify_decision_taken,
+    }
+    calls = [(by_template[template], (pk, rnd)) for template, pk, rnd in sweep.proposals]
+    calls += [(notify_signoff_requested, (pk,)) for pk in sweep.signoffs]
+    calls += [(send_notification_email, (pk,)) for pk in sweep.emails]
+    queued = 0
+    for task, args in calls:
+        try:
+            task.delay(*args)
+        except Exception:
+            # The broker still away, or (run eagerly) the task itself failing: the next run
+            # finds it again.
+            log.exception("notifications: could not queue %s%s again", task.name, args)
+            continue
+        queued += 1
+    if calls:
+        log.warning("notifications: %d of %d lost notification task(s) queued again",
+                    queued, len(calls))  # fmt: skip
+    return queued
+
+
 from decisions import webhooks  # noqa: E402,F401  (registers the webhook delivery task)

@@ -3,6 +3,7 @@ the bell's page, where people see and mark only their own."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,9 +11,11 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from decisions import notifications, services, tasks
-from decisions.models import Notification, NotificationKind, SignOffStatus
+from decisions.models import Notification, NotificationKind, Proposal, SignOff, SignOffStatus
 from hrtech_gov.celery import app as celery_app
 from tests.factories import UserFactory, make_proposal
 
@@ -458,3 +461,191 @@ def test_the_notifications_page_costs_the_same_at_any_size(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("notifications"))
     assert response.text.count('class="notification unread"') == size
+
+
+# --- The sweeper: notifications whose task was lost -------------------------------------------
+
+
+@pytest.fixture
+def broker_down_once(monkeypatch):
+    """Make queueing the given task fail once, as it does when the broker is away at commit
+    (robust on_commit only logs that); later calls queue it as usual."""
+
+    def break_(task):
+        real = task.delay
+        calls = {"failed": 0}
+
+        def delay(*args, **kwargs):
+            if not calls["failed"]:
+                calls["failed"] += 1
+                raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379.")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(task, "delay", delay)
+        return calls
+
+    return break_
+
+
+def settle(proposal, minutes: int = 15) -> None:
+    """As if the status had changed `minutes` ago: past the time a queued task has to act."""
+    earlier = timezone.now() - timedelta(minutes=minutes)
+    Proposal.objects.filter(pk=proposal.pk).update(updated_at=earlier)
+    SignOff.objects.filter(proposal=proposal).update(created_at=earlier)
+
+
+def ask_changes(org, proposal):
+    services.signoff_decide(
+        signoff=proposal.signoffs.get(department__code="IT"),
+        actor=org.it_reviewer,
+        outcome="changes_requested",
+        comment="Which SSO provider?",
+    )
+
+
+def reject(org, proposal):
+    services.signoff_decide(
+        signoff=proposal.signoffs.get(department__code="IT"),
+        actor=org.it_reviewer,
+        outcome="rejected",
+        comment="Not on our stack.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("act", "task_name", "prefix", "who"),
+    [
+        (ask_changes, "notify_changes_requested", "changes_requested", "rita.requester"),
+        (approve_all, "notify_decision_needed", "decision_needed", "carla.cdo"),
+        (reject, "notify_decision_taken", "decision_taken", "rita.requester"),
+    ],
+)
+def test_it_sends_again_a_notification_whose_task_the_broker_lost(
+    org, mailoutbox, broker_down_once, django_capture_on_commit_callbacks, act, task_name,
+    prefix, who,
+):  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = make_proposal(requester=org.requester, submit=True)
+    mailoutbox.clear()
+    lost = broker_down_once(getattr(tasks, task_name))
+    with django_capture_on_commit_callbacks(execute=True):
+        act(org, proposal)
+    assert lost["failed"] == 1
+    assert not keyed(prefix).exists() and mailoutbox == []
+    # A task queued a moment ago may still be on its way: the sweeper leaves it alone.
+    assert tasks.sweep_notifications.delay().get() == 0
+
+    settle(proposal)
+    with django_capture_on_commit_callbacks(execute=True):  # the emails go after its commit
+        assert tasks.sweep_notifications.delay().get() == 1
+
+    assert who in users_of(keyed(prefix))
+    assert not keyed(prefix).filter(emailed_at__isnull=True).exists()
+    sent = len(mailoutbox)
+    assert sent >= 1
+    # Recovered: the next runs find nothing to do and send nothing more.
+    assert tasks.sweep_notifications.delay().get() == 0
+    assert len(mailoutbox) == sent
+
+
+def test_it_sends_again_a_signoff_request_whose_task_the_broker_lost(
+    org, mailoutbox, broker_down_once, django_capture_on_commit_callbacks
+):
+    broker_down_once(tasks.notify_signoff_requested)
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = make_proposal(requester=org.requester, submit=True)
+    assert len(mailoutbox) == 2  # one department's request was lost
+    [lost] = proposal.signoffs.filter(notified_at__isnull=True)
+    settle(proposal)
+
+    assert tasks.sweep_notifications.delay().get() == 1
+
+    lost.refresh_from_db()
+    assert lost.notified_at is not None
+    assert len(mailoutbox) == 3
+    # Its reviewer and its head, in the app too.
+    assert Notification.objects.filter(dedupe_key=f"signoff_requested:{lost.pk}").count() == 2
+    assert tasks.sweep_notifications.delay().get() == 0
+
+
+def test_it_emails_again_what_failed_through_every_retry_after_a_grace_period(
+    org, flaky_mail, settings
+):
+    settings.NOTIFICATION_EMAIL_GRACE_MINUTES = 60
+    proposal = make_proposal(requester=org.requester)
+
+    def note(key, *, minutes_ago):
+        [row] = notifications.notifications_create(
+            users=[org.requester],
+            kind=NotificationKind.DECISION,
+            proposal=proposal,
+            key=key,
+            message="Decided.",
+        )
+        Notification.objects.filter(pk=row.pk).update(
+            created_at=timezone.now() - timedelta(minutes=minutes_ago)
+        )
+        return row
+
+    failed = note(f"decision_taken:{proposal.pk}:1", minutes_ago=90)
+    recent = note(f"decision_taken:{proposal.pk}:2", minutes_ago=5)  # its retries still run
+    note(f"decision_taken:{proposal.pk}:3", minutes_ago=60 * 48)  # beyond the sweep window
+    # Sent to the whole department at once: the sign-off sweep covers those.
+    note(f"signoff_requested:{proposal.pk}", minutes_ago=90)
+
+    assert tasks.sweep_notifications.delay().get() == 1
+
+    assert [m.to for m in mail.outbox] == [[org.requester.email]]
+    failed.refresh_from_db()
+    recent.refresh_from_db()
+    assert failed.emailed_at is not None and recent.emailed_at is None
+    assert tasks.sweep_notifications.delay().get() == 0
+
+
+def test_a_sweep_goes_on_when_one_task_fails_and_finds_it_again_next_time(org, flaky_mail):
+    proposal = make_proposal(requester=org.requester)
+    rows = notifications.notifications_create(
+        users=[org.requester, org.cdo],
+        kind=NotificationKind.DECISION,
+        proposal=proposal,
+        key=f"decision_taken:{proposal.pk}:1",
+        message="Decided.",
+    )
+    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
+        created_at=timezone.now() - timedelta(hours=3)
+    )
+    flaky_mail.failures = 1  # run eagerly, the first email fails (errors propagate)
+
+    assert tasks.sweep_notifications.delay().get() == 1
+    assert len(mail.outbox) == 1
+    assert tasks.sweep_notifications.delay().get() == 1
+    assert len(mail.outbox) == 2
+    assert tasks.sweep_notifications.delay().get() == 0
+
+
+def test_the_sweep_costs_the_same_at_any_size(org, django_assert_max_num_queries):
+    for _ in range(6):
+        proposal = make_proposal(requester=org.requester, submit=True)
+        reject(org, proposal)  # callbacks not run: every decision_taken task is "lost"
+        settle(proposal)
+        notifications.notifications_create(
+            users=[org.requester],
+            kind=NotificationKind.CHANGES_REQUESTED,
+            proposal=proposal,
+            key=f"changes_requested:{proposal.pk}:1",
+            message="Changes.",
+        )
+    Notification.objects.update(created_at=timezone.now() - timedelta(hours=3))
+
+    with django_assert_max_num_queries(4):
+        sweep = notifications.notifications_to_sweep(limit=4)
+
+    assert len(sweep.proposals) == 4 and len(sweep.emails) == 4  # bounded per run
+    assert {template for template, _pk, _round in sweep.proposals} == {"decision_taken"}
+    assert sweep.signoffs == []
+
+
+def test_beat_sweeps_the_notifications_every_ten_minutes():
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep-notifications"]
+    assert entry["schedule"] == 10 * 60
+    assert entry["task"] == tasks.sweep_notifications.name

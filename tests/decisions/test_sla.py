@@ -274,3 +274,26 @@ def test_a_real_worker_reminds_once_through_the_broker(org, worker):  # noqa: F8
     assert not Notification.objects.filter(
         kind=NotificationKind.REMINDER, emailed_at__isnull=True
     ).exists()
+
+
+def test_the_command_also_sends_again_the_notifications_whose_task_was_lost(org, mailoutbox):
+    proposal = make_proposal(requester=org.requester, submit=True)  # callbacks not run: lost
+    SignOff.objects.filter(proposal=proposal).update(
+        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+    )
+
+    out = StringIO()
+    call_command("run_sla", "--dry-run", stdout=out)
+    assert "3 lost notification task(s) or email(s) to send again." in out.getvalue()
+    assert mailoutbox == []
+
+    out = StringIO()
+    call_command("run_sla", stdout=out)
+    assert "3 lost notification task(s) or email(s) sent again." in out.getvalue()
+    assert len(mailoutbox) == 3  # one per department
+    assert not SignOff.objects.filter(notified_at__isnull=True).exists()
+
+    out = StringIO()
+    call_command("run_sla", stdout=out)
+    assert "sent again" not in out.getvalue()
+    assert len(mailoutbox) == 3

@@ -1,11 +1,13 @@
 """Run the sign-off SLA once, now, in this process: what `run_signoff_sla` does every 15 minutes
-from Celery beat, with each step taken synchronously and reported."""
+from Celery beat, with each step taken synchronously and reported. Then sweep the notifications
+whose task or email was lost, as `sweep_notifications` does every 10 minutes: without a worker
+(no REDIS_URL) this command, run from cron, is what recovers them."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from decisions import sla, tasks
+from decisions import notifications, sla, tasks
 
 
 class Command(BaseCommand):
@@ -20,6 +22,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool = False, **options):
+        self._sla(dry_run=dry_run)
+        self._sweep(dry_run=dry_run)
+
+    def _sweep(self, *, dry_run: bool) -> None:
+        if dry_run:
+            lost = notifications.notifications_to_sweep()
+            self.stdout.write(f"{len(lost)} lost notification task(s) or email(s) to send again.")
+            return
+        queued = tasks.sweep_notifications()
+        if queued:
+            self.stdout.write(f"{queued} lost notification task(s) or email(s) sent again.")
+
+    def _sla(self, *, dry_run: bool) -> None:
         due = sla.signoffs_sla_due()
         if not due:
             self.stdout.write("No sign-off has an SLA step due.")
