@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
 from decisions.errors import DomainError
@@ -89,11 +88,23 @@ class ApiTokenAdminForm(forms.ModelForm):
         model = ApiToken
         fields = ["user", "name", "scope", "expires_at"]
 
-    def clean_expires_at(self):
-        expires_at = self.cleaned_data.get("expires_at")
-        if expires_at is not None and expires_at <= timezone.now():
-            raise ValidationError(_("The expiry date must be in the future."))
-        return expires_at
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is not None or self.errors:
+            return data  # tokens are never edited; and a field already at fault says why
+        # The service's own checks, so that a refusal is shown beside its field rather than
+        # raised from save_model (a 500).
+        try:
+            services.api_token_check(
+                user=data["user"],
+                name=data["name"],
+                scope=data["scope"],
+                expires_at=data.get("expires_at"),
+            )
+        except DomainError as error:
+            field = error.code if error.code in self.fields else None
+            self.add_error(field, error.message)
+        return data
 
 
 @admin.register(ApiToken)
@@ -130,7 +141,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 user=obj.user, name=obj.name, scope=obj.scope, expires_at=obj.expires_at
             )
         except DomainError as error:
-            raise ValidationError(error.message) from error
+            # The form checked the same rules; this is the user deactivated a moment later.
+            # Nothing was created: say so and go back to the form (see response_add).
+            messages.error(request, error.message)
+            return
         obj.pk = token.pk
         obj.prefix = token.prefix
         messages.warning(
@@ -138,6 +152,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
             _("Token for %(user)s: %(secret)s — copy it now, it is not shown again.")
             % {"user": token.user, "secret": secret},
         )
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:  # nothing to log when save_model created nothing
+            return super().log_addition(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):

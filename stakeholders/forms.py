@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import Department, TokenScope
+from stakeholders.services import api_token_nonce
 
 
 class DelegationForm(forms.Form):
@@ -50,3 +54,22 @@ class ApiTokenForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Empty for no expiry. The token stops working at the start of that day."),
     )
+    # One-time: a second POST of the same form (double click, resent request) creates nothing.
+    nonce = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("nonce", api_token_nonce())
+
+    def clean_nonce(self) -> str:
+        # A form from before the nonce existed (or a script) still works, without the guard.
+        return self.cleaned_data.get("nonce") or api_token_nonce()
+
+    @property
+    def expires_at(self) -> dt.datetime | None:
+        """The chosen day's start, in the current time zone."""
+        expires_on = self.cleaned_data.get("expires_on")
+        if not expires_on:
+            return None
+        return timezone.make_aware(dt.datetime.combine(expires_on, dt.time.min))

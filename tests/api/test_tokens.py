@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
 
 import pytest
 import time_machine
@@ -14,9 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from decisions.errors import DomainError, NotAllowed
+from stakeholders import services
 from stakeholders.models import ApiToken, TokenScope
 from stakeholders.services import api_token_create, api_token_revoke
 from tests.api.conftest import Api, session_api
+from tests.services import need_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -179,47 +183,217 @@ def test_session_writes_need_the_csrf_token(org):
     assert "CSRF" in response.json()["message"]
 
 
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def form_nonce(client: Client) -> str:
+    """The one-time nonce of the create form, as the page renders it."""
+    html = client.get("/api-tokens/").content.decode()
+    return re.search(r'name="nonce" value="([^"]+)"', html).group(1)
+
+
+def shown_secret(html: str) -> str | None:
+    found = re.search(r'id="new-token"[^>]*value="(hgt_[^"]+)"', html)
+    return found.group(1) if found else None
+
+
 class TestTokenPage:
-    def test_it_shows_the_secret_once_and_lists_my_tokens(self, org):
-        client = Client()
-        client.force_login(org.requester)
-        response = client.post("/api-tokens/", {"name": "laptop script", "scope": "full"})
-        assert response.status_code == 200
-        html = response.content.decode()
-        secret = re.search(r'value="(hgt_[^"]+)"', html).group(1)
-        assert response.headers["Cache-Control"] == "no-store"
+    def test_it_redirects_after_creating_and_shows_the_secret_once(self, org):
+        client = signed_in(org.requester)
+        nonce = form_nonce(client)
+        response = client.post(
+            "/api-tokens/", {"name": "laptop script", "scope": "full", "nonce": nonce}
+        )
+        assert response.status_code == 302
+        assert response.url == f"/api-tokens/?created={nonce}"
+        assert "hgt_" not in response.content.decode()  # not in the redirect either
+        page = client.get(response.url)
+        assert page.status_code == 200
+        assert page.headers["Cache-Control"] == "no-store"
+        html = page.content.decode()
+        secret = shown_secret(html)
+        assert secret and secret.startswith("hgt_")
+        assert "laptop script" in html
         assert bearer(secret).get("/api/v1/departments/").status_code == 200
-        again = client.get("/api-tokens/").content.decode()
-        assert "laptop script" in again and secret not in again
+
+        # A reload of that page: no secret, a note why, and no second token.
+        again = client.get(response.url).content.decode()
+        assert shown_secret(again) is None and secret not in again
+        assert "shown once and is not shown again" in again
+        assert "laptop script" in again
+        assert ApiToken.objects.filter(user=org.requester).count() == 1
+
+    def test_a_double_submitted_form_creates_one_token_and_still_shows_its_secret(self, org):
+        client = signed_in(org.requester)
+        nonce = form_nonce(client)
+        data = {"name": "twice", "scope": "full", "nonce": nonce}
+        first = client.post("/api-tokens/", data)
+        second = client.post("/api-tokens/", data)  # the browser follows this one
+        assert first.status_code == second.status_code == 302
+        assert second.url == first.url
+        assert ApiToken.objects.filter(user=org.requester).count() == 1
+        html = client.get(second.url).content.decode()
+        assert shown_secret(html) is not None
+        assert "already sent: no second token was created" in html
+
+    @pytest.mark.django_db(transaction=True)
+    def test_two_simultaneous_posts_of_one_form_create_one_token(self, org):
+        """A double click sends both POSTs at once: the nonce claim (an atomic cache add) lets
+        exactly one create, and both answer with the same redirect."""
+        need_postgres()
+        nonce = form_nonce(signed_in(org.requester))
+        clients = [signed_in(org.requester) for _ in range(4)]
+        barrier = threading.Barrier(len(clients))
+        answers: list = []
+
+        def post(client: Client) -> None:
+            try:
+                barrier.wait()
+                answers.append(
+                    client.post("/api-tokens/", {"name": "race", "scope": "full", "nonce": nonce})
+                )
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [a.status_code for a in answers] == [302] * len(clients)
+        assert {a.url for a in answers} == {f"/api-tokens/?created={nonce}"}
+        assert ApiToken.objects.filter(user=org.requester).count() == 1
+        assert shown_secret(clients[0].get(answers[0].url).content.decode())
+
+    def test_each_rendering_of_the_form_gets_a_fresh_nonce(self, org):
+        client = signed_in(org.requester)
+        first, second = form_nonce(client), form_nonce(client)
+        assert first != second
+        client.post("/api-tokens/", {"name": "a", "scope": "full", "nonce": first})
+        client.post("/api-tokens/", {"name": "b", "scope": "full", "nonce": second})
+        assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["a", "b"]
+
+    def test_a_form_without_a_nonce_still_creates_a_token(self, org):
+        client = signed_in(org.requester)
+        response = client.post("/api-tokens/", {"name": "script", "scope": "catalog"})
+        assert response.status_code == 302
+        secret = shown_secret(client.get(response.url).content.decode())
+        assert bearer(secret).get("/api/v1/solutions/").status_code == 200
+
+    def test_it_refuses_a_malformed_nonce(self, org):
+        client = signed_in(org.requester)
+        response = client.post("/api-tokens/", {"name": "x", "scope": "full", "nonce": "<x>"})
+        assert response.status_code == 400
+        assert "reload the page" in response.content.decode()
+        assert not ApiToken.objects.exists()
+
+    def test_nobody_else_sees_my_new_secret(self, org):
+        client = signed_in(org.requester)
+        nonce = form_nonce(client)
+        response = client.post("/api-tokens/", {"name": "mine", "scope": "full", "nonce": nonce})
+        theirs = signed_in(org.outsider).get(response.url).content.decode()
+        assert shown_secret(theirs) is None and "mine" not in theirs
+        assert shown_secret(client.get(response.url).content.decode()) is not None
+
+    def test_the_secret_waits_in_the_cache_only_encrypted(self, org):
+        """Between the POST and the GET the secret sits in the cache: XOR-ed with a pad that
+        only the redirect URL's nonce yields, under a key that is a hash of the nonce."""
+        from django.core.cache import cache
+
+        client = signed_in(org.requester)
+        nonce = form_nonce(client)
+        response = client.post("/api-tokens/", {"name": "x", "scope": "full", "nonce": nonce})
+        raw = cached_bytes(cache)
+        secret = shown_secret(client.get(response.url).content.decode())
+        assert secret
+        assert secret.encode() not in raw and secret[16:].encode() not in raw
+        assert nonce.encode() not in raw
+
+    def test_the_secret_is_gone_after_the_reveal_period(self, org, monkeypatch):
+        # A real wait on a short period: Redis expires keys on its own clock, not time_machine's.
+        monkeypatch.setattr(services, "API_TOKEN_REVEAL_SECONDS", 1)
+        client = signed_in(org.requester)
+        nonce = form_nonce(client)
+        response = client.post("/api-tokens/", {"name": "x", "scope": "full", "nonce": nonce})
+        time.sleep(1.5)
+        html = client.get(response.url).content.decode()
+        assert shown_secret(html) is None
+        assert "shown once and is not shown again" in html
+
+    def test_an_htmx_post_is_told_where_to_go(self, org):
+        client = signed_in(org.requester)
+        nonce = form_nonce(client)
+        response = client.post(
+            "/api-tokens/",
+            {"name": "htmx", "scope": "full", "nonce": nonce},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 200
+        assert response.headers["HX-Redirect"] == f"/api-tokens/?created={nonce}"
+        assert shown_secret(client.get(response.headers["HX-Redirect"]).content.decode())
+
+    def test_it_shows_the_authorization_header_example_escaped(self, org):
+        html = signed_in(org.requester).get("/api-tokens/").content.decode()
+        assert "Authorization: Bearer &lt;token&gt;" in html
+        assert "<token>" not in html
+
+    def test_it_lists_many_tokens_in_a_constant_number_of_queries(
+        self, org, django_assert_max_num_queries
+    ):
+        client = signed_in(org.requester)
+        api_token_create(user=org.requester, name="first")
+        with django_assert_max_num_queries(12) as captured:
+            client.get("/api-tokens/")
+        few = len(captured)
+        for i in range(20):
+            api_token_create(user=org.requester, name=f"t{i}")
+        with django_assert_max_num_queries(few):
+            response = client.get("/api-tokens/")
+        assert response.content.decode().count("Revoke") >= 21
 
     def test_it_revokes_with_a_post_form(self, org):
         token, plaintext = api_token_create(user=org.requester, name="old")
-        client = Client()
-        client.force_login(org.requester)
+        client = signed_in(org.requester)
         response = client.post(f"/api-tokens/{token.pk}/revoke/")
         assert response.status_code == 302
         assert bearer(plaintext).get("/api/v1/departments/").status_code == 401
 
     def test_it_does_not_revoke_someone_elses_token(self, org):
         token, _plaintext = api_token_create(user=org.outsider, name="theirs")
-        client = Client()
-        client.force_login(org.requester)
+        client = signed_in(org.requester)
         assert client.post(f"/api-tokens/{token.pk}/revoke/").status_code == 404
         token.refresh_from_db()
         assert token.revoked_at is None
 
     def test_it_refuses_an_expiry_in_the_past(self, org):
-        client = Client()
-        client.force_login(org.requester)
+        client = signed_in(org.requester)
+        nonce = form_nonce(client)
         response = client.post(
-            "/api-tokens/", {"name": "x", "scope": "full", "expires_on": "2001-01-01"}
+            "/api-tokens/",
+            {"name": "x", "scope": "full", "expires_on": "2001-01-01", "nonce": nonce},
         )
         assert response.status_code == 400
+        assert "must be in the future" in response.content.decode()
         assert not ApiToken.objects.exists()
+        # The refused form did not use up its nonce: corrected, it goes through.
+        response = client.post("/api-tokens/", {"name": "x", "scope": "full", "nonce": nonce})
+        assert response.status_code == 302
+        assert ApiToken.objects.count() == 1
 
     def test_it_needs_a_sign_in(self, db):
         response = Client().get("/api-tokens/")
         assert response.status_code == 302
+
+
+def cached_bytes(cache) -> bytes:
+    """Every key and value the default cache holds, raw, whichever backend the run uses."""
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # local memory
+        return b"".join(str(k).encode() + bytes(v) for k, v in cache._cache.items())
+    client = cache._cache.get_client(None)  # Redis
+    return b"".join(k + (client.get(k) or b"") for k in client.scan_iter())
 
 
 class TestTokenAdmin:
@@ -235,6 +409,63 @@ class TestTokenAdmin:
         secret = re.search(r"(hgt_[A-Za-z0-9_\-]+)", text).group(1)
         assert secret.startswith(f"hgt_{token.prefix}")
         assert bearer(secret).get("/api/v1/solutions/").status_code == 200
+
+    def test_it_refuses_a_token_for_an_inactive_user_with_a_clear_message(self, org, admin_client):
+        org.requester.is_active = False
+        org.requester.save()
+        response = admin_client.post(
+            "/admin/stakeholders/apitoken/add/",
+            {"user": org.requester.pk, "name": "procurement", "scope": "catalog"},
+        )
+        assert response.status_code == 200  # the form again, not a 500
+        assert "only an active user can hold an API token" in response.content.decode()
+        assert response.context["adminform"].form.errors["user"]
+        assert not ApiToken.objects.exists()
+
+    def test_it_refuses_an_expiry_in_the_past_beside_the_field(self, org, admin_client):
+        response = admin_client.post(
+            "/admin/stakeholders/apitoken/add/",
+            {
+                "user": org.requester.pk,
+                "name": "old",
+                "scope": "full",
+                "expires_at_0": "2001-01-01",
+                "expires_at_1": "00:00:00",
+            },
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["expires_at"]
+        assert not ApiToken.objects.exists()
+
+    def test_a_user_deactivated_after_the_form_check_gets_a_message_not_a_500(
+        self, org, admin_user, rf
+    ):
+        """The form checks first; should the user be deactivated in between, save_model
+        creates nothing and the admin goes back to the form with the reason."""
+        from django.contrib import admin as django_admin
+        from django.contrib.messages import get_messages
+        from django.contrib.messages.storage.fallback import FallbackStorage
+        from django.contrib.sessions.backends.db import SessionStore
+
+        from stakeholders.admin import ApiTokenAdmin
+
+        org.requester.is_active = False
+        org.requester.save()
+        request = rf.post("/admin/stakeholders/apitoken/add/")
+        request.user = admin_user
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)
+        model_admin = ApiTokenAdmin(ApiToken, django_admin.site)
+        obj = ApiToken(user=org.requester, name="late", scope="full")
+        model_admin.save_model(request, obj, form=None, change=False)
+        model_admin.log_addition(request, obj, "")
+        response = model_admin.response_add(request, obj)
+        assert response.status_code == 302
+        assert response.url == "/admin/stakeholders/apitoken/add/"
+        assert [str(m) for m in get_messages(request)] == [
+            "rita.requester's account is not active: only an active user can hold an API token."
+        ]
+        assert not ApiToken.objects.exists()
 
     def test_an_admin_revokes_tokens_with_the_action(self, org, admin_client):
         token, plaintext = api_token_create(user=org.requester, name="x")
