@@ -29,8 +29,10 @@ from decisions.models import (
 )
 from decisions.rights import can_edit, signing_right
 from hrtech_gov.api import (
+    ApiFilterSet,
     ConditionalMixin,
     MoneySerializer,
+    StrictBooleanFilter,
     StrictCharField,
     StrictInputSerializer,
     check_if_match,
@@ -388,6 +390,8 @@ class GoalInputSerializer(StrictInputSerializer):
 
 
 TEXT_LIMIT = 10_000
+# The fields the TCO is computed from.
+TCO_FIELDS = ("currency", "one_off_cost", "recurring_cost", "recurring_period", "term_months")
 
 
 class ProposalInputSerializer(StrictInputSerializer):
@@ -466,6 +470,15 @@ class ProposalInputSerializer(StrictInputSerializer):
             attrs[name] = value["amount"]
             if value["amount"] < 0:
                 errors[f"{name}.amount"] = [_("A cost cannot be negative.")]
+        if not errors and any(name in attrs for name in TCO_FIELDS):
+            # Each amount fits its column, but the TCO (up to 600 months of a monthly cost, in
+            # the base currency) must fit too, or submission could not record it.
+            candidate = Proposal(
+                **{name: current(name) for name in TCO_FIELDS if current(name) is not None}
+            )
+            blame = services.proposal_tco_limit_field(proposal=candidate)
+            if blame is not None:
+                errors[f"{blame}.amount"] = [services.tco_limit_message()]
 
         solution = current("solution")
         if not solution and not (current("new_solution_name", "") or "").strip():
@@ -530,7 +543,7 @@ class SignOffInputSerializer(StrictInputSerializer):
 # Views
 
 
-class ProposalFilterSet(django_filters.FilterSet):
+class ProposalFilterSet(ApiFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
     requesting_department = django_filters.CharFilter(
         field_name="requesting_department__code", help_text=gettext_lazy("Department code.")
@@ -540,7 +553,7 @@ class ProposalFilterSet(django_filters.FilterSet):
     )
     tier = django_filters.CharFilter(field_name="tier__name", help_text=gettext_lazy("Tier name."))
     category = django_filters.ChoiceFilter(choices=Category.choices)
-    mine = django_filters.BooleanFilter(
+    mine = StrictBooleanFilter(
         method="filter_mine", help_text=gettext_lazy("Only the proposals you requested.")
     )
 
@@ -662,7 +675,7 @@ class ProposalViewSet(
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
-class SignOffFilterSet(django_filters.FilterSet):
+class SignOffFilterSet(ApiFilterSet):
     status = django_filters.ChoiceFilter(choices=SignOffStatus.choices)
     department = django_filters.CharFilter(field_name="department__code")
 
@@ -741,7 +754,7 @@ class SignOffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._decide(request, SignOffStatus.CHANGES_REQUESTED)
 
 
-class DecisionFilterSet(django_filters.FilterSet):
+class DecisionFilterSet(ApiFilterSet):
     outcome = django_filters.ChoiceFilter(choices=DecisionOutcome.choices)
     proposal = django_filters.CharFilter(
         field_name="proposal__reference", help_text=gettext_lazy("Proposal reference.")

@@ -4,11 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from decisions.models import DecisionOutcome, Proposal, SignOffStatus
-from decisions.services import PROPOSAL_FIELDS
+from decisions.services import PROPOSAL_FIELDS, proposal_tco_limit_field, tco_limit_message
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from vendors.models import Solution
 
 SOLUTION_OPTIONS = 300
+# The fields the TCO is computed from.
+TCO_FIELDS = ("currency", "one_off_cost", "recurring_cost", "recurring_period", "term_months")
 
 
 class ProposalForm(forms.ModelForm):
@@ -90,6 +92,13 @@ class ProposalForm(forms.ModelForm):
             value = data.get(field)
             if value is not None and value < 0:
                 self.add_error(field, _("A cost cannot be negative."))
+        tco_inputs = {f: data.get(f) for f in TCO_FIELDS}
+        if all(v is not None for v in tco_inputs.values()):
+            # Each amount fits its column, but the TCO (up to 600 months of a monthly cost, in
+            # the base currency) must fit too, or submission could not record it.
+            blame = proposal_tco_limit_field(proposal=Proposal(**tco_inputs))
+            if blame is not None:
+                self.add_error(blame, tco_limit_message())
         return data
 
     def service_kwargs(self) -> dict:

@@ -26,6 +26,7 @@ from decisions.errors import DomainError, InvalidTransition, NotAllowed
 from decisions.models import (
     ALLOWED_TRANSITIONS,
     EDITABLE_STATES,
+    MONEY,
     Comment,
     Decision,
     DecisionOutcome,
@@ -123,6 +124,7 @@ def proposal_create(
     proposal = Proposal(
         requester=requester, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
     )
+    _check_whole_proposal(proposal)
     proposal.reference = _next_reference(timezone.now().year)
     proposal.save()
     _apply_relations(proposal, goals=goals, integrates_with=integrates_with)
@@ -157,12 +159,37 @@ def proposal_update(
         if field in PROPOSAL_FIELDS and getattr(proposal, field) != value:
             setattr(proposal, field, value)
             changed.append(field)
+    # Checked again here, on the locked row: the form or serializer checked these rules against
+    # the row as read before the lock, and a concurrent edit (one clearing the solution, the
+    # other the new solution's name) may have changed the other half since.
+    _check_whole_proposal(proposal)
     proposal.save()
     _apply_relations(proposal, goals=goals, integrates_with=integrates_with)
     record_event(
         kind="proposal.updated", actor=actor, proposal=proposal, payload={"fields": changed}
     )
     return proposal
+
+
+def _check_whole_proposal(proposal: Proposal) -> None:
+    """The rules that span several fields (the model's check constraints and the TCO bound),
+    as domain errors instead of an IntegrityError or a numeric overflow."""
+    for field in ("one_off_cost", "recurring_cost"):
+        # As the column would store it: callers may pass an int.
+        value = getattr(proposal, field)
+        if value is not None and not isinstance(value, Decimal):
+            setattr(proposal, field, Decimal(str(value)))
+    if not proposal.solution_id and not proposal.new_solution_name.strip():
+        raise DomainError(
+            _("Pick a solution from the catalog or name the new one you propose."),
+            code="no_solution",
+        )
+    if proposal.pilot_start and proposal.pilot_end and proposal.pilot_end < proposal.pilot_start:
+        raise DomainError(_("The pilot cannot end before it starts."), code="pilot_dates")
+    if proposal.one_off_cost < 0 or proposal.recurring_cost < 0:
+        raise DomainError(_("A cost cannot be negative."), code="negative_cost")
+    if proposal_tco_exceeds_limit(proposal=proposal):
+        raise DomainError(tco_limit_message(), code="tco_too_large")
 
 
 def vendor_spend_last_12_months(*, proposal: Proposal, at: dt.datetime) -> Decimal:
@@ -210,11 +237,62 @@ class TierAssessment:
     reason: str
 
 
+# The largest amount a money column (max_digits=14, decimal_places=2) stores. Proposal.tco and
+# tier_basis must fit: PostgreSQL refuses a larger one (numeric field overflow), SQLite would
+# store it silently.
+MAX_AMOUNT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - Decimal("0.01")
+
+
+def proposal_tco_in_base(*, proposal: Proposal) -> Decimal:
+    """The proposal's TCO (saved or not) in the base currency, as submission fixes it."""
+    return to_base_currency(proposal.compute_tco(), proposal.currency)
+
+
+def tco_limit_message() -> str:
+    return _(
+        "The total cost of ownership (one-off cost plus recurring cost over the term, at least "
+        "12 months) cannot exceed %(limit)s: check the costs, period and term."
+    ) % {"limit": _money(MAX_AMOUNT)}
+
+
+def proposal_tco_exceeds_limit(*, proposal: Proposal) -> bool:
+    """Whether the costs, period and term give a TCO too large to record. Forms and
+    serializers check it to name the field; submission checks it again."""
+    try:
+        return proposal_tco_in_base(proposal=proposal) > MAX_AMOUNT
+    except ValueError:
+        return False  # no exchange rate for the currency: submission says so
+
+
+def proposal_tco_limit_field(*, proposal: Proposal) -> str | None:
+    """The cost field to blame when the TCO is too large (None when it fits): the one-off
+    cost when it alone is too large or nothing recurs, otherwise the recurring cost."""
+    if not proposal_tco_exceeds_limit(proposal=proposal):
+        return None
+    one_off = to_base_currency(proposal.one_off_cost, proposal.currency)
+    if one_off > MAX_AMOUNT or not proposal.recurring_cost:
+        return "one_off_cost"
+    return "recurring_cost"
+
+
 def assess_tier(*, proposal: Proposal, at: dt.datetime) -> TierAssessment:
     """The tier for `proposal` (saved or not) if it were submitted at `at`."""
-    tco = to_base_currency(proposal.compute_tco(), proposal.currency)
+    tco = proposal_tco_in_base(proposal=proposal)
+    if tco > MAX_AMOUNT:
+        raise DomainError(tco_limit_message(), code="tco_too_large")
     earlier = vendor_spend_last_12_months(proposal=proposal, at=at)
     basis = tco + earlier
+    if basis > MAX_AMOUNT:
+        # Each TCO fits, but the same vendor's 12-month total does not: refused rather than
+        # stored wrong (or a database error on PostgreSQL).
+        raise DomainError(
+            _(
+                "TCO %(tco)s plus %(earlier)s for the same vendor in the last 12 months exceeds "
+                "the largest amount that can be recorded (%(limit)s)."
+            )
+            % {"tco": _money(tco), "earlier": _money(earlier), "limit": _money(MAX_AMOUNT)},
+            code="tco_too_large",
+        )
     tier = tier_for(basis)
     money = {"tco": _money(tco), "earlier": _money(earlier), "tier": tier.name}
     if earlier:

@@ -9,16 +9,20 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
 from django.http import Http404
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -44,20 +48,24 @@ from stakeholders.models import Currency
 
 __all__ = [
     "ERROR_RESPONSES",
+    "MAX_ID",
     "SCOPE_CATALOG",
     "SCOPE_FULL",
     "SCOPE_SESSION",
     "TOKEN_LAST_USED_RESOLUTION",
     "ApiAutoSchema",
     "ApiCursorPagination",
+    "ApiFilterSet",
     "ApiRateThrottle",
     "ConditionalMixin",
     "Conflict",
     "ErrorSerializer",
+    "IdFilter",
     "LimitedJSONParser",
     "MoneySerializer",
     "PreconditionFailed",
     "RequestTooLarge",
+    "StrictBooleanFilter",
     "StrictCharField",
     "StrictInputSerializer",
     "TokenAuthentication",
@@ -413,3 +421,66 @@ def money(amount, currency: str) -> dict | None:
     if amount is None:
         return None
     return {"amount": f"{Decimal(amount).quantize(Decimal('0.01'))}", "currency": currency}
+
+
+# --------------------------------------------------------------------------------------------
+# Filters: strict booleans and bounded ids
+
+
+# The largest primary key any of our databases stores (a signed 64-bit integer). A larger id
+# cannot exist; SQLite would raise OverflowError on it (a 500) rather than find nothing.
+MAX_ID = 2**63 - 1
+
+TRUE_VALUES = {"true", "1"}
+FALSE_VALUES = {"false", "0"}
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0), any case; empty means "not filtered". Anything else is an error,
+    where django-filter's NullBooleanField would silently ignore `?mine=xyz`."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": gettext_lazy("Expected true or false.")}
+
+    def to_python(self, value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An integer id: a decimal, a negative number or one beyond MAX_ID answers 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None  # max_value above bounds it
+
+
+class ApiFilterSet(django_filters.FilterSet):
+    """The base of every API filter set: model booleans filter strictly and integer columns
+    are bounded (see StrictBooleanFilter and IdFilter)."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.AutoField: {"filter_class": IdFilter},
+        models.BigAutoField: {"filter_class": IdFilter},
+    }

@@ -166,7 +166,11 @@ class LimitedJSONParser(parsers.JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = raw.decode(encoding)
-            return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+            data = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+        except RecursionError:
+            # json's decoder recurses once per level: thousands of "[" exhaust the stack long
+            # before the size limit. Answer as for any other malformed body, never a 500.
+            raise exceptions.ParseError(_too_deep_message()) from None
         except UnicodeDecodeError as error:
             raise exceptions.ParseError(
                 _("The body is not valid %(enc)s.") % {"enc": encoding}
@@ -175,6 +179,39 @@ class LimitedJSONParser(parsers.JSONParser):
             raise exceptions.ParseError(
                 _("JSON parse error - %(error)s") % {"error": str(error)}
             ) from error
+        if _depth_exceeds(data, JSON_MAX_DEPTH):
+            # Shallower than the recursion limit but still deeper than any resource of ours:
+            # refused here so that serializers and error reports never walk such a structure.
+            raise exceptions.ParseError(_too_deep_message())
+        return data
+
+
+# No resource nests more than a few levels (a proposal's goals: object → list → object).
+JSON_MAX_DEPTH = 64
+
+
+def _too_deep_message() -> str:
+    return _("JSON is nested too deeply (the limit is %(limit)d levels).") % {
+        "limit": JSON_MAX_DEPTH
+    }
+
+
+def _depth_exceeds(data, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels deep. Iterative, so that the
+    check itself cannot exhaust the stack."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _refuse_duplicate_keys(pairs):

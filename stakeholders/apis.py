@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from hrtech_gov.api import (
     SCOPE_SESSION,
+    ApiFilterSet,
     MoneySerializer,
     StrictCharField,
     StrictInputSerializer,
@@ -39,12 +40,18 @@ class DepartmentSerializer(serializers.ModelSerializer):
         return money(obj.annual_budget, obj.currency)
 
 
+class DepartmentFilterSet(ApiFilterSet):
+    class Meta:
+        model = Department
+        fields = ["signoff_required", "is_active"]
+
+
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     """Departments: who buys, who pays, who signs off."""
 
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
-    filterset_fields = ["signoff_required", "is_active"]
+    filterset_class = DepartmentFilterSet
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
     ordering = ["code"]
@@ -58,12 +65,18 @@ class StrategicGoalSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "title", "description", "owner", "is_active"]
 
 
+class StrategicGoalFilterSet(ApiFilterSet):
+    class Meta:
+        model = StrategicGoal
+        fields = ["is_active", "owner"]
+
+
 class StrategicGoalViewSet(viewsets.ReadOnlyModelViewSet):
     """The organisation's strategic goals, which proposals say they serve."""
 
     queryset = StrategicGoal.objects.select_related("owner")
     serializer_class = StrategicGoalSerializer
-    filterset_fields = ["is_active", "owner"]
+    filterset_class = StrategicGoalFilterSet
     search_fields = ["code", "title", "description"]
     ordering_fields = ["title", "code"]
     ordering = ["title"]

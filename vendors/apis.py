@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
-from hrtech_gov.api import SCOPE_CATALOG, ConditionalMixin, MoneySerializer, money
+from hrtech_gov.api import (
+    SCOPE_CATALOG,
+    ApiFilterSet,
+    ConditionalMixin,
+    IdFilter,
+    MoneySerializer,
+    StrictBooleanFilter,
+    money,
+)
 from vendors.models import Category, Deployment, PricingModel, Solution, Vendor
 
 
@@ -70,10 +78,10 @@ class SolutionSerializer(serializers.ModelSerializer):
         return money(obj.list_price, obj.price_currency)
 
 
-class CatalogFilterSet(django_filters.FilterSet):
+class CatalogFilterSet(ApiFilterSet):
     """Tombstoned records (is_deleted) are hidden unless asked for with is_deleted=true."""
 
-    is_deleted = django_filters.BooleanFilter(
+    is_deleted = StrictBooleanFilter(
         help_text=_("true: only tombstones; false (the default): only live records.")
     )
     source = django_filters.CharFilter()
@@ -96,7 +104,7 @@ class SolutionFilterSet(CatalogFilterSet):
     category = django_filters.ChoiceFilter(choices=Category.choices)
     pricing_model = django_filters.ChoiceFilter(choices=PricingModel.choices)
     deployment = django_filters.ChoiceFilter(choices=Deployment.choices)
-    vendor = django_filters.NumberFilter(field_name="vendor_id")
+    vendor = IdFilter(field_name="vendor_id")
 
     class Meta:
         model = Solution

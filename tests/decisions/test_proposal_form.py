@@ -118,3 +118,36 @@ def test_a_refused_submission_keeps_the_draft_and_says_why(client, org):
     assert proposal.status == ProposalStatus.DRAFT
     assert "is saved but not submitted" in response.text
     assert "No approval tier covers" in response.text
+
+
+def test_the_form_refuses_costs_whose_tco_cannot_be_recorded(client, org):
+    client.force_login(org.requester)
+    huge = "999999999999.99"  # fits the column, but 600 months of it does not
+    response = client.post(
+        reverse("proposal-create"),
+        {
+            "title": "Everything tool", "problem": "Too many tools.",
+            "requesting_department": org.departments["HR"].pk,
+            "paying_department": org.departments["HR"].pk,
+            "new_solution_name": "Omni", "category": "engagement", "currency": "USD",
+            "one_off_cost": huge, "recurring_cost": huge, "recurring_period": "monthly",
+            "term_months": "600", "employees_affected": "10", "submit": "1",
+        },
+    )  # fmt: skip
+    assert response.status_code == 400  # the form again, not a 500 at submission
+    assert not Proposal.objects.exists()
+    form = response.context["form"]
+    assert list(form.errors) == ["recurring_cost"]
+    assert "cannot exceed 999,999,999,999.99 EUR" in form.errors["recurring_cost"][0]
+
+
+def test_the_form_blames_the_one_off_cost_when_it_alone_is_too_large(org):
+    from decisions.forms import ProposalForm
+
+    # 1e12 - 0.01 GBP fits the column but is 1.17e12 EUR; nothing recurs.
+    form = ProposalForm({"currency": "GBP", "one_off_cost": "999999999999.99",
+                         "recurring_cost": "0", "recurring_period": "yearly",
+                         "term_months": "12"})  # fmt: skip
+    form.is_valid()
+    assert "cannot exceed" in form.errors["one_off_cost"][0]
+    assert "recurring_cost" not in form.errors
