@@ -9,10 +9,12 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, code: str = "invalid"):
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
+        # The input at fault, when there is one: the API names it in its "errors".
+        self.field = field
 
 
 class NotAllowed(DomainError):

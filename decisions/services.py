@@ -463,7 +463,9 @@ def signoff_decide(
             }
         )
     if outcome != SignOffStatus.APPROVED and not comment.strip():
-        raise DomainError(_("Say why: a comment is required to reject or request changes."))
+        raise DomainError(
+            _("Say why: a comment is required to reject or request changes."), field="comment"
+        )
     stored_answers = checklist_answers(
         department=signoff.department, answers=answers or {}, approving=outcome == "approved"
     )
@@ -579,7 +581,7 @@ def decision_take(
     if outcome not in DecisionOutcome.values:
         raise DomainError(_("Unknown decision outcome."))
     if not rationale.strip():
-        raise DomainError(_("A rationale is required for every decision."))
+        raise DomainError(_("A rationale is required for every decision."), field="rationale")
     decision = Decision.objects.create(
         proposal=proposal,
         round=proposal.round,
@@ -661,14 +663,18 @@ def checklist_answers(
     known = {str(q.pk) for q in questions}
     unknown = sorted(set(map(str, answers)) - known)
     if unknown:
-        raise DomainError(_("These checklist questions do not exist: %s.") % ", ".join(unknown))
+        raise DomainError(
+            _("These checklist questions do not exist: %s.") % ", ".join(unknown), field="answers"
+        )
     stored: dict[str, dict[str, str]] = {}
     missing: list[str] = []
     for question in questions:
         value = str(answers.get(str(question.pk), answers.get(question.pk, "")) or "").strip()
         if question.kind == AnswerKind.YES_NO and value and value not in YES_NO:
             raise DomainError(
-                _("Answer “%(q)s” with yes or no.") % {"q": question.text}, code="checklist"
+                _("Answer “%(q)s” with yes or no.") % {"q": question.text},
+                code="checklist",
+                field=f"answers.{question.pk}",
             )
         if value:
             stored[str(question.pk)] = {"question": question.text, "answer": value}
@@ -679,6 +685,7 @@ def checklist_answers(
             _("Answer the checklist before approving: %(missing)s")
             % {"missing": "; ".join(missing)},
             code="checklist",
+            field="answers",
         )
     return stored
 

@@ -142,7 +142,8 @@ def error_body(message: str, errors: dict[str, list[str]] | None = None) -> dict
 def api_exception_handler(exc, context):
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error as {"message": ..., "errors": {...}}."""
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.message), status=exc.status_code)
+        errors = {exc.field: [str(exc.message)]} if exc.field else None
+        return Response(error_body(exc.message, errors), status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(_too_large_message())
     elif isinstance(exc, Http404):

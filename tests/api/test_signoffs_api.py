@@ -42,6 +42,13 @@ def test_it_approves_with_the_checklist(org):
     missing = api.post(f"/api/v1/signoffs/{signoff.pk}/approve/", {"comment": "ok"})
     assert missing.status_code == 400
     assert "Works council" in missing.json()["message"]
+    assert list(missing.json()["errors"]) == ["answers"]
+
+    not_yes_no = api.post(
+        f"/api/v1/signoffs/{signoff.pk}/approve/", {"answers": {str(question.pk): "maybe"}}
+    )
+    assert not_yes_no.status_code == 400
+    assert list(not_yes_no.json()["errors"]) == [f"answers.{question.pk}"]
 
     bad_key = api.post(f"/api/v1/signoffs/{signoff.pk}/approve/", {"answers": {"q1": "yes"}})
     assert bad_key.status_code == 400
@@ -69,6 +76,16 @@ def test_request_changes_returns_the_proposal(org):
     )
     assert response.status_code == 200
     assert response.json()["proposal"]["status"] == "changes_requested"
+
+
+def test_it_names_the_comment_when_a_rejection_gives_no_reason(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    response = session_api(org.hr_reviewer).post(
+        f"/api/v1/signoffs/{hr_signoff(proposal).pk}/reject/", {"comment": "  "}
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["comment"]
+    assert hr_signoff(proposal).status == SignOffStatus.PENDING
 
 
 def test_a_reviewer_cannot_sign_for_another_department(org):
