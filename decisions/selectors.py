@@ -87,28 +87,35 @@ def proposal_list(*, requester=None, status: str | None = None) -> QuerySet[Prop
     return qs
 
 
+def _proposal_with_rounds() -> QuerySet[Proposal]:
+    """Proposals with their people, sign-offs of every round, decisions, goals and integrations:
+    what both the proposal page and the API's detail show."""
+    return Proposal.objects.select_related(
+        "requester",
+        "requesting_department",
+        "paying_department",
+        "solution__vendor",
+        "tier",
+    ).prefetch_related(
+        Prefetch(
+            "signoffs",
+            queryset=SignOff.objects.select_related(
+                "department", "reviewer", "on_behalf_of"
+            ).order_by("-round", "department__code"),
+        ),
+        Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+        "goal_links__goal",
+        "integrates_with__vendor",
+    )
+
+
 def proposal_detail(*, reference: str) -> Proposal:
-    """One proposal with everything its page shows, prefetched."""
+    """One proposal with everything its page shows, prefetched: also its timeline and comments."""
     return (
-        Proposal.objects.select_related(
-            "requester",
-            "requesting_department",
-            "paying_department",
-            "solution__vendor",
-            "tier",
-        )
+        _proposal_with_rounds()
         .prefetch_related(
-            Prefetch(
-                "signoffs",
-                queryset=SignOff.objects.select_related("department", "reviewer").order_by(
-                    "-round", "department__code"
-                ),
-            ),
-            Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
             Prefetch("events", queryset=Event.objects.select_related("actor").order_by("seq")),
             "comments__author",
-            "goal_links__goal",
-            "integrates_with__vendor",
         )
         .get(reference=reference)
     )
@@ -157,27 +164,7 @@ def proposals_for_api() -> QuerySet[Proposal]:
 
 def proposal_for_api(*, reference: str) -> Proposal:
     """One proposal with what its API representation shows, prefetched."""
-    return (
-        Proposal.objects.select_related(
-            "requester",
-            "requesting_department",
-            "paying_department",
-            "solution__vendor",
-            "tier",
-        )
-        .prefetch_related(
-            Prefetch(
-                "signoffs",
-                queryset=SignOff.objects.select_related(
-                    "department", "reviewer", "on_behalf_of"
-                ).order_by("-round", "department__code"),
-            ),
-            Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
-            "goal_links__goal",
-            "integrates_with__vendor",
-        )
-        .get(reference=reference)
-    )
+    return _proposal_with_rounds().get(reference=reference)
 
 
 def signoffs_for_api() -> QuerySet[SignOff]:
