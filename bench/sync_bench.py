@@ -142,7 +142,7 @@ def prepare() -> str:
     from django.contrib.auth.models import Permission
     from django.db import connection
 
-    from stakeholders.services import api_token_create
+    from api.services import api_token_create
 
     clear()
     user, _ = get_user_model().objects.get_or_create(username="bench.sync")

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class DecisionsConfig(AppConfig):
     name = "decisions"
     verbose_name = _("Decisions")
+
+    def ready(self) -> None:
+        from audit.models import register_event_labels
+        from core.dataversion import track_models
+        from decisions.events import EVENT_LABELS, WEBHOOK_KINDS
+        from webhooks.registry import register_event_kinds
+
+        register_event_labels(EVENT_LABELS)
+        register_event_kinds(WEBHOOK_KINDS)
+        # What the dashboard and the queue show, edited outside the workflow (the admin).
+        track_models(
+            self.get_model("Proposal"), self.get_model("SignOff"), self.get_model("Decision")
+        )

@@ -21,19 +21,25 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from decisions.models import OPEN_STATES, Proposal, ProposalStatus, SignOff, SignOffStatus
+from core.filtering import lenient_filterset
+from decisions.filters import DashboardFilterSet
+from decisions.models import (
+    COMMITTED_STATES,
+    DECIDED_STATES,
+    IN_FLIGHT_STATES,
+    OPEN_STATES,
+    Proposal,
+    ProposalStatus,
+    SignOff,
+    SignOffStatus,
+)
 from stakeholders.models import Department
 from vendors.models import Category, PricingModel
 
-# Proposals whose money is committed: counted against the paying department's budget.
-COMMITTED = [
-    ProposalStatus.APPROVED,
-    ProposalStatus.PILOTING,
-    ProposalStatus.ADOPTED,
-]
 MATRIX_ROWS = 60
 
 
@@ -45,47 +51,14 @@ class Median(Aggregate):
     output_field = DurationField()
 
 
-@dataclass
-class Filters:
-    department: str = ""
-    tier: str = ""
-    status: str = ""
-    category: str = ""
-
-    @classmethod
-    def from_query(cls, params, *, departments, tiers) -> Filters:
-        """Only known values pass; anything else is ignored rather than an error page."""
-        department = params.get("department", "")
-        tier = params.get("tier", "")
-        status = params.get("status", "")
-        category = params.get("category", "")
-        return cls(
-            department=department if department in {d.code for d in departments} else "",
-            tier=tier if tier in {str(t.pk) for t in tiers} else "",
-            status=status if status in ProposalStatus.values else "",
-            category=category if category in Category.values else "",
-        )
-
-    def q(self, prefix: str = "") -> Q:
-        """The filters as a condition on proposals, or on a relation to them (`prefix`)."""
-        q = Q()
-        if self.department:
-            q &= Q(**{f"{prefix}requesting_department__code": self.department}) | Q(
-                **{f"{prefix}paying_department__code": self.department}
-            )
-        if self.tier:
-            q &= Q(**{f"{prefix}tier_id": self.tier})
-        if self.status:
-            q &= Q(**{f"{prefix}status": self.status})
-        if self.category:
-            q &= Q(**{f"{prefix}category": self.category})
-        return q
-
-    def apply(self, qs: QuerySet[Proposal]) -> QuerySet[Proposal]:
-        return qs.filter(self.q())
-
-    def as_query(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
+def dashboard_filters(params: QueryDict | dict[str, str]) -> DashboardFilterSet:
+    """The dashboard's filters from query parameters: only known values pass; anything else is
+    ignored rather than an error page."""
+    if not isinstance(params, QueryDict):
+        query = QueryDict(mutable=True)
+        query.update(params)
+        params = query
+    return lenient_filterset(DashboardFilterSet, params)
 
 
 @dataclass
@@ -141,11 +114,14 @@ def _decided_figures(decided: QuerySet[Proposal]) -> tuple[int, int, float | Non
 
 
 def figures(
-    *, filters: Filters, departments: list[Department] | None = None, today: dt.date | None = None
+    *,
+    filters: DashboardFilterSet,
+    departments: list[Department] | None = None,
+    today: dt.date | None = None,
 ) -> Figures:
     now = timezone.now()
     today = today or timezone.localdate()
-    proposals = filters.apply(Proposal.objects.all())
+    proposals = filters.on(Proposal.objects.all())
     if departments is None:
         departments = list(Department.objects.filter(is_active=True).order_by("code"))
 
@@ -156,7 +132,7 @@ def figures(
         proposals.filter(
             decided_at__gte=now - dt.timedelta(days=90),
             submitted_at__isnull=False,
-            status__in=[*COMMITTED, ProposalStatus.REJECTED, ProposalStatus.RETIRED],
+            status__in=DECIDED_STATES,
         )
     )
     approval_rate = (
@@ -164,12 +140,14 @@ def figures(
     )
 
     overdue_rows = dict(
-        SignOff.objects.filter(
-            filters.q("proposal__"),
-            status=SignOffStatus.PENDING,
-            due_on__lt=today,
-            proposal__status=ProposalStatus.IN_REVIEW,
-            round=F("proposal__round"),
+        filters.on(
+            SignOff.objects.filter(
+                status=SignOffStatus.PENDING,
+                due_on__lt=today,
+                proposal__status=ProposalStatus.IN_REVIEW,
+                round=F("proposal__round"),
+            ),
+            relation="proposal__",
         )
         .values_list("department_id")
         .annotate(n=Count("pk"))
@@ -187,7 +165,7 @@ def figures(
     by_category: dict[str, Decimal] = defaultdict(Decimal)
     by_pricing: dict[str | None, Decimal] = defaultdict(Decimal)
     groups = (
-        proposals.filter(status__in=COMMITTED, tco__isnull=False)
+        proposals.filter(status__in=COMMITTED_STATES, tco__isnull=False)
         .values_list("paying_department_id", "category", "solution__pricing_model")
         .annotate(total=Sum("tco"))
         .order_by()
@@ -236,14 +214,10 @@ class Matrix:
 
 
 def signoff_matrix(
-    *, filters: Filters, departments: list[Department], limit: int = MATRIX_ROWS
+    *, filters: DashboardFilterSet, departments: list[Department], limit: int = MATRIX_ROWS
 ) -> Matrix:
     """Proposals in review by departments: the current round's sign-offs, oldest first."""
-    in_review = filters.apply(
-        Proposal.objects.filter(
-            status__in=[ProposalStatus.IN_REVIEW, ProposalStatus.AWAITING_DECISION]
-        )
-    )
+    in_review = filters.on(Proposal.objects.filter(status__in=IN_FLIGHT_STATES))
     total = in_review.count()
     rows = list(
         in_review.select_related("requesting_department", "tier")

@@ -4,13 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from decisions.models import DecisionOutcome, Proposal, SignOffStatus
-from decisions.services import PROPOSAL_FIELDS, proposal_tco_limit_field, tco_limit_message
+from decisions.rules import proposal_errors
+from decisions.services import PROPOSAL_FIELDS
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from vendors.models import Solution
 
 SOLUTION_OPTIONS = 300
-# The fields the TCO is computed from.
-TCO_FIELDS = ("currency", "one_off_cost", "recurring_cost", "recurring_period", "term_months")
 
 
 class ProposalForm(forms.ModelForm):
@@ -75,30 +74,16 @@ class ProposalForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        solution = data.get("solution")
-        if not solution and not (data.get("new_solution_name") or "").strip():
-            self.add_error(
-                "new_solution_name",
-                _("Pick a solution from the catalog or name the new one you propose."),
-            )
-        if solution and not data.get("category"):
-            data["category"] = solution.category
-        if not data.get("category"):
-            self.add_error("category", _("Choose the category of tool."))
-        start, end = data.get("pilot_start"), data.get("pilot_end")
-        if start and end and end < start:
-            self.add_error("pilot_end", _("The pilot cannot end before it starts."))
-        for field in ("one_off_cost", "recurring_cost"):
-            value = data.get(field)
-            if value is not None and value < 0:
-                self.add_error(field, _("A cost cannot be negative."))
-        tco_inputs = {f: data.get(f) for f in TCO_FIELDS}
-        if all(v is not None for v in tco_inputs.values()):
-            # Each amount fits its column, but the TCO (up to 600 months of a monthly cost, in
-            # the base currency) must fit too, or submission could not record it.
-            blame = proposal_tco_limit_field(proposal=Proposal(**tco_inputs))
-            if blame is not None:
-                self.add_error(blame, tco_limit_message())
+        # The whole-proposal rules (decisions.rules), on the fields that are valid so far;
+        # a field with its own error already keeps just that one.
+        candidate = Proposal(
+            **{f: data[f] for f in PROPOSAL_FIELDS if f in data and data[f] is not None}
+        )
+        for name, message in proposal_errors(candidate).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        if candidate.category and not data.get("category"):
+            data["category"] = candidate.category  # taken from the catalog solution
         return data
 
     def service_kwargs(self) -> dict:

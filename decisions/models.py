@@ -1,19 +1,15 @@
 from __future__ import annotations
 
-import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import ApprovalTier, Currency, Department, Role, StrategicGoal
+from core.money import MONEY, Currency
+from stakeholders.models import ApprovalTier, Department, Role, StrategicGoal
 from vendors.models import Category, Solution
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class ProposalStatus(models.TextChoices):
@@ -31,12 +27,22 @@ class ProposalStatus(models.TextChoices):
 
 # States in which the requester may still edit the proposal.
 EDITABLE_STATES = {ProposalStatus.DRAFT, ProposalStatus.CHANGES_REQUESTED}
-# States in which a proposal is "in flight": decided by nobody yet.
+# States in which a proposal is open: not decided yet (back with its requester included).
 OPEN_STATES = {
     ProposalStatus.IN_REVIEW,
     ProposalStatus.AWAITING_DECISION,
     ProposalStatus.CHANGES_REQUESTED,
 }
+# States in which the departments or the CDO are deciding: what the sign-off matrix shows.
+IN_FLIGHT_STATES = [ProposalStatus.IN_REVIEW, ProposalStatus.AWAITING_DECISION]
+# States in which the money is committed: counted against the paying department's budget, and
+# the tools the organisation has chosen for a category.
+COMMITTED_STATES = [ProposalStatus.APPROVED, ProposalStatus.PILOTING, ProposalStatus.ADOPTED]
+# States whose TCO counts towards the same vendor's 12-month total when a tier is chosen (no
+# split purchases): everything committed or still being decided.
+VENDOR_TOTAL_STATES = [*IN_FLIGHT_STATES, *COMMITTED_STATES]
+# What the decision counts as in the dashboard's 90-day figures (withdrawals excluded).
+DECIDED_STATES = [*COMMITTED_STATES, ProposalStatus.REJECTED, ProposalStatus.RETIRED]
 
 
 # The state machine: every status change the services may make. Anything else is refused.
@@ -410,215 +416,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.message}"
-
-
-EVENT_LABELS = {
-    "proposal.created": _("Proposal created"),
-    "proposal.updated": _("Proposal edited"),
-    "proposal.submitted": _("Submitted for review"),
-    "proposal.status_changed": _("Status changed"),
-    "signoff.approved": _("Sign-off approved"),
-    "signoff.rejected": _("Sign-off rejected"),
-    "signoff.changes_requested": _("Changes requested"),
-    "signoff.reminded": _("Overdue sign-off reminded"),
-    "signoff.escalated": _("Overdue sign-off escalated"),
-    "decision.approved": _("CDO approved"),
-    "decision.rejected": _("CDO rejected"),
-    "decision.returned": _("CDO returned it for changes"),
-    "comment.added": _("Comment added"),
-}
-
-
-class AppendOnlyError(Exception):
-    pass
-
-
-class EventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("Events are append-only.")
-
-    def delete(self):
-        raise AppendOnlyError("Events are append-only.")
-
-
-class AuditChainHead(models.Model):
-    """One row: the last event's sequence number and hash. Writers lock it, so the chain is
-    linear even with concurrent transactions."""
-
-    last_seq = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="")
-
-    def __str__(self) -> str:
-        return f"#{self.last_seq} {self.last_hash[:12]}"
-
-
-class Event(models.Model):
-    """The audit trail: append-only, each row carrying the hash of the one before it."""
-
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=40)
-    proposal = models.ForeignKey(
-        Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(editable=False)
-    payload = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
-
-    objects = EventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["seq"]
-        verbose_name = _("event")
-        verbose_name_plural = _("events")
-        indexes = [models.Index(fields=["proposal", "seq"], name="event_proposal_seq")]  # timeline
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Events are append-only.")
-
-    @property
-    def label(self) -> str:
-        return str(EVENT_LABELS.get(self.kind, self.kind))
-
-    @property
-    def status_change(self) -> tuple[str, str] | None:
-        """The (from, to) status labels of a status change, for display."""
-        if "to" not in self.payload:
-            return None
-        labels = dict(ProposalStatus.choices)
-        before, after = self.payload.get("from", ""), self.payload["to"]
-        return str(labels.get(before, before)), str(labels.get(after, after))
-
-
-class WebhookEventKind(models.TextChoices):
-    PROPOSAL_SUBMITTED = "proposal.submitted", _("Proposal submitted")
-    SIGNOFF_DECIDED = "signoff.decided", _("Sign-off decided")
-    DECISION_TAKEN = "decision.taken", _("Decision taken")
-    CATALOG_SYNCED = "catalog.synced", _("Catalog synced")
-    PING = "ping", _("Test event")
-
-
-def webhook_secret_new() -> str:
-    """A new webhook signing secret: 256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def validate_webhook_events(value) -> None:
-    # Not code="invalid": the JSONField would replace the message with its own for that code.
-    known = set(WebhookEventKind.values) - {WebhookEventKind.PING}
-    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        raise ValidationError(_("A list of event kinds."), code="not_a_list")
-    unknown = sorted(set(value) - known)
-    if unknown:
-        raise ValidationError(
-            _("Unknown event kinds: %(unknown)s. Known: %(known)s."),
-            code="unknown_kind",
-            params={"unknown": ", ".join(unknown), "known": ", ".join(sorted(known))},
-        )
-
-
-class WebhookSubscription(models.Model):
-    """A receiver of outgoing webhooks, registered by an administrator."""
-
-    name = models.CharField(_("name"), max_length=100)
-    url = models.URLField(
-        _("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
-    )
-    # Shared with the receiver, who recomputes the HMAC of every body with it.
-    secret = models.CharField(
-        _("signing secret"),
-        max_length=100,
-        default=webhook_secret_new,
-        help_text=_("Generated; give it to the receiver to verify the X-Hrtech-Signature header."),
-    )
-    events = models.JSONField(
-        _("events"),
-        default=list,
-        blank=True,
-        validators=[validate_webhook_events],
-        help_text=_("The kinds of event to send; empty for all."),
-    )
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("webhook subscription")
-        verbose_name_plural = _("webhook subscriptions")
-
-    def __str__(self) -> str:
-        return self.name
-
-    def wants(self, kind: str) -> bool:
-        """Whether this subscription receives events of this kind (a ping reaches everyone)."""
-        return not self.events or kind in self.events or kind == WebhookEventKind.PING
-
-
-class WebhookDeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
-
-
-class WebhookDelivery(models.Model):
-    """One event for one subscription, and what happened when we sent it (the delivery log)."""
-
-    subscription = models.ForeignKey(
-        WebhookSubscription,
-        on_delete=models.CASCADE,
-        related_name="deliveries",
-        verbose_name=_("subscription"),
-    )
-    event_id = models.UUIDField(_("event id"))
-    kind = models.CharField(_("kind"), max_length=40, choices=WebhookEventKind)
-    payload = models.JSONField(_("payload"), default=dict)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=WebhookDeliveryStatus,
-        default=WebhookDeliveryStatus.PENDING,
-    )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_status_code = models.PositiveSmallIntegerField(
-        _("last HTTP status"), null=True, blank=True
-    )
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    # Set while a worker is sending; a second worker's claim (a conditional UPDATE) then fails.
-    # A worker killed mid-send leaves it set: the claim treats it as stale after a lease.
-    locked_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
-        constraints = [
-            # A task or a caller that runs twice cannot deliver one event twice to a subscriber.
-            models.UniqueConstraint(
-                fields=["subscription", "event_id"], name="webhook_delivery_once"
-            ),
-        ]
-        indexes = [
-            # The admin's delivery log, filtered by status, newest first.
-            models.Index(fields=["status", "created_at"], name="webhook_delivery_status"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} → {self.subscription_id} ({self.status})"

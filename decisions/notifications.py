@@ -285,8 +285,6 @@ def proposal_notify_decision_needed(*, proposal_id: int, round_number: int) -> l
         "ref": proposal.reference,
         "title": short_title(proposal),
     }
-    # NotificationKind has no "decision needed" yet (adding it needs a migration); the key and
-    # its email template tell the two apart.
     return notifications_create(
         users=cdo_users(exclude_user_id=proposal.requester_id),
         kind=NotificationKind.DECISION_NEEDED,

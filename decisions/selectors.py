@@ -7,17 +7,20 @@ from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from decisions.audit import data_version
+from audit.models import Event
+from audit.selectors import events_of_proposal
+from core.dataversion import data_version
 from decisions.models import (
+    COMMITTED_STATES,
     Decision,
-    Event,
     Notification,
     Proposal,
     ProposalStatus,
     SignOff,
     SignOffStatus,
 )
-from decisions.rights import memberships_held, signable_q
+from decisions.rights import signable_q
+from stakeholders.selectors import memberships_held
 from vendors.models import Solution
 
 
@@ -110,15 +113,24 @@ def _proposal_with_rounds() -> QuerySet[Proposal]:
 
 
 def proposal_detail(*, reference: str) -> Proposal:
-    """One proposal with everything its page shows, prefetched: also its timeline and comments."""
-    return (
-        _proposal_with_rounds()
-        .prefetch_related(
-            Prefetch("events", queryset=Event.objects.select_related("actor").order_by("seq")),
-            "comments__author",
-        )
-        .get(reference=reference)
-    )
+    """One proposal with everything its page shows, prefetched: also its comments and its
+    timeline (`proposal.timeline`, the audit events, read by proposal id)."""
+    proposal = _proposal_with_rounds().prefetch_related("comments__author").get(reference=reference)
+    proposal.timeline = proposal_timeline(proposal=proposal)
+    return proposal
+
+
+def proposal_timeline(*, proposal: Proposal) -> list[Event]:
+    """The proposal's audit events in order, each with `status_change`: the (from, to) status
+    labels when it records a change of status."""
+    labels = dict(ProposalStatus.choices)
+    events = list(events_of_proposal(proposal_id=proposal.pk))
+    for event in events:
+        event.status_change = None
+        if "to" in event.payload:
+            before, after = event.payload.get("from", ""), event.payload["to"]
+            event.status_change = (str(labels.get(before, before)), str(labels.get(after, after)))
+    return events
 
 
 def solutions_in_use(*, category: str, limit: int = 8) -> list[Solution]:
@@ -133,10 +145,7 @@ def solutions_in_use(*, category: str, limit: int = 8) -> list[Solution]:
 def proposals_committed(*, category: str, limit: int = 8) -> list[Proposal]:
     """Approved, piloting or adopted proposals of this category."""
     return list(
-        Proposal.objects.filter(
-            category=category,
-            status__in=[ProposalStatus.APPROVED, ProposalStatus.PILOTING, ProposalStatus.ADOPTED],
-        )
+        Proposal.objects.filter(category=category, status__in=COMMITTED_STATES)
         .select_related("solution__vendor", "requesting_department")
         .order_by("-decided_at")[:limit]
     )

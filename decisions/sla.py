@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from decisions.audit import record_event
-from decisions.calendar import add_business_days
+from audit.services import record_event
+from core.calendar import add_business_days
 from decisions.models import (
     Notification,
     NotificationKind,
@@ -235,7 +235,7 @@ def signoff_sla_step(
         record_event(
             kind="signoff.reminded" if step == Step.REMIND else "signoff.escalated",
             actor=None,
-            proposal=signoff.proposal,
+            proposal_id=signoff.proposal_id,
             payload={
                 "department": signoff.department.code,
                 "round": signoff.round,

@@ -18,8 +18,6 @@ from decisions import notifications, sla
 from decisions.models import Notification, SignOff, SignOffStatus
 from decisions.notifications import proposal_link, signoff_reviewers
 
-__all__ = ["signoff_reviewers"]  # kept importable from here: other modules use it
-
 log = logging.getLogger(__name__)
 
 # Worth retrying: the mail server or the database away for a moment. SMTPException is an OSError.
@@ -176,6 +174,3 @@ def sweep_notifications() -> int:
         log.warning("notifications: %d of %d lost notification task(s) queued again",
                     queued, len(calls))  # fmt: skip
     return queued
-
-
-from decisions import webhooks  # noqa: E402,F401  (registers the webhook delivery task)

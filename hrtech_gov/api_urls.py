@@ -5,8 +5,9 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, SignOffViewSet
-from stakeholders.apis import ApiTokenViewSet, DepartmentViewSet, StrategicGoalViewSet
+from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import SolutionViewSet, VendorViewSet
 from vendors.sync_apis import CatalogChangesApi, CatalogSyncApi
 

@@ -73,9 +73,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # Ground floor: imports no feature app.
+    "core",
+    "audit",
+    "webhooks",
+    "api",
+    # Feature apps, each importing only the ones below it (docs/ARCHITECTURE.md).
     "stakeholders",
     "vendors",
     "decisions",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -187,7 +194,7 @@ MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_opti
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hrtech-gov <noreply@localhost>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-# --- Outgoing webhooks (decisions/webhooks.py): per-POST timeout, retries of a failing delivery
+# --- Outgoing webhooks (webhooks/services.py): per-POST timeout, retries of a failing delivery
 # with exponential backoff (base doubled each try, capped, with jitter), then marked failed.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=8)
@@ -196,7 +203,7 @@ WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS
 # A pending delivery whose task is this late (or was never queued) is queued again, every 10 min.
 WEBHOOK_STALLED_AFTER_SECONDS = env.float("WEBHOOK_STALLED_AFTER_SECONDS", default=900.0)
 CELERY_BEAT_SCHEDULE["requeue-stalled-webhooks"] = {
-    "task": "decisions.webhooks.requeue_stalled_webhooks",
+    "task": "webhooks.tasks.requeue_stalled_webhooks",
     "schedule": 10 * 60.0,
 }
 # With acks_late, Redis hands an unacknowledged task to another worker after the visibility
@@ -276,31 +283,32 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# --- REST framework (the API's plumbing is hrtech_gov/api.py)
+# --- REST framework (the API's plumbing is the api app)
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1000/min")
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes anonymous API requests answer 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "hrtech_gov.api_base.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "hrtech_gov.api_base.TokenScopePermission",
+        "api.permissions.TokenScopePermission",
     ],
-    "EXCEPTION_HANDLER": "hrtech_gov.api.api_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "hrtech_gov.api_base.ApiCursorPagination",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["hrtech_gov.api_base.ApiRateThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["hrtech_gov.api_base.LimitedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": API_THROTTLE_RATE},
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_SCHEMA_CLASS": "hrtech_gov.api.ApiAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -313,7 +321,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "CurrencyEnum": "stakeholders.models.Currency",
+        "CurrencyEnum": "core.money.Currency",
         "RoleEnum": "stakeholders.models.Role",
         "ProposalStatusEnum": "decisions.models.ProposalStatus",
         "SignOffStatusEnum": "decisions.models.SignOffStatus",

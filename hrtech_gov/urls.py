@@ -3,18 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from stakeholders import views as stakeholder_views
-
 urlpatterns = [
     path("", include("decisions.urls")),
     path("catalog/", include("vendors.urls")),
     path("delegations/", include("stakeholders.urls")),
-    path("api-tokens/", stakeholder_views.api_tokens, name="api-tokens"),
-    path(
-        "api-tokens/<int:pk>/revoke/",
-        stakeholder_views.api_token_revoke,
-        name="api-token-revoke",
-    ),
+    path("api-tokens/", include("api.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -8,15 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
-from hrtech_gov.api import (
-    SCOPE_CATALOG,
-    ApiFilterSet,
-    ConditionalMixin,
-    IdFilter,
-    MoneySerializer,
-    StrictBooleanFilter,
-    money,
-)
+from api.conditional import ConditionalMixin
+from api.fields import ApiFilterSet, IdFilter, MoneySerializer, StrictBooleanFilter, money
+from api.permissions import SCOPE_CATALOG
 from vendors.models import Category, Deployment, PricingModel, Solution, Vendor
 
 

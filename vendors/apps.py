@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class VendorsConfig(AppConfig):
     name = "vendors"
     verbose_name = _("Vendor catalog")
+
+    def ready(self) -> None:
+        from core.dataversion import track_models
+        from webhooks.registry import register_event_kinds
+
+        register_event_kinds({"catalog.synced": _("Catalog synced")})
+        # Every write numbering catalog rows bumps it (vendors.models.reserve_change_seqs);
+        # integrations are the one catalog table that is not numbered.
+        track_models(self.get_model("Integration"))

@@ -11,14 +11,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import Currency
+from core.dataversion import data_changed
+from core.money import Currency
 
 
 class CatalogChangeCounter(models.Model):
     """One row: the last change sequence number given to a vendor or solution.
 
     Every write to the catalog takes the next numbers from here while holding this row's lock
-    until its transaction commits (as decisions.models.AuditChainHead does for the audit
+    until its transaction commits (as audit.models.AuditChainHead does for the audit
     chain). So change sequence numbers become visible in order: a reader of the change feed who
     sees number n can never later find a smaller number committed behind it. A plain
     auto-increment id or a timestamp does not give that."""
@@ -44,6 +45,10 @@ def reserve_change_seqs(count: int, *, using: str = "default") -> int:
             )
             row = cursor.fetchone()
         if row is not None:
+            if count:
+                # Every catalog write numbers its rows here, whatever the path (COPY, UPDATE …
+                # FROM, save(), bulk and queryset updates): cached reads are stale after it.
+                data_changed(using)
             return row[0] - count + 1
         CatalogChangeCounter.objects.using(using).get_or_create(pk=1)
     raise RuntimeError("the catalog change counter row cannot be created")

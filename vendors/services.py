@@ -18,8 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from decisions.errors import DomainError
-from decisions.webhooks import webhook_event_queue
+from core.errors import DomainError
 from vendors.models import (
     CatalogSyncSession,
     CatalogSyncSessionPage,
@@ -28,6 +27,7 @@ from vendors.models import (
     reserve_change_seqs,
 )
 from vendors.sync import catalog_sync, changed_anything, parse_sync_request
+from webhooks.services import webhook_event_queue
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX = IdempotencyRecord._meta.get_field("key").max_length

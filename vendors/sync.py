@@ -27,7 +27,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from decisions.errors import DomainError, InvalidTransition
+from core.errors import DomainError, InvalidTransition
 from vendors.models import (
     CatalogConflict,
     CatalogSyncSession,

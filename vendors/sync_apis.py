@@ -17,14 +17,10 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hrtech_gov.api import (
-    SCOPE_CATALOG,
-    ErrorSerializer,
-    StrictInputSerializer,
-    TokenScopePermission,
-    error_body,
-    error_responses,
-)
+from api.errors import ErrorSerializer, error_body
+from api.fields import StrictInputSerializer
+from api.permissions import SCOPE_CATALOG, TokenScopePermission
+from api.schema import error_responses
 from vendors.models import Solution, Vendor
 from vendors.selectors import catalog_changes
 from vendors.services import catalog_sync_push

@@ -4,12 +4,10 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from decisions.models import Proposal
 from vendors.models import Category, PricingModel, Solution
 from vendors.selectors import CERTIFICATIONS, solution_search
 
@@ -69,12 +67,10 @@ def catalog(request: HttpRequest) -> HttpResponse:
 def solution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     solution = get_object_or_404(
         Solution.objects.select_related("vendor").prefetch_related(
-            Prefetch(
-                "proposals",
-                queryset=Proposal.objects.select_related("requesting_department").order_by(
-                    "-created_at"
-                ),
-            ),
+            # The proposals that name this solution, newest first (their default order): a
+            # relation the decisions app declares, read by name, as the catalog imports nothing
+            # from the apps above it.
+            "proposals__requesting_department",
             "integrations_out__target",
             "integrations_in__source",
         ),

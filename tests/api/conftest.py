@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from stakeholders.models import TokenScope
-from stakeholders.services import api_token_create, api_token_revoke
+from api.models import TokenScope
+from api.services import api_token_create, api_token_revoke
 
 
 @dataclass

@@ -10,9 +10,9 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.test import Client
 
+from api.services import api_token_create
 from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
-from stakeholders.services import api_token_create
 from tests.api.conftest import Api, session_api, token_api
 from tests.factories import GoalFactory, SolutionFactory, VendorFactory, make_proposal
 
@@ -141,7 +141,10 @@ def test_proposal_detail_queries_are_bounded(org, django_assert_max_num_queries)
 
 
 def test_it_throttles_per_token_with_the_error_shape(org, settings):
-    settings.API_THROTTLE_RATE = "3/min"
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api": "3/min"},
+    }
     cache.clear()
     first = token_api(org.requester)
     second = token_api(org.requester)  # same user, another token: its own budget

@@ -11,11 +11,12 @@ from decimal import Decimal
 import pytest
 from django.db import DataError, connection, connections, transaction
 
+from api.fields import MAX_ID
+from core.errors import DomainError
+from core.money import MAX_AMOUNT
 from decisions import services
 from decisions.apis import ProposalInputSerializer
-from decisions.errors import DomainError
 from decisions.models import Proposal, ProposalStatus
-from hrtech_gov.api import MAX_ID
 from tests.api.conftest import proposal_body, session_api, token_api
 from tests.factories import GoalFactory, SolutionFactory, VendorFactory, make_proposal
 from tests.services import need_postgres
@@ -88,7 +89,7 @@ class TestTcoBound:
         assert fits.status_code == 200, fits.json()
 
     def test_it_accepts_the_largest_tco_that_fits(self, org):
-        amount = services.MAX_AMOUNT  # in EUR (rate 1), nothing recurring
+        amount = MAX_AMOUNT  # in EUR (rate 1), nothing recurring
         proposal = make_proposal(
             requester=org.requester, one_off_cost=amount, recurring_cost=Decimal("0")
         )
@@ -131,9 +132,9 @@ class TestTcoBound:
         need_postgres()  # SQLite does not enforce max_digits
         draft = make_proposal(requester=org.requester)
         rows = Proposal.objects.filter(pk=draft.pk)
-        rows.update(tco=services.MAX_AMOUNT, tier_basis=services.MAX_AMOUNT)
+        rows.update(tco=MAX_AMOUNT, tier_basis=MAX_AMOUNT)
         with pytest.raises(DataError), transaction.atomic():
-            rows.update(tier_basis=services.MAX_AMOUNT + Decimal("0.01"))
+            rows.update(tier_basis=MAX_AMOUNT + Decimal("0.01"))
 
 
 class TestRacingEdits:

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from api.models import TokenScope
+from api.services import api_token_create
 from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
-from stakeholders.models import TokenScope
-from stakeholders.services import api_token_create
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
 from tests.factories import GoalFactory, SolutionFactory, make_proposal
 

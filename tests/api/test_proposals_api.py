@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from audit.models import Event
 from decisions import services
-from decisions.models import Event, Proposal, ProposalStatus, SignOffStatus
+from decisions.models import Proposal, ProposalStatus, SignOffStatus
 from tests.api.conftest import proposal_body, session_api
 from tests.factories import GoalFactory, SolutionFactory, make_proposal
 
@@ -37,7 +38,7 @@ def test_it_creates_a_draft_with_money_goals_and_integrations(org):
     assert data["who_decides"]["tier"]["name"] == "Small"
     assert response.headers["ETag"]
     proposal = Proposal.objects.get(reference=data["reference"])
-    assert Event.objects.filter(proposal=proposal, kind="proposal.created").exists()
+    assert Event.objects.filter(proposal_id=proposal.pk, kind="proposal.created").exists()
 
 
 def test_it_takes_the_category_from_a_catalog_solution(org):
@@ -134,7 +135,8 @@ def test_it_does_not_read_a_body_without_a_content_length(org, settings):
 def test_the_parser_stops_reading_past_the_limit(settings):
     import io
 
-    from hrtech_gov.api import LimitedJSONParser, RequestTooLarge
+    from api.errors import RequestTooLarge
+    from api.parsers import LimitedJSONParser
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     stream = io.BytesIO(json.dumps({"title": "x" * 500}).encode())

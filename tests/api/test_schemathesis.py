@@ -20,10 +20,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.services import api_token_create
 from decisions import services
 from decisions.models import SignOffStatus
 from hrtech_gov.wsgi import application
-from stakeholders.services import api_token_create
 from tests.factories import GoalFactory, SolutionFactory, make_proposal
 
 MAX_EXAMPLES = 12

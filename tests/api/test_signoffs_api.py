@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from decisions.models import Event, SignOffStatus
+from audit.models import Event
+from decisions.models import SignOffStatus
 from stakeholders.models import AnswerKind, ChecklistQuestion
 from tests.api.conftest import session_api, token_api
 from tests.factories import make_proposal
@@ -157,5 +158,5 @@ def test_two_reviewers_approving_at_once_through_the_api_one_wins(org):
         assert all(o.ok for o in outcomes), "\n".join(map(str, outcomes))
         statuses = sorted(o.value.status_code for o in outcomes)
         assert statuses == [200, 409], [o.value.content for o in outcomes]
-        assert Event.objects.filter(proposal=proposal, kind="signoff.approved").count() == 1
+        assert Event.objects.filter(proposal_id=proposal.pk, kind="signoff.approved").count() == 1
     assert_chain_intact_and_gapless()

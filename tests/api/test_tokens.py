@@ -15,10 +15,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from decisions.errors import DomainError, NotAllowed
-from stakeholders import services
-from stakeholders.models import ApiToken, TokenScope
-from stakeholders.services import api_token_create, api_token_revoke
+from api import services
+from api.models import ApiToken, TokenScope
+from api.services import api_token_create, api_token_revoke
+from core.errors import DomainError, NotAllowed
 from tests.api.conftest import Api, session_api
 from tests.services import need_postgres
 
@@ -399,7 +399,7 @@ def cached_bytes(cache) -> bytes:
 class TestTokenAdmin:
     def test_an_admin_creates_a_token_and_sees_the_secret_once(self, org, admin_client):
         response = admin_client.post(
-            "/admin/stakeholders/apitoken/add/",
+            "/admin/api/apitoken/add/",
             {"user": org.requester.pk, "name": "procurement", "scope": "catalog"},
             follow=True,
         )
@@ -414,7 +414,7 @@ class TestTokenAdmin:
         org.requester.is_active = False
         org.requester.save()
         response = admin_client.post(
-            "/admin/stakeholders/apitoken/add/",
+            "/admin/api/apitoken/add/",
             {"user": org.requester.pk, "name": "procurement", "scope": "catalog"},
         )
         assert response.status_code == 200  # the form again, not a 500
@@ -424,7 +424,7 @@ class TestTokenAdmin:
 
     def test_it_refuses_an_expiry_in_the_past_beside_the_field(self, org, admin_client):
         response = admin_client.post(
-            "/admin/stakeholders/apitoken/add/",
+            "/admin/api/apitoken/add/",
             {
                 "user": org.requester.pk,
                 "name": "old",
@@ -447,11 +447,11 @@ class TestTokenAdmin:
         from django.contrib.messages.storage.fallback import FallbackStorage
         from django.contrib.sessions.backends.db import SessionStore
 
-        from stakeholders.admin import ApiTokenAdmin
+        from api.admin import ApiTokenAdmin
 
         org.requester.is_active = False
         org.requester.save()
-        request = rf.post("/admin/stakeholders/apitoken/add/")
+        request = rf.post("/admin/api/apitoken/add/")
         request.user = admin_user
         request.session = SessionStore()
         request._messages = FallbackStorage(request)
@@ -461,7 +461,7 @@ class TestTokenAdmin:
         model_admin.log_addition(request, obj, "")
         response = model_admin.response_add(request, obj)
         assert response.status_code == 302
-        assert response.url == "/admin/stakeholders/apitoken/add/"
+        assert response.url == "/admin/api/apitoken/add/"
         assert [str(m) for m in get_messages(request)] == [
             "rita.requester's account is not active: only an active user can hold an API token."
         ]
@@ -470,7 +470,7 @@ class TestTokenAdmin:
     def test_an_admin_revokes_tokens_with_the_action(self, org, admin_client):
         token, plaintext = api_token_create(user=org.requester, name="x")
         response = admin_client.post(
-            "/admin/stakeholders/apitoken/",
+            "/admin/api/apitoken/",
             {"action": "revoke", "_selected_action": [token.pk]},
         )
         assert response.status_code == 302
@@ -478,6 +478,6 @@ class TestTokenAdmin:
 
     def test_the_admin_lists_tokens(self, org, admin_client):
         api_token_create(user=org.requester, name="listed")
-        response = admin_client.get("/admin/stakeholders/apitoken/")
+        response = admin_client.get("/admin/api/apitoken/")
         assert response.status_code == 200
         assert "listed" in response.content.decode()

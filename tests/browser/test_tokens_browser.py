@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from stakeholders.models import ApiToken
+from api.models import ApiToken
 
 pytestmark = pytest.mark.browser
 

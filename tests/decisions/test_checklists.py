@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.errors import DomainError
 from decisions import services
-from decisions.errors import DomainError
 from decisions.models import SignOffStatus
 from stakeholders.checklists import DEFAULT_CHECKLISTS, load_default_checklists
 from stakeholders.models import ChecklistQuestion

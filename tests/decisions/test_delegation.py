@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import Event
+from core.errors import DomainError, NotAllowed
 from decisions import selectors, services
-from decisions.errors import DomainError, NotAllowed
-from decisions.models import Event
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Delegation
 from tests.factories import make_proposal

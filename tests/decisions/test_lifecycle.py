@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import Event
+from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import services
-from decisions.errors import DomainError, InvalidTransition, NotAllowed
 from decisions.models import ALLOWED_TRANSITIONS, ProposalStatus
 from tests.factories import SolutionFactory, make_proposal
 
@@ -42,7 +43,8 @@ def test_an_approved_tool_is_piloted_adopted_and_retired(org):
     solution.refresh_from_db()
     assert proposal.status == ProposalStatus.RETIRED
     assert not solution.in_use
-    kinds = [e.payload.get("to") for e in proposal.events.filter(kind="proposal.status_changed")]
+    changes = Event.objects.filter(proposal_id=proposal.pk, kind="proposal.status_changed")
+    kinds = [e.payload.get("to") for e in changes]
     assert kinds[-3:] == ["piloting", "adopted", "retired"]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import Event
+from core.errors import InvalidTransition, NotAllowed
 from decisions import services
-from decisions.errors import InvalidTransition, NotAllowed
-from decisions.models import Event, ProposalStatus, SignOff, SignOffStatus
+from decisions.models import ProposalStatus, SignOff, SignOffStatus
 from tests.factories import MembershipFactory, make_proposal
 
 pytestmark = pytest.mark.django_db

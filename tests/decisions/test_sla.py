@@ -16,9 +16,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from audit.models import Event
+from audit.selectors import verify_chain
 from decisions import services, sla, tasks
-from decisions.audit import verify_chain
-from decisions.models import Event, Notification, NotificationKind, SignOff
+from decisions.models import Notification, NotificationKind, SignOff
 from hrtech_gov.celery import app as celery_app
 from tests.decisions.test_celery_worker import worker  # noqa: F401 (a fixture)
 from tests.factories import make_proposal

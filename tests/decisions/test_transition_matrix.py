@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from audit.models import Event
+from core.errors import NotAllowed
 from decisions import services
-from decisions.errors import NotAllowed
-from decisions.models import Event, ProposalStatus, SignOffStatus
+from decisions.models import ProposalStatus, SignOffStatus
 from tests.factories import make_proposal
 
 pytestmark = pytest.mark.django_db

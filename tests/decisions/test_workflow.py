@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from core.calendar import add_business_days
+from core.errors import InvalidTransition
 from decisions import services
-from decisions.calendar import add_business_days
-from decisions.errors import InvalidTransition
 from decisions.models import ProposalStatus, SignOffStatus
 from tests.factories import SolutionFactory, VendorFactory, make_proposal
 

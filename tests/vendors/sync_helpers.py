@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from stakeholders.services import api_token_create
+from api.services import api_token_create
 from tests.factories import UserFactory
 
 SOURCE = "acme-feed"

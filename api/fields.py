@@ -1,0 +1,121 @@
+"""Serializer and filter building blocks: strict input, money, strict booleans, bounded ids."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from core.money import Currency
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers, booleans, lists and objects instead of coercing them."""
+
+    default_error_messages = {"not_a_string": gettext_lazy("Expected a string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """An input serializer that answers 400 naming every field it does not know, instead of
+    silently ignoring a typo, and that refuses a body that is not a JSON object."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [_("Expected a JSON object.")]}
+            )
+        known = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(str(key) for key in data if key not in known)
+        if unknown:
+            raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class MoneySerializer(StrictInputSerializer):
+    """An amount as a decimal string, with its ISO 4217 currency."""
+
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    currency = serializers.ChoiceField(choices=Currency.choices)
+
+
+def money(amount, currency: str) -> dict | None:
+    """The API's representation of an amount: {"amount": "1234.50", "currency": "EUR"}."""
+    if amount is None:
+        return None
+    return {"amount": f"{Decimal(amount).quantize(Decimal('0.01'))}", "currency": currency}
+
+
+# --------------------------------------------------------------------------------------------
+# Filters: strict booleans and bounded ids
+
+
+# The largest primary key any of our databases stores (a signed 64-bit integer). A larger id
+# cannot exist; SQLite would raise OverflowError on it (a 500) rather than find nothing.
+MAX_ID = 2**63 - 1
+
+TRUE_VALUES = {"true", "1"}
+FALSE_VALUES = {"false", "0"}
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0), any case; empty means "not filtered". Anything else is an error,
+    where django-filter's NullBooleanField would silently ignore `?mine=xyz`."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": gettext_lazy("Expected true or false.")}
+
+    def to_python(self, value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An integer id: a decimal, a negative number or one beyond MAX_ID answers 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None  # max_value above bounds it
+
+
+class ApiFilterSet(django_filters.FilterSet):
+    """The base of every API filter set: model booleans filter strictly and integer columns
+    are bounded (see StrictBooleanFilter and IdFilter)."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.AutoField: {"filter_class": IdFilter},
+        models.BigAutoField: {"filter_class": IdFilter},
+    }

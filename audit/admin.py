@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from audit.models import Event
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The audit trail: visible, never editable."""
+
+    list_display = ["seq", "kind", "proposal_id", "actor", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["kind", "=proposal_id"]
+    list_select_related = ["actor"]
+    readonly_fields = [f.name for f in Event._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

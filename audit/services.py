@@ -1,0 +1,69 @@
+"""Writes of the audit trail: one event appended to the chain, in the transaction of the change
+it records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import AuditChainHead, Event
+from core.dataversion import data_changed
+
+
+def _canonical(payload: dict[str, Any]) -> dict[str, Any]:
+    # Stored exactly as it is hashed: Decimals, dates and ids become strings once, here.
+    result: dict[str, Any] = json.loads(json.dumps(payload, sort_keys=True, default=str))
+    return result
+
+
+def event_hash(event: Event) -> str:
+    body = json.dumps(
+        {
+            "seq": event.seq,
+            "prev": event.prev_hash,
+            "kind": event.kind,
+            "proposal": event.proposal_id,
+            "actor": event.actor_id,
+            "at": event.created_at.isoformat(),
+            "payload": event.payload,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record_event(
+    *,
+    kind: str,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    proposal_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Event:
+    """Append an event to the chain. Must run inside the transaction of the change it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change it records")
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    # The head row serialises writers: each event's prev_hash is the one committed before it.
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    event = Event(
+        seq=head.last_seq + 1,
+        kind=kind,
+        proposal_id=proposal_id,
+        actor=actor,
+        created_at=timezone.now(),
+        payload=_canonical(payload or {}),
+        prev_hash=head.last_hash,
+    )
+    event.hash = event_hash(event)
+    event.save()
+    AuditChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
+    # Every recorded change makes cached read models (the dashboard) stale.
+    data_changed()
+    return event

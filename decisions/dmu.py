@@ -1,0 +1,71 @@
+"""The decision-making unit ("who decides?"): the departments that sign a proposal, with the
+role the tier asks of them, and whether the CDO takes the final decision. Fixed at submission;
+previewed with the same assessment while the proposal is a draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from core.errors import DomainError
+from decisions.models import Proposal
+from decisions.pricing import assess_tier
+from stakeholders.models import ApprovalTier, Department, Role
+
+
+def signing_departments(*, proposal: Proposal) -> list[Department]:
+    """The departments whose sign-off the proposal needs, in code order."""
+    return list(Department.objects.filter(signoff_required=True, is_active=True).order_by("code"))
+
+
+@dataclass
+class Decider:
+    department: Department
+    required_role: str
+    status: str | None = None  # the sign-off's status once submitted
+
+    @property
+    def required_role_label(self) -> str:
+        return str(Role(self.required_role).label)
+
+
+@dataclass
+class WhoDecides:
+    fixed: bool  # True once submitted; False for a draft's preview
+    tier: ApprovalTier | None
+    reason: str
+    departments: list[Decider] = field(default_factory=list)
+
+    @property
+    def cdo_decision_required(self) -> bool:
+        return bool(self.tier and self.tier.cdo_decision_required)
+
+
+def who_decides(*, proposal: Proposal, at: dt.datetime | None = None) -> WhoDecides:
+    """The proposal's decision-making unit: from its tier and the current round's sign-offs
+    once submitted (prefetch `signoffs__department`), otherwise as submission would fix it."""
+    if proposal.tier_id is not None and proposal.round:
+        current = [s for s in proposal.signoffs.all() if s.round == proposal.round]
+        return WhoDecides(
+            fixed=True,
+            tier=proposal.tier,
+            reason=proposal.tier_reason,
+            departments=[Decider(s.department, s.required_role, s.status) for s in current],
+        )
+    try:
+        assessment = assess_tier(proposal=proposal, at=at or timezone.now())
+    except DomainError as error:
+        tier, reason = None, error.message
+    except ValueError as error:  # a currency without an exchange rate
+        tier, reason = None, str(error)
+    else:
+        tier, reason = assessment.tier, assessment.reason
+    role = tier.signoff_role if tier else Role.REVIEWER
+    return WhoDecides(
+        fixed=False,
+        tier=tier,
+        reason=str(reason),
+        departments=[Decider(d, role) for d in signing_departments(proposal=proposal)],
+    )

@@ -1,0 +1,65 @@
+"""What the workflow tells the outside: the webhook events it sends and their payloads, and how
+its audit events read on a timeline (both registered from DecisionsConfig.ready())."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from decisions.models import Proposal
+from webhooks.services import webhook_event_queue
+
+WEBHOOK_KINDS = {
+    "proposal.submitted": _("Proposal submitted"),
+    "signoff.decided": _("Sign-off decided"),
+    "decision.taken": _("Decision taken"),
+}
+
+EVENT_LABELS = {
+    "proposal.created": _("Proposal created"),
+    "proposal.updated": _("Proposal edited"),
+    "proposal.submitted": _("Submitted for review"),
+    "proposal.status_changed": _("Status changed"),
+    "signoff.approved": _("Sign-off approved"),
+    "signoff.rejected": _("Sign-off rejected"),
+    "signoff.changes_requested": _("Changes requested"),
+    "signoff.reminded": _("Overdue sign-off reminded"),
+    "signoff.escalated": _("Overdue sign-off escalated"),
+    "decision.approved": _("CDO approved"),
+    "decision.rejected": _("CDO rejected"),
+    "decision.returned": _("CDO returned it for changes"),
+    "comment.added": _("Comment added"),
+}
+
+
+def proposal_event_data(proposal: Proposal, *, actor: Any, **extra: Any) -> dict[str, Any]:
+    """What a proposal event tells a subscriber: enough to act on without calling back."""
+    return {
+        "reference": proposal.reference,
+        "title": proposal.title,
+        "status": proposal.status,
+        "round": proposal.round,
+        "tier": proposal.tier.name if proposal.tier_id else None,
+        # Fixed at submission, in the base currency; a string, so no float rounding.
+        "tco": (
+            {"amount": str(proposal.tco), "currency": settings.BASE_CURRENCY}
+            if proposal.tco is not None
+            else None
+        ),
+        "department": proposal.requesting_department.code,
+        "actor": actor.get_username() if actor is not None else None,
+        "url": settings.SITE_URL
+        + reverse("proposal-detail", kwargs={"reference": proposal.reference}),
+        **extra,
+    }
+
+
+def webhook_proposal_event(*, kind: str, proposal: Proposal, actor: Any, **extra: Any) -> None:
+    """Queue a proposal event (submitted, sign-off decided, decision taken) for its subscribers.
+    The payload is built only when someone subscribes, so the workflow pays one query otherwise."""
+    webhook_event_queue(
+        kind=kind, payload=lambda: proposal_event_data(proposal, actor=actor, **extra)
+    )

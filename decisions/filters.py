@@ -1,0 +1,108 @@
+"""Filters of the workflow's lists, shared by the browser pages and the API (django-filter)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
+
+from api.fields import ApiFilterSet, StrictBooleanFilter
+from decisions.models import (
+    Decision,
+    DecisionOutcome,
+    Proposal,
+    ProposalStatus,
+    SignOff,
+    SignOffStatus,
+)
+from stakeholders.models import ApprovalTier, Department
+from vendors.models import Category
+
+
+class ProposalFilterSet(ApiFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
+    requesting_department = django_filters.CharFilter(
+        field_name="requesting_department__code", help_text=gettext_lazy("Department code.")
+    )
+    paying_department = django_filters.CharFilter(
+        field_name="paying_department__code", help_text=gettext_lazy("Department code.")
+    )
+    tier = django_filters.CharFilter(field_name="tier__name", help_text=gettext_lazy("Tier name."))
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    mine = StrictBooleanFilter(
+        method="filter_mine", help_text=gettext_lazy("Only the proposals you requested.")
+    )
+
+    class Meta:
+        model = Proposal
+        fields = ["status", "requesting_department", "paying_department", "tier", "category"]
+
+    def filter_mine(self, queryset, name, value):
+        if value is None:
+            return queryset
+        user = self.request.user
+        return queryset.filter(requester=user) if value else queryset.exclude(requester=user)
+
+
+class SignOffFilterSet(ApiFilterSet):
+    status = django_filters.ChoiceFilter(choices=SignOffStatus.choices)
+    department = django_filters.CharFilter(field_name="department__code")
+
+    class Meta:
+        model = SignOff
+        fields = ["status", "department"]
+
+
+class DecisionFilterSet(ApiFilterSet):
+    outcome = django_filters.ChoiceFilter(choices=DecisionOutcome.choices)
+    proposal = django_filters.CharFilter(
+        field_name="proposal__reference", help_text=gettext_lazy("Proposal reference.")
+    )
+
+    class Meta:
+        model = Decision
+        fields = ["outcome", "proposal"]
+
+
+class DashboardFilterSet(django_filters.FilterSet):
+    """The CDO dashboard's filters. `relation` applies them to a model related to proposals
+    (relation="proposal__" filters sign-offs by their proposal)."""
+
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.filter(is_active=True),
+        to_field_name="code",
+        method="filter_department",
+        help_text=gettext_lazy("Buying or paying department (code)."),
+    )
+    tier = django_filters.ModelChoiceFilter(
+        queryset=ApprovalTier.objects.all(), method="filter_relation"
+    )
+    status = django_filters.ChoiceFilter(choices=ProposalStatus.choices, method="filter_relation")
+    category = django_filters.ChoiceFilter(choices=Category.choices, method="filter_relation")
+
+    class Meta:
+        model = Proposal
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, relation: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.relation = relation
+
+    def filter_department(self, queryset: QuerySet, name: str, value: Department) -> QuerySet:
+        return queryset.filter(
+            Q(**{f"{self.relation}requesting_department": value})
+            | Q(**{f"{self.relation}paying_department": value})
+        )
+
+    def filter_relation(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset.filter(**{f"{self.relation}{name}": value})
+
+    def on(self, queryset: QuerySet, *, relation: str = "") -> QuerySet:
+        """These filters (as validated) applied to `queryset`, through `relation`."""
+        previous, self.relation = self.relation, relation
+        try:
+            return self.filter_queryset(queryset)
+        finally:
+            self.relation = previous

@@ -1,0 +1,65 @@
+"""The rules a whole proposal must meet, written once. The form, the API serializer and the
+services all call `proposal_errors`, each naming the fields in its own way; the services call
+it again on the locked row, because a concurrent edit may have changed the other half of a rule
+since the form or serializer checked it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from decisions.models import Proposal
+from decisions.pricing import proposal_tco_limit_field, tco_limit_message
+
+COST_FIELDS = ("one_off_cost", "recurring_cost")
+
+
+def proposal_fill_derived(proposal: Proposal) -> None:
+    """Values that follow from others: a catalog solution gives the category when none was
+    chosen; amounts are Decimals as the columns store them (callers may pass an int)."""
+    if proposal.solution_id and not proposal.category:
+        proposal.category = proposal.solution.category
+    for name in COST_FIELDS:
+        value = getattr(proposal, name)
+        if value is not None and not isinstance(value, Decimal):
+            setattr(proposal, name, Decimal(str(value)))
+
+
+def proposal_errors(proposal: Proposal) -> dict[str, str]:
+    """Field → message for every rule the proposal (saved or not) breaks; empty when none.
+
+    - a catalog solution, or the name of the new one proposed;
+    - a category;
+    - a pilot that does not end before it starts;
+    - no negative cost;
+    - a total cost of ownership small enough to record (blamed on the cost that makes it so).
+    """
+    proposal_fill_derived(proposal)
+    errors: dict[str, str] = {}
+    if not proposal.solution_id and not (proposal.new_solution_name or "").strip():
+        errors["new_solution_name"] = _(
+            "Pick a solution from the catalog or name the new one you propose."
+        )
+    if not proposal.category:
+        errors["category"] = _("Choose the category of tool.")
+    start, end = proposal.pilot_start, proposal.pilot_end
+    if start and end and end < start:
+        errors["pilot_end"] = _("The pilot cannot end before it starts.")
+    negative = [name for name in COST_FIELDS if (getattr(proposal, name) or 0) < 0]
+    for name in negative:
+        errors[name] = _("A cost cannot be negative.")
+    if not negative and all(getattr(proposal, name) is not None for name in COST_FIELDS):
+        blame = proposal_tco_limit_field(proposal=proposal)
+        if blame is not None:
+            errors[blame] = tco_limit_message()
+    return errors
+
+
+def proposal_check(proposal: Proposal) -> None:
+    """Raise a DomainError naming the first broken rule's field (the services' check)."""
+    errors = proposal_errors(proposal)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise DomainError(message, code="invalid_proposal", field=field)

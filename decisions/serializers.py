@@ -1,0 +1,458 @@
+"""The API's representations of the workflow: output serializers that render proposals,
+sign-offs and decisions, and input serializers that parse what clients send (the rules
+themselves live in decisions.rules and the services)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.fields import MoneySerializer, StrictCharField, StrictInputSerializer, money
+from decisions.dmu import who_decides
+from decisions.models import (
+    Decision,
+    DecisionOutcome,
+    Proposal,
+    RecurringPeriod,
+    SignOff,
+    SignOffStatus,
+)
+from decisions.rules import COST_FIELDS, proposal_errors
+from decisions.services import PROPOSAL_FIELDS
+from stakeholders.apis import DepartmentRefSerializer
+from stakeholders.models import ApprovalTier, ChecklistQuestion, Department, Role, StrategicGoal
+from vendors.models import Category, Solution
+
+# --------------------------------------------------------------------------------------------
+# Output
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField(source="get_username")
+    full_name = serializers.SerializerMethodField()
+
+    def get_full_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class SolutionRefSerializer(serializers.ModelSerializer):
+    vendor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Solution
+        fields = ["id", "name", "vendor"]
+
+    @extend_schema_field(
+        {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    )
+    def get_vendor(self, solution: Solution) -> dict:
+        return {"id": solution.vendor_id, "name": solution.vendor.name}
+
+
+class TierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApprovalTier
+        fields = ["id", "name", "signoff_role", "cdo_decision_required", "sla_days"]
+
+
+class ProposalRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Proposal
+        fields = ["reference", "title", "status"]
+
+
+class AnswerSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    answer = serializers.CharField()
+
+
+class SignOffSerializer(serializers.ModelSerializer):
+    proposal = ProposalRefSerializer()
+    department = DepartmentRefSerializer()
+    reviewer = UserRefSerializer(allow_null=True)
+    on_behalf_of = UserRefSerializer(allow_null=True)
+    answers = serializers.DictField(
+        child=AnswerSerializer(),
+        help_text=gettext_lazy("Checklist question id → the question as asked and the answer."),
+    )
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "proposal",
+            "department",
+            "round",
+            "required_role",
+            "status",
+            "reviewer",
+            "on_behalf_of",
+            "answers",
+            "comment",
+            "due_on",
+            "created_at",
+            "decided_at",
+        ]
+
+
+class ChecklistQuestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChecklistQuestion
+        fields = ["id", "text", "help_text", "kind", "required"]
+
+
+class SignOffDetailSerializer(SignOffSerializer):
+    checklist = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The department's checklist: answer it by question id.")
+    )
+    can_sign = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Whether you may approve, reject or request changes now.")
+    )
+
+    class Meta(SignOffSerializer.Meta):
+        fields = [*SignOffSerializer.Meta.fields, "checklist", "can_sign"]
+
+    @extend_schema_field(ChecklistQuestionSerializer(many=True))
+    def get_checklist(self, signoff: SignOff) -> list:
+        questions = self.context.get("checklists", {}).get(signoff.department_id, [])
+        return ChecklistQuestionSerializer(questions, many=True).data
+
+    def get_can_sign(self, signoff: SignOff) -> bool:
+        can_sign = self.context.get("can_sign")
+        if can_sign is not None:
+            return bool(can_sign)
+        return False
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    proposal = ProposalRefSerializer()
+    decided_by = UserRefSerializer()
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "proposal",
+            "round",
+            "outcome",
+            "rationale",
+            "conditions",
+            "decided_by",
+            "decided_at",
+        ]
+
+
+class DecisionInProposalSerializer(DecisionSerializer):
+    class Meta(DecisionSerializer.Meta):
+        fields = [f for f in DecisionSerializer.Meta.fields if f != "proposal"]
+
+
+class SignOffInProposalSerializer(SignOffSerializer):
+    class Meta(SignOffSerializer.Meta):
+        fields = [f for f in SignOffSerializer.Meta.fields if f != "proposal"]
+
+
+class GoalLinkSerializer(serializers.Serializer):
+    code = serializers.CharField(source="goal.code")
+    title = serializers.CharField(source="goal.title")
+    note = serializers.CharField()
+
+
+class DeciderSerializer(serializers.Serializer):
+    department = DepartmentRefSerializer()
+    required_role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.ChoiceField(choices=SignOffStatus.choices, allow_null=True)
+
+
+class WhoDecidesSerializer(serializers.Serializer):
+    fixed = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "True once submitted (the tier is fixed); false for a draft's preview."
+        )
+    )
+    tier = TierSerializer(allow_null=True)
+    reason = serializers.CharField()
+    departments = DeciderSerializer(many=True)
+    cdo_decision_required = serializers.BooleanField()
+
+
+def _base_money(amount) -> dict | None:
+    return money(amount, settings.BASE_CURRENCY)
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    """A proposal as lists show it."""
+
+    requester = UserRefSerializer()
+    requesting_department = DepartmentRefSerializer()
+    paying_department = DepartmentRefSerializer()
+    solution = SolutionRefSerializer(allow_null=True)
+    provider_name = serializers.CharField()
+    one_off_cost = serializers.SerializerMethodField()
+    recurring_cost = serializers.SerializerMethodField()
+    tco = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Total cost of ownership in the base currency, fixed at submission.")
+    )
+    tier_basis = serializers.SerializerMethodField()
+    estimated_tco = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The TCO from the current costs, in the proposal's currency.")
+    )
+    tier = TierSerializer(allow_null=True)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "reference",
+            "title",
+            "status",
+            "requester",
+            "requesting_department",
+            "paying_department",
+            "solution",
+            "new_vendor_name",
+            "new_solution_name",
+            "provider_name",
+            "category",
+            "currency",
+            "one_off_cost",
+            "recurring_cost",
+            "recurring_period",
+            "term_months",
+            "seats",
+            "employees_affected",
+            "processes_personal_data",
+            "round",
+            "tier",
+            "tier_reason",
+            "tco",
+            "tier_basis",
+            "estimated_tco",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "decided_at",
+        ]
+
+    @extend_schema_field(MoneySerializer)
+    def get_one_off_cost(self, p: Proposal) -> dict | None:
+        return money(p.one_off_cost, p.currency)
+
+    @extend_schema_field(MoneySerializer)
+    def get_recurring_cost(self, p: Proposal) -> dict | None:
+        return money(p.recurring_cost, p.currency)
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_tco(self, p: Proposal) -> dict | None:
+        return _base_money(p.tco)
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_tier_basis(self, p: Proposal) -> dict | None:
+        return _base_money(p.tier_basis)
+
+    @extend_schema_field(MoneySerializer)
+    def get_estimated_tco(self, p: Proposal) -> dict | None:
+        return money(p.compute_tco(), p.currency)
+
+
+class ProposalDetailSerializer(ProposalSerializer):
+    """A proposal with its five answers, current sign-offs, earlier rounds and decisions."""
+
+    goals = GoalLinkSerializer(source="goal_links", many=True)
+    integrates_with = SolutionRefSerializer(many=True)
+    signoffs = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The sign-offs of the current round.")
+    )
+    earlier_signoffs = serializers.SerializerMethodField()
+    decision = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The CDO's decision on the current round, if taken.")
+    )
+    decisions = DecisionInProposalSerializer(many=True)
+    who_decides = serializers.SerializerMethodField()
+
+    class Meta(ProposalSerializer.Meta):
+        fields = [
+            *ProposalSerializer.Meta.fields,
+            "problem",
+            "rationale",
+            "alternatives",
+            "end_user_involvement",
+            "goals",
+            "integrates_with",
+            "integration_notes",
+            "personal_data_notes",
+            "pilot_start",
+            "pilot_end",
+            "pilot_success_criteria",
+            "signoffs",
+            "earlier_signoffs",
+            "decision",
+            "decisions",
+            "who_decides",
+        ]
+
+    @extend_schema_field(SignOffInProposalSerializer(many=True))
+    def get_signoffs(self, p: Proposal) -> list:
+        current = [s for s in p.signoffs.all() if s.round == p.round]
+        return SignOffInProposalSerializer(current, many=True).data
+
+    @extend_schema_field(SignOffInProposalSerializer(many=True))
+    def get_earlier_signoffs(self, p: Proposal) -> list:
+        earlier = [s for s in p.signoffs.all() if s.round != p.round]
+        return SignOffInProposalSerializer(earlier, many=True).data
+
+    @extend_schema_field(DecisionInProposalSerializer(allow_null=True))
+    def get_decision(self, p: Proposal) -> dict | None:
+        current = next((d for d in p.decisions.all() if d.round == p.round), None)
+        return DecisionInProposalSerializer(current).data if current else None
+
+    @extend_schema_field(WhoDecidesSerializer)
+    def get_who_decides(self, p: Proposal) -> dict:
+        return WhoDecidesSerializer(who_decides(proposal=p)).data
+
+
+# --------------------------------------------------------------------------------------------
+# Input
+
+
+class GoalInputSerializer(StrictInputSerializer):
+    goal = serializers.SlugRelatedField(
+        slug_field="code", queryset=StrategicGoal.objects.filter(is_active=True)
+    )
+    note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+TEXT_LIMIT = 10_000
+
+
+class ProposalInputSerializer(StrictInputSerializer):
+    """A draft's fields. On PATCH every field is optional; the result must still be a whole
+    proposal (a solution or a new one named, a category, ordered pilot dates)."""
+
+    title = StrictCharField(max_length=200)
+    problem = StrictCharField(max_length=TEXT_LIMIT)
+    rationale = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    alternatives = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    requesting_department = serializers.SlugRelatedField(
+        slug_field="code", queryset=Department.objects.filter(is_active=True)
+    )
+    paying_department = serializers.SlugRelatedField(
+        slug_field="code", queryset=Department.objects.filter(is_active=True)
+    )
+    solution = serializers.PrimaryKeyRelatedField(
+        queryset=Solution.objects.filter(is_deleted=False), required=False, allow_null=True
+    )
+    new_vendor_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    new_solution_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    one_off_cost = MoneySerializer(required=False)
+    recurring_cost = MoneySerializer(required=False)
+    recurring_period = serializers.ChoiceField(choices=RecurringPeriod.choices, required=False)
+    term_months = serializers.IntegerField(min_value=0, max_value=600, required=False)
+    seats = serializers.IntegerField(
+        min_value=0, max_value=10_000_000, required=False, allow_null=True
+    )
+    employees_affected = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    end_user_involvement = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    integration_notes = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    processes_personal_data = serializers.BooleanField(required=False)
+    personal_data_notes = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    pilot_start = serializers.DateField(required=False, allow_null=True)
+    pilot_end = serializers.DateField(required=False, allow_null=True)
+    pilot_success_criteria = StrictCharField(
+        max_length=TEXT_LIMIT, required=False, allow_blank=True
+    )
+    goals = GoalInputSerializer(many=True, required=False)
+    integrates_with = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=Solution.objects.filter(in_use=True, is_deleted=False),
+        help_text=gettext_lazy("Ids of solutions in use that this tool integrates with."),
+    )
+
+    def validate(self, attrs):
+        proposal: Proposal | None = self.context.get("proposal")
+
+        def current(name, default=None):
+            if name in attrs:
+                return attrs[name]
+            return getattr(proposal, name) if proposal is not None else default
+
+        errors: dict[str, list[str]] = {}
+        costs = {k: attrs.pop(k) for k in COST_FIELDS if k in attrs}
+        currencies = {m["currency"] for m in costs.values()}
+        if len(currencies) > 1:
+            errors["recurring_cost.currency"] = [
+                _("Both costs must be in the same currency as the one-off cost.")
+            ]
+        elif currencies:
+            currency = currencies.pop()
+            if proposal is not None and len(costs) == 1 and currency != proposal.currency:
+                name = next(iter(costs))
+                errors[f"{name}.currency"] = [
+                    _(
+                        "The proposal's costs are in %(currency)s: send both costs to change "
+                        "the currency."
+                    )
+                    % {"currency": proposal.currency}
+                ]
+            attrs["currency"] = currency
+        for name, value in costs.items():
+            attrs[name] = value["amount"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        # The whole-proposal rules (decisions.rules) on the proposal as it would be; costs are
+        # Money objects here, so their errors name the amount.
+        candidate = Proposal(**{f: current(f) for f in PROPOSAL_FIELDS if current(f) is not None})
+        for name, message in proposal_errors(candidate).items():
+            errors[f"{name}.amount" if name in COST_FIELDS else name] = [message]
+        if errors:
+            raise serializers.ValidationError(errors)
+        if candidate.category and not current("category"):
+            attrs["category"] = candidate.category  # taken from the catalog solution
+        return attrs
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        goals = data.pop("goals", None)
+        integrates_with = data.pop("integrates_with", None)
+        return {
+            "data": {k: v for k, v in data.items() if k in PROPOSAL_FIELDS},
+            "goals": {g["goal"]: g.get("note", "") for g in goals} if goals is not None else None,
+            "integrates_with": integrates_with,
+        }
+
+
+class WithdrawInputSerializer(StrictInputSerializer):
+    reason = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class DecideInputSerializer(StrictInputSerializer):
+    outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
+    rationale = StrictCharField(max_length=5000)
+    conditions = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class SignOffInputSerializer(StrictInputSerializer):
+    comment = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
+    answers = serializers.DictField(
+        child=StrictCharField(max_length=5000, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text=gettext_lazy(
+            'Checklist question id → answer (yes/no questions take "yes" or "no"). '
+            "Required questions must be answered to approve."
+        ),
+    )
+
+    def validate_answers(self, answers: dict) -> dict:
+        bad = [key for key in answers if not str(key).isdigit()]
+        if bad:
+            raise serializers.ValidationError(
+                _("Answer by checklist question id; unknown keys: %(keys)s.")
+                % {"keys": ", ".join(sorted(bad))}
+            )
+        return answers

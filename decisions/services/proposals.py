@@ -1,0 +1,248 @@
+"""A requester's writes: create and edit a draft, submit it for review (or resubmit after
+changes), withdraw it, and comment on a proposal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record_event
+from core.calendar import add_business_days
+from core.errors import DomainError, InvalidTransition, NotAllowed
+from decisions import tasks
+from decisions.dmu import signing_departments
+from decisions.events import webhook_proposal_event
+from decisions.models import (
+    EDITABLE_STATES,
+    Comment,
+    Proposal,
+    ProposalGoal,
+    ProposalStatus,
+    ReferenceCounter,
+    SignOff,
+    SignOffStatus,
+)
+from decisions.pricing import assess_tier
+from decisions.rules import proposal_check
+from decisions.services._common import lock_proposal, queue_after_commit, set_status
+from stakeholders.models import StrategicGoal
+
+PROPOSAL_FIELDS = (
+    "title",
+    "problem",
+    "rationale",
+    "alternatives",
+    "requesting_department",
+    "paying_department",
+    "solution",
+    "new_vendor_name",
+    "new_solution_name",
+    "category",
+    "currency",
+    "one_off_cost",
+    "recurring_cost",
+    "recurring_period",
+    "term_months",
+    "seats",
+    "employees_affected",
+    "end_user_involvement",
+    "integration_notes",
+    "processes_personal_data",
+    "personal_data_notes",
+    "pilot_start",
+    "pilot_end",
+    "pilot_success_criteria",
+)
+
+
+def next_reference(year: int) -> str:
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"TP-{year}-{counter.last_number:04d}"
+
+
+def apply_relations(
+    proposal: Proposal, *, goals: dict[StrategicGoal, str] | None, integrates_with
+) -> None:
+    if goals is not None:
+        proposal.goal_links.all().delete()
+        ProposalGoal.objects.bulk_create(
+            ProposalGoal(proposal=proposal, goal=goal, note=note) for goal, note in goals.items()
+        )
+    if integrates_with is not None:
+        proposal.integrates_with.set(integrates_with)
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    requester,
+    data: dict[str, Any],
+    goals: dict[StrategicGoal, str] | None = None,
+    integrates_with=None,
+) -> Proposal:
+    """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer)."""
+    if not requester.is_authenticated:
+        raise NotAllowed(_("Sign in to create a proposal."))
+    proposal = Proposal(
+        requester=requester, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
+    )
+    proposal_check(proposal)
+    proposal.reference = next_reference(timezone.now().year)
+    proposal.save()
+    apply_relations(proposal, goals=goals, integrates_with=integrates_with)
+    record_event(
+        kind="proposal.created",
+        actor=requester,
+        proposal_id=proposal.pk,
+        payload={"reference": proposal.reference, "title": proposal.title},
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_update(
+    *,
+    proposal: Proposal,
+    actor,
+    data: dict[str, Any],
+    goals: dict[StrategicGoal, str] | None = None,
+    integrates_with=None,
+) -> Proposal:
+    proposal = lock_proposal(proposal)
+    if proposal.requester_id != actor.pk:
+        raise NotAllowed(_("Only the requester can edit this proposal."))
+    if proposal.status not in EDITABLE_STATES:
+        raise InvalidTransition(
+            _("A proposal that is %(status)s can no longer be edited.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    changed = []
+    for field, value in data.items():
+        if field in PROPOSAL_FIELDS and getattr(proposal, field) != value:
+            setattr(proposal, field, value)
+            changed.append(field)
+    # Checked again here, on the locked row: the form or serializer checked these rules against
+    # the row as read before the lock, and a concurrent edit (one clearing the solution, the
+    # other the new solution's name) may have changed the other half since.
+    proposal_check(proposal)
+    proposal.save()
+    apply_relations(proposal, goals=goals, integrates_with=integrates_with)
+    record_event(
+        kind="proposal.updated",
+        actor=actor,
+        proposal_id=proposal.pk,
+        payload={"fields": changed},
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
+    """Fix the tier, open a new round with one pending sign-off per required department."""
+    proposal = lock_proposal(proposal)
+    if proposal.requester_id != actor.pk:
+        raise NotAllowed(_("Only the requester can submit this proposal."))
+    if proposal.status not in EDITABLE_STATES:
+        raise InvalidTransition(
+            _("A proposal that is %(status)s cannot be submitted.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    proposal_check(proposal)
+    departments = signing_departments(proposal=proposal)
+    if not departments:
+        raise DomainError(_("No department is configured to sign off; ask an administrator."))
+
+    now = timezone.now()
+    assessment = assess_tier(proposal=proposal, at=now)
+    tco, basis, tier, reason = (
+        assessment.tco,
+        assessment.basis,
+        assessment.tier,
+        assessment.reason,
+    )
+
+    proposal.round += 1
+    proposal.status = ProposalStatus.IN_REVIEW
+    proposal.tco, proposal.tier_basis, proposal.tier, proposal.tier_reason = (
+        tco,
+        basis,
+        tier,
+        reason,
+    )
+    proposal.submitted_at = now
+    proposal.decided_at = None
+    proposal.save()
+    due = add_business_days(timezone.localdate(now), tier.sla_days)
+    created = SignOff.objects.bulk_create(
+        SignOff(
+            proposal=proposal,
+            department=dept,
+            round=proposal.round,
+            required_role=tier.signoff_role,
+            due_on=due,
+        )
+        for dept in departments
+    )
+    record_event(
+        kind="proposal.submitted",
+        actor=actor,
+        proposal_id=proposal.pk,
+        payload={
+            "round": proposal.round,
+            "tco": tco,
+            "tier_basis": basis,
+            "tier": tier.name,
+            "departments": [d.code for d in departments],
+            "due_on": due,
+        },
+    )
+    for signoff in created:
+        queue_after_commit(tasks.notify_signoff_requested, signoff.pk)
+    webhook_proposal_event(
+        kind="proposal.submitted",
+        proposal=proposal,
+        actor=actor,
+        departments=[d.code for d in departments],
+        due_on=due,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: Proposal, actor, reason: str = "") -> Proposal:
+    proposal = lock_proposal(proposal)
+    if proposal.requester_id != actor.pk:
+        raise NotAllowed(_("Only the requester can withdraw this proposal."))
+    withdrawable = EDITABLE_STATES | {ProposalStatus.IN_REVIEW, ProposalStatus.AWAITING_DECISION}
+    if proposal.status not in withdrawable:
+        raise InvalidTransition(
+            _("A proposal that is %(status)s cannot be withdrawn.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    SignOff.objects.filter(proposal=proposal, status=SignOffStatus.PENDING).update(
+        status=SignOffStatus.CANCELLED
+    )
+    set_status(proposal, ProposalStatus.WITHDRAWN, actor=actor, decided=True, reason=reason)
+    return proposal
+
+
+@transaction.atomic
+def comment_add(*, proposal: Proposal, actor, body: str) -> Comment:
+    if not actor.is_authenticated:
+        raise NotAllowed(_("Sign in to comment."))
+    body = body.strip()
+    if not body:
+        raise DomainError(_("A comment cannot be empty."))
+    comment = Comment.objects.create(proposal=proposal, author=actor, body=body)
+    record_event(
+        kind="comment.added",
+        actor=actor,
+        proposal_id=proposal.pk,
+        payload={"comment": comment.pk},
+    )
+    return comment

@@ -1,0 +1,204 @@
+"""A department's sign-off: approve (with the checklist), reject or request changes, and what
+that does to the proposal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record_event
+from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.money import format_base_money
+from decisions import tasks
+from decisions.events import webhook_proposal_event
+from decisions.models import DecisionOutcome, Proposal, ProposalStatus, SignOff, SignOffStatus
+from decisions.rights import signing_right
+from decisions.services._common import (
+    close_round,
+    lock_proposal,
+    queue_after_commit,
+    set_status,
+)
+from stakeholders.models import AnswerKind, ChecklistQuestion, Department
+
+
+@transaction.atomic
+def signoff_decide(
+    *,
+    signoff: SignOff,
+    actor,
+    outcome: str,
+    comment: str = "",
+    answers: dict[str, str] | None = None,
+) -> SignOff:
+    """Approve, reject or request changes on one department's sign-off, and move the proposal on:
+    any rejection rejects it, any request for changes returns it, all approved goes to the CDO
+    (where the tier says so) or approves it."""
+    if outcome not in (
+        SignOffStatus.APPROVED,
+        SignOffStatus.REJECTED,
+        SignOffStatus.CHANGES_REQUESTED,
+    ):
+        raise DomainError(_("Unknown sign-off outcome."))
+    proposal = lock_proposal(signoff.proposal)
+    signoff = (
+        SignOff.objects.select_for_update(of=("self",))
+        .select_related("department", "reviewer")
+        .get(pk=signoff.pk)
+    )
+    signoff.proposal = proposal
+    if signoff.status != SignOffStatus.PENDING:
+        if signoff.reviewer:
+            who = signoff.reviewer.get_full_name() or signoff.reviewer.username
+            raise InvalidTransition(
+                _("%(dept)s has already signed: %(status)s by %(who)s.")
+                % {
+                    "dept": signoff.department.name,
+                    "status": signoff.get_status_display().lower(),
+                    "who": who,
+                }
+            )
+        if proposal.status == ProposalStatus.IN_REVIEW:
+            raise InvalidTransition(
+                _("This sign-off is closed; nothing is waiting for a decision.")
+            )
+    if proposal.status != ProposalStatus.IN_REVIEW or signoff.round != proposal.round:
+        raise InvalidTransition(
+            _("The proposal is %(status)s; it is not waiting for sign-offs.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    if proposal.requester_id == actor.pk:
+        raise NotAllowed(_("You cannot sign off your own proposal."))
+    right = signing_right(user=actor, signoff=signoff)
+    if right is None:
+        raise NotAllowed(
+            _(
+                "You may not sign for %(dept)s on this proposal: it needs a %(role)s of that "
+                "department with an approval limit of at least %(amount)s."
+            )
+            % {
+                "dept": signoff.department.name,
+                "role": signoff.get_required_role_display().lower(),
+                "amount": format_base_money(proposal.tco or Decimal("0")),
+            }
+        )
+    if outcome != SignOffStatus.APPROVED and not comment.strip():
+        raise DomainError(
+            _("Say why: a comment is required to reject or request changes."), field="comment"
+        )
+    stored_answers = checklist_answers(
+        department=signoff.department, answers=answers or {}, approving=outcome == "approved"
+    )
+
+    now = timezone.now()
+    signoff.status = outcome
+    signoff.reviewer = actor
+    signoff.on_behalf_of = right.on_behalf_of
+    signoff.comment = comment
+    signoff.answers = stored_answers
+    signoff.decided_at = now
+    signoff.save()
+    payload = {"department": signoff.department.code, "round": signoff.round, "comment": comment}
+    if right.on_behalf_of is not None:
+        payload["on_behalf_of"] = right.on_behalf_of.get_username()
+    if stored_answers:
+        payload["answers"] = stored_answers
+    record_event(kind=f"signoff.{outcome}", actor=actor, proposal_id=proposal.pk, payload=payload)
+
+    if outcome == SignOffStatus.REJECTED:
+        close_round(proposal, keep=signoff)
+        set_status(proposal, ProposalStatus.REJECTED, actor=actor, decided=True)
+        queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
+    elif outcome == SignOffStatus.CHANGES_REQUESTED:
+        close_round(proposal, keep=signoff)
+        set_status(proposal, ProposalStatus.CHANGES_REQUESTED, actor=actor)
+        queue_after_commit(tasks.notify_changes_requested, proposal.pk, proposal.round)
+    elif (
+        not SignOff.objects.filter(proposal=proposal, round=proposal.round)
+        .exclude(status=SignOffStatus.APPROVED)
+        .exists()
+    ):
+        if proposal.tier and proposal.tier.cdo_decision_required:
+            set_status(proposal, ProposalStatus.AWAITING_DECISION, actor=actor)
+            queue_after_commit(tasks.notify_decision_needed, proposal.pk, proposal.round)
+        else:
+            set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
+            queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
+    _webhook_signoff_decided(proposal, signoff, actor=actor)
+    return signoff
+
+
+# The decision a proposal's new status stands for, in webhook payloads.
+
+
+WEBHOOK_OUTCOMES = {
+    ProposalStatus.APPROVED: DecisionOutcome.APPROVED,
+    ProposalStatus.REJECTED: DecisionOutcome.REJECTED,
+    ProposalStatus.CHANGES_REQUESTED: DecisionOutcome.RETURNED,
+}
+
+
+def _webhook_signoff_decided(proposal: Proposal, signoff: SignOff, *, actor) -> None:
+    """Tell webhook subscribers about the sign-off and, when it ended the round (a rejection, a
+    request for changes, or the last approval where no CDO decision is needed), the decision."""
+    signed = {"department": signoff.department.code, "status": signoff.status}
+    webhook_proposal_event(
+        kind="signoff.decided",
+        proposal=proposal,
+        actor=actor,
+        outcome=signoff.status,
+        signoff=signed | {"comment": signoff.comment},
+    )
+    if proposal.status in WEBHOOK_OUTCOMES:
+        webhook_proposal_event(
+            kind="decision.taken",
+            proposal=proposal,
+            actor=actor,
+            outcome=WEBHOOK_OUTCOMES[proposal.status],
+            decided_by="signoff",
+            signoff=signed,
+            rationale=signoff.comment,
+        )
+
+
+YES_NO = {"yes", "no"}
+
+
+def checklist_answers(
+    *, department: Department, answers: dict[str, str], approving: bool
+) -> dict[str, dict[str, str]]:
+    """Validate a reviewer's answers against the department's active checklist and return them
+    as stored with the sign-off: the question's text is kept, so a later edit of the question
+    in the admin does not change what the reviewer answered."""
+    questions = list(ChecklistQuestion.objects.filter(department=department, is_active=True))
+    known = {str(q.pk) for q in questions}
+    unknown = sorted(set(map(str, answers)) - known)
+    if unknown:
+        raise DomainError(
+            _("These checklist questions do not exist: %s.") % ", ".join(unknown), field="answers"
+        )
+    stored: dict[str, dict[str, str]] = {}
+    missing: list[str] = []
+    for question in questions:
+        value = str(answers.get(str(question.pk), answers.get(question.pk, "")) or "").strip()
+        if question.kind == AnswerKind.YES_NO and value and value not in YES_NO:
+            raise DomainError(
+                _("Answer “%(q)s” with yes or no.") % {"q": question.text},
+                code="checklist",
+                field=f"answers.{question.pk}",
+            )
+        if value:
+            stored[str(question.pk)] = {"question": question.text, "answer": value}
+        elif question.required:
+            missing.append(question.text)
+    if approving and missing:
+        raise DomainError(
+            _("Answer the checklist before approving: %(missing)s")
+            % {"missing": "; ".join(missing)},
+            code="checklist",
+            field="answers",
+        )
+    return stored

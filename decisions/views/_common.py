@@ -1,0 +1,109 @@
+"""What the proposal page and its actions share: the page's context, and how an action answers
+(HTMX gets the workflow panel re-rendered in place; a plain form post a redirect or the page)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from decisions import selectors, services
+from decisions.dmu import who_decides
+from decisions.forms import CommentForm, DecisionForm, SignOffForm
+from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalStatus
+from decisions.rights import can_edit, can_steer_lifecycle, is_cdo, signing_rights
+from stakeholders.models import ChecklistQuestion
+
+
+def proposal_or_404(reference: str) -> Proposal:
+    try:
+        return selectors.proposal_detail(reference=reference)
+    except Proposal.DoesNotExist:
+        raise Http404(_("No proposal %(ref)s.") % {"ref": reference}) from None
+
+
+def questions_by_department(department_ids: Iterable[int]) -> dict[int, list[ChecklistQuestion]]:
+    by_department: dict[int, list[ChecklistQuestion]] = defaultdict(list)
+    for question in ChecklistQuestion.objects.filter(
+        department_id__in=department_ids, is_active=True
+    ):
+        by_department[question.department_id].append(question)
+    return by_department
+
+
+def detail_context(
+    request: HttpRequest, proposal: Proposal, *, bound_forms: dict | None = None, **extra
+) -> dict:
+    user = request.user
+    signoffs = list(proposal.signoffs.all())
+    current = [s for s in signoffs if s.round == proposal.round]
+    earlier = [s for s in signoffs if s.round != proposal.round]
+    rights = signing_rights(user=user, proposal=proposal, signoffs=current)
+    questions = questions_by_department({s.department_id for s in current if s.pk in rights})
+    for s in current:
+        right = rights.get(s.pk)
+        s.can_sign = right is not None
+        s.signing_for = right.on_behalf_of if right else None
+        if right:
+            s.form = (bound_forms or {}).get(s.pk) or SignOffForm(
+                prefix=f"s{s.pk}", questions=questions[s.department_id]
+            )
+    return {
+        "proposal": proposal,
+        "current_signoffs": current,
+        "earlier_signoffs": earlier,
+        "can_edit": can_edit(user=user, proposal=proposal),
+        "can_withdraw": proposal.requester_id == user.pk
+        and ProposalStatus.WITHDRAWN in ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)],
+        "who_decides": who_decides(proposal=proposal),
+        "can_decide": is_cdo(user)
+        and proposal.status == ProposalStatus.AWAITING_DECISION
+        and proposal.requester_id != user.pk,
+        "lifecycle_actions": lifecycle_actions(user, proposal),
+        "decision_form": DecisionForm(),
+        "comment_form": CommentForm(),
+        **extra,
+    }
+
+
+def lifecycle_actions(user, proposal: Proposal) -> list[tuple[str, str]]:
+    if not can_steer_lifecycle(user=user, proposal=proposal):
+        return []
+    allowed = ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)]
+    labels = {
+        services.LifecycleAction.START_PILOT: _("Start the pilot"),
+        services.LifecycleAction.ADOPT: _("Adopt into the tool landscape"),
+        services.LifecycleAction.RETIRE: _("Retire"),
+    }
+    return [
+        (action, labels[action])
+        for action, target in services.LIFECYCLE_TARGETS.items()
+        if target in allowed
+    ]
+
+
+def refused(
+    request: HttpRequest, proposal: Proposal, error: DomainError, **context
+) -> HttpResponse:
+    """A refused action: HTMX gets the workflow panel with the message in place; a plain post
+    gets the whole page with the message, with the error's status code either way."""
+    proposal = selectors.proposal_detail(reference=proposal.reference)
+    context = detail_context(request, proposal, error=error.message, **context)
+    template = "decisions/proposal_detail.html"
+    if request.htmx:
+        template += "#workflow"
+    return render(request, template, context, status=error.status_code)
+
+
+def after_action(request: HttpRequest, proposal: Proposal, message: str) -> HttpResponse:
+    if request.htmx:
+        proposal = selectors.proposal_detail(reference=proposal.reference)
+        context = detail_context(request, proposal, notice=message)
+        return render(request, "decisions/proposal_detail.html#workflow", context)
+    messages.success(request, message)
+    return redirect("proposal-detail", proposal.reference)

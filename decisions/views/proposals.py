@@ -1,0 +1,182 @@
+"""The proposal pages: home, the list, the form (with its live preview and inline checks), the
+proposal page and its audit trail."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import DomainError
+from core.filtering import active_filters, lenient_filterset
+from decisions import selectors, services
+from decisions.dmu import who_decides
+from decisions.filters import ProposalFilterSet
+from decisions.forms import ProposalForm
+from decisions.models import Proposal, ProposalStatus
+from decisions.rights import can_edit, is_cdo
+from decisions.views._common import (
+    detail_context,
+    proposal_or_404,
+)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "my_proposals": selectors.proposal_list(requester=user).order_by("-updated_at")[:10],
+        "queue": selectors.signoffs_actionable_by(user=user)[:10],
+        "awaiting_decision": selectors.proposals_awaiting_decision()[:10] if is_cdo(user) else [],
+        "status_counts": dict(
+            Proposal.objects.values_list("status").annotate(n=Count("pk")).order_by()
+        ),
+    }
+    return render(request, "decisions/home.html", context)
+
+
+@login_required
+@require_GET
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    filters = lenient_filterset(
+        ProposalFilterSet, request.GET, queryset=selectors.proposal_list(), request=request
+    )
+    current = active_filters(filters)
+    statuses = filters.form.cleaned_data.get("status") or []
+    context = {
+        "proposals": filters.qs[:200],
+        "statuses": ProposalStatus.choices,
+        "status": statuses[0] if len(statuses) == 1 else None,
+        "mine": bool(filters.form.cleaned_data.get("mine")),
+        "filters": current,
+    }
+    return render(request, "decisions/proposal_list.html", context)
+
+
+def _submit_if_asked(request: HttpRequest, proposal: Proposal, *, saved: str) -> None:
+    ref = {"ref": proposal.reference}
+    if "submit" not in request.POST:
+        messages.success(request, saved % ref)
+        return
+    try:
+        services.proposal_submit(proposal=proposal, actor=request.user)
+    except DomainError as error:
+        messages.error(request, _("%(ref)s is saved but not submitted: ") % ref + error.message)
+    else:
+        messages.success(request, _("Proposal %(ref)s submitted for review.") % ref)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_create(requester=request.user, **form.service_kwargs())
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            # The draft is saved either way; a refused submission is explained on its page.
+            _submit_if_asked(request, proposal, saved=_("Draft %(ref)s saved."))
+            return redirect("proposal-detail", proposal.reference)
+    return render(
+        request, "decisions/proposal_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    if not can_edit(user=request.user, proposal=proposal):
+        messages.error(
+            request, _("Only the requester can edit a draft or a proposal returned for changes.")
+        )
+        return redirect("proposal-detail", reference)
+    form = ProposalForm(request.POST or None, instance=proposal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = services.proposal_update(
+                proposal=proposal, actor=request.user, **form.service_kwargs()
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            _submit_if_asked(request, proposal, saved=_("Changes to %(ref)s saved."))
+            return redirect("proposal-detail", reference)
+    context = {"form": form, "proposal": proposal}
+    return render(
+        request, "decisions/proposal_form.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_GET
+def proposal_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = proposal_or_404(reference)
+    return render(request, "decisions/proposal_detail.html", detail_context(request, proposal))
+
+
+@login_required
+@require_GET
+def proposal_timeline(request: HttpRequest, reference: str) -> HttpResponse:
+    """The proposal's audit trail: every event, who, when, and what it recorded."""
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("requester", "requesting_department"), reference=reference
+    )
+    events = selectors.proposal_timeline(proposal=proposal)
+    return render(
+        request, "decisions/proposal_timeline.html", {"proposal": proposal, "events": events}
+    )
+
+
+PREVIEW_FIELDS = (
+    "currency",
+    "one_off_cost",
+    "recurring_cost",
+    "recurring_period",
+    "term_months",
+    "solution",
+    "new_vendor_name",
+    "category",
+)
+
+
+@login_required
+@require_GET
+def proposal_preview(request: HttpRequest) -> HttpResponse:
+    """The live "who decides" panel of the proposal form: the tier the costs typed so far fall
+    in, the sign-offs it needs, and what is already in use in the chosen category."""
+    form = ProposalForm(request.GET)
+    form.is_valid()  # partial input: use whichever fields are valid so far
+    data = {k: v for k, v in form.cleaned_data.items() if k in PREVIEW_FIELDS and v is not None}
+    if data.get("solution") and not data.get("category"):
+        data["category"] = data["solution"].category
+    draft = Proposal(**data)
+    context = {"category": data.get("category", ""), "who": who_decides(proposal=draft)}
+    if context["category"]:
+        context["in_use"] = selectors.solutions_in_use(category=context["category"])
+        context["approved"] = selectors.proposals_committed(category=context["category"])
+    return render(request, "decisions/_preview.html", context)
+
+
+@login_required
+@require_POST
+def proposal_validate(request: HttpRequest) -> HttpResponse:
+    """Inline validation as a field is left: the field re-rendered with its errors."""
+    form = ProposalForm(request.POST)
+    name = request.GET.get("field", "")
+    if name not in form.fields:
+        return HttpResponse(status=204)
+    form.is_valid()
+    return render(
+        request,
+        "decisions/_field.html",
+        {"field": form[name], "validate_url": reverse("proposal-validate")},
+    )

@@ -1,0 +1,152 @@
+"""The workflow's actions from the browser: submit, withdraw, sign off, decide, comment, the
+lifecycle after approval; and the pages that list what waits (the queue, the CDO's decisions)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from core.errors import DomainError
+from decisions import selectors, services
+from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
+from decisions.models import Proposal, SignOff
+from decisions.rights import is_cdo
+from decisions.views._common import (
+    after_action,
+    questions_by_department,
+    refused,
+)
+
+
+@login_required
+@require_POST
+def proposal_submit(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    try:
+        services.proposal_submit(proposal=proposal, actor=request.user)
+    except DomainError as error:
+        return refused(request, proposal, error)
+    return after_action(request, proposal, _("Submitted for review."))
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.proposal_withdraw(proposal=proposal, actor=request.user, reason=reason)
+    except DomainError as error:
+        return refused(request, proposal, error)
+    return after_action(request, proposal, _("Proposal withdrawn."))
+
+
+@login_required
+@require_POST
+def signoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    signoff = get_object_or_404(SignOff.objects.select_related("proposal"), pk=pk)
+    proposal = signoff.proposal
+    questions = questions_by_department([signoff.department_id])[signoff.department_id]
+    form = SignOffForm(request.POST, prefix=f"s{pk}", questions=questions)
+    if not form.is_valid():
+        error = DomainError(_("Choose approve, request changes or reject."))
+        return refused(request, proposal, error)
+    try:
+        services.signoff_decide(
+            signoff=signoff,
+            actor=request.user,
+            outcome=form.cleaned_data["outcome"],
+            comment=form.cleaned_data["comment"],
+            answers=form.answers(),
+        )
+    except DomainError as error:
+        # Keep what the reviewer typed: the form comes back filled in, with the reason.
+        return refused(request, proposal, error, bound_forms={signoff.pk: form})
+    return after_action(request, proposal, _("Sign-off recorded."))
+
+
+@login_required
+@require_POST
+def decision_take(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        error = DomainError(_("Choose a decision and write its rationale."))
+        return refused(request, proposal, error)
+    try:
+        services.decision_take(proposal=proposal, actor=request.user, **form.cleaned_data)
+    except DomainError as error:
+        return refused(request, proposal, error)
+    if request.htmx and request.POST.get("from") == "decisions":
+        return HttpResponseClientRedirect(reverse("cdo-decisions"))
+    return after_action(request, proposal, _("Decision recorded."))
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A comment cannot be empty."))
+        return redirect("proposal-detail", reference)
+    try:
+        services.comment_add(proposal=proposal, actor=request.user, body=form.cleaned_data["body"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("proposal-detail", args=[reference]) + "#comments")
+
+
+@login_required
+@require_POST
+def proposal_advance(request: HttpRequest, reference: str) -> HttpResponse:
+    proposal = get_object_or_404(Proposal, reference=reference)
+    try:
+        services.proposal_advance(
+            proposal=proposal,
+            actor=request.user,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", "")[:1000],
+        )
+    except DomainError as error:
+        return refused(request, proposal, error)
+    return after_action(request, proposal, _("Status updated."))
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    signoffs = selectors.signoffs_actionable_by(user=request.user)
+    paginator = Paginator(signoffs, QUEUE_PAGE_SIZE)
+    paginator.count = selectors.signoffs_actionable_count(user=request.user)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "decisions/queue.html", {"signoffs": page.object_list, "page": page})
+
+
+@login_required
+@require_GET
+def cdo_decisions(request: HttpRequest) -> HttpResponse:
+    if not is_cdo(request.user):
+        return render(
+            request,
+            "decisions/forbidden.html",
+            {"message": _("Only the Chief Digital Officer decides here.")},
+            status=403,
+        )
+    proposals = selectors.proposals_awaiting_decision()
+    return render(
+        request,
+        "decisions/cdo_decisions.html",
+        {"proposals": proposals[:200], "decision_form": DecisionForm()},
+    )
