@@ -9,7 +9,7 @@ from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, SignOffViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import SolutionViewSet, VendorViewSet
-from vendors.sync_apis import CatalogChangesApi, CatalogSyncApi
+from vendors.sync.apis import CatalogChangesApi, CatalogSyncApi
 
 router = SimpleRouter()
 router.register("departments", DepartmentViewSet, basename="department")

@@ -9,9 +9,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from vendors import services
-from vendors.feeds import catalog_feed_pull
 from vendors.models import SyncRunStatus
+from vendors.sync.feeds import catalog_feed_pull
+from vendors.sync.push import idempotency_records_purge
+from vendors.sync.sessions import catalog_sync_sessions_purge
 
 log = logging.getLogger(__name__)
 
@@ -45,5 +46,5 @@ def sync_catalog_feed(source: str) -> dict:
 def purge_idempotency_records() -> int:
     """The catalog's daily purge (scheduled under this name): expired Idempotency-Key records,
     and the full-sync sessions that expired. Returns the number of Idempotency-Key records."""
-    services.catalog_sync_sessions_purge()
-    return services.idempotency_records_purge()
+    catalog_sync_sessions_purge()
+    return idempotency_records_purge()

@@ -18,8 +18,8 @@ from tests.factories import SolutionFactory, UserFactory, VendorFactory, make_pr
 from tests.services import need_postgres
 from tests.vendors.sync_helpers import payload, solution_item, syncing_user, token_client
 from vendors.models import Solution, Vendor
-from vendors.sync import catalog_sync
-from vendors.sync_apis import RECORD_SERIALIZERS
+from vendors.sync.apis import RECORD_SERIALIZERS
+from vendors.sync.push import catalog_sync
 
 SYNC = reverse("api:catalog-sync")
 CHANGES = reverse("api:catalog-changes")
@@ -266,7 +266,7 @@ def test_it_misses_nothing_while_concurrent_writers_commit():
 
 
 def test_it_refuses_an_update_whose_row_changed_since_it_was_read(db):
-    from vendors.models import CatalogConflict, catalog_update
+    from vendors.writer import CatalogConflict, catalog_update
 
     vendor = VendorFactory()
     read = Vendor.objects.get(pk=vendor.pk).change_seq

@@ -15,8 +15,8 @@ from werkzeug import Response
 
 from tests.vendors.sync_helpers import SOURCE, solution_item, vendor_item
 from vendors import tasks
-from vendors.feeds import catalog_feed_pull
 from vendors.models import CatalogSyncRun, Solution, SyncRunStatus, Vendor
+from vendors.sync.feeds import catalog_feed_pull
 
 
 def page(vendors, solutions, next_path=None, server=None):

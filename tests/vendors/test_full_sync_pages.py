@@ -18,7 +18,7 @@ from tests.vendors.sync_helpers import (
     token_client,
     vendor_item,
 )
-from vendors import services, tasks
+from vendors import tasks
 from vendors.models import (
     CatalogChangeCounter,
     CatalogSyncSession,
@@ -26,7 +26,8 @@ from vendors.models import (
     Solution,
     Vendor,
 )
-from vendors.sync import MAX_ITEMS
+from vendors.sync.sessions import catalog_sync_sessions_purge
+from vendors.sync.spec import MAX_ITEMS
 
 URL = reverse("api:catalog-sync")
 
@@ -279,7 +280,7 @@ def test_the_daily_purge_forgets_expired_sessions(client, stored, time_machine):
     assert CatalogSyncSession.objects.count() == 3  # still there to answer late pages
     assert post(client, page("abandoned", final=True)).status_code == 409
     time_machine.move_to("2026-11-09 11:00Z")
-    assert services.catalog_sync_sessions_purge() == 2
+    assert catalog_sync_sessions_purge() == 2
     assert list(CatalogSyncSession.objects.values_list("sync_id", flat=True)) == ["running"]
 
 
@@ -287,7 +288,7 @@ def test_the_daily_purge_forgets_expired_sessions(client, stored, time_machine):
 @pytest.mark.django_db(transaction=True)
 def test_pages_of_one_sync_sent_at_once_are_applied_one_after_the_other():
     need_postgres()
-    from vendors.services import catalog_sync_push
+    from vendors.sync.push import catalog_sync_push
 
     user = syncing_user()
     catalog_sync_push(actor=user, data=payload(vendors=4, solutions=0))

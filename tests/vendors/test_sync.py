@@ -421,7 +421,7 @@ def test_it_queues_one_webhook_event_per_sync_request_that_changed_something(
 @pytest.mark.django_db(transaction=True)
 def test_it_applies_a_request_once_when_two_copies_with_one_key_arrive_together():
     need_postgres()
-    from vendors.services import catalog_sync_push
+    from vendors.sync.push import catalog_sync_push
 
     user = syncing_user()
     body = payload(vendors=20, solutions=2000)
@@ -483,7 +483,8 @@ VARIANTS = [
 
 @pytest.mark.parametrize("change", VARIANTS)
 def test_its_fast_path_agrees_with_the_field_by_field_validation(change):
-    from vendors.sync import SOLUTION, VENDOR, validate_item, validate_slow
+    from vendors.sync.spec import SOLUTION, VENDOR
+    from vendors.sync.validate import validate_item, validate_slow
 
     for type_, base in (("solution", solution_item(1, 1)), ("vendor", vendor_item(1))):
         raw = {**base, **{k: v for k, v in change.items() if type_ == SOLUTION or k != "vendor"}}

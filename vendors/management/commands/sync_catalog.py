@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vendors.feeds import catalog_feed_pull, location_for
 from vendors.models import SyncRunStatus
-from vendors.sync import SOURCE_MAX
+from vendors.sync.feeds import catalog_feed_pull, location_for
+from vendors.sync.spec import SOURCE_MAX
 
 
 class Command(BaseCommand):

@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
 )
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -23,8 +24,8 @@ from api.permissions import SCOPE_CATALOG, TokenScopePermission
 from api.schema import error_responses
 from vendors.models import Solution, Vendor
 from vendors.selectors import catalog_changes
-from vendors.services import catalog_sync_push
-from vendors.sync import (
+from vendors.sync.push import catalog_sync_push
+from vendors.sync.spec import (
     CREATED,
     INVALID,
     MAX_ITEMS,
@@ -32,15 +33,13 @@ from vendors.sync import (
     SESSION_TTL,
     SOLUTION,
     SOLUTION_FIELDS,
-    SOLUTION_SPECS,
     SYNC_ID_MAX,
     UNCHANGED,
     UPDATED,
     VENDOR,
     VENDOR_FIELDS,
-    VENDOR_SPECS,
-    FieldSpec,
     SyncRequestInvalid,
+    item_json_schemas,
 )
 
 # Translated when the schema is rendered, in the language of its request (not once at import).
@@ -48,63 +47,20 @@ _interpolate_lazy = lazy(lambda message, values: message % values, str)
 SESSION_HOURS = int(SESSION_TTL.total_seconds() // 3600)
 
 # --------------------------------------------------------------------------------------------
-# The push body, described for the schema from the same field specs the sync validates with.
+# The push body. Its items are described by the JSON Schema of the very types the sync validates
+# them with (vendors.sync.spec: msgspec, from the model fields), not a second description.
+
+ITEM_SCHEMAS = item_json_schemas()
 
 
-def _doc_field(spec: FieldSpec) -> serializers.Field:
-    common = {"help_text": spec.help}
-    if spec.kind == "bool":
-        return serializers.BooleanField(required=False, default=spec.default, **common)
-    if spec.kind == "decimal":
-        return serializers.DecimalField(
-            max_digits=spec.max_digits,
-            decimal_places=spec.decimal_places,
-            min_value=0,
-            allow_null=True,
-            required=False,
-            coerce_to_string=True,
-            **common,
-        )
-    if spec.kind == "choice":
-        if spec.required:
-            return serializers.ChoiceField(choices=sorted(spec.choices), **common)
-        return serializers.ChoiceField(
-            choices=sorted(spec.choices), required=False, default=spec.default, **common
-        )
-    cls = serializers.URLField if spec.kind == "url" else serializers.CharField
-    return cls(
-        max_length=spec.max_length,
-        required=spec.required,
-        allow_blank=not spec.required,
-        **common,
-    )
+@extend_schema_field({"type": "array", "items": ITEM_SCHEMAS["VendorItem"]})
+class VendorItemsField(serializers.ListField):
+    child = serializers.DictField()
 
 
-def _item_serializer(name: str, specs: tuple[FieldSpec, ...], extra: dict) -> type:
-    fields = {
-        "external_id": serializers.CharField(
-            max_length=100, help_text=_("The record's id in the source; unique per source.")
-        ),
-        **extra,
-        **{spec.name: _doc_field(spec) for spec in specs},
-    }
-    return type(name, (StrictInputSerializer,), fields)
-
-
-CatalogVendorItemSerializer = _item_serializer("CatalogVendorItemSerializer", VENDOR_SPECS, {})
-CatalogSolutionItemSerializer = _item_serializer(
-    "CatalogSolutionItemSerializer",
-    SOLUTION_SPECS,
-    {
-        "vendor": serializers.CharField(
-            max_length=100,
-            help_text=_(
-                "The external_id of the solution's vendor in the same source: in this request "
-                "or sent earlier."
-            ),
-        )
-    },
-)
+@extend_schema_field({"type": "array", "items": ITEM_SCHEMAS["SolutionItem"]})
+class SolutionItemsField(serializers.ListField):
+    child = serializers.DictField()
 
 
 class CatalogSyncRequestSerializer(StrictInputSerializer):
@@ -151,8 +107,8 @@ class CatalogSyncRequestSerializer(StrictInputSerializer):
             "record of the source: it is refused (400) unless this is true."
         ),
     )
-    vendors = CatalogVendorItemSerializer(many=True, required=False)
-    solutions = CatalogSolutionItemSerializer(many=True, required=False)
+    vendors = VendorItemsField(required=False, help_text=_("Vendors of this source."))
+    solutions = SolutionItemsField(required=False, help_text=_("Solutions of this source."))
 
 
 class SyncCountsSerializer(serializers.Serializer):

@@ -2,17 +2,18 @@
 `{"vendors": [...], "solutions": [...], "next": "<url of the next page or null>"}`, applied
 page by page through the same sync code as the push API.
 
-Each page is fetched with a timeout and retried with exponential backoff on network errors,
-timeouts, 5xx, 408 and 429 answers. A full sync tombstones what the source no longer lists only
-after every page was read and applied: a feed that fails halfway tombstones nothing, and a feed
-that lists no record at all fails instead of emptying the source. Every pull is recorded as a
-CatalogSyncRun.
+Each page is fetched with the project's HTTP client (core.http: a timeout, a size limit) and
+retried with exponential backoff on network errors, timeouts, 5xx, 408 and 429 answers. A full
+pull is a full sync in pages (vendors.sync.sessions, as a push client's with a sync_id): each
+page's keys are kept, and only after every page was read and applied is what no page listed
+tombstoned. A feed that fails halfway tombstones nothing, and a feed that lists no record at all
+fails instead of emptying the source. Every pull is recorded as a CatalogSyncRun.
 
 A feed is outside our control, so the pages it links to are not trusted: `next` (and any HTTP
 redirect) must stay on the configured URL's scheme, host and port, so that a compromised feed
 cannot make us read local files (file:) or internal hosts. File pages (`--file`) may only link
 to files in the first file's folder or below. Only the handlers for the configured scheme are
-installed: ftp:, data: and the like are never opened.
+read: ftp:, data: and the like are never opened.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,9 +34,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import http
 from vendors.models import CatalogSyncRun, SyncRunStatus
-from vendors.services import catalog_synced_notify
-from vendors.sync import (
+from vendors.sync.apply import apply_batch
+from vendors.sync.push import catalog_synced_notify
+from vendors.sync.request import parse_sync_request
+from vendors.sync.sessions import (
+    NothingListed,
+    sync_session_finish,
+    sync_session_open,
+    sync_session_page,
+)
+from vendors.sync.spec import (
     CREATED,
     INVALID,
     MODE_FULL,
@@ -44,9 +53,6 @@ from vendors.sync import (
     UNCHANGED,
     UPDATED,
     SyncRequestInvalid,
-    apply_batch,
-    parse_sync_request,
-    tombstone_unlisted,
 )
 
 log = logging.getLogger(__name__)
@@ -145,51 +151,60 @@ def _file_path(parts: SplitResult) -> Path:
     return Path(urllib.request.url2pathname(parts.path)).resolve()
 
 
-class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to the feed's own scheme, host and port."""
-
-    def __init__(self, origin: FeedOrigin):
-        self.origin = origin
-
-    def http_error_302(self, req, fp, code, msg, headers):
-        # Checked before urllib's own checks, which would only say "answered 302" for file:.
-        location = headers.get("location") or headers.get("uri")
-        if location and (why := self.origin.refusal(urljoin(req.full_url, location))):
-            fp.close()
-            raise FeedError(
-                _("%(url)s redirects to a URL the feed may not read: %(why)s")
-                % {"url": _shown(req.full_url), "why": why}
-            )
-        return super().http_error_302(req, fp, code, msg, headers)
-
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
-
-
-def _opener(origin: FeedOrigin) -> urllib.request.OpenerDirector:
-    """An opener with the handlers of the feed's scheme only (build_opener would add ftp:,
-    data: and file: too, and follow redirects anywhere)."""
-    opener = urllib.request.OpenerDirector()
-    if origin.scheme == "file":
-        handlers = [urllib.request.FileHandler()]
-    else:
-        handlers = [
-            urllib.request.ProxyHandler(),  # the environment's proxies, as urlopen does
-            urllib.request.HTTPHandler(),
-            urllib.request.HTTPSHandler(),
-            urllib.request.HTTPDefaultErrorHandler(),
-            _SameOriginRedirects(origin),
-            urllib.request.HTTPErrorProcessor(),
-        ]
-    for handler in [*handlers, urllib.request.UnknownHandler()]:
-        opener.add_handler(handler)
-    return opener
-
-
 @dataclass
 class PullResult:
     run: CatalogSyncRun
     invalid_items: list[dict[str, Any]] = field(default_factory=list)
     tombstoned: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Again(Exception):
+    """A failure worth another try: the network, a busy server, a cut-off body."""
+
+
+def _read(url: str, *, origin: FeedOrigin, timeout: float) -> bytes:
+    """One page's bytes, once."""
+    if origin.scheme == "file":
+        path = _file_path(urlsplit(url))
+        try:
+            with path.open("rb") as page:
+                raw = page.read(MAX_PAGE_BYTES + 1)
+        except OSError as error:
+            raise _Again(_("%(url)s: %(reason)s") % {"url": url, "reason": error}) from error
+    else:
+
+        def redirect_refusal(target: str) -> str | None:
+            why = origin.refusal(target)
+            if why is None:
+                return None
+            return _("%(url)s redirects to a URL the feed may not read: %(why)s") % {
+                "url": _shown(url),
+                "why": why,
+            }
+
+        try:
+            answer = http.send(
+                "GET",
+                url,
+                timeout=timeout,
+                headers={"Accept": "application/json", "User-Agent": "hrtech-gov-sync/1"},
+                max_bytes=MAX_PAGE_BYTES,
+                redirects=redirect_refusal,
+            )
+        except http.RedirectRefused as error:
+            raise FeedError(str(error)) from error
+        except http.ResponseTooLarge:
+            message = _("%(url)s: the page is larger than the limit.") % {"url": url}
+            raise FeedError(message) from None
+        except http.TransportError as error:
+            raise _Again(_("%(url)s: %(reason)s") % {"url": url, "reason": error}) from error
+        if not answer.ok:
+            message = _("%(url)s answered %(status)d") % {"url": url, "status": answer.status}
+            raise (_Again if answer.status in RETRY_STATUSES else FeedError)(message)
+        raw = answer.body
+    if len(raw) > MAX_PAGE_BYTES:
+        raise FeedError(_("%(url)s: the page is larger than the limit.") % {"url": url})
+    return raw
 
 
 def fetch_page(
@@ -206,44 +221,38 @@ def fetch_page(
     origin = origin or FeedOrigin.of(url)
     if (why := origin.refusal(url)) is not None:
         raise FeedError(why)
-    opener = _opener(origin)
-    last_error = ""
-    for attempt in range(retries + 1):
-        if attempt:
-            sleep(backoff * 2 ** (attempt - 1))
-        try:
-            request = urllib.request.Request(
-                url, headers={"Accept": "application/json", "User-Agent": "hrtech-gov-sync/1"}
-            )
-            with opener.open(request, timeout=timeout) as response:
-                raw = response.read(MAX_PAGE_BYTES + 1)
-        except urllib.error.HTTPError as error:
-            last_error = _("%(url)s answered %(status)d") % {"url": url, "status": error.code}
-            if error.code not in RETRY_STATUSES:
-                raise FeedError(last_error) from error
-            log.warning("catalog feed: %s (attempt %d)", last_error, attempt + 1)
-            continue
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            last_error = _("%(url)s: %(reason)s") % {"url": url, "reason": reason}
-            log.warning("catalog feed: %s (attempt %d)", last_error, attempt + 1)
-            continue
-        if len(raw) > MAX_PAGE_BYTES:
-            raise FeedError(_("%(url)s: the page is larger than the limit.") % {"url": url})
+
+    def attempt() -> Any:
+        raw = _read(url, origin=origin, timeout=timeout)
         try:
             return json.loads(raw)
         except ValueError as error:
             # A cut-off body is worth another try; a server that sends no JSON fails the same.
-            last_error = _("%(url)s: not valid JSON (%(error)s)") % {"url": url, "error": error}
-            continue
-    raise FeedError(
-        ngettext(
-            "%(error)s; gave up after %(n)d attempt.",
-            "%(error)s; gave up after %(n)d attempts.",
-            retries + 1,
+            raise _Again(
+                _("%(url)s: not valid JSON (%(error)s)") % {"url": url, "error": error}
+            ) from error
+
+    def warn(error: BaseException, number: int) -> None:
+        log.warning("catalog feed: %s (attempt %d)", error, number)
+
+    try:
+        return http.with_retries(
+            attempt,
+            retries=retries,
+            backoff=backoff,
+            retry_on=lambda error: isinstance(error, _Again),
+            sleep=sleep,
+            before_retry=warn,
         )
-        % {"error": last_error, "n": retries + 1}
-    )
+    except _Again as error:
+        raise FeedError(
+            ngettext(
+                "%(error)s; gave up after %(n)d attempt.",
+                "%(error)s; gave up after %(n)d attempts.",
+                retries + 1,
+            )
+            % {"error": error, "n": retries + 1}
+        ) from error
 
 
 def location_for(*, url: str | None = None, path: str | None = None) -> str:
@@ -270,8 +279,8 @@ def catalog_feed_pull(
     run = CatalogSyncRun.objects.create(source=source, url=url[:500], full=full)
     counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, INVALID, "deleted"), 0)
     result = PullResult(run)
-    listed_vendors: set[str] = set()
-    listed_solutions: set[str] = set()
+    # A full pull is a full sync in pages, under its own session id.
+    sync_id = f"pull-{run.pk}" if full else None
     seen_urls: set[str] = set()
     next_url: str | None = url
     try:
@@ -308,11 +317,14 @@ def catalog_feed_pull(
                 detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.errors.items())
                 raise FeedError(f"{next_url}: {error.message} {detail}".strip()) from error
             with transaction.atomic():
+                session = None
+                if sync_id is not None:
+                    session = sync_session_open(source=source, sync_id=sync_id)
                 batch = apply_batch(
                     source=source, vendors=request.vendors, solutions=request.solutions
                 )
-            listed_vendors |= batch.listed_vendors
-            listed_solutions |= batch.listed_solutions
+                if session is not None:
+                    sync_session_page(session=session, batch=batch)
             for name, value in batch.counts().items():
                 counts[name] += value
             for item in [*batch.vendors, *batch.solutions]:
@@ -327,21 +339,21 @@ def catalog_feed_pull(
                 raise FeedError(
                     _("%(url)s: refusing its next page: %(why)s") % {"url": page_url, "why": why}
                 )
-        if full and not (listed_vendors or listed_solutions):
-            # An empty answer from a broken feed must not empty the catalog.
-            raise FeedError(
-                _(
-                    "The feed listed no records, so a full sync would remove every record of "
-                    "%(source)s; nothing was removed. Remove them in the admin if the source "
-                    "is really empty."
-                )
-                % {"source": source}
-            )
-        if full:
-            with transaction.atomic():
-                result.tombstoned = tombstone_unlisted(
-                    source=source, vendors=listed_vendors, solutions=listed_solutions
-                )
+        if sync_id is not None:
+            try:
+                with transaction.atomic():
+                    session = sync_session_open(source=source, sync_id=sync_id)
+                    result.tombstoned = sync_session_finish(session=session)
+            except NothingListed:
+                # An empty answer from a broken feed must not empty the catalog.
+                raise FeedError(
+                    _(
+                        "The feed listed no records, so a full sync would remove every record "
+                        "of %(source)s; nothing was removed. Remove them in the admin if the "
+                        "source is really empty."
+                    )
+                    % {"source": source}
+                ) from None
             counts["deleted"] = len(result.tombstoned)
     except FeedError as error:
         run.status, run.error = SyncRunStatus.FAILED, str(error)

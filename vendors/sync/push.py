@@ -1,0 +1,220 @@
+"""One push to the catalog (POST /api/v1/catalog/sync/): a batch applied, in full mode the
+source's unlisted records tombstoned, the report; and the Idempotency-Key that makes a retry
+answer the first report instead of applying anything twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from vendors.models import (
+    CatalogSyncSession,
+    IdempotencyRecord,
+)
+from vendors.sync.apply import BatchResult, apply_batch, tombstone_unlisted
+from vendors.sync.request import parse_sync_request
+from vendors.sync.sessions import (
+    NothingListed,
+    sync_session_open,
+    sync_session_page,
+)
+from vendors.sync.spec import (
+    CREATED,
+    INVALID,
+    MODE_FULL,
+    UNCHANGED,
+    UPDATED,
+    SyncRequestInvalid,
+)
+from webhooks.services import webhook_event_queue
+
+
+def report(
+    *,
+    source: str,
+    mode: str,
+    batches: list[BatchResult],
+    tombstoned: list[dict[str, Any]],
+    session: CatalogSyncSession | None = None,
+) -> dict[str, Any]:
+    counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, INVALID), 0)
+    items: list[dict[str, Any]] = []
+    for batch in batches:
+        for name, value in batch.counts().items():
+            counts[name] += value
+        items += [i.as_report() for i in batch.vendors]
+        items += [i.as_report() for i in batch.solutions]
+    counts["deleted"] = len(tombstoned)
+    body = {
+        "source": source,
+        "mode": mode,
+        "counts": counts,
+        "items": items,
+        "tombstoned": tombstoned,
+    }
+    if session is not None:
+        body["sync"] = {
+            "sync_id": session.sync_id,
+            "pages": session.pages,
+            "final": session.finished_at is not None,
+            "expires_at": session.expires_at.isoformat(),
+            "counts": session.counts,
+        }
+    return body
+
+
+def changed_anything(counts: dict[str, int]) -> bool:
+    return bool(counts[CREATED] or counts[UPDATED] or counts["deleted"])
+
+
+@transaction.atomic(savepoint=False)
+def catalog_sync(
+    *,
+    source: str,
+    mode: str,
+    vendors: list[Any],
+    solutions: list[Any],
+    sync_id: str | None = None,
+    final: bool = False,
+    confirm_empty: bool = False,
+    actor=None,
+) -> dict:
+    """Apply one push: upsert the valid items; in full mode also tombstone the records of
+    `source` that the sync does not list (and resurrect those it lists again).
+
+    A full sync is this one request, or with a `sync_id` every request with that id up to the
+    one marked `final`: each page's keys are remembered, and only the final page tombstones
+    what no page listed. A full sync that lists nothing tombstones the whole source only with
+    `confirm_empty` (a client that sent an empty list by mistake must not empty the catalog)."""
+    session = None
+    if sync_id is not None:
+        session = sync_session_open(source=source, sync_id=sync_id, actor=actor)
+    batch = apply_batch(source=source, vendors=vendors, solutions=solutions)
+    tombstoned: list[dict[str, Any]] = []
+    try:
+        if mode == MODE_FULL and session is None:
+            if not (batch.listed_vendors or batch.listed_solutions or confirm_empty):
+                raise NothingListed(source)
+            tombstoned = tombstone_unlisted(
+                source=source, vendors=batch.listed_vendors, solutions=batch.listed_solutions
+            )
+        elif session is not None:
+            tombstoned = sync_session_page(
+                session=session, batch=batch, final=final, confirm_empty=confirm_empty
+            )
+    except NothingListed:
+        raise SyncRequestInvalid(
+            _(
+                "This full sync lists no record, so it would remove every record of "
+                '%(source)s. Nothing was changed. Send "confirm_empty": true to remove them all.'
+            )
+            % {"source": source},
+            errors={"confirm_empty": [_("Required to remove every record of a source.")]},
+        ) from None
+    return report(source=source, mode=mode, batches=[batch], tombstoned=tombstoned, session=session)
+
+
+IDEMPOTENCY_TTL = dt.timedelta(hours=24)
+IDEMPOTENCY_KEY_MAX = IdempotencyRecord._meta.get_field("key").max_length
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = 422
+
+
+def request_fingerprint(data: Any) -> str:
+    """The same JSON document gives the same hash, whatever its key order or spacing."""
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def catalog_synced_notify(*, body: dict[str, Any]) -> None:
+    """Tell webhook subscribers, once per sync request and only when it changed something."""
+    if not changed_anything(body["counts"]):
+        return
+    webhook_event_queue(
+        kind="catalog.synced",
+        payload={"source": body["source"], "mode": body["mode"], "counts": body["counts"]},
+    )
+
+
+def _push(data: Any, actor) -> dict[str, Any]:
+    request = parse_sync_request(data)
+    body = catalog_sync(
+        source=request.source,
+        mode=request.mode,
+        vendors=request.vendors,
+        solutions=request.solutions,
+        sync_id=request.sync_id,
+        final=request.final,
+        confirm_empty=request.confirm_empty,
+        actor=actor,
+    )
+    catalog_synced_notify(body=body)
+    return body
+
+
+def catalog_sync_push(
+    *, actor, data: Any, idempotency_key: str | None = None
+) -> tuple[int, dict[str, Any], bool]:
+    """One push to the catalog: (status, report, replayed).
+
+    With an Idempotency-Key, the first answer is stored with the key (per user) in the same
+    transaction as the changes; a retry gets that answer back and applies nothing. Two requests
+    with one key at once: the second waits on the key's unique index until the first commits,
+    then answers the stored report."""
+    if idempotency_key is None:
+        with transaction.atomic():
+            return 200, _push(data, actor), False
+    key = idempotency_key.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+        raise DomainError(
+            _("The Idempotency-Key header must be 1 to %(max)d printable characters.")
+            % {"max": IDEMPOTENCY_KEY_MAX}
+        )
+    fingerprint = request_fingerprint(data)
+    with transaction.atomic():
+        IdempotencyRecord.objects.filter(
+            user=actor, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_TTL
+        ).delete()
+        record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
+        if record is None:
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        user=actor, key=key, request_hash=fingerprint, status_code=0, body={}
+                    )
+                fresh = True
+            except IntegrityError:
+                # Another request with this key got there first and has committed by now.
+                record = IdempotencyRecord.objects.get(user=actor, key=key)
+                fresh = False
+        else:
+            fresh = False
+        if not fresh:
+            if record.request_hash != fingerprint:
+                raise IdempotencyKeyReused(
+                    _(
+                        "This Idempotency-Key was already used with a different request body "
+                        "in the last 24 hours. Use a new key for a new request."
+                    )
+                )
+            return record.status_code, record.body, True
+        body = _push(data, actor)
+        record.status_code, record.body = 200, body
+        record.save(update_fields=["status_code", "body"])
+        return 200, body, False
+
+
+def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the records older than 24 hours; safe to run at any time, and twice."""
+    cutoff = (now or timezone.now()) - IDEMPOTENCY_TTL
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

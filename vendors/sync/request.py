@@ -1,0 +1,103 @@
+"""The top level of a push body (or a feed's page): source, mode, the full-sync session fields and
+the two lists of items, checked before any item is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from vendors.sync.spec import (
+    _MISSING,
+    MAX_ITEMS,
+    MODE_FULL,
+    MODE_UPSERT,
+    MODES,
+    SOURCE_MAX,
+    SYNC_ID_MAX,
+    TOP_LEVEL_KEYS,
+    SyncRequestInvalid,
+)
+
+
+@dataclass
+class SyncRequest:
+    source: str
+    mode: str
+    vendors: list[Any]
+    solutions: list[Any]
+    # A full sync in several requests: the client's id for it, and whether this is its last.
+    sync_id: str | None = None
+    final: bool = False
+    # A full sync that lists no record empties the source only when this says so.
+    confirm_empty: bool = False
+
+
+def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
+    """Check the top level of a push body; items are checked one by one later."""
+    if not isinstance(data, dict):
+        raise SyncRequestInvalid(_("Expected a JSON object."))
+    errors: dict[str, list[str]] = {}
+    for key in sorted(set(data) - TOP_LEVEL_KEYS):
+        errors[str(key)] = [_("Unknown field.")]
+    source = data.get("source", _MISSING)
+    if source is _MISSING:
+        errors["source"] = [_("This field is required.")]
+    elif not isinstance(source, str) or not source.strip():
+        errors["source"] = [_("Expected a non-empty string.")]
+    elif len(source) > SOURCE_MAX:
+        errors["source"] = [_("At most %(max)d characters.") % {"max": SOURCE_MAX}]
+    elif "\x00" in source:
+        errors["source"] = [_("Contains a NUL character.")]
+    mode = data.get("mode", MODE_UPSERT)
+    if mode not in MODES if isinstance(mode, str) else True:
+        errors["mode"] = [_("Expected one of: upsert, full.")]
+    sync_id = data.get("sync_id")
+    if sync_id is not None:
+        if not isinstance(sync_id, str) or not sync_id.strip():
+            errors["sync_id"] = [_("Expected a non-empty string.")]
+        elif len(sync_id) > SYNC_ID_MAX:
+            errors["sync_id"] = [_("At most %(max)d characters.") % {"max": SYNC_ID_MAX}]
+        elif not sync_id.isprintable():
+            errors["sync_id"] = [_("Only printable characters (no NUL or line breaks).")]
+        elif mode != MODE_FULL:
+            errors["sync_id"] = [_('Only with "mode": "full".')]
+    flags = {}
+    for name in ("final", "confirm_empty"):
+        flags[name] = value = data.get(name, False)
+        if value is not True and value is not False:
+            errors[name] = [_("Expected true or false.")]
+    if flags["final"] is True and sync_id is None:
+        errors["final"] = [
+            _("Only with a sync_id: a full sync without one is whole in one request.")
+        ]
+    if flags["confirm_empty"] is True and mode != MODE_FULL:
+        errors["confirm_empty"] = [_('Only with "mode": "full".')]
+    lists = {}
+    for name in ("vendors", "solutions"):
+        value = data.get(name, [])
+        if not isinstance(value, list):
+            errors[name] = [_("Expected a list.")]
+        lists[name] = value if isinstance(value, list) else []
+    if errors:
+        raise SyncRequestInvalid(
+            _("Invalid input in: %(fields)s.") % {"fields": ", ".join(errors)}, errors=errors
+        )
+    total = len(lists["vendors"]) + len(lists["solutions"])
+    if total > max_items:
+        raise SyncRequestInvalid(
+            _("%(n)d items in one request; the limit is %(max)d. Send them in several requests.")
+            % {"n": total, "max": max_items},
+            errors={"non_field_errors": [_("At most %(max)d items.") % {"max": max_items}]},
+            status=413,
+        )
+    return SyncRequest(
+        source,
+        mode,
+        lists["vendors"],
+        lists["solutions"],
+        sync_id=sync_id,
+        final=flags["final"],
+        confirm_empty=flags["confirm_empty"],
+    )

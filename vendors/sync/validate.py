@@ -1,0 +1,110 @@
+"""Validating a batch's items one by one: a fast path for plainly valid items, and the slow path
+that names every field at fault for the others."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import msgspec
+from django.utils.translation import gettext as _
+
+from vendors.sync.spec import (
+    _MISSING,
+    _PLANS,
+    ITEM_TYPES,
+    POST_CHECKS,
+    SOLUTION_KEYS,
+    TEXT_CHECKS,
+    VENDOR,
+    VENDOR_KEYS,
+    Item,
+    _clean_country,
+    _clean_external_id,
+    _Invalid,
+)
+
+
+def validate_item(raw: Any, *, type_: str) -> Item:
+    """Clean one item; its errors name each field (unknown fields included).
+
+    A plainly valid item passes the declared item type in one call (msgspec, in C) and the few
+    checks a type cannot state; anything off goes through validate_slow for its messages. The
+    fast path is never more permissive than the slow one (tests/vendors/test_sync.py compares
+    them), it only saves the per-field calls on the common path."""
+    if type(raw) is not dict:
+        return validate_slow(raw, type_=type_)
+    try:
+        values = msgspec.structs.asdict(msgspec.convert(raw, ITEM_TYPES[type_]))
+        for name, required in TEXT_CHECKS[type_]:
+            text = values[name]
+            if "\x00" in text or (required and not text.strip()):
+                return validate_slow(raw, type_=type_)
+        for name, clean in POST_CHECKS[type_]:
+            if name in raw:
+                values[name] = clean(raw[name])
+    except (msgspec.ValidationError, _Invalid):
+        return validate_slow(raw, type_=type_)
+    external_id = values.pop("external_id")
+    vendor_ref = values.pop("vendor", None)
+    return Item(type_, external_id, values, {}, vendor_ref)
+
+
+def validate_slow(raw: Any, *, type_: str) -> Item:
+    """Clean one item field by field, collecting a message for every field at fault."""
+    if not isinstance(raw, dict):
+        item = Item(type_, None, None)
+        item.invalidate("non_field_errors", _("Expected a JSON object."))
+        return item
+    keys = VENDOR_KEYS if type_ == VENDOR else SOLUTION_KEYS
+    errors: dict[str, list[str]] = {}
+    external_id = None
+    try:
+        external_id = _clean_external_id(raw.get("external_id", _MISSING))
+    except _Invalid as error:
+        if "external_id" not in raw:
+            errors["external_id"] = [_("This field is required.")]
+        else:
+            errors["external_id"] = [str(error)]
+    for key in raw.keys() - keys:
+        errors[str(key)] = [_("Unknown field.")]
+    values: dict[str, Any] = {}
+    for name, required, default, clean in _PLANS[type_]:
+        value = raw.get(name, _MISSING)
+        if value is _MISSING:
+            if required:
+                errors[name] = [_("This field is required.")]
+            else:
+                values[name] = default
+            continue
+        try:
+            values[name] = clean(value)
+        except _Invalid as error:
+            errors[name] = [str(error)]
+    vendor_ref = None
+    if type_ == VENDOR:
+        try:
+            _clean_country(values.get("country", ""))
+        except _Invalid as error:
+            errors["country"] = [str(error)]
+    else:
+        ref = raw.get("vendor", _MISSING)
+        if ref is _MISSING:
+            errors["vendor"] = [_("This field is required (the vendor's external_id).")]
+        else:
+            try:
+                vendor_ref = _clean_external_id(ref)
+            except _Invalid as error:
+                errors["vendor"] = [str(error)]
+    return Item(type_, external_id, None if errors else values, errors, vendor_ref)
+
+
+def _mark_duplicates(items: list[Item]) -> None:
+    counts = Counter(item.external_id for item in items if item.external_id is not None)
+    for item in items:
+        if item.external_id is not None and counts[item.external_id] > 1:
+            item.invalidate(
+                "external_id",
+                _("external_id %(id)s is listed %(n)d times in this request; send it once.")
+                % {"id": item.external_id, "n": counts[item.external_id]},
+            )
