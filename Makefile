@@ -50,9 +50,13 @@ test: install
 test-fast: install
 	$(PY) -m pytest -m "not browser and not celery_worker" -q $(PYTEST_ARGS)
 
+# Style and real bugs (ruff), the layers (import-linter: every import between apps points down,
+# see docs/ARCHITECTURE.md) and types (mypy with django-stubs); .pre-commit-config.yaml runs the same.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -76,4 +80,4 @@ bench-sync: install
 	$(PY) bench/sync_bench.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache .mypy_cache .import_linter_cache staticfiles

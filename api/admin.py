@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
@@ -13,8 +15,8 @@ class ApiTokenAdminForm(forms.ModelForm):
         model = ApiToken
         fields = ["user", "name", "scope", "expires_at"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if self.instance.pk is not None or self.errors:
             return data  # tokens are never edited; and a field already at fault says why
         # The service's own checks, so that a refusal is shown beside its field rather than

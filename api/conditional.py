@@ -9,6 +9,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.http import parse_etags, quote_etag
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.errors import PreconditionFailed
@@ -63,14 +64,13 @@ class ConditionalMixin:
         data = self.get_output_serializer(obj).data
         return self.get_etag(obj, data)
 
-    def get_output_serializer(self, obj):
-        return self.get_serializer(obj)
+    def get_output_serializer(self, obj: Any) -> Any:
+        return self.get_serializer(obj)  # type: ignore[attr-defined]
 
     def conditional_retrieve(self, obj, *, status_code: int = 200) -> Response:
         data = self.get_output_serializer(obj).data
         etag = self.get_etag(obj, data)
-        if self.request.method in ("GET", "HEAD") and (
-            response := not_modified(self.request, etag)
-        ):
+        request: Request = self.request  # type: ignore[attr-defined]  # the view's
+        if request.method in ("GET", "HEAD") and (response := not_modified(request, etag)):
             return response
         return Response(data, status=status_code, headers={"ETag": etag})

@@ -82,7 +82,12 @@ def api_exception_handler(exc, context):
     response = drf_exception_handler(exc, context)  # keeps WWW-Authenticate and Retry-After
     if response is None:
         return None  # a bug: Django's 500 handling (and logging) takes over
+    response.data = _error_data(exc)
+    return response
 
+
+def _error_data(exc: Exception) -> dict[str, Any]:
+    """The error shape's body for an exception DRF answered."""
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
         fields = [name for name in errors if name != api_settings.NON_FIELD_ERRORS_KEY]
@@ -92,31 +97,26 @@ def api_exception_handler(exc, context):
             message = "; ".join(errors.get(api_settings.NON_FIELD_ERRORS_KEY, [])) or _(
                 "Invalid input."
             )
-        response.data = error_body(message, errors)
-    elif isinstance(exc, exceptions.ParseError):
-        response.data = error_body(_("Malformed request body: %(detail)s") % {"detail": exc.detail})
-    elif isinstance(exc, exceptions.Throttled):
+        return error_body(message, errors)
+    if isinstance(exc, exceptions.ParseError):
+        return error_body(_("Malformed request body: %(detail)s") % {"detail": exc.detail})
+    if isinstance(exc, exceptions.Throttled):
         message = _("Too many requests.")
-        if exc.wait is not None:
-            message += " " + _("Retry in %(seconds)d seconds.") % {"seconds": int(exc.wait)}
-        response.data = error_body(message)
-    elif isinstance(exc, exceptions.APIException):
-        detail = exc.detail
-        if isinstance(detail, (dict, list)):
-            response.data = error_body(
-                exc.default_detail if not isinstance(detail, str) else detail,
-                flatten_errors(detail),
-            )
-        else:
-            response.data = error_body(str(detail))
-    return response
+        wait = getattr(exc, "wait", None)
+        if wait is not None:
+            message += " " + _("Retry in %(seconds)d seconds.") % {"seconds": int(wait)}
+        return error_body(message)
+    detail = getattr(exc, "detail", "")
+    if isinstance(detail, (dict, list)):
+        return error_body(str(getattr(exc, "default_detail", "")), flatten_errors(detail))
+    return error_body(str(detail))
 
 
 class ErrorSerializer(serializers.Serializer):
     """The body of every error answer."""
 
     message = serializers.CharField(help_text=gettext_lazy("What went wrong, for a person."))
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text=gettext_lazy(
             "Field name (dotted for nested items) → its messages; empty when the error is "

@@ -66,13 +66,13 @@ def money(amount, currency: str) -> dict | None:
 # cannot exist; SQLite would raise OverflowError on it (a 500) rather than find nothing.
 MAX_ID = 2**63 - 1
 
-TRUE_VALUES = {"true", "1"}
-FALSE_VALUES = {"false", "0"}
+TRUE_VALUES = {"true", "1", "yes"}
+FALSE_VALUES = {"false", "0", "no"}
 
 
 class StrictBooleanField(forms.Field):
-    """true/false (or 1/0), any case; empty means "not filtered". Anything else is an error,
-    where django-filter's NullBooleanField would silently ignore `?mine=xyz`."""
+    """true/false (or 1/0, yes/no), any case; empty means "not filtered". Anything else is an
+    error, where django-filter's NullBooleanField would silently ignore `?mine=xyz`."""
 
     widget = forms.TextInput
     default_error_messages = {"invalid": gettext_lazy("Expected true or false.")}

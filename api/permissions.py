@@ -32,11 +32,13 @@ class TokenScopePermission(BasePermission):
             return True
         required = getattr(view, "required_scope", SCOPE_FULL)
         if required == SCOPE_SESSION:
-            self.message = _("This endpoint is only available to a signed-in browser session.")
+            self.message = gettext_lazy(
+                "This endpoint is only available to a signed-in browser session."
+            )
             return False
         if token.scope == SCOPE_FULL or required == SCOPE_CATALOG:
             return True
-        self.message = _(
+        self.message = _(  # type: ignore[assignment]
             "This token is limited to the catalog (scope %(scope)s) and cannot use this endpoint."
         ) % {"scope": token.scope}
         return False

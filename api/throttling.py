@@ -18,8 +18,8 @@ class ApiRateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         # DRF's live settings (reloaded when a test overrides them), not the class attribute
         # SimpleRateThrottle copied them into at import.
-        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES
-        return rates.get(self.scope)
+        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        return rates.get(self.scope or "")
 
     def get_cache_key(self, request, view):
         token = request_token(request)

@@ -7,7 +7,7 @@ import hashlib
 # A token reads "hgt_" + a 12-character public prefix + a 43-character secret (32 random bytes).
 # The prefix finds the row; only the SHA-256 of the whole token is stored. A plain hash (no
 # salt, no slow KDF) is enough because the secret is 256 random bits, not a guessable password.
-TOKEN_MARKER = "hgt_"
+TOKEN_MARKER = "hgt_"  # noqa: S105 - a public marker, not a secret
 TOKEN_PREFIX_LENGTH = 12
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -16,11 +16,12 @@ from api import services
 from api.forms import ApiTokenForm
 from api.models import ApiToken
 from core.errors import DomainError
+from core.htmx import HtmxHttpRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: HtmxHttpRequest) -> HttpResponse:
     """My API tokens: create one, revoke one. Post/Redirect/Get: a created token's secret is
     shown once, on the page the POST redirects to (see api_token_create_once)."""
     form = ApiTokenForm(request.POST or None)
@@ -46,7 +47,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     created = revealed = None
     if request.method == "GET" and "created" in request.GET:
         revealed = services.api_token_reveal(user=request.user, nonce=request.GET["created"])
-    tokens = list(ApiToken.objects.filter(user=request.user).order_by("-created_at", "-pk"))
+    tokens = list(
+        ApiToken.objects.filter(user_id=request.user.pk or 0).order_by("-created_at", "-pk")
+    )
     if revealed is not None:
         token_pk, secret = revealed
         token = next((t for t in tokens if t.pk == token_pk), None)
@@ -66,7 +69,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def api_token_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})

@@ -3,6 +3,7 @@ head row that serialises writers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 EVENT_LABELS: dict[str, str | Promise] = {}
 
 
-def register_event_labels(labels: dict[str, str | Promise]) -> None:
+def register_event_labels(labels: Mapping[str, str | Promise]) -> None:
     EVENT_LABELS.update(labels)
 
 
@@ -69,7 +70,7 @@ class Event(models.Model):
     objects = EventQuerySet.as_manager()
 
     class Meta:
-        db_table = "decisions_event"
+        db_table = "decisions_event"  # where it was created (docs/adr/0001)
         ordering = ["seq"]
         verbose_name = _("event")
         verbose_name_plural = _("events")

@@ -7,7 +7,6 @@ import hashlib
 import json
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,7 +40,7 @@ def event_hash(event: Event) -> str:
 def record_event(
     *,
     kind: str,
-    actor: AbstractBaseUser | AnonymousUser | None = None,
+    actor: Any = None,
     proposal_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:

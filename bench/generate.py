@@ -51,10 +51,8 @@ def _user(username: str, **extra):
     return user
 
 
-@transaction.atomic
-def generate(*, proposals: int, solutions: int, vendors: int, seed: int = 7) -> dict:
-    rng = random.Random(seed)
-    now = timezone.now()
+def _organisation() -> tuple[dict, list]:
+    """The departments, tiers and personas the bench signs in as (idempotent)."""
     departments = {}
     for code, name, required in [
         ("HR", "Human Resources", True),
@@ -85,6 +83,16 @@ def generate(*, proposals: int, solutions: int, vendors: int, seed: int = 7) -> 
     group, _ = Group.objects.get_or_create(name="Chief Digital Officer")
     group.permissions.add(Permission.objects.get(codename="decide_proposal"))
     cdo.groups.add(group)
+    return departments, tiers
+
+
+@transaction.atomic
+def generate(*, proposals: int, solutions: int, vendors: int, seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    now = timezone.now()
+    departments, tiers = _organisation()
+    requester = get_user_model().objects.get(username="bench.requester")
+    reviewer = get_user_model().objects.get(username="bench.reviewer")
 
     if Proposal.objects.count() >= proposals:
         return {"proposals": Proposal.objects.count(), "signoffs": SignOff.objects.count(),

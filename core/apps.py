@@ -8,3 +8,10 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.db.models import CharField
+
+        from core.lookups import AnyOf
+
+        CharField.register_lookup(AnyOf)

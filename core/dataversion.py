@@ -7,8 +7,8 @@ path bumps it once per transaction, after the commit:
 - audit.services.record_event, for every workflow change (it records an event anyway);
 - the saves and deletes of the models cached reads show (admin edits, scripts), through the
   signal handlers `track_models` connects in each app's AppConfig.ready();
-- writes that bypass model signals (the catalog sync's COPY and UPDATE … FROM) call
-  `data_changed()` themselves.
+- every catalog write, whatever its path (the sync's COPY and UPDATE … FROM included), through
+  vendors.models.reserve_change_seqs, which numbers the rows it writes.
 
 The cache may be away (Redis down): reads then see no version and compute afresh, and a bump
 that cannot be stored is logged, never an error for the user whose change committed.

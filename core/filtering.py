@@ -12,7 +12,7 @@ from django_filters import FilterSet
 
 def lenient_filterset[F: FilterSet](filterset_class: type[F], data: QueryDict, **kwargs: Any) -> F:
     """A bound, valid filter set: the parameters that do not validate are left out."""
-    filterset = filterset_class(data, **kwargs)
+    filterset: F = filterset_class(data, **kwargs)
     if filterset.is_valid():
         return filterset
     valid = data.copy()

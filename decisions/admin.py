@@ -16,13 +16,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class SignOffInline(ReadOnlyInline):
     model = SignOff
-    fields = ["round", "department", "required_role", "status", "reviewer", "due_on", "decided_at"]
+    fields = ("round", "department", "required_role", "status", "reviewer", "due_on", "decided_at")
     readonly_fields = fields
 
 
 class DecisionInline(ReadOnlyInline):
     model = Decision
-    fields = ["round", "outcome", "decided_by", "decided_at", "rationale"]
+    fields = ("round", "outcome", "decided_by", "decided_at", "rationale")
     readonly_fields = fields
 
 

@@ -108,6 +108,7 @@ def _decided_figures(decided: QuerySet[Proposal]) -> tuple[int, int, float | Non
         values = [
             (d - s).total_seconds() / 86400
             for s, d in decided.values_list("submitted_at", "decided_at")
+            if s is not None and d is not None
         ]
         median = statistics.median(values) if values else None
     return row["total"], row["rejected"], round(median, 1) if median is not None else None

@@ -42,7 +42,7 @@ def proposal_event_data(proposal: Proposal, *, actor: Any, **extra: Any) -> dict
         "title": proposal.title,
         "status": proposal.status,
         "round": proposal.round,
-        "tier": proposal.tier.name if proposal.tier_id else None,
+        "tier": proposal.tier.name if proposal.tier is not None else None,
         # Fixed at submission, in the base currency; a string, so no float rounding.
         "tco": (
             {"amount": str(proposal.tco), "currency": settings.BASE_CURRENCY}

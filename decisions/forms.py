@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -47,13 +49,13 @@ class ProposalForm(forms.ModelForm):
             "solution": _("Pick it from the catalog, or leave empty and name a new one below."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         active = Department.objects.filter(is_active=True)
-        self.fields["requesting_department"].queryset = active
-        self.fields["paying_department"].queryset = active
+        self._choices("requesting_department").queryset = active
+        self._choices("paying_department").queryset = active
         catalog = Solution.objects.filter(is_deleted=False).select_related("vendor")
-        self.fields["solution"].queryset = catalog
+        self._choices("solution").queryset = catalog
         # Any catalog solution is valid, but the page lists a few hundred at most: the search
         # box above the list (HTMX) finds the rest, and the selected one is always listed.
         selected = self["solution"].value()
@@ -63,7 +65,7 @@ class ProposalForm(forms.ModelForm):
         self.fields["solution"].widget.choices = [("", _("— not in the catalog —"))] + [
             (s.pk, f"{s.name} ({s.vendor.name})") for s in shown
         ]
-        self.fields["integrates_with"].queryset = Solution.objects.filter(
+        self._choices("integrates_with").queryset = Solution.objects.filter(
             in_use=True, is_deleted=False
         ).select_related("vendor")
         self.fields["category"].required = False
@@ -72,8 +74,11 @@ class ProposalForm(forms.ModelForm):
             self.initial["goals"] = [link.goal_id for link in links]
             self.initial["goal_note"] = next((link.note for link in links if link.note), "")
 
-    def clean(self):
-        data = super().clean()
+    def _choices(self, name: str) -> forms.ModelChoiceField:
+        return cast(forms.ModelChoiceField, self.fields[name])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         # The whole-proposal rules (decisions.rules), on the fields that are valid so far;
         # a field with its own error already keeps just that one.
         candidate = Proposal(
@@ -91,7 +96,7 @@ class ProposalForm(forms.ModelForm):
         note = data.get("goal_note", "")
         return {
             "data": {f: data[f] for f in PROPOSAL_FIELDS if f in data},
-            "goals": {goal: note for goal in data.get("goals", [])},
+            "goals": dict.fromkeys(data.get("goals", []), note),
             "integrates_with": data.get("integrates_with", []),
         }
 
@@ -120,6 +125,7 @@ class SignOffForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
         for question in self.questions:
+            field: forms.Field
             if question.kind == AnswerKind.YES_NO:
                 field = forms.ChoiceField(
                     choices=[("yes", _("Yes")), ("no", _("No"))],
@@ -132,7 +138,7 @@ class SignOffForm(forms.Form):
                 )
             field.label = question.text
             field.help_text = question.help_text
-            field.is_required_to_approve = question.required
+            field.is_required_to_approve = question.required  # type: ignore[union-attr]
             self.fields[f"q{question.pk}"] = field
 
     def checklist_fields(self):

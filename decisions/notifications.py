@@ -52,7 +52,7 @@ EMAIL_TEMPLATES = {
     "decision_needed",
     "decision_taken",
 }
-MESSAGE_LENGTH = Notification._meta.get_field("message").max_length
+MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
 
 
 def proposal_path(proposal: Proposal) -> str:
@@ -80,7 +80,7 @@ def cdo_users(*, exclude_user_id: int | None = None) -> list:
 def department_heads(*, department_id: int, exclude_user_id: int | None = None) -> list:
     memberships = (
         Membership.objects.filter(department_id=department_id, role=Role.HEAD, user__is_active=True)
-        .exclude(user_id=exclude_user_id)
+        .exclude(user_id=exclude_user_id or 0)
         .select_related("user")
         .order_by("user_id")
     )
@@ -326,7 +326,8 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
         return []
     users = [proposal.requester]
     for s in signoffs:
-        users.append(s.reviewer)
+        if s.reviewer is not None:
+            users.append(s.reviewer)
         if s.on_behalf_of is not None:
             users.append(s.on_behalf_of)  # back from leave, they see what was signed for them
     return notifications_create(
@@ -342,7 +343,7 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
 
 # The notification a proposal's status asks for (the dedupe key's template part), as queued by
 # decisions.services when the status was set.
-STATUS_NOTIFICATIONS = {
+STATUS_NOTIFICATIONS: dict[str, str] = {
     ProposalStatus.CHANGES_REQUESTED: "changes_requested",
     ProposalStatus.AWAITING_DECISION: "decision_needed",
     ProposalStatus.APPROVED: "decision_taken",

@@ -24,7 +24,7 @@ VENDOR_WINDOW = dt.timedelta(days=365)
 def vendor_spend_last_12_months(*, proposal: Proposal, at: dt.datetime) -> Decimal:
     """The TCO of the same vendor's other proposals that count towards its total (in review,
     awaiting a decision or committed), submitted in the 12 months before `at`."""
-    if proposal.solution_id:
+    if proposal.solution is not None:
         vendor = proposal.solution.vendor
         same_vendor = Q(solution__vendor=vendor) | Q(new_vendor_name__iexact=vendor.name)
     elif proposal.new_vendor_name.strip():
@@ -82,7 +82,7 @@ def tco_limit_message() -> str:
 def proposal_tco_exceeds_limit(*, proposal: Proposal) -> bool:
     """Whether the costs, period and term give a TCO too large to record."""
     try:
-        return proposal_tco_in_base(proposal=proposal) > MAX_AMOUNT
+        return bool(proposal_tco_in_base(proposal=proposal) > MAX_AMOUNT)
     except ValueError:
         return False  # no exchange rate for the currency: submission says so
 

@@ -19,7 +19,7 @@ COST_FIELDS = ("one_off_cost", "recurring_cost")
 def proposal_fill_derived(proposal: Proposal) -> None:
     """Values that follow from others: a catalog solution gives the category when none was
     chosen; amounts are Decimals as the columns store them (callers may pass an int)."""
-    if proposal.solution_id and not proposal.category:
+    if proposal.solution is not None and not proposal.category:
         proposal.category = proposal.solution.category
     for name in COST_FIELDS:
         value = getattr(proposal, name)

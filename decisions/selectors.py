@@ -55,7 +55,8 @@ def signoffs_actionable_count(*, user) -> int:
     under the data version (bumped by every recorded change) and the day (delegations start and
     end by date); the timeout bounds staleness after edits in the admin."""
     key = f"queue-count:{user.pk}:{data_version()}:{timezone.localdate()}"
-    return cache.get_or_set(key, lambda: signoffs_actionable_by(user=user).count(), timeout=300)
+    count = cache.get_or_set(key, lambda: signoffs_actionable_by(user=user).count(), timeout=300)
+    return int(count or 0)
 
 
 def proposals_awaiting_decision() -> QuerySet[Proposal]:
@@ -116,7 +117,7 @@ def proposal_detail(*, reference: str) -> Proposal:
     """One proposal with everything its page shows, prefetched: also its comments and its
     timeline (`proposal.timeline`, the audit events, read by proposal id)."""
     proposal = _proposal_with_rounds().prefetch_related("comments__author").get(reference=reference)
-    proposal.timeline = proposal_timeline(proposal=proposal)
+    proposal.timeline = proposal_timeline(proposal=proposal)  # type: ignore[attr-defined]
     return proposal
 
 
@@ -126,10 +127,11 @@ def proposal_timeline(*, proposal: Proposal) -> list[Event]:
     labels = dict(ProposalStatus.choices)
     events = list(events_of_proposal(proposal_id=proposal.pk))
     for event in events:
-        event.status_change = None
+        change = None
         if "to" in event.payload:
             before, after = event.payload.get("from", ""), event.payload["to"]
-            event.status_change = (str(labels.get(before, before)), str(labels.get(after, after)))
+            change = (str(labels.get(before, before)), str(labels.get(after, after)))
+        event.status_change = change  # type: ignore[attr-defined]
     return events
 
 

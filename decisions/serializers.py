@@ -4,6 +4,8 @@ themselves live in decisions.rules and the services)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -117,7 +119,7 @@ class SignOffDetailSerializer(SignOffSerializer):
         fields = [*SignOffSerializer.Meta.fields, "checklist", "can_sign"]
 
     @extend_schema_field(ChecklistQuestionSerializer(many=True))
-    def get_checklist(self, signoff: SignOff) -> list:
+    def get_checklist(self, signoff: SignOff) -> Any:
         questions = self.context.get("checklists", {}).get(signoff.department_id, [])
         return ChecklistQuestionSerializer(questions, many=True).data
 
@@ -295,12 +297,12 @@ class ProposalDetailSerializer(ProposalSerializer):
         ]
 
     @extend_schema_field(SignOffInProposalSerializer(many=True))
-    def get_signoffs(self, p: Proposal) -> list:
+    def get_signoffs(self, p: Proposal) -> Any:
         current = [s for s in p.signoffs.all() if s.round == p.round]
         return SignOffInProposalSerializer(current, many=True).data
 
     @extend_schema_field(SignOffInProposalSerializer(many=True))
-    def get_earlier_signoffs(self, p: Proposal) -> list:
+    def get_earlier_signoffs(self, p: Proposal) -> Any:
         earlier = [s for s in p.signoffs.all() if s.round != p.round]
         return SignOffInProposalSerializer(earlier, many=True).data
 

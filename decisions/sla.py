@@ -162,7 +162,7 @@ def _message(signoff: SignOff, step: str) -> str:
         "ref": signoff.proposal.reference,
         "title": short_title(signoff.proposal),
         "dept": signoff.department.name,
-        "due": date_format(signoff.due_on),
+        "due": date_format(signoff.due_on) if signoff.due_on else "—",
     }
     if step == Step.REMIND:
         return (

@@ -6,6 +6,8 @@ sent and released when sending fails, so that the retry sends it and nothing sen
 from __future__ import annotations
 
 import logging
+from functools import partial
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # Worth retrying: the mail server or the database away for a moment. SMTPException is an OSError.
 TRANSIENT = (OSError, OperationalError)
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 30,
     "retry_backoff_max": 1800,
@@ -35,7 +37,7 @@ def _email_each(notification_list: list[Notification]) -> None:
     """One email task per notification, once the rows are committed."""
     for n in notification_list:
         if n.emailed_at is None:
-            transaction.on_commit(lambda pk=n.pk: send_notification_email.delay(pk), robust=True)
+            transaction.on_commit(partial(send_notification_email.delay, n.pk), robust=True)
 
 
 @shared_task(**RETRY)
@@ -157,7 +159,9 @@ def sweep_notifications() -> int:
         "decision_needed": notify_decision_needed,
         "decision_taken": notify_decision_taken,
     }
-    calls = [(by_template[template], (pk, rnd)) for template, pk, rnd in sweep.proposals]
+    calls: list[tuple[Any, tuple[int, ...]]] = [
+        (by_template[template], (pk, rnd)) for template, pk, rnd in sweep.proposals
+    ]
     calls += [(notify_signoff_requested, (pk,)) for pk in sweep.signoffs]
     calls += [(send_notification_email, (pk,)) for pk in sweep.emails]
     queued = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db import transaction
 
@@ -44,8 +45,15 @@ class DemoVendor:
     solutions: list[DemoSolution] = field(default_factory=list)
 
 
+class _Flags(TypedDict, total=False):
+    iso27001: bool
+    soc2: bool
+    sso: bool
+    has_api: bool
+
+
 # Flags most SaaS suites share: certified, SSO and an API.
-SUITE = {"iso27001": True, "soc2": True, "sso": True, "has_api": True}
+SUITE: _Flags = {"iso27001": True, "soc2": True, "sso": True, "has_api": True}
 
 VENDORS: list[DemoVendor] = [
     DemoVendor(
@@ -1032,7 +1040,7 @@ INTEGRATIONS: list[tuple[str, str, str]] = [
 ]
 
 
-def _create(record: Vendor | Solution) -> Vendor | Solution:
+def _create[R: (Vendor, Solution)](record: R) -> R:
     # Checked like a form would check it: lengths and choices hold on every database (SQLite
     # would store an over-long name that PostgreSQL refuses).
     record.full_clean(validate_unique=False, validate_constraints=False)

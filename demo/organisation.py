@@ -9,7 +9,7 @@ from typing import Any
 
 from stakeholders.models import Role
 
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the demo logins, documented in the README
 EMAIL_DOMAIN = "example.com"  # reserved for examples: demo mail can never reach a real person
 
 

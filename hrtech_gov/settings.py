@@ -13,12 +13,16 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Generic admin and queryset classes (ModelAdmin[Event]) at run time, as the type checker sees them.
+django_stubs_ext.monkeypatch()
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
@@ -55,7 +59,7 @@ SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+    SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -371,7 +375,7 @@ SLA_ESCALATE_CDO_AFTER_DAYS = env.int("SLA_ESCALATE_CDO_AFTER_DAYS", default=2)
 if SLA_ESCALATE_HEAD_AFTER_DAYS < 0 or SLA_ESCALATE_CDO_AFTER_DAYS < 0:
     raise ImproperlyConfigured("SLA_ESCALATE_*_AFTER_DAYS must not be negative.")
 
-# --- Catalog feeds we pull (vendors/feeds.py): CATALOG_FEEDS is JSON, one entry per source,
+# --- Catalog feeds we pull (vendors/sync/feeds.py): CATALOG_FEEDS is JSON, one entry per source,
 # e.g. {"acme": {"url": "https://acme.example/catalog.json", "every_minutes": 60, "full": true}}.
 # Each gets a Celery beat entry running vendors.tasks.sync_catalog_feed(source).
 CATALOG_FEEDS: dict = json.loads(env.str("CATALOG_FEEDS", default="{}"))

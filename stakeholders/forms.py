@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import Department
+
+
+def _person(user: Any) -> str:
+    return str(user.get_full_name() or user.username)
 
 
 class DelegationForm(forms.Form):
@@ -24,14 +30,17 @@ class DelegationForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["delegate"].queryset = self.fields["delegate"].queryset.exclude(pk=user.pk)
-        self.fields["delegate"].label_from_instance = lambda u: u.get_full_name() or u.username
-        self.fields["department"].queryset = Department.objects.filter(memberships__user=user)
+        delegate = cast(forms.ModelChoiceField, self.fields["delegate"])
+        delegate.queryset = get_user_model().objects.filter(is_active=True).exclude(pk=user.pk)
+        delegate.queryset = delegate.queryset.order_by("first_name", "username")
+        delegate.label_from_instance = _person  # type: ignore[assignment]
+        department = cast(forms.ModelChoiceField, self.fields["department"])
+        department.queryset = Department.objects.filter(memberships__user=user)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The delegation cannot end before it starts."))
         return data

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.actors import signed_in
 from core.errors import DomainError
 from stakeholders import services
 from stakeholders.forms import DelegationForm
@@ -18,7 +19,7 @@ from stakeholders.models import Delegation
 @require_http_methods(["GET", "POST"])
 def delegations(request: HttpRequest) -> HttpResponse:
     """Out of office: who signs for me, and for whom I sign."""
-    user = request.user
+    user = signed_in(request.user)
     form = DelegationForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -58,7 +58,8 @@ def demo(django_db_setup, django_db_blocker):
     celery_app.conf.task_always_eager = True
     try:
         with django_db_blocker.unblock():
-            assert not Proposal.objects.exists() and not Department.objects.exists()
+            assert not Proposal.objects.exists()
+            assert not Department.objects.exists()
             with override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
                 output = seed()
         yield output
@@ -86,7 +87,8 @@ class TestTheDemo:
         assert (tiers["Medium"].min_tco, tiers["Medium"].max_tco) == (10000, 100000)
         assert (tiers["Large"].min_tco, tiers["Large"].max_tco) == (100000, None)
         assert not tiers["Small"].cdo_decision_required
-        assert tiers["Medium"].cdo_decision_required and tiers["Large"].cdo_decision_required
+        assert tiers["Medium"].cdo_decision_required
+        assert tiers["Large"].cdo_decision_required
         assert tiers["Large"].signoff_role == Role.HEAD
         assert [tiers[n].sla_days for n in ("Small", "Medium", "Large")] == [3, 5, 10]
 
@@ -148,19 +150,24 @@ class TestTheDemo:
         for username in documented:
             user = authenticate(username=username, password=DEMO_PASSWORD)
             assert user is not None, username
-            assert user.first_name and user.last_name and user.email.endswith("@example.com")
+            assert user.first_name
+            assert user.last_name
+            assert user.email.endswith("@example.com")
         assert authenticate(username="cdo", password="wrong") is None
 
         users = {u.username: u for u in get_user_model().objects.all()}
-        assert users["admin"].is_superuser and users["admin"].is_staff
-        assert is_cdo(users["cdo"]) and not is_cdo(users["head.it"])
+        assert users["admin"].is_superuser
+        assert users["admin"].is_staff
+        assert is_cdo(users["cdo"])
+        assert not is_cdo(users["head.it"])
         for code in ("hr", "it", "mkt"):
             reviewer = Membership.objects.get(user=users[f"reviewer.{code}"])
             assert (reviewer.role, reviewer.approval_limit) == (Role.REVIEWER, 100000)
             head = Membership.objects.get(user=users[f"head.{code}"])
             assert (head.role, head.approval_limit) == (Role.HEAD, None)
             requester = Membership.objects.get(user=users[f"requester.{code}"])
-            assert requester.role == Role.MEMBER and requester.department.code == code.upper()
+            assert requester.role == Role.MEMBER
+            assert requester.department.code == code.upper()
         assert Membership.objects.get(user=users["finance.viewer"]).department.code == "FIN"
 
     def test_it_gives_every_demo_login_something_to_do(self):

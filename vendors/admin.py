@@ -137,7 +137,7 @@ class CatalogSyncSessionAdmin(admin.ModelAdmin):
     search_fields = ["source", "sync_id"]
     date_hierarchy = "started_at"
     list_select_related = ["started_by"]
-    readonly_fields = list_display
+    readonly_fields = tuple(name for name in list_display if isinstance(name, str))
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -3,15 +3,14 @@ Both are catalog endpoints: a catalog-scoped token may use them."""
 
 from __future__ import annotations
 
-import django_filters
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from api.conditional import ConditionalMixin
-from api.fields import ApiFilterSet, IdFilter, MoneySerializer, StrictBooleanFilter, money
+from api.fields import MoneySerializer, money
 from api.permissions import SCOPE_CATALOG
-from vendors.models import Category, Deployment, PricingModel, Solution, Vendor
+from vendors.filters import SolutionFilterSet, VendorFilterSet
+from vendors.models import Solution, Vendor
 
 
 class VendorRefSerializer(serializers.ModelSerializer):
@@ -70,52 +69,6 @@ class SolutionSerializer(serializers.ModelSerializer):
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_list_price(self, obj: Solution) -> dict | None:
         return money(obj.list_price, obj.price_currency)
-
-
-class CatalogFilterSet(ApiFilterSet):
-    """Tombstoned records (is_deleted) are hidden unless asked for with is_deleted=true."""
-
-    is_deleted = StrictBooleanFilter(
-        help_text=_("true: only tombstones; false (the default): only live records.")
-    )
-    source = django_filters.CharFilter()
-
-    def filter_queryset(self, queryset):
-        if self.form.cleaned_data.get("is_deleted") is None:
-            queryset = queryset.filter(is_deleted=False)
-        return super().filter_queryset(queryset)
-
-
-class VendorFilterSet(CatalogFilterSet):
-    country = django_filters.CharFilter()
-
-    class Meta:
-        model = Vendor
-        fields = ["source", "is_deleted", "country"]
-
-
-class SolutionFilterSet(CatalogFilterSet):
-    category = django_filters.ChoiceFilter(choices=Category.choices)
-    pricing_model = django_filters.ChoiceFilter(choices=PricingModel.choices)
-    deployment = django_filters.ChoiceFilter(choices=Deployment.choices)
-    vendor = IdFilter(field_name="vendor_id")
-
-    class Meta:
-        model = Solution
-        fields = [
-            "category",
-            "pricing_model",
-            "deployment",
-            "iso27001",
-            "soc2",
-            "sso",
-            "has_api",
-            "processes_personal_data",
-            "in_use",
-            "vendor",
-            "source",
-            "is_deleted",
-        ]
 
 
 class VendorViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):

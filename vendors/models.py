@@ -33,9 +33,10 @@ def reserve_change_seqs(count: int, *, using: str = "default") -> int:
     table = connections[using].ops.quote_name(CatalogChangeCounter._meta.db_table)
     for _attempt in range(2):
         with connections[using].cursor() as cursor:
-            # UPDATE … RETURNING takes the row lock and reads the value in one round trip.
+            # UPDATE … RETURNING takes the row lock and reads the value in one round trip. The
+            # table name is ours, quoted; the count is a parameter.
             cursor.execute(
-                f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = 1 RETURNING last_seq",
+                f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = 1 RETURNING last_seq",  # noqa: S608
                 [count],
             )
             row = cursor.fetchone()

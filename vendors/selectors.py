@@ -7,18 +7,10 @@ from django.db.models import Q, QuerySet, Value
 
 from vendors.models import Solution, Vendor
 
-CERTIFICATIONS = {"iso27001": "iso27001", "soc2": "soc2"}
 
-
-def solution_search(
-    *,
-    query: str = "",
-    category: str = "",
-    pricing_model: str = "",
-    in_use: bool | None = None,
-    certification: str = "",
-    personal_data: bool | None = None,
-) -> QuerySet[Solution]:
+def solution_search(*, query: str = "") -> QuerySet[Solution]:
+    """Live catalog solutions whose name, vendor or description contains `query`, by name: the
+    proposal form's solution picker."""
     qs = Solution.objects.filter(is_deleted=False).select_related("vendor")
     if query:
         qs = qs.filter(
@@ -26,16 +18,6 @@ def solution_search(
             | Q(vendor__name__icontains=query)
             | Q(description__icontains=query)
         )
-    if category:
-        qs = qs.filter(category=category)
-    if pricing_model:
-        qs = qs.filter(pricing_model=pricing_model)
-    if in_use is not None:
-        qs = qs.filter(in_use=in_use)
-    if certification in CERTIFICATIONS:
-        qs = qs.filter(**{CERTIFICATIONS[certification]: True})
-    if personal_data is not None:
-        qs = qs.filter(processes_personal_data=personal_data)
     return qs.order_by("name", "pk")
 
 
@@ -79,7 +61,7 @@ def catalog_changes(*, cursor: int, limit: int) -> tuple[list[CatalogChange], bo
     rows = rows[:limit]
     vendor_ids = [pk for _seq, pk, kind in rows if kind == "vendor"]
     solution_ids = [pk for _seq, pk, kind in rows if kind == "solution"]
-    records = (
+    records: dict[tuple[str, int], Vendor | Solution] = (
         {("vendor", v.pk): v for v in Vendor.objects.filter(pk__in=vendor_ids).order_by()}
         if vendor_ids
         else {}

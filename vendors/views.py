@@ -4,57 +4,34 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from core.filtering import active_filters, lenient_filterset
+from core.htmx import HtmxHttpRequest
+from vendors.filters import CatalogPageFilterSet
 from vendors.models import Category, PricingModel, Solution
-from vendors.selectors import CERTIFICATIONS, solution_search
+from vendors.selectors import solution_search
 
-YES_NO = {"yes": True, "no": False}
 PAGE_SIZE = 50
 
 
 @login_required
 @require_GET
-def catalog(request: HttpRequest) -> HttpResponse:
-    """Browse and search the catalog; filters update the results in place and stay in the URL."""
-    params = request.GET
-    query = params.get("q", "").strip()[:100]
-    category = params.get("category", "")
-    category = category if category in Category.values else ""
-    pricing = params.get("pricing_model", "")
-    pricing = pricing if pricing in PricingModel.values else ""
-    certification = params.get("certification", "")
-    certification = certification if certification in CERTIFICATIONS else ""
-    personal_data = YES_NO.get(params.get("personal_data", ""))
-    in_use = YES_NO.get(params.get("in_use", ""))
-    solutions = solution_search(
-        query=query,
-        category=category,
-        pricing_model=pricing,
-        certification=certification,
-        personal_data=personal_data,
-        in_use=in_use,
+def catalog(request: HtmxHttpRequest) -> HttpResponse:
+    """Browse and search the catalog; filters update the results in place and stay in the URL.
+    The API's filters (vendors.filters), applied leniently: an unknown value is ignored."""
+    filters = lenient_filterset(
+        CatalogPageFilterSet, request.GET, queryset=Solution.objects.select_related("vendor")
     )
-    page = Paginator(solutions, PAGE_SIZE).get_page(params.get("page"))
-    filters = {
-        k: v
-        for k, v in {
-            "q": query,
-            "category": category,
-            "pricing_model": pricing,
-            "certification": certification,
-            "personal_data": params.get("personal_data", "") if personal_data is not None else "",
-            "in_use": params.get("in_use", "") if in_use is not None else "",
-        }.items()
-        if v
-    }
+    current = {k: v for k, v in active_filters(filters).items() if k != "page"}
+    page = Paginator(filters.qs.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "solutions": page.object_list,
-        "filters": filters,
-        "querystring": urlencode(filters),
+        "filters": current,
+        "querystring": urlencode(current),
         "categories": Category.choices,
         "pricing_models": PricingModel.choices,
     }
@@ -64,7 +41,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def solution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def solution_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     solution = get_object_or_404(
         Solution.objects.select_related("vendor").prefetch_related(
             # The proposals that name this solution, newest first (their default order): a
@@ -81,7 +58,7 @@ def solution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def solution_options(request: HttpRequest) -> HttpResponse:
+def solution_options(request: HtmxHttpRequest) -> HttpResponse:
     """<option>s for the proposal form's solution list, narrowed by what was typed."""
     query = request.GET.get("solution_q", request.GET.get("q", "")).strip()[:100]
     solutions = solution_search(query=query)[:50]

@@ -8,6 +8,7 @@ import csv
 import io
 import operator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connections, models
 from django.utils import timezone
@@ -94,7 +95,7 @@ def catalog_insert(model: type[models.Model], rows: list[dict], *, using="defaul
         prepared.execute()
         return prepared.ids
     _number_rows(rows, using=using, created=True)
-    objs = [model(**row) for row in rows]
+    objs: list[Any] = [model(**row) for row in rows]
     models.QuerySet(model, using=using).bulk_create(objs)  # the plain one: numbered above
     return [obj.pk for obj in objs]
 
@@ -122,11 +123,11 @@ def catalog_update(
             )
             if any(stored.get(r["id"]) != e for r, e in zip(rows, expected_seqs, strict=True)):
                 raise CatalogConflict()
-        objs = [model(**row) for row in rows]
+        objs: list[Any] = [model(**row) for row in rows]
         fields = [model._meta.get_field(n).name for n in names]
         models.QuerySet(model, using=using).bulk_update(objs, fields)
         return
-    from psycopg2.extras import execute_values
+    from psycopg2.extras import execute_values  # type: ignore[import-untyped]
 
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     qn = conn.ops.quote_name
@@ -140,9 +141,11 @@ def catalog_update(
         for value, expected in zip(values, expected_seqs, strict=True):
             value.append(expected)
         check = " AND t.change_seq = v.expected_seq"
+    # Identifiers are the model's own, quoted; every value goes as a parameter.
     sets = ", ".join(f"{qn(n)} = v.{qn(n)}" for n in names)
+    # Identifiers are the model's own, quoted; every value goes as a parameter.
     sql = (
-        f"UPDATE {qn(model._meta.db_table)} AS t SET {sets} FROM (VALUES %s) "
+        f"UPDATE {qn(model._meta.db_table)} AS t SET {sets} FROM (VALUES %s) "  # noqa: S608
         f"AS v ({', '.join(aliases)}) WHERE t.id = v.id{check}"
     )
     with conn.cursor() as cursor, conn.wrap_database_errors:

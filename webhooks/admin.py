@@ -43,7 +43,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("events"))
     def kinds(self, obj: WebhookSubscription) -> str:
-        return ", ".join(obj.events) if obj.events else _("all")
+        return ", ".join(obj.events) if obj.events else str(_("all"))
 
     @admin.action(description=_("Send a test event (ping)"))
     def send_test_event(self, request, queryset):

@@ -3,6 +3,8 @@ the ground floor knows no feature app's events."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,7 @@ PING = "ping"
 _KINDS: dict[str, str | Promise] = {PING: _("Test event")}
 
 
-def register_event_kinds(kinds: dict[str, str | Promise]) -> None:
+def register_event_kinds(kinds: Mapping[str, str | Promise]) -> None:
     _KINDS.update(kinds)
 
 

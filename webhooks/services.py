@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -61,7 +62,7 @@ def _queue(deliveries: list[WebhookDelivery]) -> None:
     from webhooks.tasks import deliver_webhook  # the task calls this module's services
 
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.delay(pk), robust=True)
+        transaction.on_commit(partial(deliver_webhook.delay, delivery.pk), robust=True)
 
 
 def webhook_subscribers(kind: str) -> list[WebhookSubscription]:
@@ -181,7 +182,7 @@ def webhook_backoff(retries: int) -> float:
     """Seconds before retry number `retries + 1`: exponential, capped, with full jitter."""
     base = settings.WEBHOOK_RETRY_BACKOFF_SECONDS
     ceiling = min(settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS, base * 2**retries)
-    return random.uniform(ceiling / 2, ceiling)
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
 
 
 def webhook_delivery_attempt(

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from core.actors import Actor, signed_in
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import tasks
 from decisions.events import webhook_proposal_event
@@ -16,7 +17,7 @@ from decisions.services._common import lock_proposal, queue_after_commit, set_st
 
 @transaction.atomic
 def decision_take(
-    *, proposal: Proposal, actor, outcome: str, rationale: str, conditions: str = ""
+    *, proposal: Proposal, actor: Actor, outcome: str, rationale: str, conditions: str = ""
 ) -> Decision:
     """The CDO's final decision, always with a written rationale."""
     proposal = lock_proposal(proposal)
@@ -39,7 +40,7 @@ def decision_take(
         outcome=outcome,
         rationale=rationale,
         conditions=conditions,
-        decided_by=actor,
+        decided_by=signed_in(actor),
     )
     record_event(
         kind=f"decision.{outcome}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.actors import Actor
 from core.errors import DomainError, NotAllowed
 from decisions.models import Proposal, ProposalStatus
 from decisions.rights import can_steer_lifecycle
@@ -26,7 +27,7 @@ LIFECYCLE_TARGETS = {
 
 
 @transaction.atomic
-def proposal_advance(*, proposal: Proposal, actor, action: str, note: str = "") -> Proposal:
+def proposal_advance(*, proposal: Proposal, actor: Actor, action: str, note: str = "") -> Proposal:
     """After approval: start the pilot, adopt the tool into the landscape, or retire it."""
     if action not in LIFECYCLE_TARGETS:
         raise DomainError(_("Unknown action."))

@@ -3,6 +3,7 @@ changes), withdraw it, and comment on a proposal."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from core.actors import Actor, signed_in
 from core.calendar import add_business_days
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import tasks
@@ -29,6 +31,7 @@ from decisions.pricing import assess_tier
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from stakeholders.models import StrategicGoal
+from vendors.models import Solution
 
 PROPOSAL_FIELDS = (
     "title",
@@ -66,7 +69,10 @@ def next_reference(year: int) -> str:
 
 
 def apply_relations(
-    proposal: Proposal, *, goals: dict[StrategicGoal, str] | None, integrates_with
+    proposal: Proposal,
+    *,
+    goals: dict[StrategicGoal, str] | None,
+    integrates_with: Iterable[Solution] | None,
 ) -> None:
     if goals is not None:
         proposal.goal_links.all().delete()
@@ -80,17 +86,14 @@ def apply_relations(
 @transaction.atomic
 def proposal_create(
     *,
-    requester,
+    requester: Actor,
     data: dict[str, Any],
     goals: dict[StrategicGoal, str] | None = None,
-    integrates_with=None,
+    integrates_with: Iterable[Solution] | None = None,
 ) -> Proposal:
     """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer)."""
-    if not requester.is_authenticated:
-        raise NotAllowed(_("Sign in to create a proposal."))
-    proposal = Proposal(
-        requester=requester, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
-    )
+    user = signed_in(requester, _("Sign in to create a proposal."))
+    proposal = Proposal(requester=user, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS})
     proposal_check(proposal)
     proposal.reference = next_reference(timezone.now().year)
     proposal.save()
@@ -108,10 +111,10 @@ def proposal_create(
 def proposal_update(
     *,
     proposal: Proposal,
-    actor,
+    actor: Actor,
     data: dict[str, Any],
     goals: dict[StrategicGoal, str] | None = None,
-    integrates_with=None,
+    integrates_with: Iterable[Solution] | None = None,
 ) -> Proposal:
     proposal = lock_proposal(proposal)
     if proposal.requester_id != actor.pk:
@@ -142,7 +145,7 @@ def proposal_update(
 
 
 @transaction.atomic
-def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
+def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
     """Fix the tier, open a new round with one pending sign-off per required department."""
     proposal = lock_proposal(proposal)
     if proposal.requester_id != actor.pk:
@@ -214,7 +217,7 @@ def proposal_submit(*, proposal: Proposal, actor) -> Proposal:
 
 
 @transaction.atomic
-def proposal_withdraw(*, proposal: Proposal, actor, reason: str = "") -> Proposal:
+def proposal_withdraw(*, proposal: Proposal, actor: Actor, reason: str = "") -> Proposal:
     proposal = lock_proposal(proposal)
     if proposal.requester_id != actor.pk:
         raise NotAllowed(_("Only the requester can withdraw this proposal."))
@@ -232,13 +235,12 @@ def proposal_withdraw(*, proposal: Proposal, actor, reason: str = "") -> Proposa
 
 
 @transaction.atomic
-def comment_add(*, proposal: Proposal, actor, body: str) -> Comment:
-    if not actor.is_authenticated:
-        raise NotAllowed(_("Sign in to comment."))
+def comment_add(*, proposal: Proposal, actor: Actor, body: str) -> Comment:
+    author = signed_in(actor, _("Sign in to comment."))
     body = body.strip()
     if not body:
         raise DomainError(_("A comment cannot be empty."))
-    comment = Comment.objects.create(proposal=proposal, author=actor, body=body)
+    comment = Comment.objects.create(proposal=proposal, author=author, body=body)
     record_event(
         kind="comment.added",
         actor=actor,

@@ -3,6 +3,7 @@ that does to the proposal."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db import transaction
@@ -10,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from core.actors import Actor, signed_in
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.money import format_base_money
 from decisions import tasks
 from decisions.events import webhook_proposal_event
 from decisions.models import DecisionOutcome, Proposal, ProposalStatus, SignOff, SignOffStatus
-from decisions.rights import signing_right
+from decisions.rights import SigningRight, signing_right
 from decisions.services._common import (
     close_round,
     lock_proposal,
@@ -29,7 +31,7 @@ from stakeholders.models import AnswerKind, ChecklistQuestion, Department
 def signoff_decide(
     *,
     signoff: SignOff,
-    actor,
+    actor: Actor,
     outcome: str,
     comment: str = "",
     answers: dict[str, str] | None = None,
@@ -50,6 +52,36 @@ def signoff_decide(
         .get(pk=signoff.pk)
     )
     signoff.proposal = proposal
+    right = _signing_right_on_locked(proposal=proposal, signoff=signoff, actor=actor)
+    if outcome != SignOffStatus.APPROVED and not comment.strip():
+        raise DomainError(
+            _("Say why: a comment is required to reject or request changes."), field="comment"
+        )
+    stored_answers = checklist_answers(
+        department=signoff.department, answers=answers or {}, approving=outcome == "approved"
+    )
+
+    signoff.status = outcome
+    signoff.reviewer = signed_in(actor)
+    signoff.on_behalf_of = right.on_behalf_of
+    signoff.comment = comment
+    signoff.answers = stored_answers
+    signoff.decided_at = timezone.now()
+    signoff.save()
+    payload = {"department": signoff.department.code, "round": signoff.round, "comment": comment}
+    if right.on_behalf_of is not None:
+        payload["on_behalf_of"] = right.on_behalf_of.get_username()
+    if stored_answers:
+        payload["answers"] = stored_answers
+    record_event(kind=f"signoff.{outcome}", actor=actor, proposal_id=proposal.pk, payload=payload)
+    _move_proposal_on(proposal, signoff, actor=actor)
+    _webhook_signoff_decided(proposal, signoff, actor=actor)
+    return signoff
+
+
+def _signing_right_on_locked(*, proposal: Proposal, signoff: SignOff, actor: Actor) -> SigningRight:
+    """The actor's right to sign `signoff` now, checked on the locked rows: the sign-off still
+    open in the proposal's current round, and a member with the role and the limit."""
     if signoff.status != SignOffStatus.PENDING:
         if signoff.reviewer:
             who = signoff.reviewer.get_full_name() or signoff.reviewer.username
@@ -85,29 +117,14 @@ def signoff_decide(
                 "amount": format_base_money(proposal.tco or Decimal("0")),
             }
         )
-    if outcome != SignOffStatus.APPROVED and not comment.strip():
-        raise DomainError(
-            _("Say why: a comment is required to reject or request changes."), field="comment"
-        )
-    stored_answers = checklist_answers(
-        department=signoff.department, answers=answers or {}, approving=outcome == "approved"
-    )
+    return right
 
-    now = timezone.now()
-    signoff.status = outcome
-    signoff.reviewer = actor
-    signoff.on_behalf_of = right.on_behalf_of
-    signoff.comment = comment
-    signoff.answers = stored_answers
-    signoff.decided_at = now
-    signoff.save()
-    payload = {"department": signoff.department.code, "round": signoff.round, "comment": comment}
-    if right.on_behalf_of is not None:
-        payload["on_behalf_of"] = right.on_behalf_of.get_username()
-    if stored_answers:
-        payload["answers"] = stored_answers
-    record_event(kind=f"signoff.{outcome}", actor=actor, proposal_id=proposal.pk, payload=payload)
 
+def _move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor) -> None:
+    """What one department's sign-off does to the proposal: a rejection rejects it, a request
+    for changes returns it, the last approval sends it to the CDO (where the tier says so) or
+    approves it. The round's other open sign-offs close with it."""
+    outcome = signoff.status
     if outcome == SignOffStatus.REJECTED:
         close_round(proposal, keep=signoff)
         set_status(proposal, ProposalStatus.REJECTED, actor=actor, decided=True)
@@ -127,21 +144,19 @@ def signoff_decide(
         else:
             set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
             queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
-    _webhook_signoff_decided(proposal, signoff, actor=actor)
-    return signoff
 
 
 # The decision a proposal's new status stands for, in webhook payloads.
 
 
-WEBHOOK_OUTCOMES = {
+WEBHOOK_OUTCOMES: dict[str, str] = {
     ProposalStatus.APPROVED: DecisionOutcome.APPROVED,
     ProposalStatus.REJECTED: DecisionOutcome.REJECTED,
     ProposalStatus.CHANGES_REQUESTED: DecisionOutcome.RETURNED,
 }
 
 
-def _webhook_signoff_decided(proposal: Proposal, signoff: SignOff, *, actor) -> None:
+def _webhook_signoff_decided(proposal: Proposal, signoff: SignOff, *, actor: Actor) -> None:
     """Tell webhook subscribers about the sign-off and, when it ended the round (a rejection, a
     request for changes, or the last approval where no CDO decision is needed), the decision."""
     signed = {"department": signoff.department.code, "status": signoff.status}
@@ -168,14 +183,15 @@ YES_NO = {"yes", "no"}
 
 
 def checklist_answers(
-    *, department: Department, answers: dict[str, str], approving: bool
+    *, department: Department, answers: Mapping[str, str], approving: bool
 ) -> dict[str, dict[str, str]]:
     """Validate a reviewer's answers against the department's active checklist and return them
     as stored with the sign-off: the question's text is kept, so a later edit of the question
     in the admin does not change what the reviewer answered."""
     questions = list(ChecklistQuestion.objects.filter(department=department, is_active=True))
+    answers = {str(key): value for key, value in answers.items()}  # ids as strings, as stored
     known = {str(q.pk) for q in questions}
-    unknown = sorted(set(map(str, answers)) - known)
+    unknown = sorted(set(answers) - known)
     if unknown:
         raise DomainError(
             _("These checklist questions do not exist: %s.") % ", ".join(unknown), field="answers"
@@ -183,7 +199,7 @@ def checklist_answers(
     stored: dict[str, dict[str, str]] = {}
     missing: list[str] = []
     for question in questions:
-        value = str(answers.get(str(question.pk), answers.get(question.pk, "")) or "").strip()
+        value = str(answers.get(str(question.pk), "") or "").strip()
         if question.kind == AnswerKind.YES_NO and value and value not in YES_NO:
             raise DomainError(
                 _("Answer “%(q)s” with yes or no.") % {"q": question.text},

@@ -7,11 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.dmu import who_decides
 from decisions.forms import CommentForm, DecisionForm, SignOffForm
@@ -37,7 +38,7 @@ def questions_by_department(department_ids: Iterable[int]) -> dict[int, list[Che
 
 
 def detail_context(
-    request: HttpRequest, proposal: Proposal, *, bound_forms: dict | None = None, **extra
+    request: HtmxHttpRequest, proposal: Proposal, *, bound_forms: dict | None = None, **extra
 ) -> dict:
     user = request.user
     signoffs = list(proposal.signoffs.all())
@@ -47,10 +48,11 @@ def detail_context(
     questions = questions_by_department({s.department_id for s in current if s.pk in rights})
     for s in current:
         right = rights.get(s.pk)
-        s.can_sign = right is not None
-        s.signing_for = right.on_behalf_of if right else None
+        # What the sign-off panel shows for each department: attributes for the template.
+        s.can_sign = right is not None  # type: ignore[attr-defined]
+        s.signing_for = right.on_behalf_of if right else None  # type: ignore[attr-defined]
         if right:
-            s.form = (bound_forms or {}).get(s.pk) or SignOffForm(
+            s.form = (bound_forms or {}).get(s.pk) or SignOffForm(  # type: ignore[attr-defined]
                 prefix=f"s{s.pk}", questions=questions[s.department_id]
             )
     return {
@@ -88,7 +90,7 @@ def lifecycle_actions(user, proposal: Proposal) -> list[tuple[str, str]]:
 
 
 def refused(
-    request: HttpRequest, proposal: Proposal, error: DomainError, **context
+    request: HtmxHttpRequest, proposal: Proposal, error: DomainError, **context
 ) -> HttpResponse:
     """A refused action: HTMX gets the workflow panel with the message in place; a plain post
     gets the whole page with the message, with the error's status code either way."""
@@ -100,7 +102,7 @@ def refused(
     return render(request, template, context, status=error.status_code)
 
 
-def after_action(request: HttpRequest, proposal: Proposal, message: str) -> HttpResponse:
+def after_action(request: HtmxHttpRequest, proposal: Proposal, message: str) -> HttpResponse:
     if request.htmx:
         proposal = selectors.proposal_detail(reference=proposal.reference)
         context = detail_context(request, proposal, notice=message)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from core.dataversion import data_version
 from core.filtering import active_filters
+from core.htmx import HtmxHttpRequest
 from decisions import selectors
 from decisions.dashboard import dashboard_filters, figures, signoff_matrix
 from decisions.models import ProposalStatus
@@ -21,7 +22,7 @@ from vendors.models import Category
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The CDO's view of everything in flight; filters update it in place and stay in the URL."""
     if not is_cdo(request.user):
         return render(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from core.htmx import HtmxHttpRequest
 from decisions import notifications, selectors
 from decisions.models import Notification
 
 NOTIFICATIONS_PAGE_SIZE = 25
 
 
-def _notifications_context(request: HttpRequest, page_number: str | None) -> dict:
+def _notifications_context(request: HtmxHttpRequest, page_number: str | None) -> dict:
     paginator = Paginator(selectors.notifications_of(user=request.user), NOTIFICATIONS_PAGE_SIZE)
     page = paginator.get_page(page_number)
     return {"page": page, "notifications": page.object_list}
@@ -27,7 +28,7 @@ def _notifications_context(request: HttpRequest, page_number: str | None) -> dic
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: HtmxHttpRequest) -> HttpResponse:
     """The bell's page: the user's own notifications, newest first."""
     template = "decisions/notifications.html"
     if request.htmx:
@@ -35,7 +36,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, _notifications_context(request, request.GET.get("page")))
 
 
-def _after_marking(request: HttpRequest, message: str) -> HttpResponse:
+def _after_marking(request: HtmxHttpRequest, message: str) -> HttpResponse:
     """HTMX gets the list re-rendered in place, with the bell's new count out of band; a plain
     form post goes back to the page it came from."""
     page = request.POST.get("page", "")
@@ -49,7 +50,7 @@ def _after_marking(request: HttpRequest, message: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     try:
         notifications.notification_mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:
@@ -59,7 +60,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: HtmxHttpRequest) -> HttpResponse:
     count = notifications.notifications_mark_all_read(user=request.user)
     message = ngettext(
         "%(n)d notification marked as read.", "%(n)d notifications marked as read.", count
@@ -69,7 +70,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Follow a notification's link; opening it marks it read."""
     try:
         notification = notifications.notification_mark_read(user=request.user, notification_id=pk)

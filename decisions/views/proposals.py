@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError
 from core.filtering import active_filters, lenient_filterset
+from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.dmu import who_decides
 from decisions.filters import ProposalFilterSet
@@ -118,7 +119,7 @@ def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def proposal_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def proposal_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     proposal = proposal_or_404(reference)
     return render(request, "decisions/proposal_detail.html", detail_context(request, proposal))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import DomainError
+from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
 from decisions.models import Proposal, SignOff
@@ -27,7 +28,7 @@ from decisions.views._common import (
 
 @login_required
 @require_POST
-def proposal_submit(request: HttpRequest, reference: str) -> HttpResponse:
+def proposal_submit(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, reference=reference)
     try:
         services.proposal_submit(proposal=proposal, actor=request.user)
@@ -38,7 +39,7 @@ def proposal_submit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+def proposal_withdraw(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, reference=reference)
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -51,7 +52,7 @@ def proposal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def signoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def signoff_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     signoff = get_object_or_404(SignOff.objects.select_related("proposal"), pk=pk)
     proposal = signoff.proposal
     questions = questions_by_department([signoff.department_id])[signoff.department_id]
@@ -75,7 +76,7 @@ def signoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_take(request: HttpRequest, reference: str) -> HttpResponse:
+def decision_take(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, reference=reference)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -92,7 +93,7 @@ def decision_take(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_add(request: HttpRequest, reference: str) -> HttpResponse:
+def comment_add(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, reference=reference)
     form = CommentForm(request.POST)
     if not form.is_valid():
@@ -107,7 +108,7 @@ def comment_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_advance(request: HttpRequest, reference: str) -> HttpResponse:
+def proposal_advance(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, reference=reference)
     try:
         services.proposal_advance(
@@ -126,7 +127,7 @@ QUEUE_PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: HtmxHttpRequest) -> HttpResponse:
     signoffs = selectors.signoffs_actionable_by(user=request.user)
     paginator = Paginator(signoffs, QUEUE_PAGE_SIZE)
     paginator.count = selectors.signoffs_actionable_count(user=request.user)
@@ -136,7 +137,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def cdo_decisions(request: HttpRequest) -> HttpResponse:
+def cdo_decisions(request: HtmxHttpRequest) -> HttpResponse:
     if not is_cdo(request.user):
         return render(
             request,

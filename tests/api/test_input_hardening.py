@@ -126,7 +126,8 @@ class TestTcoBound:
         with pytest.raises(DomainError, match="same vendor"):
             services.proposal_submit(proposal=second, actor=org.requester)
         second.refresh_from_db()
-        assert second.status == ProposalStatus.DRAFT and second.tier_basis is None
+        assert second.status == ProposalStatus.DRAFT
+        assert second.tier_basis is None
 
     def test_max_amount_is_exactly_what_the_columns_store(self, org):
         need_postgres()  # SQLite does not enforce max_digits
@@ -271,7 +272,7 @@ class TestIdBounds:
 
 class TestStrictBooleans:
     @pytest.mark.parametrize(
-        "url, name",
+        ("url", "name"),
         [
             ("/api/v1/proposals/?mine=xyz", "mine"),
             ("/api/v1/solutions/?is_deleted=maybe", "is_deleted"),

@@ -252,7 +252,8 @@ class TestTransitions:
         assert data["tier"]["name"] == "Medium"
         assert "Medium" in data["tier_reason"]
         who = data["who_decides"]
-        assert who["fixed"] is True and who["cdo_decision_required"] is True
+        assert who["fixed"] is True
+        assert who["cdo_decision_required"] is True
         assert sorted(d["department"]["code"] for d in who["departments"]) == ["HR", "IT", "MKT"]
         assert {s["status"] for s in data["signoffs"]} == {"pending"}
 

@@ -31,7 +31,8 @@ def bearer(plaintext: str) -> Api:
 
 def test_it_stores_only_a_hash_of_the_secret(org):
     token, plaintext = api_token_create(user=org.requester, name="ci", scope=TokenScope.FULL)
-    assert len(plaintext) > 40 and plaintext.startswith("hgt_")
+    assert len(plaintext) > 40
+    assert plaintext.startswith("hgt_")
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM stakeholders_apitoken")
         rows = cursor.fetchall()
@@ -215,13 +216,15 @@ class TestTokenPage:
         assert page.headers["Cache-Control"] == "no-store"
         html = page.content.decode()
         secret = shown_secret(html)
-        assert secret and secret.startswith("hgt_")
+        assert secret
+        assert secret.startswith("hgt_")
         assert "laptop script" in html
         assert bearer(secret).get("/api/v1/departments/").status_code == 200
 
         # A reload of that page: no secret, a note why, and no second token.
         again = client.get(response.url).content.decode()
-        assert shown_secret(again) is None and secret not in again
+        assert shown_secret(again) is None
+        assert secret not in again
         assert "shown once and is not shown again" in again
         assert "laptop script" in again
         assert ApiToken.objects.filter(user=org.requester).count() == 1
@@ -295,7 +298,8 @@ class TestTokenPage:
         nonce = form_nonce(client)
         response = client.post("/api-tokens/", {"name": "mine", "scope": "full", "nonce": nonce})
         theirs = signed_in(org.outsider).get(response.url).content.decode()
-        assert shown_secret(theirs) is None and "mine" not in theirs
+        assert shown_secret(theirs) is None
+        assert "mine" not in theirs
         assert shown_secret(client.get(response.url).content.decode()) is not None
 
     def test_the_secret_waits_in_the_cache_only_encrypted(self, org):
@@ -309,7 +313,8 @@ class TestTokenPage:
         raw = cached_bytes(cache)
         secret = shown_secret(client.get(response.url).content.decode())
         assert secret
-        assert secret.encode() not in raw and secret[16:].encode() not in raw
+        assert secret.encode() not in raw
+        assert secret[16:].encode() not in raw
         assert nonce.encode() not in raw
 
     def test_the_secret_is_gone_after_the_reveal_period(self, org, monkeypatch):

@@ -217,7 +217,8 @@ def test_an_approval_racing_a_withdrawal_ends_in_one_consistent_state(org, costs
             assert "The proposal is withdrawn" in approve.error.message
             assert withdraw.ok, outcomes
             assert proposal.status == ProposalStatus.WITHDRAWN
-            assert last.status == SignOffStatus.CANCELLED and last.reviewer is None
+            assert last.status == SignOffStatus.CANCELLED
+            assert last.reviewer is None
             assert statuses == ["approved", "approved", "cancelled"]
             assert not signoff_events(proposal, last_code).exists()
             assert status_path(proposal) == [("in_review", "withdrawn")]

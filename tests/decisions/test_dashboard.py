@@ -50,7 +50,8 @@ def test_the_figures_add_up(org):
     assert f.open_proposals == 2
     assert f.decided_90d == 4
     assert f.approval_rate == 50.0
-    assert f.median_cycle_days is not None and f.median_cycle_days >= 0
+    assert f.median_cycle_days is not None
+    assert f.median_cycle_days >= 0
     hr = next(b for b in f.spend_by_payer if b.label == "Human Resources")
     # Two approved proposals of 40,000 + 12,000 recurring = 52,000 each.
     assert hr.value == Decimal("104000.00")
@@ -132,3 +133,71 @@ def test_the_dashboard_is_fresh_after_any_change(client, org, django_capture_on_
     second = client.get(reverse("dashboard"))
     assert second.text.count('class="cell status-pending') == 2
     assert 'class="cell status-approved"' in second.text
+
+
+# --- Fresh after changes that are not workflow events (the data version, core/dataversion.py)
+
+
+def spend_by_pricing(page) -> str:
+    """The spend-by-pricing-model chart of a dashboard page."""
+    text = page.content.decode()
+    start = text.index('id="pricing-t"')
+    return text[start : text.index("</figure>", start)]
+
+
+def test_a_catalog_sync_shows_on_the_next_dashboard_view(
+    client, org, django_capture_on_commit_callbacks
+):
+    from tests.vendors.sync_helpers import payload, syncing_user, token_client
+    from vendors.models import Solution
+
+    feed = token_client(syncing_user())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert feed.post("/api/v1/catalog/sync/", payload(1, 1), format="json").status_code == 200
+    solution = Solution.objects.get(external_id="s-0")
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = approve_all(
+            org, make_proposal(requester=org.requester, submit=True, solution=solution)
+        )
+        services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved", rationale="Ok")
+    client.force_login(org.cdo)
+    assert "Per-seat subscription" in spend_by_pricing(client.get(reverse("dashboard")))
+
+    changed = payload(1, 1)
+    changed["solutions"][0]["pricing_model"] = "on_demand"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert feed.post("/api/v1/catalog/sync/", changed, format="json").status_code == 200
+
+    chart = spend_by_pricing(client.get(reverse("dashboard")))
+    assert "On demand / usage" in chart
+    assert "Per-seat subscription" not in chart
+
+
+def test_an_admin_edit_shows_on_the_next_dashboard_view(
+    client, admin_client, org, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_all(org, make_proposal(requester=org.requester, submit=True))
+    client.force_login(org.cdo)
+    assert "Human Resources" in client.get(reverse("dashboard")).text
+    hr = org.departments["HR"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:stakeholders_department_change", args=[hr.pk]),
+            {
+                "code": "HR",
+                "name": "People and Culture",
+                "annual_budget": "500000",
+                "currency": "EUR",
+                "signoff_required": "on",
+                "is_active": "on",
+                "memberships-TOTAL_FORMS": "0",
+                "memberships-INITIAL_FORMS": "0",
+                "checklist_questions-TOTAL_FORMS": "0",
+                "checklist_questions-INITIAL_FORMS": "0",
+            },
+        )
+    assert response.status_code == 302, response.content
+    page = client.get(reverse("dashboard")).text
+    assert "People and Culture" in page
+    assert "Human Resources" not in page

@@ -55,7 +55,8 @@ def test_it_notifies_each_departments_reviewers_in_the_app_when_a_signoff_is_req
     }  # fmt: skip
     assert {n.kind for n in rows} == {NotificationKind.SIGNOFF_REQUESTED}
     it_row = rows.get(user=org.it_reviewer)
-    assert proposal.reference in it_row.message and "IT Operations" in it_row.message
+    assert proposal.reference in it_row.message
+    assert "IT Operations" in it_row.message
     assert it_row.url == reverse("proposal-detail", args=[proposal.reference])
     # The email still goes to each department at once, and the rows record that it did.
     assert len(mailoutbox) == 3
@@ -121,7 +122,8 @@ def test_it_tells_the_requester_that_the_cdo_returned_the_proposal(
         )
     row = keyed("changes_requested").get()
     assert row.user == org.requester
-    assert "The CDO returned" in row.message and "Add a pilot plan." in row.message
+    assert "The CDO returned" in row.message
+    assert "Add a pilot plan." in row.message
     assert len(mails_to(org.requester.email, mailoutbox)) == 1
 
 
@@ -164,7 +166,8 @@ def test_it_tells_the_requester_and_the_signers_the_cdos_decision(
     rows = keyed("decision_taken")
     assert users_of(rows) == {"rita.requester", "hanna.hr", "ivan.it", "mia.mkt"}
     message = rows.first().message
-    assert "The CDO approved" in message and "Review after six months." in message
+    assert "The CDO approved" in message
+    assert "Review after six months." in message
     assert len(mailoutbox) == 4
     assert {m.to[0] for m in mailoutbox} == {
         org.requester.email, org.hr_reviewer.email, org.it_reviewer.email, org.mkt_reviewer.email
@@ -184,7 +187,8 @@ def test_it_tells_the_requester_and_the_rejecting_department_of_a_rejection(
             signoff=signoff, actor=org.mkt_reviewer, outcome="rejected", comment="Off brand."
         )
     row = keyed("decision_taken").get(user=org.requester)
-    assert "Marketing rejected" in row.message and "Off brand." in row.message
+    assert "Marketing rejected" in row.message
+    assert "Off brand." in row.message
     assert users_of(keyed("decision_taken")) == {"rita.requester", "mia.mkt"}
     assert len(mailoutbox) == 2
 
@@ -270,7 +274,8 @@ def test_it_releases_the_claim_when_sending_fails_so_a_later_run_sends_it(org, f
     with pytest.raises(ConnectionRefusedError):
         notifications.notification_email_send(notification_id=row.pk)
     row.refresh_from_db()
-    assert row.emailed_at is None and mail.outbox == []
+    assert row.emailed_at is None
+    assert mail.outbox == []
     assert notifications.notification_email_send(notification_id=row.pk) is True
     assert notifications.notification_email_send(notification_id=row.pk) is False
     assert len(mail.outbox) == 1
@@ -287,7 +292,8 @@ def test_it_gives_up_after_the_last_retry(org, flaky_mail, eager_retries):
     )
     flaky_mail.failures = 100
     result = tasks.send_notification_email.delay(row.pk)
-    assert result.failed() and isinstance(result.result, ConnectionRefusedError)
+    assert result.failed()
+    assert isinstance(result.result, ConnectionRefusedError)
     assert flaky_mail.attempts == tasks.RETRY["max_retries"] + 1
     row.refresh_from_db()
     assert row.emailed_at is None  # left for a later attempt, not marked as sent
@@ -345,7 +351,8 @@ def test_it_lists_only_my_notifications_newest_first(client, org, proposal):
     assert "Someone else" not in page.text
     assert reverse("notification-open", args=[mine[0].pk]) in page.text
     assert "2 unread" in page.text
-    assert " style=" not in page.text and "<style" not in page.text  # the strict CSP
+    assert " style=" not in page.text
+    assert "<style" not in page.text
     assert "Content-Security-Policy" in page.headers
 
 
@@ -356,7 +363,8 @@ def test_it_marks_one_notification_read_with_a_plain_form(client, org, proposal)
     assert response.status_code == 302
     assert response.url == reverse("notifications") + "?page=1"
     first.refresh_from_db(), second.refresh_from_db()
-    assert first.read_at is not None and second.read_at is None
+    assert first.read_at is not None
+    assert second.read_at is None
     read_at = first.read_at
     client.post(reverse("notification-read", args=[first.pk]))
     first.refresh_from_db()
@@ -372,7 +380,8 @@ def test_it_marks_read_in_place_with_htmx_and_updates_the_bell(client, org, prop
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="notifications"')
     assert "Marked as read." in response.text
-    assert 'id="bell"' in response.text and 'hx-swap-oob="true"' in response.text
+    assert 'id="bell"' in response.text
+    assert 'hx-swap-oob="true"' in response.text
     assert "Notifications, 1 unread" in response.text
     assert "<html" not in response.text
 
@@ -446,7 +455,8 @@ def test_it_pages_through_many_notifications(client, org, proposal):
     client.force_login(org.requester)
     first = client.get(reverse("notifications"))
     assert "Page 1 of 2" in first.text
-    assert "Message 29 " in first.text and "Message 0 " not in first.text
+    assert "Message 29 " in first.text
+    assert "Message 0 " not in first.text
     second = client.get(reverse("notifications"), {"page": 2}, headers={"HX-Request": "true"})
     assert second.text.lstrip().startswith('<section id="notifications"')
     assert "Message 0 " in second.text
@@ -531,7 +541,8 @@ def test_it_sends_again_a_notification_whose_task_the_broker_lost(
     with django_capture_on_commit_callbacks(execute=True):
         act(org, proposal)
     assert lost["failed"] == 1
-    assert not keyed(prefix).exists() and mailoutbox == []
+    assert not keyed(prefix).exists()
+    assert mailoutbox == []
     # A task queued a moment ago may still be on its way: the sweeper leaves it alone.
     assert tasks.sweep_notifications.delay().get() == 0
 
@@ -598,7 +609,8 @@ def test_it_emails_again_what_failed_through_every_retry_after_a_grace_period(
     assert [m.to for m in mail.outbox] == [[org.requester.email]]
     failed.refresh_from_db()
     recent.refresh_from_db()
-    assert failed.emailed_at is not None and recent.emailed_at is None
+    assert failed.emailed_at is not None
+    assert recent.emailed_at is None
     assert tasks.sweep_notifications.delay().get() == 0
 
 
@@ -640,7 +652,8 @@ def test_the_sweep_costs_the_same_at_any_size(org, django_assert_max_num_queries
     with django_assert_max_num_queries(4):
         sweep = notifications.notifications_to_sweep(limit=4)
 
-    assert len(sweep.proposals) == 4 and len(sweep.emails) == 4  # bounded per run
+    assert len(sweep.proposals) == 4
+    assert len(sweep.emails) == 4
     assert {template for template, _pk, _round in sweep.proposals} == {"decision_taken"}
     assert sweep.signoffs == []
 

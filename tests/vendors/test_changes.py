@@ -48,13 +48,15 @@ def test_it_lists_every_change_in_sequence_order_across_pages(client):
     changes, cursor = read_all(client, limit=4)
     assert len(changes) == 10
     seqs = [c["seq"] for c in changes]
-    assert seqs == sorted(seqs) and len(set(seqs)) == 10
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == 10
     assert cursor == seqs[-1]
     # Vendors are written before the solutions that refer to them.
     assert [c["type"] for c in changes] == ["vendor"] * 3 + ["solution"] * 7
     first = changes[3]
     assert first["op"] == "upsert"
-    assert first["source"] == "acme-feed" and first["external_id"] == "s-0"
+    assert first["source"] == "acme-feed"
+    assert first["external_id"] == "s-0"
     assert first["data"]["vendor_external_id"] == "v-0"
     assert first["data"]["list_price"] == "12.50"
     # Nothing new after the end.
@@ -82,7 +84,8 @@ def test_it_shows_a_record_changed_twice_once_at_its_latest_change(client):
         body["solutions"][0]["list_price"] = price
         client.post(SYNC, body, format="json")
     changes, _ = read_all(client, cursor)
-    assert len(changes) == 1 and changes[0]["data"]["list_price"] == "2.00"
+    assert len(changes) == 1
+    assert changes[0]["data"]["list_price"] == "2.00"
 
 
 @pytest.mark.parametrize(
@@ -122,10 +125,12 @@ def test_it_bumps_the_sequence_when_the_workflow_adopts_a_tool(org):
     assert Solution.objects.get(pk=solution.pk).change_seq == before  # no change, no bump
     workflow.proposal_advance(proposal=proposal, actor=org.requester, action="adopt")
     adopted = Solution.objects.get(pk=solution.pk)
-    assert adopted.in_use and adopted.change_seq > before
+    assert adopted.in_use
+    assert adopted.change_seq > before
     workflow.proposal_advance(proposal=proposal, actor=org.requester, action="retire")
     retired = Solution.objects.get(pk=solution.pk)
-    assert not retired.in_use and retired.change_seq > adopted.change_seq
+    assert not retired.in_use
+    assert retired.change_seq > adopted.change_seq
 
 
 @pytest.fixture
@@ -177,7 +182,8 @@ def test_it_offers_tombstones_instead_of_deletion_in_the_admin(admin_client):
     changelist = reverse("admin:vendors_solution_changelist")
     admin_client.post(changelist, {"action": "mark_removed", "_selected_action": [solution.pk]})
     removed = Solution.objects.get(pk=solution.pk)
-    assert removed.is_deleted and removed.change_seq > before
+    assert removed.is_deleted
+    assert removed.change_seq > before
 
 
 def test_it_numbers_rows_written_by_a_bulk_update_path_distinctly(db):
@@ -185,7 +191,8 @@ def test_it_numbers_rows_written_by_a_bulk_update_path_distinctly(db):
     with transaction.atomic():
         Vendor.objects.filter(pk__in=[v.pk for v in vendors]).update(country="NL")
     seqs = list(Vendor.objects.values_list("change_seq", flat=True))
-    assert len(set(seqs)) == 3 and min(seqs) > max(v.change_seq for v in vendors)
+    assert len(set(seqs)) == 3
+    assert min(seqs) > max(v.change_seq for v in vendors)
 
 
 # --- Concurrency: a reader paging while writers commit misses nothing

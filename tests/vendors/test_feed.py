@@ -57,7 +57,9 @@ def test_it_reads_every_page_and_records_the_run(feed, db):
     run = CatalogSyncRun.objects.get()
     assert run == result.run
     assert run.status == SyncRunStatus.SUCCEEDED
-    assert run.pages == 3 and run.finished_at is not None and run.error == ""
+    assert run.pages == 3
+    assert run.finished_at is not None
+    assert run.error == ""
     assert run.counts == {"created": 8, "updated": 0, "unchanged": 0, "invalid": 0, "deleted": 0}
     assert Solution.objects.filter(source=SOURCE).count() == 6
     assert sleeps == []
@@ -90,7 +92,9 @@ def test_it_retries_a_page_that_times_out(httpserver, db):
     result, sleeps = pull(httpserver, timeout=0.3)
     assert result.run.status == SyncRunStatus.SUCCEEDED
     # The test server answers one request at a time: a retry may wait out the slow answer too.
-    assert len(calls) >= 2 and sleeps[0] == 0.5 and len(sleeps) == len(calls) - 1
+    assert len(calls) >= 2
+    assert sleeps[0] == 0.5
+    assert len(sleeps) == len(calls) - 1
 
 
 def test_it_fails_the_run_and_tombstones_nothing_when_a_page_keeps_failing(feed, db):
@@ -102,9 +106,12 @@ def test_it_fails_the_run_and_tombstones_nothing_when_a_page_keeps_failing(feed,
     result, sleeps = pull(feed, full=True)
     run = result.run
     assert run.status == SyncRunStatus.FAILED
-    assert "502" in run.error and "4 attempts" in run.error
+    assert "502" in run.error
+    assert "4 attempts" in run.error
     assert sleeps == [0.5, 1.0, 2.0]
-    assert run.pages == 1 and run.counts["created"] == 4 and run.counts["deleted"] == 0
+    assert run.pages == 1
+    assert run.counts["created"] == 4
+    assert run.counts["deleted"] == 0
     assert not Vendor.objects.filter(is_deleted=True).exists()
     assert result.tombstoned == []
 
@@ -112,7 +119,8 @@ def test_it_fails_the_run_and_tombstones_nothing_when_a_page_keeps_failing(feed,
 def test_it_does_not_retry_a_page_that_is_not_there(httpserver, db):
     httpserver.expect_request("/feed").respond_with_data("no", status=404)
     result, sleeps = pull(httpserver)
-    assert result.run.status == SyncRunStatus.FAILED and "404" in result.run.error
+    assert result.run.status == SyncRunStatus.FAILED
+    assert "404" in result.run.error
     assert sleeps == []
 
 
@@ -149,7 +157,8 @@ def test_it_stops_a_feed_whose_pages_loop(httpserver, db):
         {"vendors": [], "next": httpserver.url_for("/feed")}
     )
     result, _ = pull(httpserver)
-    assert result.run.status == SyncRunStatus.FAILED and "loop" in result.run.error
+    assert result.run.status == SyncRunStatus.FAILED
+    assert "loop" in result.run.error
 
 
 # --- The command and the task
@@ -163,7 +172,8 @@ def test_the_command_reads_a_file_and_prints_the_report(tmp_path, db):
     out = StringIO()
     call_command("sync_catalog", "--source", SOURCE, "--file", str(first), stdout=out)
     report = json.loads(out.getvalue())
-    assert report["status"] == "succeeded" and report["pages"] == 2
+    assert report["status"] == "succeeded"
+    assert report["pages"] == 2
     assert report["counts"]["created"] == 2
     assert Solution.objects.get(external_id="s-0").vendor.external_id == "v-0"
 
@@ -224,7 +234,8 @@ def _settings_with(feeds: str):
 def test_it_schedules_each_configured_feed():
     result = _settings_with('{"acme": {"url": "https://acme.example/c.json", "every_minutes": 5}}')
     assert result.returncode == 0, result.stderr
-    assert "'catalog-feed-acme'" in result.stdout and "'args': ['acme']" in result.stdout
+    assert "'catalog-feed-acme'" in result.stdout
+    assert "'args': ['acme']" in result.stdout
     assert "'schedule': 300.0" in result.stdout
     assert "run-signoff-sla" in result.stdout  # the other entries stay
 
@@ -276,7 +287,8 @@ def test_it_refuses_a_next_page_off_the_feeds_origin(httpserver, db, next_url, m
     result, sleeps = pull(httpserver, full=True)
     run = result.run
     assert run.status == SyncRunStatus.FAILED
-    assert message in run.error and "refusing its next page" in run.error
+    assert message in run.error
+    assert "refusing its next page" in run.error
     assert requested_paths(httpserver) == ["/feed"]
     assert sleeps == []  # refused, not retried
     assert not Vendor.objects.filter(is_deleted=True).exists()
@@ -289,7 +301,8 @@ def test_it_follows_a_relative_next_page_on_the_same_host(httpserver, db):
     )
     httpserver.expect_request("/feed/2").respond_with_json({"vendors": [vendor_item(1)]})
     result, _ = pull(httpserver)
-    assert result.run.status == SyncRunStatus.SUCCEEDED and result.run.pages == 2
+    assert result.run.status == SyncRunStatus.SUCCEEDED
+    assert result.run.pages == 2
 
 
 def test_it_follows_a_redirect_on_the_feeds_host_only(httpserver, db):
@@ -368,7 +381,8 @@ def test_a_file_feed_may_link_to_a_file_in_a_subfolder(tmp_path, db):
         json.dumps({"vendors": [vendor_item(1)]})
     )
     result = catalog_feed_pull(source=SOURCE, url=first.as_uri(), retries=0)
-    assert result.run.status == SyncRunStatus.SUCCEEDED and result.run.pages == 2
+    assert result.run.status == SyncRunStatus.SUCCEEDED
+    assert result.run.pages == 2
 
 
 def test_the_command_reads_files_only_with_file(tmp_path, db):
@@ -384,5 +398,6 @@ def test_it_removes_nothing_when_a_full_feed_lists_no_record(httpserver, db):
     result, _ = pull(httpserver, full=True)
     assert result.run.status == SyncRunStatus.FAILED
     assert "listed no records" in result.run.error
-    assert result.tombstoned == [] and result.run.counts["deleted"] == 0
+    assert result.tombstoned == []
+    assert result.run.counts["deleted"] == 0
     assert not Vendor.objects.get(external_id="v-9").is_deleted

@@ -70,11 +70,13 @@ def test_it_keeps_what_any_page_listed_and_tombstones_the_rest_on_the_final_page
     first = post(client, page("night-1", vendors=[0], solutions=[(0, 0), (4, 0)]))
     assert first.status_code == 200, first.json()
     assert first.json()["tombstoned"] == []
-    assert first.json()["sync"]["pages"] == 1 and first.json()["sync"]["final"] is False
+    assert first.json()["sync"]["pages"] == 1
+    assert first.json()["sync"]["final"] is False
     second = post(client, page("night-1", vendors=[1], solutions=[(1, 1), (8, 1)]))
     assert second.json()["counts"]["created"] == 1  # s-8 is new
     # Nothing is tombstoned before the final page, however little each page lists.
-    assert len(live(Solution)) == 9 and len(live(Vendor)) == 4
+    assert len(live(Solution)) == 9
+    assert len(live(Vendor)) == 4
     final = post(client, page("night-1", solutions=[(5, 1)], final=True)).json()
     assert sorted((t["type"], t["external_id"]) for t in final["tombstoned"]) == [
         ("solution", "s-2"),
@@ -143,7 +145,8 @@ def test_an_unfinished_sync_tombstones_nothing_and_expires_after_24_hours(
     assert response.status_code == 409
     assert "expired" in response.json()["message"]
     assert "nothing was removed" in response.json()["message"]
-    assert len(live(Vendor)) == 4 and len(live(Solution)) == 8
+    assert len(live(Vendor)) == 4
+    assert len(live(Solution)) == 8
     assert CatalogChangeCounter.objects.get().last_seq == before  # the page wrote nothing
     assert CatalogSyncSession.objects.get().finished_at is None
     # A new sync_id starts afresh.
@@ -162,7 +165,8 @@ def test_a_retried_final_page_with_its_idempotency_key_gets_the_first_answer(cli
     body = page("night-5", vendors=[0, 1, 2, 3], solutions=[(0, 0)], final=True)
     first = post(client, body, **{"Idempotency-Key": "night-5-final"})
     retry = post(client, body, **{"Idempotency-Key": "night-5-final"})
-    assert retry.status_code == 200 and retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.status_code == 200
+    assert retry.headers["Idempotent-Replayed"] == "true"
     assert retry.json() == first.json()
     assert first.json()["counts"]["deleted"] == 7
 
@@ -192,7 +196,8 @@ def test_it_refuses_an_empty_full_push_unless_confirmed(client, stored):
     assert response.status_code == 400
     assert "confirm_empty" in response.json()["errors"]
     assert "Nothing was changed" in response.json()["message"]
-    assert len(live(Vendor)) == 4 and len(live(Solution)) == 8
+    assert len(live(Vendor)) == 4
+    assert len(live(Solution)) == 8
     # Items without an external_id list nothing either.
     response = post(client, {**empty, "vendors": [{"id": "v-0", "name": "Renamed key"}]})
     assert response.status_code == 400
@@ -200,17 +205,20 @@ def test_it_refuses_an_empty_full_push_unless_confirmed(client, stored):
     confirmed = post(client, {**empty, "confirm_empty": True})
     assert confirmed.status_code == 200
     assert confirmed.json()["counts"]["deleted"] == 12
-    assert live(Vendor) == set() and live(Solution) == set()
+    assert live(Vendor) == set()
+    assert live(Solution) == set()
 
 
 def test_it_refuses_an_empty_paged_sync_unless_confirmed_and_keeps_it_open(client, stored):
     assert post(client, page("night-7")).status_code == 200
     refused = post(client, page("night-7", final=True))
-    assert refused.status_code == 400 and "confirm_empty" in refused.json()["errors"]
+    assert refused.status_code == 400
+    assert "confirm_empty" in refused.json()["errors"]
     assert len(live(Vendor)) == 4
     assert CatalogSyncSession.objects.get().finished_at is None
     confirmed = post(client, page("night-7", final=True, confirm_empty=True))
-    assert confirmed.status_code == 200 and confirmed.json()["counts"]["deleted"] == 12
+    assert confirmed.status_code == 200
+    assert confirmed.json()["counts"]["deleted"] == 12
 
 
 # --- Bad input
@@ -239,7 +247,8 @@ def test_it_answers_400_to_a_wrong_sync_id_or_flag(client, change, field):
     response = post(client, body)
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"]
-    assert not Vendor.objects.exists() and not CatalogSyncSession.objects.exists()
+    assert not Vendor.objects.exists()
+    assert not CatalogSyncSession.objects.exists()
 
 
 def test_it_refuses_a_user_without_the_permission(org):
@@ -328,7 +337,8 @@ def test_the_admin_lists_the_sessions(client, stored, admin_client, django_asser
     with django_assert_max_num_queries(12):
         response = admin_client.get(reverse("admin:vendors_catalogsyncsession_changelist"))
     assert response.status_code == 200
-    assert "night-2" in response.content.decode() and "sam.sync" in response.content.decode()
+    assert "night-2" in response.content.decode()
+    assert "sam.sync" in response.content.decode()
     session = CatalogSyncSession.objects.get(sync_id="night-0")
     detail = admin_client.get(reverse("admin:vendors_catalogsyncsession_change", args=[session.pk]))
     assert detail.status_code == 200

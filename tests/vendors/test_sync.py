@@ -64,7 +64,8 @@ def test_it_creates_vendors_and_solutions_and_reports_each_item(client):
     assert body["items"][3]["id"] == solution.pk
     assert solution.vendor.external_id == "v-1"
     assert solution.list_price == Decimal("12.50")
-    assert solution.sso is True and solution.in_use is False
+    assert solution.sso is True
+    assert solution.in_use is False
     assert body["tombstoned"] == []
 
 
@@ -103,7 +104,8 @@ def test_it_updates_only_the_records_that_changed(client):
     s2 = Solution.objects.get(external_id="s-2")
     v1 = Vendor.objects.get(external_id="v-1")
     assert changed == {("s", s2.pk), ("v", v1.pk)}
-    assert s2.list_price == Decimal("99.00") and v1.website == "https://new.example"
+    assert s2.list_price == Decimal("99.00")
+    assert v1.website == "https://new.example"
 
 
 def test_it_takes_the_default_for_a_field_left_out(client):

@@ -177,11 +177,14 @@ def test_it_logs_each_attempt_and_schedules_the_next(receiver):
 
     attempt = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk, next_in=120)
 
-    assert attempt.sent and not attempt.succeeded and attempt.status_code == 502
+    assert attempt.sent
+    assert not attempt.succeeded
+    assert attempt.status_code == 502
     delivery.refresh_from_db()
     assert delivery.status == WebhookDeliveryStatus.PENDING
     assert (delivery.attempts, delivery.last_status_code) == (1, 502)
-    assert "502" in delivery.last_error and "nope" in delivery.last_error
+    assert "502" in delivery.last_error
+    assert "nope" in delivery.last_error
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=100)
     assert delivery.locked_at is None
 
@@ -234,7 +237,8 @@ def test_it_gives_up_on_a_receiver_that_does_not_answer_in_time(receiver, settin
     attempt = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
 
     assert time.monotonic() - started < 0.9
-    assert not attempt.succeeded and attempt.status_code is None
+    assert not attempt.succeeded
+    assert attempt.status_code is None
     delivery.refresh_from_db()
     assert delivery.status == WebhookDeliveryStatus.PENDING
     assert "timed out" in delivery.last_error.lower()
@@ -257,7 +261,8 @@ def test_it_does_not_follow_a_redirect(receiver):
 
     attempt = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
 
-    assert not attempt.succeeded and attempt.status_code == 302
+    assert not attempt.succeeded
+    assert attempt.status_code == 302
     assert [r.path for r in posted(receiver)] == [HOOK]
 
 
@@ -271,7 +276,8 @@ def test_it_counts_a_refused_connection_as_a_failed_attempt(receiver):
 
     attempt = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk, final=True)
 
-    assert not attempt.succeeded and attempt.status_code is None
+    assert not attempt.succeeded
+    assert attempt.status_code is None
     delivery.refresh_from_db()
     assert delivery.status == WebhookDeliveryStatus.FAILED
     assert delivery.last_error
@@ -315,7 +321,8 @@ def test_it_leaves_a_delivery_to_the_worker_that_claimed_it(receiver):
 
     attempt = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
 
-    assert not attempt.sent and attempt.busy
+    assert not attempt.sent
+    assert attempt.busy
     assert posted(receiver) == []
     # A claim far older than any POST was left by a worker that died: it is taken over.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
@@ -357,7 +364,8 @@ def test_it_sends_again_the_deliveries_whose_task_was_lost(receiver):
 
 def test_it_skips_a_delivery_that_no_longer_exists():
     attempt = webhooks.webhook_delivery_attempt(delivery_id=987654)
-    assert not attempt.sent and not attempt.busy
+    assert not attempt.sent
+    assert not attempt.busy
 
 
 @pytest.mark.django_db(transaction=True)
@@ -393,7 +401,8 @@ def test_two_workers_racing_for_one_delivery_post_it_once(receiver):
     assert len(posted(receiver)) == 1
     assert sum(r.sent for r in results) == 1
     delivery.refresh_from_db()
-    assert delivery.status == WebhookDeliveryStatus.SUCCEEDED and delivery.attempts == 1
+    assert delivery.status == WebhookDeliveryStatus.SUCCEEDED
+    assert delivery.attempts == 1
 
 
 # --- Who receives what, and when --------------------------------------------------------------
@@ -458,13 +467,17 @@ def test_it_sends_only_after_the_transaction_commits(receiver, django_capture_on
 
 def test_it_sends_nothing_when_the_action_rolls_back(receiver, django_capture_on_commit_callbacks):
     subscribe(receiver)
+
+    def failing_action():
+        with transaction.atomic():
+            webhooks.webhook_event_queue(kind="catalog.synced", payload={})
+            raise RuntimeError("the caller's action failed")
+
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
-        transaction.atomic(),
     ):
-        webhooks.webhook_event_queue(kind="catalog.synced", payload={})
-        raise RuntimeError("the caller's action failed")
+        failing_action()
     assert callbacks == []
     assert not WebhookDelivery.objects.exists()
     assert posted(receiver) == []
@@ -723,7 +736,8 @@ def test_the_admin_retries_failed_deliveries_only(
     assert json.loads(request.get_data())["data"] == {"n": 1}
     failed.refresh_from_db()
     # A fresh set of retries: the attempts count again from the retry.
-    assert failed.status == WebhookDeliveryStatus.SUCCEEDED and failed.attempts == 1
+    assert failed.status == WebhookDeliveryStatus.SUCCEEDED
+    assert failed.attempts == 1
     with pytest.raises(InvalidTransition):
         webhooks.webhook_delivery_retry(delivery=done)
 
@@ -951,4 +965,5 @@ def test_a_real_worker_retries_with_backoff_until_it_gives_up(receiver, retrying
         delivery.refresh_from_db()
     assert delivery.status == WebhookDeliveryStatus.FAILED, log.read_text()
     # The worker retried by itself (no send_webhooks here): the first try and two retries.
-    assert delivery.attempts == 3 and len(posted(receiver)) == 3
+    assert delivery.attempts == 3
+    assert len(posted(receiver)) == 3

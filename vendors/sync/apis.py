@@ -64,7 +64,7 @@ class SolutionItemsField(serializers.ListField):
 
 
 class CatalogSyncRequestSerializer(StrictInputSerializer):
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]
         max_length=50, help_text=_("The feed or system the records come from.")
     )
     mode = serializers.ChoiceField(
@@ -124,7 +124,7 @@ class SyncItemReportSerializer(serializers.Serializer):
     external_id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=[CREATED, UPDATED, UNCHANGED, INVALID])
     id = serializers.IntegerField(allow_null=True, help_text=_("Our id; null when invalid."))
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text=_("Field name → messages; empty unless the item is invalid."),
     )
@@ -147,7 +147,7 @@ class SyncSessionSerializer(serializers.Serializer):
 
 
 class SyncReportSerializer(serializers.Serializer):
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     mode = serializers.ChoiceField(choices=MODES)
     counts = SyncCountsSerializer()
     items = SyncItemReportSerializer(many=True, help_text=_("One per item, in request order."))
@@ -314,7 +314,7 @@ class _ChangeFields(serializers.Serializer):
         choices=["upsert", "delete"], help_text=_("delete: the record is a tombstone.")
     )
     id = serializers.IntegerField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
     external_id = serializers.CharField()
     seq = serializers.IntegerField(help_text=_("The change's sequence number."))
 
@@ -323,12 +323,12 @@ class _ChangeFields(serializers.Serializer):
 # ambiguous (a solution record is also a valid vendor record), which clients cannot decode.
 class VendorChangeSerializer(_ChangeFields):
     type = serializers.ChoiceField(choices=[VENDOR])
-    data = VendorRecordSerializer()
+    data = VendorRecordSerializer()  # type: ignore[assignment]
 
 
 class SolutionChangeSerializer(_ChangeFields):
     type = serializers.ChoiceField(choices=[SOLUTION])
-    data = SolutionRecordSerializer()
+    data = SolutionRecordSerializer()  # type: ignore[assignment]
 
 
 CatalogChangeSerializer = PolymorphicProxySerializer(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
@@ -153,11 +153,11 @@ def _write_batch(
     vendor_ids.update((i.external_id, i.id) for i in vendors if i.status == CREATED)
     unknown, known = [], []
     for item in solutions:
-        vendor_id = vendor_ids.get(item.vendor_ref)
+        vendor_id = vendor_ids.get(cast(str, item.vendor_ref))
         if vendor_id is None:
             unknown.append(item)
         else:
-            item.values["vendor_id"] = vendor_id
+            cast(dict[str, Any], item.values)["vendor_id"] = vendor_id
             known.append(item)
     _plan(Solution, source, known, stored_solutions, writes, locked=locked)
     for write in writes:
@@ -172,10 +172,9 @@ def _with_keys(model: type[models.Model], source: str, keys) -> models.QuerySet:
     parameter (= ANY(%s)) instead of IN with 5,000 parameters, which Django prepares one by
     one (a tenth of a batch's time). The exclude() repeats the condition of the partial unique
     index on (source, external_id), so PostgreSQL can use that index instead of a full scan."""
-    qs = model.objects.filter(source=source).exclude(external_id="").order_by()
+    qs = model._default_manager.filter(source=source).exclude(external_id="").order_by()
     if connection.vendor == "postgresql":
-        column = f"{connection.ops.quote_name(model._meta.db_table)}.external_id"
-        return qs.extra(where=[f"{column} = ANY(%s)"], params=[list(keys)])
+        return qs.filter(external_id__any=list(keys))  # core.lookups.AnyOf
     return qs.filter(external_id__in=keys)
 
 
@@ -190,20 +189,23 @@ def _plan(
 ) -> None:
     new, changed, expected = [], [], []
     for item in items:
-        row = stored.get(item.external_id)
+        row = stored.get(cast(str, item.external_id))
         if row is None:
             item.status = CREATED
             new.append(item)
             continue
         item.id = row["id"]
-        if _changed(row, item.values):
+        if _changed(row, cast(dict[str, Any], item.values)):
             item.status = UPDATED
             changed.append(item)
             expected.append(row["change_seq"])
         else:
             item.status = UNCHANGED
     if new:
-        rows = [{"source": source, "external_id": i.external_id, **i.values} for i in new]
+        rows = [
+            {"source": source, "external_id": i.external_id, **cast(dict[str, Any], i.values)}
+            for i in new
+        ]
         if connection.vendor == "postgresql":
             # Ids now (the solutions of this batch refer to new vendors); rows under the lock.
             prepared = catalog_insert_prepare(model, rows)
@@ -214,7 +216,9 @@ def _plan(
         for item, pk in zip(new, ids, strict=True):
             item.id = pk
     if changed:
-        rows = [{"id": i.id, "is_deleted": False, **i.values} for i in changed]
+        rows = [
+            {"id": i.id, "is_deleted": False, **cast(dict[str, Any], i.values)} for i in changed
+        ]
         seqs = None if locked else expected
         writes.append(partial(catalog_update, model, rows, expected_seqs=seqs))
 

@@ -36,7 +36,7 @@ from django.utils.translation import ngettext
 
 from core import http
 from vendors.models import CatalogSyncRun, SyncRunStatus
-from vendors.sync.apply import apply_batch
+from vendors.sync.apply import BatchResult, apply_batch
 from vendors.sync.push import catalog_synced_notify
 from vendors.sync.request import parse_sync_request
 from vendors.sync.sessions import (
@@ -120,7 +120,8 @@ class FeedOrigin:
             ) % {"url": _shown(url), "scheme": parts.scheme or "?", "expected": self.scheme}
         if self.scheme == "file":
             path = _file_path(parts)
-            if (parts.hostname or "") != self.host or not path.is_relative_to(self.folder):
+            folder = self.folder or Path("/nonexistent")
+            if (parts.hostname or "") != self.host or not path.is_relative_to(folder):
                 return _("%(url)s is outside the feed's folder %(folder)s.") % {
                     "url": _shown(url),
                     "folder": self.folder,
@@ -299,32 +300,8 @@ def catalog_feed_pull(
                 origin=origin,
                 sleep=sleep,
             )
-            if not isinstance(page, dict):
-                raise FeedError(_("%(url)s: a page must be a JSON object.") % {"url": next_url})
-            following = page.get("next")
-            if following is not None and not isinstance(following, str):
-                raise FeedError(_("%(url)s: next must be a URL or null.") % {"url": next_url})
-            try:
-                request = parse_sync_request(
-                    {
-                        "source": source,
-                        "vendors": page.get("vendors", []),
-                        "solutions": page.get("solutions", []),
-                    },
-                    max_items=MAX_PAGE_ITEMS,
-                )
-            except SyncRequestInvalid as error:
-                detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.errors.items())
-                raise FeedError(f"{next_url}: {error.message} {detail}".strip()) from error
-            with transaction.atomic():
-                session = None
-                if sync_id is not None:
-                    session = sync_session_open(source=source, sync_id=sync_id)
-                batch = apply_batch(
-                    source=source, vendors=request.vendors, solutions=request.solutions
-                )
-                if session is not None:
-                    sync_session_page(session=session, batch=batch)
+            following = _next_link(page, url=next_url)
+            batch = _apply_page(page, url=next_url, source=source, sync_id=sync_id)
             for name, value in batch.counts().items():
                 counts[name] += value
             for item in [*batch.vendors, *batch.solutions]:
@@ -340,20 +317,7 @@ def catalog_feed_pull(
                     _("%(url)s: refusing its next page: %(why)s") % {"url": page_url, "why": why}
                 )
         if sync_id is not None:
-            try:
-                with transaction.atomic():
-                    session = sync_session_open(source=source, sync_id=sync_id)
-                    result.tombstoned = sync_session_finish(session=session)
-            except NothingListed:
-                # An empty answer from a broken feed must not empty the catalog.
-                raise FeedError(
-                    _(
-                        "The feed listed no records, so a full sync would remove every record "
-                        "of %(source)s; nothing was removed. Remove them in the admin if the "
-                        "source is really empty."
-                    )
-                    % {"source": source}
-                ) from None
+            result.tombstoned = _finish_full_pull(source=source, sync_id=sync_id)
             counts["deleted"] = len(result.tombstoned)
     except FeedError as error:
         run.status, run.error = SyncRunStatus.FAILED, str(error)
@@ -368,3 +332,55 @@ def catalog_feed_pull(
         body={"source": source, "mode": MODE_FULL if full else MODE_UPSERT, "counts": counts}
     )
     return result
+
+
+def _next_link(page: Any, *, url: str) -> str | None:
+    """The page's link to the next one (relative or absolute), checked to be a page at all."""
+    if not isinstance(page, dict):
+        raise FeedError(_("%(url)s: a page must be a JSON object.") % {"url": url})
+    following = page.get("next")
+    if following is not None and not isinstance(following, str):
+        raise FeedError(_("%(url)s: next must be a URL or null.") % {"url": url})
+    return following
+
+
+def _apply_page(page: dict[str, Any], *, url: str, source: str, sync_id: str | None) -> BatchResult:
+    """One page applied in its own transaction; with a full pull's session, its keys kept."""
+    try:
+        request = parse_sync_request(
+            {
+                "source": source,
+                "vendors": page.get("vendors", []),
+                "solutions": page.get("solutions", []),
+            },
+            max_items=MAX_PAGE_ITEMS,
+        )
+    except SyncRequestInvalid as error:
+        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.errors.items())
+        raise FeedError(f"{url}: {error.message} {detail}".strip()) from error
+    with transaction.atomic():
+        session = None
+        if sync_id is not None:
+            session = sync_session_open(source=source, sync_id=sync_id)
+        batch = apply_batch(source=source, vendors=request.vendors, solutions=request.solutions)
+        if session is not None:
+            sync_session_page(session=session, batch=batch)
+    return batch
+
+
+def _finish_full_pull(*, source: str, sync_id: str) -> list[dict[str, Any]]:
+    """Every page read and applied: tombstone what no page listed."""
+    try:
+        with transaction.atomic():
+            session = sync_session_open(source=source, sync_id=sync_id)
+            return sync_session_finish(session=session)
+    except NothingListed:
+        # An empty answer from a broken feed must not empty the catalog.
+        raise FeedError(
+            _(
+                "The feed listed no records, so a full sync would remove every record of "
+                "%(source)s; nothing was removed. Remove them in the admin if the source is "
+                "really empty."
+            )
+            % {"source": source}
+        ) from None

@@ -32,6 +32,7 @@ from vendors.sync.spec import (
     UNCHANGED,
     UPDATED,
     SyncRequestInvalid,
+    _max_length,
 )
 from webhooks.services import webhook_event_queue
 
@@ -122,7 +123,7 @@ def catalog_sync(
 
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
-IDEMPOTENCY_KEY_MAX = IdempotencyRecord._meta.get_field("key").max_length
+IDEMPOTENCY_KEY_MAX = _max_length(IdempotencyRecord, "key")
 
 
 class IdempotencyKeyReused(DomainError):

@@ -42,44 +42,20 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
     for key in sorted(set(data) - TOP_LEVEL_KEYS):
         errors[str(key)] = [_("Unknown field.")]
     source = data.get("source", _MISSING)
-    if source is _MISSING:
-        errors["source"] = [_("This field is required.")]
-    elif not isinstance(source, str) or not source.strip():
-        errors["source"] = [_("Expected a non-empty string.")]
-    elif len(source) > SOURCE_MAX:
-        errors["source"] = [_("At most %(max)d characters.") % {"max": SOURCE_MAX}]
-    elif "\x00" in source:
-        errors["source"] = [_("Contains a NUL character.")]
+    if (problem := _source_problem(source)) is not None:
+        errors["source"] = [problem]
     mode = data.get("mode", MODE_UPSERT)
-    if mode not in MODES if isinstance(mode, str) else True:
+    if not isinstance(mode, str) or mode not in MODES:
         errors["mode"] = [_("Expected one of: upsert, full.")]
     sync_id = data.get("sync_id")
-    if sync_id is not None:
-        if not isinstance(sync_id, str) or not sync_id.strip():
-            errors["sync_id"] = [_("Expected a non-empty string.")]
-        elif len(sync_id) > SYNC_ID_MAX:
-            errors["sync_id"] = [_("At most %(max)d characters.") % {"max": SYNC_ID_MAX}]
-        elif not sync_id.isprintable():
-            errors["sync_id"] = [_("Only printable characters (no NUL or line breaks).")]
-        elif mode != MODE_FULL:
-            errors["sync_id"] = [_('Only with "mode": "full".')]
-    flags = {}
-    for name in ("final", "confirm_empty"):
-        flags[name] = value = data.get(name, False)
-        if value is not True and value is not False:
-            errors[name] = [_("Expected true or false.")]
-    if flags["final"] is True and sync_id is None:
-        errors["final"] = [
-            _("Only with a sync_id: a full sync without one is whole in one request.")
-        ]
-    if flags["confirm_empty"] is True and mode != MODE_FULL:
-        errors["confirm_empty"] = [_('Only with "mode": "full".')]
-    lists = {}
-    for name in ("vendors", "solutions"):
-        value = data.get(name, [])
+    if sync_id is not None and (problem := _sync_id_problem(sync_id, mode=mode)) is not None:
+        errors["sync_id"] = [problem]
+    flags = {name: data.get(name, False) for name in ("final", "confirm_empty")}
+    errors.update(_flag_problems(flags, sync_id=sync_id, mode=mode))
+    lists = {name: data.get(name, []) for name in ("vendors", "solutions")}
+    for name, value in lists.items():
         if not isinstance(value, list):
             errors[name] = [_("Expected a list.")]
-        lists[name] = value if isinstance(value, list) else []
     if errors:
         raise SyncRequestInvalid(
             _("Invalid input in: %(fields)s.") % {"fields": ", ".join(errors)}, errors=errors
@@ -101,3 +77,42 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
         final=flags["final"],
         confirm_empty=flags["confirm_empty"],
     )
+
+
+def _source_problem(source: Any) -> str | None:
+    if source is _MISSING:
+        return _("This field is required.")
+    if not isinstance(source, str) or not source.strip():
+        return _("Expected a non-empty string.")
+    if len(source) > SOURCE_MAX:
+        return _("At most %(max)d characters.") % {"max": SOURCE_MAX}
+    if "\x00" in source:
+        return _("Contains a NUL character.")
+    return None
+
+
+def _sync_id_problem(sync_id: Any, *, mode: Any) -> str | None:
+    if not isinstance(sync_id, str) or not sync_id.strip():
+        return _("Expected a non-empty string.")
+    if len(sync_id) > SYNC_ID_MAX:
+        return _("At most %(max)d characters.") % {"max": SYNC_ID_MAX}
+    if not sync_id.isprintable():
+        return _("Only printable characters (no NUL or line breaks).")
+    if mode != MODE_FULL:
+        return _('Only with "mode": "full".')
+    return None
+
+
+def _flag_problems(flags: dict[str, Any], *, sync_id: Any, mode: Any) -> dict[str, list[str]]:
+    errors = {
+        name: [_("Expected true or false.")]
+        for name, value in flags.items()
+        if value is not True and value is not False
+    }
+    if flags["final"] is True and sync_id is None:
+        errors["final"] = [
+            _("Only with a sync_id: a full sync without one is whole in one request.")
+        ]
+    if flags["confirm_empty"] is True and mode != MODE_FULL:
+        errors["confirm_empty"] = [_('Only with "mode": "full".')]
+    return errors

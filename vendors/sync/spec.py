@@ -85,6 +85,8 @@ class FieldSpec:
 
 def _spec(model: type[models.Model], name: str) -> FieldSpec:
     f = model._meta.get_field(name)
+    if not isinstance(f, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a relation, not a synced column")
     default = f.get_default()
     if isinstance(f, models.BooleanField):
         return FieldSpec(name, "bool", False, default, help=str(f.verbose_name))
@@ -114,8 +116,17 @@ def _spec(model: type[models.Model], name: str) -> FieldSpec:
 
 VENDOR_SPECS = tuple(_spec(Vendor, name) for name in VENDOR_FIELDS)
 SOLUTION_SPECS = tuple(_spec(Solution, name) for name in SOLUTION_FIELDS)
-EXTERNAL_ID_MAX = Vendor._meta.get_field("external_id").max_length
-SOURCE_MAX = Vendor._meta.get_field("source").max_length
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a text column with a length")
+    return field.max_length
+
+
+EXTERNAL_ID_MAX = _max_length(Vendor, "external_id")
+SOURCE_MAX = _max_length(Vendor, "source")
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -134,76 +145,82 @@ def _clean_str(spec: FieldSpec, raw: Any) -> str:
     return raw
 
 
+def _clean_choice(spec: FieldSpec, raw: Any) -> str:
+    if type(raw) is str and raw in spec.choices:
+        return raw
+    raise _Invalid(
+        _("Unknown %(field)s %(value)s; expected one of: %(choices)s.")
+        % {"field": spec.help, "value": repr(raw)[:60], "choices": ", ".join(sorted(spec.choices))}
+    )
+
+
+def _clean_bool(spec: FieldSpec, raw: Any) -> bool:
+    if raw is True or raw is False:
+        return raw
+    raise _Invalid(_("Expected true or false."))
+
+
+def _decimal_value(raw: Any) -> Decimal:
+    """A finite, non-negative Decimal from a string or a number (a float by its repr)."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise _Invalid(_("Expected a decimal number, preferably as a string."))
+    try:
+        value = Decimal(repr(raw) if isinstance(raw, float) else raw)
+    except InvalidOperation:
+        raise _Invalid(_("Expected a decimal number, preferably as a string.")) from None
+    if not value.is_finite():
+        raise _Invalid(_("Expected a finite number."))
+    if value < 0:
+        raise _Invalid(_("May not be negative."))
+    return value
+
+
+def _clean_decimal(spec: FieldSpec, raw: Any) -> Decimal | None:
+    return None if raw is None else _fit_decimal(spec, _decimal_value(raw))
+
+
+def _fit_decimal(spec: FieldSpec, value: Decimal | None) -> Decimal | None:
+    """A decimal as its column stores it: finite, not negative, at most its digits."""
+    if value is None:
+        return None
+    if not value.is_finite():
+        raise _Invalid(_("Expected a finite number."))
+    if value < 0:
+        raise _Invalid(_("May not be negative."))
+    whole_digits = spec.max_digits - spec.decimal_places
+    if value and value.adjusted() >= whole_digits:
+        raise _Invalid(
+            _("At most %(digits)d digits before the decimal point.") % {"digits": whole_digits}
+        )
+    quantized = value.quantize(Decimal(1).scaleb(-spec.decimal_places))  # fits: checked above
+    if quantized != value:
+        raise _Invalid(_("At most %(places)d decimal places.") % {"places": spec.decimal_places})
+    return quantized
+
+
+def _clean_url(spec: FieldSpec, raw: Any) -> str:
+    value = _clean_str(spec, raw)
+    if value:
+        try:
+            _url_validator(value)
+        except ValidationError:
+            raise _Invalid(_("Enter a valid http(s) URL.")) from None
+    return value
+
+
+_CLEANERS: dict[str, Callable[[FieldSpec, Any], Any]] = {
+    "str": _clean_str,
+    "url": _clean_url,
+    "choice": _clean_choice,
+    "bool": _clean_bool,
+    "decimal": _clean_decimal,
+}
+
+
 def _cleaner(spec: FieldSpec) -> Callable[[Any], Any]:
-    """The cleaning function of one field, built once: it returns the value to store or raises
-    _Invalid with the message for the client."""
-    if spec.kind == "str":
-        return partial(_clean_str, spec)
-    if spec.kind == "choice":
-        choices = spec.choices
-
-        def clean_choice(raw: Any) -> str:
-            if type(raw) is str and raw in choices:
-                return raw
-            raise _Invalid(
-                _("Unknown %(field)s %(value)s; expected one of: %(choices)s.")
-                % {
-                    "field": spec.help,
-                    "value": repr(raw)[:60],
-                    "choices": ", ".join(sorted(choices)),
-                }
-            )
-
-        return clean_choice
-    if spec.kind == "bool":
-
-        def clean_bool(raw: Any) -> bool:
-            if raw is True or raw is False:
-                return raw
-            raise _Invalid(_("Expected true or false."))
-
-        return clean_bool
-    if spec.kind == "decimal":
-        quantum = Decimal(1).scaleb(-spec.decimal_places)
-        whole_digits = spec.max_digits - spec.decimal_places
-
-        def clean_decimal(raw: Any) -> Decimal | None:
-            if raw is None:
-                return None
-            if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-                raise _Invalid(_("Expected a decimal number, preferably as a string."))
-            try:
-                value = Decimal(repr(raw) if isinstance(raw, float) else raw)
-            except InvalidOperation:
-                raise _Invalid(_("Expected a decimal number, preferably as a string.")) from None
-            if not value.is_finite():
-                raise _Invalid(_("Expected a finite number."))
-            if value < 0:
-                raise _Invalid(_("May not be negative."))
-            if value and value.adjusted() >= whole_digits:
-                raise _Invalid(
-                    _("At most %(digits)d digits before the decimal point.")
-                    % {"digits": whole_digits}
-                )
-            quantized = value.quantize(quantum)  # safe: at most max_digits digits now
-            if quantized != value:
-                raise _Invalid(
-                    _("At most %(places)d decimal places.") % {"places": spec.decimal_places}
-                )
-            return quantized
-
-        return clean_decimal
-
-    def clean_url(raw: Any) -> str:
-        value = _clean_str(spec, raw)
-        if value:
-            try:
-                _url_validator(value)
-            except ValidationError:
-                raise _Invalid(_("Enter a valid http(s) URL.")) from None
-        return value
-
-    return clean_url
+    """The cleaning function of one field: it returns the value to store or raises _Invalid
+    with the message for the client."""
+    return partial(_CLEANERS[spec.kind], spec)
 
 
 def _clean_country(value: str) -> str:
@@ -264,7 +281,7 @@ _PLANS = {
 TOP_LEVEL_KEYS = frozenset(
     {"source", "mode", "vendors", "solutions", "sync_id", "final", "confirm_empty"}
 )
-SYNC_ID_MAX = CatalogSyncSession._meta.get_field("sync_id").max_length
+SYNC_ID_MAX = _max_length(CatalogSyncSession, "sync_id")
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,7 +373,11 @@ TEXT_CHECKS = {
     for kind, specs in ((VENDOR, VENDOR_SPECS), (SOLUTION, SOLUTION_SPECS))
 }
 POST_CHECKS: dict[str, tuple[tuple[str, Callable[[Any], Any]], ...]] = {
-    kind: tuple((spec.name, _cleaner(spec)) for spec in specs if spec.kind in ("url", "decimal"))
+    kind: tuple(
+        (spec.name, partial(_clean_url if spec.kind == "url" else _fit_decimal, spec))
+        for spec in specs
+        if spec.kind in ("url", "decimal")
+    )
     for kind, specs in ((VENDOR, VENDOR_SPECS), (SOLUTION, SOLUTION_SPECS))
 }
 POST_CHECKS[VENDOR] += (("country", _clean_country),)

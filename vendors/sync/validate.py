@@ -41,8 +41,7 @@ def validate_item(raw: Any, *, type_: str) -> Item:
             if "\x00" in text or (required and not text.strip()):
                 return validate_slow(raw, type_=type_)
         for name, clean in POST_CHECKS[type_]:
-            if name in raw:
-                values[name] = clean(raw[name])
+            values[name] = clean(values[name])
     except (msgspec.ValidationError, _Invalid):
         return validate_slow(raw, type_=type_)
     external_id = values.pop("external_id")
@@ -68,6 +67,20 @@ def validate_slow(raw: Any, *, type_: str) -> Item:
             errors["external_id"] = [str(error)]
     for key in raw.keys() - keys:
         errors[str(key)] = [_("Unknown field.")]
+    values = _clean_fields(raw, type_=type_, errors=errors)
+    vendor_ref = None
+    if type_ == VENDOR:
+        try:
+            _clean_country(values.get("country", ""))
+        except _Invalid as error:
+            errors["country"] = [str(error)]
+    else:
+        vendor_ref = _clean_vendor_ref(raw, errors=errors)
+    return Item(type_, external_id, None if errors else values, errors, vendor_ref)
+
+
+def _clean_fields(raw: dict[Any, Any], *, type_: str, errors: dict[str, list[str]]) -> dict:
+    """Each field's cleaned value (or its default when left out); its message when invalid."""
     values: dict[str, Any] = {}
     for name, required, default, clean in _PLANS[type_]:
         value = raw.get(name, _MISSING)
@@ -81,22 +94,20 @@ def validate_slow(raw: Any, *, type_: str) -> Item:
             values[name] = clean(value)
         except _Invalid as error:
             errors[name] = [str(error)]
-    vendor_ref = None
-    if type_ == VENDOR:
-        try:
-            _clean_country(values.get("country", ""))
-        except _Invalid as error:
-            errors["country"] = [str(error)]
-    else:
-        ref = raw.get("vendor", _MISSING)
-        if ref is _MISSING:
-            errors["vendor"] = [_("This field is required (the vendor's external_id).")]
-        else:
-            try:
-                vendor_ref = _clean_external_id(ref)
-            except _Invalid as error:
-                errors["vendor"] = [str(error)]
-    return Item(type_, external_id, None if errors else values, errors, vendor_ref)
+    return values
+
+
+def _clean_vendor_ref(raw: dict[Any, Any], *, errors: dict[str, list[str]]) -> str | None:
+    """A solution's vendor: the vendor's external_id in the same source."""
+    ref = raw.get("vendor", _MISSING)
+    if ref is _MISSING:
+        errors["vendor"] = [_("This field is required (the vendor's external_id).")]
+        return None
+    try:
+        return _clean_external_id(ref)
+    except _Invalid as error:
+        errors["vendor"] = [str(error)]
+        return None
 
 
 def _mark_duplicates(items: list[Item]) -> None:

@@ -11,8 +11,7 @@ class Migration(migrations.Migration):
 
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = [("decisions", "0007_move_out_audit_and_webhooks")]
 
     operations = [
         # The tables exist already (created by the app these models came from): only Django's

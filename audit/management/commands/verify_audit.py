@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.selectors import verify_chain
@@ -6,7 +8,7 @@ from audit.selectors import verify_chain
 class Command(BaseCommand):
     help = "Walk the audit trail's hash chain and report the first broken link."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         report = verify_chain()
         if not report.ok:
             raise CommandError(

@@ -1,5 +1,5 @@
 import logging
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        quiet = nullcontext()
+        quiet: AbstractContextManager[object] = nullcontext()
         if not options["send_email"]:
             # The in-app notifications and the "notified" marks are still recorded; only the
             # email of tasks run here (eager Celery) goes nowhere.
