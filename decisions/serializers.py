@@ -24,8 +24,8 @@ from decisions.models import (
 )
 from decisions.rules import COST_FIELDS, proposal_errors
 from decisions.services import PROPOSAL_FIELDS
-from stakeholders.apis import DepartmentRefSerializer
 from stakeholders.models import ApprovalTier, ChecklistQuestion, Department, Role, StrategicGoal
+from stakeholders.serializers import DepartmentRefSerializer
 from vendors.models import Category, Solution
 
 # --------------------------------------------------------------------------------------------

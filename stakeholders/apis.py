@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 
-from api.fields import ApiFilterSet, MoneySerializer, money
+from stakeholders.filters import DepartmentFilterSet, StrategicGoalFilterSet
 from stakeholders.models import Department, StrategicGoal
-
-
-class DepartmentRefSerializer(serializers.ModelSerializer):
-    """A department as other resources refer to it."""
-
-    class Meta:
-        model = Department
-        fields = ["id", "code", "name"]
-
-
-class DepartmentSerializer(serializers.ModelSerializer):
-    annual_budget = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Department
-        fields = ["id", "code", "name", "annual_budget", "signoff_required", "is_active"]
-
-    @extend_schema_field(MoneySerializer)
-    def get_annual_budget(self, obj: Department) -> dict | None:
-        return money(obj.annual_budget, obj.currency)
-
-
-class DepartmentFilterSet(ApiFilterSet):
-    class Meta:
-        model = Department
-        fields = ["signoff_required", "is_active"]
+from stakeholders.serializers import DepartmentSerializer, StrategicGoalSerializer
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -44,20 +18,6 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
     ordering = ["code"]
-
-
-class StrategicGoalSerializer(serializers.ModelSerializer):
-    owner = DepartmentRefSerializer(allow_null=True)
-
-    class Meta:
-        model = StrategicGoal
-        fields = ["id", "code", "title", "description", "owner", "is_active"]
-
-
-class StrategicGoalFilterSet(ApiFilterSet):
-    class Meta:
-        model = StrategicGoal
-        fields = ["is_active", "owner"]
 
 
 class StrategicGoalViewSet(viewsets.ReadOnlyModelViewSet):
