@@ -94,7 +94,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 @admin.register(CatalogSyncRun)
 class CatalogSyncRunAdmin(admin.ModelAdmin):
-    """What each pull of a catalog feed did: read-only, written by vendors.feeds."""
+    """What each pull of a catalog feed did: read-only, written by vendors.sync.feeds."""
 
     list_display = ["source", "status", "full", "started_at", "finished_at", "pages", "counts"]
     list_filter = ["status", "source", "full"]
@@ -121,7 +121,7 @@ class CatalogSyncRunAdmin(admin.ModelAdmin):
 
 @admin.register(CatalogSyncSession)
 class CatalogSyncSessionAdmin(admin.ModelAdmin):
-    """Full syncs pushed in several requests: read-only, written by vendors.sync."""
+    """Full syncs pushed in several requests: read-only, written by vendors.sync.sessions."""
 
     list_display = [
         "source",
