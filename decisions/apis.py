@@ -51,11 +51,13 @@ class ProposalViewSet(
     state_changes = True
 
     def get_queryset(self):
-        return selectors.proposals_for_api()
+        return selectors.proposals_for_api(user=self.request.user)
 
     def get_object(self) -> Proposal:
         try:
-            return selectors.proposal_for_api(reference=self.kwargs["reference"])
+            return selectors.proposal_for_api(
+                reference=self.kwargs["reference"], user=self.request.user
+            )
         except Proposal.DoesNotExist:
             raise Http404 from None
 
@@ -73,7 +75,7 @@ class ProposalViewSet(
         payload.is_valid(raise_exception=True)
         proposal = services.proposal_create(requester=request.user, **payload.service_kwargs())
         return self.conditional_retrieve(
-            selectors.proposal_for_api(reference=proposal.reference),
+            selectors.proposal_for_api(reference=proposal.reference, user=request.user),
             status_code=status.HTTP_201_CREATED,
         )
 

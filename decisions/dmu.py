@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -16,8 +17,15 @@ from stakeholders.models import ApprovalTier, Department, Role
 
 
 def signing_departments(*, proposal: Proposal) -> list[Department]:
-    """The departments whose sign-off the proposal needs, in code order."""
-    return list(Department.objects.filter(signoff_required=True, is_active=True).order_by("code"))
+    """The departments whose sign-off the proposal needs, in code order: every department
+    whose sign-off is always required, and the paying department when it is not the buying
+    one (it pays: it has a say)."""
+    required = Q(signoff_required=True, is_active=True)
+    if proposal.paying_department_id and (
+        proposal.paying_department_id != proposal.requesting_department_id
+    ):
+        required |= Q(pk=proposal.paying_department_id)
+    return list(Department.objects.filter(required).order_by("code"))
 
 
 @dataclass

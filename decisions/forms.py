@@ -9,6 +9,7 @@ from decisions.models import DecisionOutcome, Proposal, SignOffStatus
 from decisions.rules import proposal_errors
 from decisions.services import PROPOSAL_FIELDS
 from stakeholders.models import AnswerKind, Department, StrategicGoal
+from stakeholders.selectors import departments_proposable_by
 from vendors.models import Solution
 
 SOLUTION_OPTIONS = 300
@@ -49,11 +50,17 @@ class ProposalForm(forms.ModelForm):
             "solution": _("Pick it from the catalog, or leave empty and name a new one below."),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        active = Department.objects.filter(is_active=True)
-        self._choices("requesting_department").queryset = active
-        self._choices("paying_department").queryset = active
+        # One buys for a department one works in; any active department may pay.
+        buying = departments_proposable_by(user=user)
+        self._choices("requesting_department").queryset = buying
+        self._choices("paying_department").queryset = Department.objects.filter(is_active=True)
+        if not self.is_bound and not self.instance.pk:
+            own = list(buying[:2])
+            if len(own) == 1:  # the one department one works in: filled in already
+                self.initial.setdefault("requesting_department", own[0].pk)
+                self.initial.setdefault("paying_department", own[0].pk)
         catalog = Solution.objects.filter(is_deleted=False).select_related("vendor")
         self._choices("solution").queryset = catalog
         # Any catalog solution is valid, but the page lists a few hundred at most: the search

@@ -9,10 +9,15 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from decisions.models import Proposal, ProposalStatus, SignOff, SignOffStatus
-from stakeholders.models import Membership
-from stakeholders.selectors import memberships_held, roles_signable_with
+from stakeholders.models import Department, Membership, Role
+from stakeholders.selectors import (
+    departments_proposable_by,
+    memberships_held,
+    roles_signable_with,
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,75 @@ class SigningRight:
 
 
 def is_cdo(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("decisions.decide_proposal"))
+    """Whether `user` takes the CDO's final decisions: the permission given explicitly, to the
+    user or through a group. Being a superuser is not enough: administrators administer, they
+    do not decide (separation of duties). One query, remembered on the user object."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    cached = getattr(user, "_is_cdo", None)
+    if cached is None:
+        granted = Permission.objects.filter(
+            content_type__app_label="decisions", codename="decide_proposal"
+        ).filter(Q(user=user) | Q(group__user=user))
+        cached = user._is_cdo = granted.exists()
+    return bool(cached)
+
+
+def cdo_conflict(*, user: Any, proposal: Proposal) -> str | None:
+    """Why `user`, though a CDO, may not decide on `proposal` (None when they may): nobody
+    decides on a proposal they requested, signed off (in any round, also for someone else), or
+    pay for from a department they head."""
+    return cdo_conflicts(user=user, proposals=[proposal]).get(proposal.pk)
+
+
+def cdo_conflicts(*, user: Any, proposals: Iterable[Proposal]) -> dict[int, str]:
+    """cdo_conflict for several proposals at once, by proposal id: two queries."""
+    proposals = list(proposals)
+    if not proposals:
+        return {}
+    signed = set(
+        SignOff.objects.filter(proposal__in=proposals)
+        .filter(Q(reviewer=user) | Q(on_behalf_of=user))
+        .values_list("proposal_id", flat=True)
+    )
+    headed = set(
+        Membership.objects.filter(user=user, role=Role.HEAD).values_list(
+            "department_id", flat=True
+        )
+    )
+    conflicts = {}
+    for proposal in proposals:
+        if proposal.requester_id == user.pk:
+            conflicts[proposal.pk] = _("You cannot decide on your own proposal.")
+        elif proposal.pk in signed:
+            conflicts[proposal.pk] = _(
+                "You signed this proposal off for a department: another CDO decides."
+            )
+        elif proposal.paying_department_id in headed:
+            conflicts[proposal.pk] = _(
+                "You head the department that pays for this proposal: another CDO decides."
+            )
+    return conflicts
+
+
+def can_propose_for(*, user: Any, department: Department) -> bool:
+    """Whether `user` may file a proposal for `department` (buyer): a member of it, not a
+    viewer. Filing on someone else's behalf is a separate feature, not this."""
+    return departments_proposable_by(user=user).filter(pk=department.pk).exists()
+
+
+def proposals_visible_to(user: Any) -> Q:
+    """The proposals `user` may see: everything submitted at least once, and their own drafts;
+    an administrator (superuser) sees every draft too. A Q on Proposal."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    return ~Q(status=ProposalStatus.DRAFT) | Q(requester_id=getattr(user, "pk", None) or 0)
+
+
+def can_see(*, user: Any, proposal: Proposal) -> bool:
+    if proposal.status != ProposalStatus.DRAFT:
+        return True
+    return bool(user.is_superuser or proposal.requester_id == user.pk)
 
 
 CDO_GROUP = "Chief Digital Officer"

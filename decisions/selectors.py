@@ -3,6 +3,8 @@ queries."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -19,7 +21,7 @@ from decisions.models import (
     SignOff,
     SignOffStatus,
 )
-from decisions.rights import signable_q
+from decisions.rights import proposals_visible_to, signable_q
 from stakeholders.selectors import memberships_held
 from vendors.models import Solution
 
@@ -70,19 +72,31 @@ def proposals_awaiting_decision() -> QuerySet[Proposal]:
     )
 
 
-def proposal_list(*, requester=None, status: str | None = None) -> QuerySet[Proposal]:
-    qs = Proposal.objects.select_related(
-        "requester",
-        "requesting_department",
-        "paying_department",
-        "solution__vendor",
-        "tier",
-    ).annotate(
-        approvals=Count(
-            "signoffs",
-            filter=Q(signoffs__status=SignOffStatus.APPROVED, signoffs__round=F("round")),
-        ),
-        signoffs_in_round=Count("signoffs", filter=Q(signoffs__round=F("round"))),
+def proposals_seen_by(user: Any) -> QuerySet[Proposal]:
+    """The proposals `user` may see (others' drafts stay private to them): the start of every
+    read of proposals a person asks for, lists, pages, counts and the API alike."""
+    return Proposal.objects.filter(proposals_visible_to(user))
+
+
+def proposal_list(
+    *, user: Any, requester: Any = None, status: str | None = None
+) -> QuerySet[Proposal]:
+    qs = (
+        proposals_seen_by(user)
+        .select_related(
+            "requester",
+            "requesting_department",
+            "paying_department",
+            "solution__vendor",
+            "tier",
+        )
+        .annotate(
+            approvals=Count(
+                "signoffs",
+                filter=Q(signoffs__status=SignOffStatus.APPROVED, signoffs__round=F("round")),
+            ),
+            signoffs_in_round=Count("signoffs", filter=Q(signoffs__round=F("round"))),
+        )
     )
     if requester is not None:
         qs = qs.filter(requester=requester)
@@ -113,10 +127,16 @@ def _proposal_with_rounds() -> QuerySet[Proposal]:
     )
 
 
-def proposal_detail(*, reference: str) -> Proposal:
-    """One proposal with everything its page shows, prefetched: also its comments and its
-    timeline (`proposal.timeline`, the audit events, read by proposal id)."""
-    proposal = _proposal_with_rounds().prefetch_related("comments__author").get(reference=reference)
+def proposal_detail(*, reference: str, user: Any) -> Proposal:
+    """One proposal `user` may see, with everything its page shows, prefetched: also its
+    comments and its timeline (`proposal.timeline`, the audit events, read by proposal id).
+    Proposal.DoesNotExist for another's draft, as for a reference that does not exist."""
+    proposal = (
+        _proposal_with_rounds()
+        .filter(proposals_visible_to(user))
+        .prefetch_related("comments__author")
+        .get(reference=reference)
+    )
     proposal.timeline = proposal_timeline(proposal=proposal)  # type: ignore[attr-defined]
     return proposal
 
@@ -167,15 +187,15 @@ def notifications_unread_count(*, user) -> int:
 # --- The REST API's reads (decisions/apis.py): constant query counts per page.
 
 
-def proposals_for_api() -> QuerySet[Proposal]:
-    """Every proposal a signed-in user may read (as in the browser, everyone signed in reads
-    every proposal), with what the list representation shows."""
-    return proposal_list().select_related("tier")
+def proposals_for_api(*, user: Any) -> QuerySet[Proposal]:
+    """Every proposal `user` may read (as in the browser: everything submitted, and their own
+    drafts), with what the list representation shows."""
+    return proposal_list(user=user).select_related("tier")
 
 
-def proposal_for_api(*, reference: str) -> Proposal:
-    """One proposal with what its API representation shows, prefetched."""
-    return _proposal_with_rounds().get(reference=reference)
+def proposal_for_api(*, reference: str, user: Any) -> Proposal:
+    """One proposal `user` may read, with what its API representation shows, prefetched."""
+    return _proposal_with_rounds().filter(proposals_visible_to(user)).get(reference=reference)
 
 
 def signoffs_for_api() -> QuerySet[SignOff]:

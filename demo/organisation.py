@@ -59,7 +59,7 @@ USERS = [
     DemoUser("head.it", "Thomas", "Weber", "IT", Role.HEAD),
     DemoUser("head.mkt", "Isabelle", "Dubois", "MKT", Role.HEAD),
     DemoUser("cdo", "Carla", "Romano", cdo=True),
-    DemoUser("finance.viewer", "Peter", "Lindqvist", "FIN"),
+    DemoUser("finance.viewer", "Peter", "Lindqvist", "FIN", Role.VIEWER),
     DemoUser("admin", "Sam", "Taylor", admin=True),
 ]
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import Department
+from stakeholders.selectors import delegates_eligible, signing_departments_of
 
 
 def _person(user: Any) -> str:
@@ -32,12 +33,28 @@ class DelegationForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the people who could hold the rights (stakeholders.selectors.delegates_eligible):
+        # for one department its members, for all of them the members of each.
         delegate = cast(forms.ModelChoiceField, self.fields["delegate"])
-        delegate.queryset = get_user_model().objects.filter(is_active=True).exclude(pk=user.pk)
-        delegate.queryset = delegate.queryset.order_by("first_name", "username")
+        delegate.queryset = delegates_eligible(delegator=user)
+        chosen = self.data.get(self.add_prefix("department")) if self.is_bound else None
+        signing = signing_departments_of(user=user)
+        if chosen and str(chosen).isdigit() and signing.filter(pk=chosen).exists():
+            delegate.queryset = delegates_eligible(
+                delegator=user, department=signing.get(pk=chosen)
+            )
+        else:
+            eligible = set()
+            for dept in signing:
+                eligible |= set(
+                    delegates_eligible(delegator=user, department=dept).values_list("pk", flat=True)
+                )
+            delegate.queryset = get_user_model().objects.filter(pk__in=eligible).order_by(
+                "first_name", "username"
+            )
         delegate.label_from_instance = _person  # type: ignore[assignment]
         department = cast(forms.ModelChoiceField, self.fields["department"])
-        department.queryset = Department.objects.filter(memberships__user=user)
+        department.queryset = signing
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

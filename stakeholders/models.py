@@ -41,12 +41,15 @@ class Department(models.Model):
 
 
 class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer (read-only)")
     MEMBER = "member", _("Member")
     REVIEWER = "reviewer", _("Reviewer")
     HEAD = "head", _("Head")
 
 
-ROLE_RANK = {Role.MEMBER: 0, Role.REVIEWER: 1, Role.HEAD: 2}
+ROLE_RANK = {Role.VIEWER: -1, Role.MEMBER: 0, Role.REVIEWER: 1, Role.HEAD: 2}
+# The roles a tier may ask a department to sign with (a viewer signs nothing).
+SIGNING_ROLES = [(role.value, role.label) for role in Role if role != Role.VIEWER]
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -91,6 +94,11 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.department.code} {self.get_role_display()}"
 
+    @property
+    def may_propose(self) -> bool:
+        """Members and above file proposals for their department; a viewer only reads."""
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role.MEMBER]
+
     def covers(self, *, role: str, amount: Decimal) -> bool:
         """True when this membership has at least `role` and a limit covering `amount`."""
         if ROLE_RANK[Role(self.role)] < ROLE_RANK[Role(role)]:
@@ -114,7 +122,7 @@ class ApprovalTier(models.Model):
     signoff_role = models.CharField(
         _("role that must sign"),
         max_length=10,
-        choices=Role,
+        choices=SIGNING_ROLES,
         default=Role.REVIEWER,
         help_text=_("Minimum role each required department must sign with."),
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from stakeholders.models import ROLE_RANK, Delegation, Membership, Role
+from stakeholders.models import ROLE_RANK, Delegation, Department, Membership, Role
 
 
 def roles_signable_with(role: str) -> list[str]:
@@ -30,8 +32,11 @@ def memberships_held(*, user: Any, on: dt.date | None = None) -> list[tuple[Memb
     ]
     delegations = list(active_delegations(user=user, on=on))
     if delegations:
+        # Only for a department the delegate is a member of themselves: a delegation whose
+        # delegate has left that department since carries no right.
+        own = {m.department_id for m, _none in held if m.may_propose}
         delegated = Membership.objects.filter(
-            user_id__in={d.delegator_id for d in delegations}
+            user_id__in={d.delegator_id for d in delegations}, department_id__in=own
         ).select_related("user")
         for m in delegated:
             for d in delegations:
@@ -39,3 +44,50 @@ def memberships_held(*, user: Any, on: dt.date | None = None) -> list[tuple[Memb
                     held.append((m, m.user))
                     break
     return held
+
+
+def departments_proposable_by(*, user: Any) -> QuerySet[Department]:
+    """The active departments `user` may file proposals for: those they are a member of (a
+    viewer only reads). One query."""
+    if not getattr(user, "is_authenticated", False):
+        return Department.objects.none()
+    roles = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.MEMBER]]
+    return Department.objects.filter(
+        is_active=True, memberships__user=user, memberships__role__in=roles
+    ).order_by("code")
+
+
+def signing_departments_of(*, user: Any) -> QuerySet[Department]:
+    """The departments `user` signs for with their own membership (reviewer or head): what
+    they may delegate."""
+    roles = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.REVIEWER]]
+    return Department.objects.filter(memberships__user=user, memberships__role__in=roles).order_by(
+        "code"
+    )
+
+
+def delegates_eligible(*, delegator: Any, department: Department | None = None) -> QuerySet[Any]:
+    """Who may hold `delegator`'s signing rights while they are away: active members (not
+    viewers) of the department delegated — of every department the delegator signs for when
+    none is named —, never the delegator, never someone who takes the CDO's decisions (they
+    would sign for a department and then decide on the same proposal)."""
+    departments = [department] if department is not None else list(
+        signing_departments_of(user=delegator)
+    )
+    users = get_user_model().objects.filter(is_active=True).exclude(pk=delegator.pk)
+    if not departments:
+        return users.none()
+    roles = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.MEMBER]]
+    for dept in departments:
+        users = users.filter(
+            pk__in=Membership.objects.filter(department=dept, role__in=roles).values("user_id")
+        )
+    deciders = Permission.objects.filter(
+        content_type__app_label="decisions", codename="decide_proposal"
+    )
+    return (
+        users.exclude(user_permissions__in=deciders)
+        .exclude(groups__permissions__in=deciders)
+        .distinct()
+        .order_by("first_name", "username")
+    )

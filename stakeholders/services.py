@@ -16,6 +16,7 @@ from stakeholders.models import (
     Department,
     Membership,
 )
+from stakeholders.selectors import delegates_eligible
 
 
 @transaction.atomic
@@ -48,6 +49,20 @@ def delegation_create(
         raise DomainError(
             _("You have no sign-off rights to delegate%(where)s.")
             % {"where": _(" for %s") % department.name if department else ""}
+        )
+    if not delegates_eligible(delegator=delegator, department=department).filter(
+        pk=delegate.pk
+    ).exists():
+        raise NotAllowed(
+            _(
+                "%(who)s cannot hold your signing rights: a delegate must be a member of "
+                "%(where)s, and never someone who takes the CDO's final decisions."
+            )
+            % {
+                "who": delegate.get_full_name() or delegate.get_username(),
+                "where": department.name if department else _("every department you sign for"),
+            },
+            field="delegate",
         )
     delegation = Delegation.objects.create(
         delegator=delegator,

@@ -112,6 +112,18 @@ def org(departments, tiers):
     o.cdo = UserFactory(username="carla.cdo", first_name="Carla")
     o.cdo.groups.add(cdo_group())
     o.outsider = UserFactory(username="otto.outsider")
+    # An HR colleague who signs nothing themselves (a delegate when a reviewer is away).
+    o.hr_member = UserFactory(username="hugo.hrmember")
+    MembershipFactory(
+        user=o.hr_member, department=departments["HR"], role=Role.MEMBER, approval_limit=None
+    )
+    # Finance reads everything and proposes nothing.
+    o.viewer = UserFactory(username="vera.viewer")
+    MembershipFactory(
+        user=o.viewer, department=departments["FIN"], role=Role.VIEWER, approval_limit=None
+    )
+    # The administrator: administers, neither proposes nor decides.
+    o.superuser = UserFactory(username="ada.admin", is_staff=True, is_superuser=True)
     o.reviewers = {"HR": o.hr_reviewer, "IT": o.it_reviewer, "MKT": o.mkt_reviewer}
     o.heads = {"HR": o.hr_head, "IT": o.it_head, "MKT": o.mkt_head}
     return o

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.filtering import active_filters, lenient_filterset
@@ -37,23 +37,6 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "vendors/catalog.html#results" if request.htmx else "vendors/catalog.html"
     return render(request, template, context)
-
-
-@login_required
-@require_GET
-def solution_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    solution = get_object_or_404(
-        Solution.objects.select_related("vendor").prefetch_related(
-            # The proposals that name this solution, newest first (their default order): a
-            # relation the decisions app declares, read by name, as the catalog imports nothing
-            # from the apps above it.
-            "proposals__requesting_department",
-            "integrations_out__target",
-            "integrations_in__source",
-        ),
-        pk=pk,
-    )
-    return render(request, "vendors/solution_detail.html", {"solution": solution})
 
 
 @login_required

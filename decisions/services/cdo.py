@@ -11,7 +11,7 @@ from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import tasks
 from decisions.events import webhook_proposal_event
 from decisions.models import Decision, DecisionOutcome, Proposal, ProposalStatus
-from decisions.rights import is_cdo
+from decisions.rights import cdo_conflict, is_cdo
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 
 
@@ -23,8 +23,8 @@ def decision_take(
     proposal = lock_proposal(proposal)
     if not is_cdo(actor):
         raise NotAllowed(_("Only the Chief Digital Officer can take the final decision."))
-    if proposal.requester_id == actor.pk:
-        raise NotAllowed(_("You cannot decide on your own proposal."))
+    if (conflict := cdo_conflict(user=actor, proposal=proposal)) is not None:
+        raise NotAllowed(conflict)
     if proposal.status != ProposalStatus.AWAITING_DECISION:
         raise InvalidTransition(
             _("The proposal is %(status)s; it is not waiting for a decision.")

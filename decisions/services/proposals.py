@@ -28,6 +28,7 @@ from decisions.models import (
     SignOffStatus,
 )
 from decisions.pricing import assess_tier
+from decisions.rights import can_propose_for, can_see
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from stakeholders.models import StrategicGoal
@@ -59,6 +60,20 @@ PROPOSAL_FIELDS = (
     "pilot_end",
     "pilot_success_criteria",
 )
+
+
+def _check_may_propose(actor: Actor, proposal: Proposal) -> None:
+    """Only a member of the buying department files for it (a viewer proposes nothing)."""
+    department = proposal.requesting_department
+    if not can_propose_for(user=actor, department=department):
+        raise NotAllowed(
+            _(
+                "Only a member of %(dept)s can propose for it: choose the department you "
+                "work in as the buying department."
+            )
+            % {"dept": department.name},
+            field="requesting_department",
+        )
 
 
 def next_reference(year: int) -> str:
@@ -94,6 +109,8 @@ def proposal_create(
     """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer)."""
     user = signed_in(requester, _("Sign in to create a proposal."))
     proposal = Proposal(requester=user, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS})
+    if proposal.requesting_department_id is not None:
+        _check_may_propose(user, proposal)
     proposal_check(proposal)
     proposal.reference = next_reference(timezone.now().year)
     proposal.save()
@@ -129,6 +146,8 @@ def proposal_update(
         if field in PROPOSAL_FIELDS and getattr(proposal, field) != value:
             setattr(proposal, field, value)
             changed.append(field)
+    if "requesting_department" in changed:
+        _check_may_propose(actor, proposal)
     # Checked again here, on the locked row: the form or serializer checked these rules against
     # the row as read before the lock, and a concurrent edit (one clearing the solution, the
     # other the new solution's name) may have changed the other half since.
@@ -155,6 +174,8 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
             _("A proposal that is %(status)s cannot be submitted.")
             % {"status": proposal.get_status_display().lower()}
         )
+    # Membership may have ended since the draft was written: it is the filing that counts.
+    _check_may_propose(actor, proposal)
     proposal_check(proposal)
     departments = signing_departments(proposal=proposal)
     if not departments:
@@ -237,6 +258,8 @@ def proposal_withdraw(*, proposal: Proposal, actor: Actor, reason: str = "") -> 
 @transaction.atomic
 def comment_add(*, proposal: Proposal, actor: Actor, body: str) -> Comment:
     author = signed_in(actor, _("Sign in to comment."))
+    if not can_see(user=author, proposal=proposal):
+        raise NotAllowed(_("Only the requester can comment on a draft."))
     body = body.strip()
     if not body:
         raise DomainError(_("A comment cannot be empty."))

@@ -2,6 +2,7 @@
 partial of the same template; a plain form post gets a redirect, so every page works without
 JavaScript."""
 
+from decisions.views.catalog import solution_detail
 from decisions.views.dashboard import dashboard
 from decisions.views.notifications import (
     notification_list,
@@ -52,4 +53,5 @@ __all__ = [
     "proposal_withdraw",
     "queue",
     "signoff_decide",
+    "solution_detail",
 ]

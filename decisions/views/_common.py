@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -17,13 +18,19 @@ from decisions import selectors, services
 from decisions.dmu import who_decides
 from decisions.forms import CommentForm, DecisionForm, SignOffForm
 from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalStatus
-from decisions.rights import can_edit, can_steer_lifecycle, is_cdo, signing_rights
+from decisions.rights import (
+    can_edit,
+    can_steer_lifecycle,
+    cdo_conflict,
+    is_cdo,
+    signing_rights,
+)
 from stakeholders.models import ChecklistQuestion
 
 
-def proposal_or_404(reference: str) -> Proposal:
+def proposal_or_404(reference: str, *, user: Any) -> Proposal:
     try:
-        return selectors.proposal_detail(reference=reference)
+        return selectors.proposal_detail(reference=reference, user=user)
     except Proposal.DoesNotExist:
         raise Http404(_("No proposal %(ref)s.") % {"ref": reference}) from None
 
@@ -55,6 +62,8 @@ def detail_context(
             s.form = (bound_forms or {}).get(s.pk) or SignOffForm(  # type: ignore[attr-defined]
                 prefix=f"s{s.pk}", questions=questions[s.department_id]
             )
+    cdo_may_decide = is_cdo(user) and proposal.status == ProposalStatus.AWAITING_DECISION
+    decide_conflict = cdo_conflict(user=user, proposal=proposal) if cdo_may_decide else None
     return {
         "proposal": proposal,
         "current_signoffs": current,
@@ -63,9 +72,8 @@ def detail_context(
         "can_withdraw": proposal.requester_id == user.pk
         and ProposalStatus.WITHDRAWN in ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)],
         "who_decides": who_decides(proposal=proposal),
-        "can_decide": is_cdo(user)
-        and proposal.status == ProposalStatus.AWAITING_DECISION
-        and proposal.requester_id != user.pk,
+        "can_decide": cdo_may_decide and not decide_conflict,
+        "decide_conflict": decide_conflict,
         "lifecycle_actions": lifecycle_actions(user, proposal),
         "decision_form": DecisionForm(),
         "comment_form": CommentForm(),
@@ -94,7 +102,7 @@ def refused(
 ) -> HttpResponse:
     """A refused action: HTMX gets the workflow panel with the message in place; a plain post
     gets the whole page with the message, with the error's status code either way."""
-    proposal = selectors.proposal_detail(reference=proposal.reference)
+    proposal = selectors.proposal_detail(reference=proposal.reference, user=request.user)
     context = detail_context(request, proposal, error=error.message, **context)
     template = "decisions/proposal_detail.html"
     if request.htmx:
@@ -104,7 +112,7 @@ def refused(
 
 def after_action(request: HtmxHttpRequest, proposal: Proposal, message: str) -> HttpResponse:
     if request.htmx:
-        proposal = selectors.proposal_detail(reference=proposal.reference)
+        proposal = selectors.proposal_detail(reference=proposal.reference, user=request.user)
         context = detail_context(request, proposal, notice=message)
         return render(request, "decisions/proposal_detail.html#workflow", context)
     messages.success(request, message)

@@ -32,11 +32,16 @@ from decisions.views._common import (
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
-        "my_proposals": selectors.proposal_list(requester=user).order_by("-updated_at")[:10],
+        "my_proposals": selectors.proposal_list(user=user, requester=user).order_by("-updated_at")[
+            :10
+        ],
         "queue": selectors.signoffs_actionable_by(user=user)[:10],
         "awaiting_decision": selectors.proposals_awaiting_decision()[:10] if is_cdo(user) else [],
         "status_counts": dict(
-            Proposal.objects.values_list("status").annotate(n=Count("pk")).order_by()
+            selectors.proposals_seen_by(user)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .order_by()
         ),
     }
     return render(request, "decisions/home.html", context)
@@ -46,7 +51,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
     filters = lenient_filterset(
-        ProposalFilterSet, request.GET, queryset=selectors.proposal_list(), request=request
+        ProposalFilterSet,
+        request.GET,
+        queryset=selectors.proposal_list(user=request.user),
+        request=request,
     )
     current = active_filters(filters)
     statuses = filters.form.cleaned_data.get("status") or []
@@ -76,7 +84,7 @@ def _submit_if_asked(request: HttpRequest, proposal: Proposal, *, saved: str) ->
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_create(request: HttpRequest) -> HttpResponse:
-    form = ProposalForm(request.POST or None)
+    form = ProposalForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_create(requester=request.user, **form.service_kwargs())
@@ -94,13 +102,13 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    proposal = get_object_or_404(Proposal, reference=reference)
+    proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
     if not can_edit(user=request.user, proposal=proposal):
         messages.error(
             request, _("Only the requester can edit a draft or a proposal returned for changes.")
         )
         return redirect("proposal-detail", reference)
-    form = ProposalForm(request.POST or None, instance=proposal)
+    form = ProposalForm(request.POST or None, instance=proposal, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_update(
@@ -120,7 +128,7 @@ def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_GET
 def proposal_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    proposal = proposal_or_404(reference)
+    proposal = proposal_or_404(reference, user=request.user)
     return render(request, "decisions/proposal_detail.html", detail_context(request, proposal))
 
 
@@ -129,7 +137,10 @@ def proposal_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 def proposal_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     """The proposal's audit trail: every event, who, when, and what it recorded."""
     proposal = get_object_or_404(
-        Proposal.objects.select_related("requester", "requesting_department"), reference=reference
+        selectors.proposals_seen_by(request.user).select_related(
+            "requester", "requesting_department"
+        ),
+        reference=reference,
     )
     events = selectors.proposal_timeline(proposal=proposal)
     return render(
@@ -138,6 +149,8 @@ def proposal_timeline(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 PREVIEW_FIELDS = (
+    "requesting_department",
+    "paying_department",
     "currency",
     "one_off_cost",
     "recurring_cost",
@@ -150,11 +163,12 @@ PREVIEW_FIELDS = (
 
 
 @login_required
-@require_GET
+@require_POST
 def proposal_preview(request: HttpRequest) -> HttpResponse:
     """The live "who decides" panel of the proposal form: the tier the costs typed so far fall
-    in, the sign-offs it needs, and what is already in use in the chosen category."""
-    form = ProposalForm(request.GET)
+    in, the sign-offs it needs, and what is already in use in the chosen category. A POST: the
+    form's text never goes into a URL (access logs, the 4 KB request-line limit)."""
+    form = ProposalForm(request.POST, user=request.user)
     form.is_valid()  # partial input: use whichever fields are valid so far
     data = {k: v for k, v in form.cleaned_data.items() if k in PREVIEW_FIELDS and v is not None}
     if data.get("solution") and not data.get("category"):
@@ -171,7 +185,7 @@ def proposal_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def proposal_validate(request: HttpRequest) -> HttpResponse:
     """Inline validation as a field is left: the field re-rendered with its errors."""
-    form = ProposalForm(request.POST)
+    form = ProposalForm(request.POST, user=request.user)
     name = request.GET.get("field", "")
     if name not in form.fields:
         return HttpResponse(status=204)

@@ -17,8 +17,8 @@ from core.errors import DomainError
 from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
-from decisions.models import Proposal, SignOff
-from decisions.rights import is_cdo
+from decisions.models import SignOff
+from decisions.rights import cdo_conflicts, is_cdo
 from decisions.views._common import (
     after_action,
     questions_by_department,
@@ -29,7 +29,7 @@ from decisions.views._common import (
 @login_required
 @require_POST
 def proposal_submit(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    proposal = get_object_or_404(Proposal, reference=reference)
+    proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
     try:
         services.proposal_submit(proposal=proposal, actor=request.user)
     except DomainError as error:
@@ -40,7 +40,7 @@ def proposal_submit(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_withdraw(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    proposal = get_object_or_404(Proposal, reference=reference)
+    proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
     form = WithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -77,7 +77,7 @@ def signoff_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decision_take(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    proposal = get_object_or_404(Proposal, reference=reference)
+    proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         error = DomainError(_("Choose a decision and write its rationale."))
@@ -94,7 +94,7 @@ def decision_take(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def comment_add(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    proposal = get_object_or_404(Proposal, reference=reference)
+    proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
     form = CommentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("A comment cannot be empty."))
@@ -109,7 +109,7 @@ def comment_add(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_advance(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    proposal = get_object_or_404(Proposal, reference=reference)
+    proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
     try:
         services.proposal_advance(
             proposal=proposal,
@@ -145,9 +145,13 @@ def cdo_decisions(request: HtmxHttpRequest) -> HttpResponse:
             {"message": _("Only the Chief Digital Officer decides here.")},
             status=403,
         )
-    proposals = selectors.proposals_awaiting_decision()
+    proposals = list(selectors.proposals_awaiting_decision()[:200])
+    # A CDO sees what waits, but decides only where nothing ties them to the proposal.
+    conflicts = cdo_conflicts(user=request.user, proposals=proposals)
+    for proposal in proposals:
+        proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "decisions/cdo_decisions.html",
-        {"proposals": proposals[:200], "decision_form": DecisionForm()},
+        {"proposals": proposals, "decision_form": DecisionForm()},
     )

@@ -289,7 +289,7 @@ class TestStrictBooleans:
 
     def test_it_takes_true_false_one_and_zero_in_any_case(self, org):
         mine = make_proposal(requester=org.requester, title="Mine")
-        make_proposal(requester=org.hr_reviewer, title="Theirs")
+        make_proposal(requester=org.hr_reviewer, title="Theirs", submit=True)
         api = session_api(org.requester)
 
         def titles(query):

@@ -28,11 +28,23 @@ PERSONAS = [
     "head",
     "cdo",
     "outsider",
+    "viewer",
+    "superuser",
     "catalog_token",
     "full_token",
     "revoked_token",
 ]
-SESSIONS = {"requester", "hr_reviewer", "it_reviewer", "mkt_reviewer", "head", "cdo", "outsider"}
+SESSIONS = {
+    "requester",
+    "hr_reviewer",
+    "it_reviewer",
+    "mkt_reviewer",
+    "head",
+    "cdo",
+    "outsider",
+    "viewer",
+    "superuser",
+}
 # Who a token persona acts as: the requester (so the full token may do what the requester may).
 TOKEN_OWNER = "requester"
 
@@ -118,7 +130,12 @@ class Row:
 
 
 REQUESTER_ONLY = {"requester", "full_token"}
+# Members of HR, the buying department of every proposal here, file for it.
+HR_MEMBERS = {"requester", "full_token", "hr_reviewer", "head"}
 HR_SIGNERS = {"hr_reviewer", "head"}
+# Another's draft is not theirs to see: it does not exist for them (404), but for an
+# administrator, who sees it and may still not act as its requester (403).
+DRAFT_PRIVATE = {p: 404 for p in SESSIONS - {"requester", "superuser"}}
 SESSION_ONLY = {"full_token": 403, "catalog_token": 403}
 
 ROWS = [
@@ -136,19 +153,35 @@ ROWS = [
     Row("solution detail", "GET", lambda w: f"/api/v1/solutions/{w.solution.pk}/", catalog=True),
     Row("proposals list", "GET", lambda w: "/api/v1/proposals/"),
     Row("proposal detail", "GET", lambda w: f"/api/v1/proposals/{w.in_review.reference}/"),
-    Row("proposal create", "POST", lambda w: "/api/v1/proposals/", lambda w: proposal_body(), 201),
+    Row(
+        "draft detail",
+        "GET",
+        lambda w: f"/api/v1/proposals/{w.draft.reference}/",
+        allowed=REQUESTER_ONLY | {"superuser"},
+        refused=404,
+    ),
+    Row(
+        "proposal create",
+        "POST",
+        lambda w: "/api/v1/proposals/",
+        lambda w: proposal_body(),
+        201,
+        allowed=HR_MEMBERS,
+    ),
     Row(
         "proposal update",
         "PATCH",
         lambda w: f"/api/v1/proposals/{w.draft.reference}/",
         lambda w: {"title": "A better title"},
         allowed=REQUESTER_ONLY,
+        overrides=DRAFT_PRIVATE,
     ),
     Row(
         "proposal submit",
         "POST",
         lambda w: f"/api/v1/proposals/{w.draft.reference}/submit/",
         allowed=REQUESTER_ONLY,
+        overrides=DRAFT_PRIVATE,
     ),
     Row(
         "proposal withdraw",
@@ -208,13 +241,13 @@ ROWS = [
     ),
     Row("catalog changes", "GET", lambda w: "/api/v1/catalog/changes/", catalog=True),
     Row(
-        # Needs the "sync catalog" permission (or staff), which none of these personas has;
-        # tests/vendors/test_sync*.py cover the users who have it.
+        # Needs the "sync catalog" permission (or staff: the administrator), which none of the
+        # other personas has; tests/vendors/test_sync*.py cover the users who have it.
         "catalog sync",
         "POST",
         lambda w: "/api/v1/catalog/sync/",
         lambda w: {"source": "matrix", "vendors": []},
-        allowed=set(),
+        allowed={"superuser"},
         overrides={"catalog_token": 403},
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),

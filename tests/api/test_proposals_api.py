@@ -164,9 +164,24 @@ class TestEditing:
         response = session_api(org.hr_reviewer).patch(
             f"/api/v1/proposals/{draft.reference}/", {"title": "Mine now"}
         )
-        assert response.status_code == 403
+        assert response.status_code == 404  # another's draft is private: it is not there
         draft.refresh_from_db()
         assert draft.title != "Mine now"
+
+    def test_it_refuses_someone_elses_proposal_returned_for_changes(self, org):
+        proposal = make_proposal(requester=org.requester, submit=True)
+        services.signoff_decide(
+            signoff=proposal.signoffs.get(department__code="HR"),
+            actor=org.hr_reviewer,
+            outcome="changes_requested",
+            comment="Add the works council's view.",
+        )
+        response = session_api(org.hr_reviewer).patch(
+            f"/api/v1/proposals/{proposal.reference}/", {"title": "Mine now"}
+        )
+        assert response.status_code == 403  # visible once submitted, but not theirs to edit
+        proposal.refresh_from_db()
+        assert proposal.title != "Mine now"
 
     def test_it_refuses_to_edit_a_submitted_proposal_with_409(self, org):
         proposal = make_proposal(requester=org.requester, submit=True)
@@ -328,13 +343,13 @@ class TestListing:
             return [p["title"] for p in response.json()["results"]]
 
         assert refs("?status=in_review") == ["Beta hiring"]
+        # Gamma is another's draft: private to its requester, in lists and searches alike.
         assert refs("?status=draft&status=in_review&ordering=title") == [
             "Alpha learning",
             "Beta hiring",
-            "Gamma hiring",
         ]
         assert refs("?category=learning") == ["Alpha learning"]
-        assert refs("?search=hiring&ordering=-title") == ["Gamma hiring", "Beta hiring"]
+        assert refs("?search=hiring&ordering=-title") == ["Beta hiring"]
         assert refs("?mine=true&ordering=title") == ["Alpha learning", "Beta hiring"]
         assert refs("?requesting_department=HR&tier=Medium") == ["Beta hiring"]
         assert refs("?paying_department=IT") == []

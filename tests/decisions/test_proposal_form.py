@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 def test_the_preview_shows_the_tier_and_who_signs_as_costs_are_typed(client, org):
     client.force_login(org.requester)
     url = reverse("proposal-preview")
-    small = client.get(url, {"currency": "EUR", "one_off_cost": "500", "recurring_cost": "0"})
+    small = client.post(url, {"currency": "EUR", "one_off_cost": "500", "recurring_cost": "0"})
     assert "Small" in small.text
     assert "no CDO decision needed" in small.text
-    large = client.get(url, {"currency": "EUR", "one_off_cost": "250000", "recurring_cost": "0"})
+    large = client.post(url, {"currency": "EUR", "one_off_cost": "250000", "recurring_cost": "0"})
     assert "Large" in large.text
     assert "a head signs" in large.text
     assert "then the Chief Digital Officer decides" in large.text
     # The 12-month floor applies in the preview too: 900 a month for 1 month counts 10,800.
-    floor = client.get(url, {"currency": "EUR", "recurring_cost": "900",
+    floor = client.post(url, {"currency": "EUR", "recurring_cost": "900",
                              "recurring_period": "monthly", "term_months": "1"})  # fmt: skip
     assert "10,800.00 EUR" in floor.text
     assert "Medium" in floor.text
@@ -34,7 +34,7 @@ def test_the_preview_warns_about_tools_already_in_use_for_the_job(client, org):
     SolutionFactory(name="Greenhouse", in_use=True, category="talent_acquisition")
     SolutionFactory(name="Unrelated LMS", in_use=True, category="learning")
     client.force_login(org.requester)
-    page = client.get(reverse("proposal-preview"), {"category": "talent_acquisition"})
+    page = client.post(reverse("proposal-preview"), {"category": "talent_acquisition"})
     assert "Greenhouse" in page.text
     assert "Unrelated LMS" not in page.text
 
@@ -44,7 +44,7 @@ def test_the_preview_counts_the_same_vendor(client, org):
     make_proposal(requester=org.requester, submit=True, solution=SolutionFactory(vendor=vendor),
                   one_off_cost=8000, recurring_cost=0)  # fmt: skip
     client.force_login(org.requester)
-    page = client.get(reverse("proposal-preview"),
+    page = client.post(reverse("proposal-preview"),
                       {"new_vendor_name": "splitco", "one_off_cost": "5000"})  # fmt: skip
     assert "for the same vendor" in page.text
     assert "Medium" in page.text
@@ -53,7 +53,7 @@ def test_the_preview_counts_the_same_vendor(client, org):
 def test_the_preview_says_when_no_tier_covers_the_amount(client, org):
     ApprovalTier.objects.filter(name="Large").delete()
     client.force_login(org.requester)
-    page = client.get(reverse("proposal-preview"), {"one_off_cost": "500000"})
+    page = client.post(reverse("proposal-preview"), {"one_off_cost": "500000"})
     assert page.status_code == 200
     assert "No approval tier covers" in page.text
 
@@ -79,7 +79,7 @@ def test_the_form_accepts_a_solution_beyond_the_listed_ones(client, org, setting
         client.force_login(org.requester)
         page = client.get(reverse("proposal-create"))
         assert "Tool 004" not in page.text
-        form = forms.ProposalForm({"solution": solutions[4].pk})
+        form = forms.ProposalForm({"solution": solutions[4].pk}, user=org.requester)
         form.is_valid()
         assert "solution" not in form.errors
         assert f'value="{solutions[4].pk}" selected' in str(form["solution"])
@@ -147,7 +147,29 @@ def test_the_form_blames_the_one_off_cost_when_it_alone_is_too_large(org):
     # 1e12 - 0.01 GBP fits the column but is 1.17e12 EUR; nothing recurs.
     form = ProposalForm({"currency": "GBP", "one_off_cost": "999999999999.99",
                          "recurring_cost": "0", "recurring_period": "yearly",
-                         "term_months": "12"})  # fmt: skip
+                         "term_months": "12"}, user=org.requester)  # fmt: skip
     form.is_valid()
     assert "cannot exceed" in form.errors["one_off_cost"][0]
     assert "recurring_cost" not in form.errors
+
+
+def test_the_preview_is_a_post_so_the_form_never_lands_in_a_url(client, org):
+    client.force_login(org.requester)
+    url = reverse("proposal-preview")
+    assert client.get(url, {"problem": "Private notes about a colleague"}).status_code == 405
+    # A long form (gunicorn refuses request lines over 4 KB) is fine in a body.
+    page = client.post(url, {"problem": "x" * 20_000, "one_off_cost": "500"})
+    assert page.status_code == 200
+    assert "Small" in page.text
+
+
+def test_the_preview_adds_the_paying_department_when_another_pays(client, org):
+    client.force_login(org.requester)
+    hr, fin = org.departments["HR"], org.departments["FIN"]
+    url = reverse("proposal-preview")
+    same = client.post(url, {"requesting_department": hr.pk, "paying_department": hr.pk,
+                             "one_off_cost": "500"})  # fmt: skip
+    assert "Finance" not in same.text
+    other = client.post(url, {"requesting_department": hr.pk, "paying_department": fin.pk,
+                              "one_off_cost": "500"})  # fmt: skip
+    assert "Finance: a reviewer signs" in other.text
