@@ -61,9 +61,7 @@ def cdo_conflicts(*, user: Any, proposals: Iterable[Proposal]) -> dict[int, str]
         .values_list("proposal_id", flat=True)
     )
     headed = set(
-        Membership.objects.filter(user=user, role=Role.HEAD).values_list(
-            "department_id", flat=True
-        )
+        Membership.objects.filter(user=user, role=Role.HEAD).values_list("department_id", flat=True)
     )
     conflicts = {}
     for proposal in proposals:

@@ -49,8 +49,8 @@ class DelegationForm(forms.Form):
                 eligible |= set(
                     delegates_eligible(delegator=user, department=dept).values_list("pk", flat=True)
                 )
-            delegate.queryset = get_user_model().objects.filter(pk__in=eligible).order_by(
-                "first_name", "username"
+            delegate.queryset = (
+                get_user_model().objects.filter(pk__in=eligible).order_by("first_name", "username")
             )
         delegate.label_from_instance = _person  # type: ignore[assignment]
         department = cast(forms.ModelChoiceField, self.fields["department"])

@@ -71,8 +71,8 @@ def delegates_eligible(*, delegator: Any, department: Department | None = None) 
     viewers) of the department delegated — of every department the delegator signs for when
     none is named —, never the delegator, never someone who takes the CDO's decisions (they
     would sign for a department and then decide on the same proposal)."""
-    departments = [department] if department is not None else list(
-        signing_departments_of(user=delegator)
+    departments = (
+        [department] if department is not None else list(signing_departments_of(user=delegator))
     )
     users = get_user_model().objects.filter(is_active=True).exclude(pk=delegator.pk)
     if not departments:

@@ -50,9 +50,11 @@ def delegation_create(
             _("You have no sign-off rights to delegate%(where)s.")
             % {"where": _(" for %s") % department.name if department else ""}
         )
-    if not delegates_eligible(delegator=delegator, department=department).filter(
-        pk=delegate.pk
-    ).exists():
+    if (
+        not delegates_eligible(delegator=delegator, department=department)
+        .filter(pk=delegate.pk)
+        .exists()
+    ):
         raise NotAllowed(
             _(
                 "%(who)s cannot hold your signing rights: a delegate must be a member of "

@@ -135,7 +135,7 @@ HR_MEMBERS = {"requester", "full_token", "hr_reviewer", "head"}
 HR_SIGNERS = {"hr_reviewer", "head"}
 # Another's draft is not theirs to see: it does not exist for them (404), but for an
 # administrator, who sees it and may still not act as its requester (403).
-DRAFT_PRIVATE = {p: 404 for p in SESSIONS - {"requester", "superuser"}}
+DRAFT_PRIVATE = dict.fromkeys(SESSIONS - {"requester", "superuser"}, 404)
 SESSION_ONLY = {"full_token": 403, "catalog_token": 403}
 
 ROWS = [
