@@ -15,9 +15,11 @@ RUN pip install --no-cache-dir 'uv>=0.9,<1' \
 
 COPY . .
 # Static files are collected at build time and served by WhiteNoise; the key is a build-only dummy.
-RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+RUN DEBUG=false SECRET_KEY=collectstatic-only AUDIT_HMAC_KEY=collectstatic-only-0123456789abcdef \
+        python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home /app app \
-    && chown -R app /app
+    && mkdir -p /var/lib/hrtech-gov/audit-checkpoints \
+    && chown -R app /app /var/lib/hrtech-gov
 USER app
 
 EXPOSE 8000

@@ -42,7 +42,7 @@ class ApiTokenCreatedSerializer(ApiTokenOutputSerializer):
 
 
 class ApiTokenInputSerializer(StrictInputSerializer):
-    name = StrictCharField(max_length=100)
+    name = StrictCharField(max_length=100, single_line=True)
     scope = serializers.ChoiceField(choices=TokenScope.choices, default=TokenScope.FULL)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 

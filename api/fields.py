@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import django_filters
 from django import forms
@@ -15,16 +16,27 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from core.money import Currency
+from core.text import InvalidText, unreadable, validate_single_line, validate_storable
 
 
 class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers, booleans, lists and objects instead of coercing them."""
+    """A CharField that refuses numbers, booleans, lists and objects instead of coercing them,
+    text a database cannot store (NUL, lone surrogates: core.text), and with `single_line`
+    (names, titles) line breaks."""
 
     default_error_messages = {"not_a_string": gettext_lazy("Expected a string.")}
 
-    def to_internal_value(self, data):
+    def __init__(self, *, single_line: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_storable)
+        if single_line:
+            self.validators.append(validate_single_line)
+
+    def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("not_a_string")
+        if isinstance(data, InvalidText):
+            raise serializers.ValidationError(unreadable(data))
         return super().to_internal_value(data)
 
 

@@ -3,7 +3,6 @@ keys and no absurd nesting."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers
 
 from api.errors import RequestTooLarge, too_large_message
+from core.text import json_loads
 
 
 class LimitedJSONParser(parsers.JSONParser):
@@ -36,7 +36,8 @@ class LimitedJSONParser(parsers.JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = raw.decode(encoding)
-            data = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+            # NaN/Infinity refused; strings with lone surrogates marked (core.text).
+            data = json_loads(text, object_pairs_hook=_refuse_duplicate_keys)
         except RecursionError:
             # json's decoder recurses once per level: thousands of "[" exhaust the stack long
             # before the size limit. Answer as for any other malformed body, never a 500.

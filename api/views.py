@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from api import services
+from api.errors import error_body
 from api.forms import ApiTokenForm
 from api.models import ApiToken
 from core.errors import DomainError
@@ -74,3 +76,21 @@ def api_token_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("api-tokens")
+
+
+# --- Errors outside DRF's views (an unknown /api/ path, a crash): the API's error shape there,
+# Django's own pages everywhere else (hrtech_gov/urls.py names these as handler404/handler500).
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(_("Not found.")), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body(_("Something went wrong on our side; it has been logged.")), status=500
+        )
+    return defaults.server_error(request)

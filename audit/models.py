@@ -66,6 +66,9 @@ class Event(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    # The id of the key (settings.AUDIT_HMAC_KEYS) whose HMAC-SHA256 `hash` is; empty for the
+    # events recorded before the chain was keyed, hashed with plain SHA-256.
+    key_id = models.CharField(max_length=20, blank=True, default="", editable=False)
 
     objects = EventQuerySet.as_manager()
 

@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_single_line
 from decisions.models import DecisionOutcome, Proposal, SignOffStatus
 from decisions.rules import proposal_errors
 from decisions.services import PROPOSAL_FIELDS
@@ -27,6 +28,7 @@ class ProposalForm(forms.ModelForm):
         max_length=300,
         required=False,
         widget=forms.TextInput,
+        validators=[validate_single_line],
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import MONEY, Currency
+from core.text import validate_single_line
 from stakeholders.models import ApprovalTier, Department, Role, StrategicGoal
 from vendors.models import Category, Solution
 
@@ -88,7 +89,7 @@ class ReferenceCounter(models.Model):
 
 class Proposal(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     status = models.CharField(
         _("status"), max_length=20, choices=ProposalStatus, default=ProposalStatus.DRAFT
     )
@@ -121,8 +122,12 @@ class Proposal(models.Model):
         related_name="proposals",
         verbose_name=_("solution from the catalog"),
     )
-    new_vendor_name = models.CharField(_("new vendor"), max_length=150, blank=True)
-    new_solution_name = models.CharField(_("new solution"), max_length=150, blank=True)
+    new_vendor_name = models.CharField(
+        _("new vendor"), max_length=150, blank=True, validators=[validate_single_line]
+    )
+    new_solution_name = models.CharField(
+        _("new solution"), max_length=150, blank=True, validators=[validate_single_line]
+    )
     category = models.CharField(_("category"), max_length=30, choices=Category)
     # Costs.
     currency = models.CharField(_("currency"), max_length=3, choices=Currency, default=Currency.EUR)

@@ -72,7 +72,10 @@ def cdo_users(*, exclude_user_id: int | None = None) -> list:
     """Everyone who takes the CDO's decisions: users granted decisions.decide_proposal directly
     or through a group. Superusers are left out: `admin` is not the CDO's inbox."""
     users = get_user_model().objects.with_perm(
-        "decisions.decide_proposal", include_superusers=False, is_active=True
+        "decisions.decide_proposal",
+        include_superusers=False,
+        is_active=True,
+        backend="django.contrib.auth.backends.ModelBackend",
     )
     return [u for u in users.order_by("pk") if u.pk != exclude_user_id]
 

@@ -324,7 +324,9 @@ class GoalInputSerializer(StrictInputSerializer):
     goal = serializers.SlugRelatedField(
         slug_field="code", queryset=StrategicGoal.objects.filter(is_active=True)
     )
-    note = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    note = StrictCharField(
+        max_length=300, required=False, allow_blank=True, default="", single_line=True
+    )
 
 
 TEXT_LIMIT = 10_000
@@ -334,7 +336,7 @@ class ProposalInputSerializer(StrictInputSerializer):
     """A draft's fields. On PATCH every field is optional; the result must still be a whole
     proposal (a solution or a new one named, a category, ordered pilot dates)."""
 
-    title = StrictCharField(max_length=200)
+    title = StrictCharField(max_length=200, single_line=True)
     problem = StrictCharField(max_length=TEXT_LIMIT)
     rationale = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
     alternatives = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
@@ -347,8 +349,12 @@ class ProposalInputSerializer(StrictInputSerializer):
     solution = serializers.PrimaryKeyRelatedField(
         queryset=Solution.objects.filter(is_deleted=False), required=False, allow_null=True
     )
-    new_vendor_name = StrictCharField(max_length=150, required=False, allow_blank=True)
-    new_solution_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    new_vendor_name = StrictCharField(
+        max_length=150, required=False, allow_blank=True, single_line=True
+    )
+    new_solution_name = StrictCharField(
+        max_length=150, required=False, allow_blank=True, single_line=True
+    )
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     one_off_cost = MoneySerializer(required=False)
     recurring_cost = MoneySerializer(required=False)

@@ -7,6 +7,8 @@ See .env.example for every variable.
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
 import json
 import os
 from decimal import Decimal
@@ -61,6 +63,36 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 
+# --- The audit chain's keys (audit/keys.py, docs/adr/0002): every event's hash is an HMAC with
+# a key that lives here, never in the database. AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE) is the
+# current key, AUDIT_HMAC_KEY_ID its id (recorded with each event). To rotate: give the new key a
+# new id and keep the old one in AUDIT_HMAC_OLD_KEYS ({"id": "key", ...}, or _FILE) so the events
+# it signed still verify. Required when DEBUG is off; the demo derives one from SECRET_KEY.
+AUDIT_HMAC_KEY_ID = env.str("AUDIT_HMAC_KEY_ID", default="k1")
+_audit_key = env_secret("AUDIT_HMAC_KEY")
+if not _audit_key:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE) must be set when DEBUG is off: it signs the "
+            "audit trail."
+        )
+    _audit_key = hmac.new(SECRET_KEY.encode(), b"hrtech-gov audit chain", "sha256").hexdigest()
+if len(_audit_key) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters long.")
+AUDIT_HMAC_KEYS: dict[str, str] = json.loads(env_secret("AUDIT_HMAC_OLD_KEYS", "{}") or "{}")
+if not isinstance(AUDIT_HMAC_KEYS, dict) or not all(
+    isinstance(v, str) for v in AUDIT_HMAC_KEYS.values()
+):
+    raise ImproperlyConfigured('AUDIT_HMAC_OLD_KEYS must be a JSON object {"id": "key", ...}.')
+AUDIT_HMAC_KEYS[AUDIT_HMAC_KEY_ID] = _audit_key
+# Signed checkpoints of the chain (sequence number and hash), written outside the database every
+# AUDIT_CHECKPOINT_MINUTES by beat and by `manage.py audit_checkpoint`: a file in this folder
+# (put it on storage the database's owner cannot rewrite) and a log line (audit.checkpoint).
+AUDIT_CHECKPOINT_DIR = Path(
+    env.str("AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "audit-checkpoints"))
+)
+AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=10)
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -77,6 +109,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     # Ground floor: imports no feature app.
     "core",
     "audit",
@@ -92,6 +125,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL or a lone surrogate in the path, the query or a form: 400 before anything reads it.
+    "core.middleware.RefuseUnreadableInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,6 +136,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hrtech_gov.urls"
@@ -221,6 +258,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # NOTIFICATION_SWEEP_HOURS, emails unsent NOTIFICATION_EMAIL_GRACE_MINUTES after creation.
 NOTIFICATION_SWEEP_HOURS = env.int("NOTIFICATION_SWEEP_HOURS", default=24)
 NOTIFICATION_EMAIL_GRACE_MINUTES = env.int("NOTIFICATION_EMAIL_GRACE_MINUTES", default=120)
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "audit.tasks.audit_checkpoint",
+    "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0,
+}
 CELERY_BEAT_SCHEDULE["sweep-notifications"] = {
     "task": "decisions.tasks.sweep_notifications",
     "schedule": 10 * 60.0,
@@ -233,6 +274,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures in a row for one account,
+# or from one address, sign-in is refused (429, with a message) until the cool-off ends or an
+# administrator unlocks it (admin: Axes, Access attempts; or `manage.py axes_reset_username`).
+# Every lockout is also an audit event (login.locked). Behind a proxy, AXES_IPWARE_PROXY_COUNT
+# says how many proxies' X-Forwarded-For entries to skip.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_VERBOSE = False
+# Wrong API tokens from one address: after this many in API_TOKEN_FAILURE_WINDOW_MINUTES the
+# address is answered 429 until the window ends (api.authentication).
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
+API_TOKEN_FAILURE_WINDOW_MINUTES = env.int("API_TOKEN_FAILURE_WINDOW_MINUTES", default=15)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -305,7 +367,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "api.pagination.StrictOrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": API_THROTTLE_RATE},

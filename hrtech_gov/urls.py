@@ -21,3 +21,7 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+# Under /api/ errors keep the API's shape, also where no API view answers.
+handler404 = "api.views.page_not_found"
+handler500 = "api.views.server_error"

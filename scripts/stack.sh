@@ -18,6 +18,9 @@ if [ -z "${STACK_SECRET_KEY:-}" ]; then
     STACK_SECRET_KEY=$(cat .venv/stack-secret-key)
 fi
 export SECRET_KEY="$STACK_SECRET_KEY"
+# The audit chain's key, likewise kept: events signed with it must verify after a restart.
+[ -s .venv/stack-audit-key ] || .venv/bin/python -c 'import secrets; print(secrets.token_hex(32))' > .venv/stack-audit-key
+export AUDIT_HMAC_KEY="${STACK_AUDIT_HMAC_KEY:-$(cat .venv/stack-audit-key)}"
 
 db=$(.venv/bin/python -c 'import sys, urllib.parse as u; print(u.urlparse(sys.argv[1]).path.lstrip("/"))' "$DATABASE_URL")
 if ! psql "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then

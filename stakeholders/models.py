@@ -8,13 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import Currency
+from core.text import validate_single_line
 
 
 class Department(models.Model):
     code = models.CharField(
         _("code"), max_length=12, unique=True, help_text=_("For example HR, IT, MKT.")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
     annual_budget = models.DecimalField(
         _("annual budget"), max_digits=14, decimal_places=2, default=Decimal("0")
     )

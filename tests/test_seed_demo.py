@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db.models import F
+from django.test import RequestFactory
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -67,6 +68,11 @@ def demo(django_db_setup, django_db_blocker):
         celery_app.conf.task_always_eager = eager
         with django_db_blocker.unblock():
             call_command("flush", interactive=False, verbosity=0)
+
+
+def sign_in_request():
+    """What a sign-in comes with: django-axes counts failures per request's address."""
+    return RequestFactory().post("/accounts/login/")
 
 
 @pytest.mark.django_db
@@ -148,12 +154,12 @@ class TestTheDemo:
         documented = set(re.findall(r"`([a-z.]+)`", table))
         assert documented == {u.username for u in USERS}
         for username in documented:
-            user = authenticate(username=username, password=DEMO_PASSWORD)
+            user = authenticate(sign_in_request(), username=username, password=DEMO_PASSWORD)
             assert user is not None, username
             assert user.first_name
             assert user.last_name
             assert user.email.endswith("@example.com")
-        assert authenticate(username="cdo", password="wrong") is None
+        assert authenticate(sign_in_request(), username="cdo", password="wrong") is None
 
         users = {u.username: u for u in get_user_model().objects.all()}
         assert users["admin"].is_superuser
@@ -226,8 +232,8 @@ def test_it_leaves_what_an_administrator_changed_alone():
 
     hr = Department.objects.get(code="HR")
     assert (hr.name, hr.annual_budget) == ("People & Culture", 123)
-    assert authenticate(username="cdo", password="changed-by-the-admin") is not None
-    assert authenticate(username="cdo", password=DEMO_PASSWORD) is None
+    assert authenticate(sign_in_request(), username="cdo", password="changed-by-the-admin")
+    assert authenticate(sign_in_request(), username="cdo", password=DEMO_PASSWORD) is None
     assert Proposal.objects.filter(requesting_department=hr).count() >= 10
 
 

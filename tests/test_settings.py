@@ -12,13 +12,15 @@ from django.conf import settings
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "AUDIT_HMAC_KEY": "another-long-random-production-secret-0123456789-abcdefghijklmn",
     "ALLOWED_HOSTS": "hrtech.example.com",
     "EMAIL_URL": "smtp://mailer:secret@smtp.example.com:587/?tls=True",
 }
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    skip = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set for the browser tests
+    # Set for the test run (the browser tests): production gets its own.
+    skip = {"DEBUG", "SECRET_KEY", "AUDIT_HMAC_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     base = {k: v for k, v in os.environ.items() if k not in skip}
     return subprocess.run(
         [sys.executable, "manage.py", *args],

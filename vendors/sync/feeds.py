@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import http
+from core.text import json_loads
 from vendors.models import CatalogSyncRun, SyncRunStatus
 from vendors.sync.apply import BatchResult, apply_batch
 from vendors.sync.push import catalog_synced_notify
@@ -226,7 +227,7 @@ def fetch_page(
     def attempt() -> Any:
         raw = _read(url, origin=origin, timeout=timeout)
         try:
-            return json.loads(raw)
+            return json_loads(raw.decode(json.detect_encoding(raw)))
         except ValueError as error:
             # A cut-off body is worth another try; a server that sends no JSON fails the same.
             raise _Again(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.text import LINE_BREAK, InvalidText, unreadable
 from vendors.sync.spec import (
     _MISSING,
     MAX_ITEMS,
@@ -86,8 +87,10 @@ def _source_problem(source: Any) -> str | None:
         return _("Expected a non-empty string.")
     if len(source) > SOURCE_MAX:
         return _("At most %(max)d characters.") % {"max": SOURCE_MAX}
-    if "\x00" in source:
-        return _("Contains a NUL character.")
+    if (problem := unreadable(source)) is not None:
+        return problem
+    if LINE_BREAK.search(source):
+        return _("Line breaks are not allowed here.")
     return None
 
 
@@ -96,7 +99,7 @@ def _sync_id_problem(sync_id: Any, *, mode: Any) -> str | None:
         return _("Expected a non-empty string.")
     if len(sync_id) > SYNC_ID_MAX:
         return _("At most %(max)d characters.") % {"max": SYNC_ID_MAX}
-    if not sync_id.isprintable():
+    if isinstance(sync_id, InvalidText) or not sync_id.isprintable():
         return _("Only printable characters (no NUL or line breaks).")
     if mode != MODE_FULL:
         return _('Only with "mode": "full".')

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.text import LINE_BREAK, unreadable
 from vendors.models import CatalogSyncSession, Solution, Vendor
 
 MAX_ITEMS = 5000
@@ -81,6 +82,8 @@ class FieldSpec:
     max_digits: int = 0
     decimal_places: int = 0
     help: str = ""
+    # A CharField (a name, a unit): one line. A TextField (a description) may have several.
+    single_line: bool = False
 
 
 def _spec(model: type[models.Model], name: str) -> FieldSpec:
@@ -111,7 +114,15 @@ def _spec(model: type[models.Model], name: str) -> FieldSpec:
             help=str(f.verbose_name),
         )
     kind = "url" if isinstance(f, models.URLField) else "str"
-    return FieldSpec(name, kind, not f.blank, "", max_length=f.max_length, help=str(f.verbose_name))
+    return FieldSpec(
+        name,
+        kind,
+        not f.blank,
+        "",
+        max_length=f.max_length,
+        help=str(f.verbose_name),
+        single_line=isinstance(f, models.CharField),
+    )
 
 
 VENDOR_SPECS = tuple(_spec(Vendor, name) for name in VENDOR_FIELDS)
@@ -138,8 +149,10 @@ def _clean_str(spec: FieldSpec, raw: Any) -> str:
             _("At most %(max)d characters (this has %(n)d).")
             % {"max": spec.max_length, "n": len(raw)}
         )
-    if "\x00" in raw:
-        raise _Invalid(_("Contains a NUL character."))
+    if (problem := unreadable(raw)) is not None:
+        raise _Invalid(problem)
+    if spec.single_line and LINE_BREAK.search(raw):
+        raise _Invalid(_("Line breaks are not allowed here."))
     if spec.required and not raw.strip():
         raise _Invalid(_("This field may not be blank."))
     return raw
@@ -232,12 +245,14 @@ def _clean_country(value: str) -> str:
 def _clean_external_id(raw: Any) -> str:
     if not isinstance(raw, str):
         raise _Invalid(_("Expected a string."))
+    if (problem := unreadable(raw)) is not None:
+        raise _Invalid(problem)
     if not raw.strip():
         raise _Invalid(_("This field may not be blank."))
     if len(raw) > EXTERNAL_ID_MAX:
         raise _Invalid(_("At most %(max)d characters.") % {"max": EXTERNAL_ID_MAX})
-    if "\x00" in raw:
-        raise _Invalid(_("Contains a NUL character."))
+    if LINE_BREAK.search(raw):
+        raise _Invalid(_("Line breaks are not allowed here."))
     return raw
 
 
@@ -292,17 +307,31 @@ SYNC_ID_MAX = _max_length(CatalogSyncSession, "sync_id")
 # What the types publish as JSON Schema patterns but the fast path checks in Python (a pattern
 # per text field costs msgspec more than the rest of the item): no NUL anywhere, and for a
 # required text some character that is not a space.
-NO_NUL = r"^[^\x00]*$"
-NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 COUNTRY = r"^([A-Z]{2})?$"
 
 
+def _pattern(*, required: bool, single_line: bool) -> str:
+    """No NUL (and, on one line, no line break) anywhere; when required, a character that is
+    not a space somewhere."""
+    barred = "\\x00" + ("\\r\\n" if single_line else "")
+    if not required:
+        return f"^[^{barred}]*$"
+    return f"^[^{barred}]*[^\\s{barred}][^{barred}]*$"
+
+
 def _text(
-    max_length: int | None, *, required: bool, description: str, pattern: str | None = None
+    max_length: int | None,
+    *,
+    required: bool,
+    description: str,
+    single_line: bool = True,
+    pattern: str | None = None,
 ) -> Any:
     meta: dict[str, Any] = {
         "description": description,
-        "extra_json_schema": {"pattern": pattern or (NOT_BLANK if required else NO_NUL)},
+        "extra_json_schema": {
+            "pattern": pattern or _pattern(required=required, single_line=single_line)
+        },
     }
     if max_length is not None:
         meta["max_length"] = max_length
@@ -339,7 +368,11 @@ def _item_type(name: str, specs: tuple[FieldSpec, ...], *, with_vendor: bool) ->
         if spec.kind in ("str", "url"):
             pattern = COUNTRY if spec.name == "country" else None
             annotation = _text(
-                spec.max_length, required=spec.required, description=spec.help, pattern=pattern
+                spec.max_length,
+                required=spec.required,
+                description=spec.help,
+                single_line=spec.single_line,
+                pattern=pattern,
             )
             if spec.kind == "url":
                 annotation = Annotated[
@@ -366,9 +399,13 @@ ITEM_TYPES = {VENDOR: VendorItem, SOLUTION: SolutionItem}
 # included; and the rules of the models' own cleaners (URLs, decimals, the country code).
 TEXT_CHECKS = {
     kind: (
-        ("external_id", True),
-        *((("vendor", True),) if kind == SOLUTION else ()),
-        *((spec.name, spec.required) for spec in specs if spec.kind in ("str", "url")),
+        ("external_id", True, True),
+        *((("vendor", True, True),) if kind == SOLUTION else ()),
+        *(
+            (spec.name, spec.required, spec.single_line)
+            for spec in specs
+            if spec.kind in ("str", "url")
+        ),
     )
     for kind, specs in ((VENDOR, VENDOR_SPECS), (SOLUTION, SOLUTION_SPECS))
 }

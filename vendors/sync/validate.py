@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from django.utils.translation import gettext as _
 
+from core.text import LINE_BREAK
 from vendors.sync.spec import (
     _MISSING,
     _PLANS,
@@ -36,9 +37,14 @@ def validate_item(raw: Any, *, type_: str) -> Item:
         return validate_slow(raw, type_=type_)
     try:
         values = msgspec.structs.asdict(msgspec.convert(raw, ITEM_TYPES[type_]))
-        for name, required in TEXT_CHECKS[type_]:
+        for name, required, single_line in TEXT_CHECKS[type_]:
             text = values[name]
-            if "\x00" in text or (required and not text.strip()):
+            if (
+                type(text) is not str  # an InvalidText: core.text
+                or "\x00" in text
+                or (required and not text.strip())
+                or (single_line and LINE_BREAK.search(text))
+            ):
                 return validate_slow(raw, type_=type_)
         for name, clean in POST_CHECKS[type_]:
             values[name] = clean(values[name])
