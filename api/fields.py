@@ -57,9 +57,16 @@ class StrictInputSerializer(serializers.Serializer):
 
 
 class MoneySerializer(StrictInputSerializer):
-    """An amount as a decimal string, with its ISO 4217 currency."""
+    """An amount as a decimal string, with its ISO 4217 currency. No amount we record (a cost,
+    a price, a budget) is negative."""
 
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        coerce_to_string=True,
+        min_value=0,
+        error_messages={"min_value": gettext_lazy("An amount cannot be negative.")},
+    )
     currency = serializers.ChoiceField(choices=Currency.choices)
 
 

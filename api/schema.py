@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 
 from api.conditional import ConditionalMixin
 from api.errors import ErrorSerializer
+from api.fields import StrictInputSerializer
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -39,6 +41,7 @@ ERROR_DESCRIPTIONS = {
     413: gettext_lazy("The request body is too large."),
     415: gettext_lazy("Unsupported media type: send application/json."),
     429: gettext_lazy("Too many requests: slow down (see Retry-After)."),
+    500: gettext_lazy("Something went wrong on our side; it has been logged."),
 }
 
 
@@ -59,7 +62,7 @@ class ApiAutoSchema(AutoSchema):
     a cursor can be stale, 413/415 on writes, 409 on state changes, 304/412 with ETags."""
 
     def _standard_error_codes(self) -> set[int]:
-        codes = {400, 401, 403, 429}
+        codes = {400, 401, 403, 429, 500}
         view = self.view
         if "{" in self.path or self._is_list_view():
             codes.add(404)
@@ -70,6 +73,35 @@ class ApiAutoSchema(AutoSchema):
         if self.method in {"PUT", "PATCH"} and isinstance(view, ConditionalMixin):
             codes.add(412)
         return codes
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A decimal string that may not be negative: its pattern says so (drf-spectacular's
+        # allows a minus whatever min_value says).
+        if (
+            isinstance(field, serializers.DecimalField)
+            and field.min_value is not None
+            and field.min_value >= 0
+            and str(schema.get("pattern", "")).startswith("^-?")
+        ):
+            schema["pattern"] = "^" + schema["pattern"][3:]
+        return schema
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        # A blank-allowed URL or e-mail is "" or a URL: drf-spectacular says `oneOf`, which ""
+        # satisfies twice (an empty string, and a string of at most 200): strict clients refuse
+        # the response. `anyOf` says what is meant.
+        options = schema.get("oneOf")
+        if options and all(isinstance(o, dict) and o.get("type") == "string" for o in options):
+            schema["anyOf"] = schema.pop("oneOf")
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        # A strict input serializer refuses unknown fields (400): the schema says so.
+        if direction == "request" and isinstance(serializer, StrictInputSerializer):
+            schema["additionalProperties"] = False
+        return schema
 
     def get_tags(self) -> list[str]:
         # /api/v1/proposals/{reference}/submit/ → "proposals"

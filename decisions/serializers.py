@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import MoneySerializer, StrictCharField, StrictInputSerializer, money
+from core.money import MAX_AMOUNT
 from decisions.dmu import who_decides
 from decisions.models import (
     Decision,
@@ -201,7 +202,10 @@ class ProposalSerializer(serializers.ModelSerializer):
     )
     tier_basis = serializers.SerializerMethodField()
     estimated_tco = serializers.SerializerMethodField(
-        help_text=gettext_lazy("The TCO from the current costs, in the proposal's currency.")
+        help_text=gettext_lazy(
+            "The TCO from the current costs, in the proposal's currency; null when they give "
+            "one too large to record."
+        )
     )
     tier = TierSerializer(allow_null=True)
 
@@ -255,9 +259,11 @@ class ProposalSerializer(serializers.ModelSerializer):
     def get_tier_basis(self, p: Proposal) -> dict | None:
         return _base_money(p.tier_basis)
 
-    @extend_schema_field(MoneySerializer)
+    @extend_schema_field(MoneySerializer(allow_null=True))
     def get_estimated_tco(self, p: Proposal) -> dict | None:
-        return money(p.compute_tco(), p.currency)
+        # Null when the costs give a TCO too large to record: submitting it is refused too.
+        tco = p.compute_tco()
+        return money(tco, p.currency) if tco <= MAX_AMOUNT else None
 
 
 class ProposalDetailSerializer(ProposalSerializer):

@@ -381,6 +381,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "hrtech-gov API",
     "DESCRIPTION": "Technology proposals, sign-offs, CDO decisions and the vendor catalog.",
     "VERSION": "1.0.0",
+    # 3.1: a nullable reference is `oneOf: [{$ref}, {type: null}]`, which strict validators
+    # read as it is meant (3.0's `allOf` + `nullable` they read as not nullable).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema is not secret: anyone may read it (the endpoints themselves need a token).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

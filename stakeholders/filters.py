@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from api.fields import ApiFilterSet
+from django.utils.translation import gettext_lazy
+
+from api.fields import ApiFilterSet, IdFilter
 from stakeholders.models import Department, StrategicGoal
 
 
@@ -13,6 +15,8 @@ class DepartmentFilterSet(ApiFilterSet):
 
 
 class StrategicGoalFilterSet(ApiFilterSet):
+    owner = IdFilter(field_name="owner_id", help_text=gettext_lazy("User id of the goal's owner."))
+
     class Meta:
         model = StrategicGoal
         fields = ["is_active", "owner"]

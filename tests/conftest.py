@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from hrtech_gov.celery import app as celery_app
 from stakeholders.models import Role
+from tests import schema_check
 from tests.factories import (
     DepartmentFactory,
     MembershipFactory,
@@ -45,6 +46,8 @@ def _flush_as_maintenance(handle):
 
 
 flush_command.Command.handle = _flush_as_maintenance(flush_command.Command.handle)
+# Every API response any test receives must be one the published schema describes.
+schema_check.install()
 
 
 @pytest.fixture(autouse=True)

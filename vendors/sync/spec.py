@@ -343,7 +343,7 @@ def _decimal(spec: FieldSpec) -> Any:
     schema = {
         "x-any-of": [
             {"type": "string", "pattern": rf"^\d{{1,{whole}}}(\.\d{{1,{spec.decimal_places}}})?$"},
-            {"type": "number", "minimum": 0, "maximum": 10**whole, "exclusiveMaximum": True},
+            {"type": "number", "minimum": 0, "exclusiveMaximum": 10**whole},
         ],
         "description": f"{spec.help}: a decimal string (preferred) or number, at least 0, "
         f"at most {whole} digits before the point and {spec.decimal_places} after.",
@@ -375,9 +375,8 @@ def _item_type(name: str, specs: tuple[FieldSpec, ...], *, with_vendor: bool) ->
                 pattern=pattern,
             )
             if spec.kind == "url":
-                annotation = Annotated[
-                    annotation, msgspec.Meta(extra_json_schema={"format": "uri"})
-                ]
+                uri_or_blank = {"anyOf": [{"format": "uri"}, {"maxLength": 0}]}
+                annotation = Annotated[annotation, msgspec.Meta(extra_json_schema=uri_or_blank)]
         elif spec.kind == "choice":
             choices = Literal[tuple(sorted(spec.choices))]  # type: ignore[valid-type]
             annotation = Annotated[choices, msgspec.Meta(description=spec.help)]
@@ -428,21 +427,17 @@ def item_json_schemas() -> dict[str, dict[str, Any]]:
     )
     for component in components.values():
         for name, prop in component["properties"].items():
-            component["properties"][name] = _openapi_30(prop)
+            component["properties"][name] = _openapi_31(prop)
     return components
 
 
-def _openapi_30(prop: dict[str, Any]) -> dict[str, Any]:
-    """A property as OpenAPI 3.0 says it: `nullable` rather than a null type, and a decimal's
-    own alternatives (string or number) rather than msgspec's."""
+def _openapi_31(prop: dict[str, Any]) -> dict[str, Any]:
+    """A property as the API schema (OpenAPI 3.1) says it: a decimal's own alternatives
+    (string or number, or null) rather than msgspec's."""
     prop = dict(prop)
     alternatives = prop.pop("x-any-of", None)
-    options = prop.pop("anyOf", None)
-    if options is not None:
-        prop["nullable"] = any(option.get("type") == "null" for option in options)
-        options = [option for option in options if option.get("type") != "null"]
-        if alternatives is None and len(options) == 1:
-            prop.update(options[0])
-        else:
-            prop["anyOf"] = alternatives or options
+    if alternatives is not None:
+        options = prop.get("anyOf", [])
+        nullable = any(option.get("type") == "null" for option in options)
+        prop["anyOf"] = [*alternatives, *([{"type": "null"}] if nullable else [])]
     return prop
