@@ -11,10 +11,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from api.models import ApiToken, TokenScope
 from api.tokens import TOKEN_MARKER, TOKEN_PREFIX_LENGTH, api_token_hash
 from audit.services import record_event
+from core.cache import cache_available
 from core.errors import DomainError, NotAllowed
 
 
@@ -78,6 +80,10 @@ def api_token_create(
 API_TOKEN_REVEAL_SECONDS = 5 * 60
 API_TOKEN_NONCE_SECONDS = 24 * 60 * 60
 API_TOKEN_NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+CACHE_AWAY = gettext_lazy(
+    "Tokens cannot be created on this page right now (its cache is unavailable, so the secret "
+    "could not be shown). Try again in a minute, or create one with POST /api/v1/tokens/."
+)
 
 
 def api_token_nonce() -> str:
@@ -112,17 +118,24 @@ def api_token_create_once(
     api_token_check(user=user, name=name, scope=scope, expires_at=expires_at)
     claim = _nonce_cache_key("nonce", user, nonce)
     if not cache.add(claim, True, API_TOKEN_NONCE_SECONDS):
+        if not cache_available():
+            raise DomainError(str(CACHE_AWAY))
         return None
     try:
-        token, plaintext = api_token_create(
-            user=user, name=name, scope=scope, expires_at=expires_at
-        )
+        with transaction.atomic():
+            token, plaintext = api_token_create(
+                user=user, name=name, scope=scope, expires_at=expires_at
+            )
+            secret = plaintext.encode()
+            pad = _nonce_pad(nonce, len(secret))
+            cipher = bytes(a ^ b for a, b in zip(secret, pad, strict=True))
+            reveal = _nonce_cache_key("reveal", user, nonce)
+            cache.set(reveal, (token.pk, cipher), API_TOKEN_REVEAL_SECONDS)
+            if not cache_available():  # the secret could not be parked: it would be lost
+                raise DomainError(str(CACHE_AWAY))
     except BaseException:
         cache.delete(claim)  # nothing was created: the same form may be sent again
         raise
-    secret = plaintext.encode()
-    cipher = bytes(a ^ b for a, b in zip(secret, _nonce_pad(nonce, len(secret)), strict=True))
-    cache.set(_nonce_cache_key("reveal", user, nonce), (token.pk, cipher), API_TOKEN_REVEAL_SECONDS)
     return token
 
 

@@ -11,7 +11,9 @@ path bumps it once per transaction, after the commit:
   vendors.models.reserve_change_seqs, which numbers the rows it writes.
 
 The cache may be away (Redis down): reads then see no version and compute afresh, and a bump
-that cannot be stored is logged, never an error for the user whose change committed.
+that cannot be stored is logged, never an error for the user whose change committed. The bumps
+of the writes made during an outage are lost with it, so the first read after Redis is back
+(core.cache counts the outages) bumps once: what was cached before the outage is stale.
 """
 
 from __future__ import annotations
@@ -25,14 +27,22 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from core.cache import cache_available, cache_outages
+
 log = logging.getLogger(__name__)
 
 DATA_VERSION_KEY = "hrtech:data-version"
+_outages_seen = 0  # the cache outages this process has bumped for
 
 
 def data_version() -> int:
     """The current version, part of read-model cache keys. Without a cache, a fresh number per
     call: nothing cached under it will be found again, which is right when nothing is cached."""
+    global _outages_seen
+    outages = cache_outages()
+    if outages != _outages_seen and cache_available():
+        _outages_seen = outages
+        bump_data_version()  # Redis is back: the writes made while it was away bumped nothing
     try:
         version = cache.get(DATA_VERSION_KEY)
         if version is None:

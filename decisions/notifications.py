@@ -352,8 +352,6 @@ STATUS_NOTIFICATIONS: dict[str, str] = {
     ProposalStatus.APPROVED: "decision_taken",
     ProposalStatus.REJECTED: "decision_taken",
 }
-# How long a freshly queued task has to do its work before the sweeper steps in.
-SWEEP_MIN_AGE = timedelta(minutes=10)
 
 
 @dataclass
@@ -370,10 +368,11 @@ class Sweep:
 
 def notifications_to_sweep(*, now: datetime | None = None, limit: int = 200) -> Sweep:
     """What was lost on the way: the task queued after a commit never ran (the broker was away:
-    on_commit is robust and only logs that), or an email failed through all its retries.
+    core.queue logs that and leaves it here), or an email failed through all its retries.
 
     - a proposal whose status changed in the last NOTIFICATION_SWEEP_HOURS (but not within
-      SWEEP_MIN_AGE) to one that notifies, without any notification under the key;
+      NOTIFICATION_SWEEP_MIN_AGE_MINUTES: its task may still be queued) to one that notifies,
+      without any notification under the key;
     - a pending sign-off of the proposal's current round whose request was never sent;
     - a notification older than NOTIFICATION_EMAIL_GRACE_MINUTES whose email was never sent
       (sign-off requests excepted: those are emailed per department, see the sign-offs above).
@@ -381,7 +380,7 @@ def notifications_to_sweep(*, now: datetime | None = None, limit: int = 200) -> 
     Four queries, however many rows; at most `limit` of each kind, oldest first."""
     now = now or timezone.now()
     since = now - timedelta(hours=settings.NOTIFICATION_SWEEP_HOURS)
-    settled = now - SWEEP_MIN_AGE
+    settled = now - timedelta(minutes=settings.NOTIFICATION_SWEEP_MIN_AGE_MINUTES)
     sweep = Sweep()
     changed = list(
         Proposal.objects.filter(

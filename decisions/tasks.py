@@ -6,16 +6,16 @@ sent and released when sending fails, so that the retry sends it and nothing sen
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.queue import enqueue_on_commit
 from decisions import notifications, sla
 from decisions.models import Notification, SignOff, SignOffStatus
 from decisions.notifications import proposal_link, signoff_reviewers
@@ -37,7 +37,7 @@ def _email_each(notification_list: list[Notification]) -> None:
     """One email task per notification, once the rows are committed."""
     for n in notification_list:
         if n.emailed_at is None:
-            transaction.on_commit(partial(send_notification_email.delay, n.pk), robust=True)
+            enqueue_on_commit(send_notification_email, n.pk)
 
 
 @shared_task(**RETRY)

@@ -191,9 +191,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Redis away: an empty cache that keeps nothing, logged, retried every CACHE_RETRY_SECONDS
+    # (core.cache); the site keeps serving, /health/ says "degraded".
+    CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -206,6 +206,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="hrtech_gov")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queueing a task after commit waits at most about a second for an unreachable broker, then
+# leaves the task to its sweeper and does not ask again for BROKER_RETRY_SECONDS (core.queue).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CACHE_RETRY_SECONDS = env.int("CACHE_RETRY_SECONDS", default=15)
+BROKER_RETRY_SECONDS = env.int("BROKER_RETRY_SECONDS", default=15)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 # Reminders and escalations of overdue sign-offs (decisions/sla.py), every 15 minutes.
@@ -252,12 +263,16 @@ CELERY_BEAT_SCHEDULE["requeue-stalled-webhooks"] = {
 # it above the longest countdown: the webhook backoff cap and the notification tasks' (30 min).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(max(3 * 3600, WEBHOOK_RETRY_BACKOFF_MAX_SECONDS + 3600)),
+    "socket_connect_timeout": 1.0,
 }
 # Notifications whose task was lost (the broker away at commit) or whose email failed for good
 # are queued again by decisions.tasks.sweep_notifications: events of the last
 # NOTIFICATION_SWEEP_HOURS, emails unsent NOTIFICATION_EMAIL_GRACE_MINUTES after creation.
 NOTIFICATION_SWEEP_HOURS = env.int("NOTIFICATION_SWEEP_HOURS", default=24)
 NOTIFICATION_EMAIL_GRACE_MINUTES = env.int("NOTIFICATION_EMAIL_GRACE_MINUTES", default=120)
+# The sweeper leaves alone what changed in the last NOTIFICATION_SWEEP_MIN_AGE_MINUTES: its
+# task is most likely still queued or running, and queueing it again would only duplicate work.
+NOTIFICATION_SWEEP_MIN_AGE_MINUTES = env.int("NOTIFICATION_SWEEP_MIN_AGE_MINUTES", default=10)
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.tasks.audit_checkpoint",
     "schedule": AUDIT_CHECKPOINT_MINUTES * 60.0,
@@ -309,7 +324,7 @@ USE_TZ = True
 
 # --- Static files
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -322,6 +337,7 @@ STORAGES = {
 
 # --- Security: safe production defaults, relaxed only by DEBUG or explicitly
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

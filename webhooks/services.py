@@ -27,7 +27,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from core import http
 from core.errors import DomainError, InvalidTransition
+from core.queue import enqueue_on_commit
 from webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
 from webhooks.registry import PING, subscribable_kinds
 
@@ -62,7 +62,7 @@ def _queue(deliveries: list[WebhookDelivery]) -> None:
     from webhooks.tasks import deliver_webhook  # the task calls this module's services
 
     for delivery in deliveries:
-        transaction.on_commit(partial(deliver_webhook.delay, delivery.pk), robust=True)
+        enqueue_on_commit(deliver_webhook, delivery.pk)
 
 
 def webhook_subscribers(kind: str) -> list[WebhookSubscription]:

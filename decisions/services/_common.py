@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from core.errors import InvalidTransition
+from core.queue import enqueue_on_commit
 from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalStatus, SignOff, SignOffStatus
 
 
@@ -23,9 +23,9 @@ def lock_proposal(proposal: Proposal) -> Proposal:
 
 
 def queue_after_commit(task: Any, *args: Any) -> None:
-    """Queue a Celery task once the transaction commits. robust: the change is committed
-    already; a broker outage is logged and must not turn it into an error page."""
-    transaction.on_commit(lambda: task.delay(*args), robust=True)
+    """Queue a Celery task once the transaction commits. The change is committed already: a
+    broker outage is logged and leaves the task to its sweeper (core.queue), never an error."""
+    enqueue_on_commit(task, *args)
 
 
 def close_round(proposal: Proposal, *, keep: SignOff) -> None:
