@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from decisions import selectors
-from decisions.rights import is_cdo
+from decisions.rights import is_cdo, may_propose
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -21,4 +21,5 @@ def navigation(request: HttpRequest) -> dict:
         # Counted when a template shows it, once per response: an HTMX partial without the
         # bell costs no query.
         context["nav_unread_count"] = cache(lambda: selectors.notifications_unread_count(user=user))
+        context["nav_may_propose"] = cache(lambda: may_propose(user))
     return context

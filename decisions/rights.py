@@ -84,6 +84,25 @@ def can_propose_for(*, user: Any, department: Department) -> bool:
     return departments_proposable_by(user=user).filter(pk=department.pk).exists()
 
 
+def may_propose(user: Any) -> bool:
+    """Whether `user` may file a proposal for any department (the proposal form is theirs)."""
+    return departments_proposable_by(user=user).exists()
+
+
+def is_read_only(user: Any) -> bool:
+    """A viewer (Finance's): every membership they hold only reads. They read proposals, their
+    trails and the catalog, and write nothing into them: no proposal, sign-off or comment.
+    The CDO and administrators are not read-only, whatever their memberships."""
+    if not getattr(user, "is_authenticated", False) or user.is_superuser or is_cdo(user):
+        return False
+    roles = set(
+        Membership.objects.filter(user=user, department__is_active=True).values_list(
+            "role", flat=True
+        )
+    )
+    return bool(roles) and roles <= {Role.VIEWER}
+
+
 def proposals_visible_to(user: Any) -> Q:
     """The proposals `user` may see: everything submitted at least once, and their own drafts;
     an administrator (superuser) sees every draft too. A Q on Proposal."""

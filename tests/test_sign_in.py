@@ -30,6 +30,7 @@ def test_thirty_wrong_passwords_lock_the_account_and_say_so(client, org, setting
         else:
             assert response.status_code == 429
             assert "Too many failed sign-ins" in response.text
+            assert "Try again in 15 minutes" in response.text  # AXES_COOLOFF_MINUTES
     # The right password does not get in while the account is locked...
     right = sign_in(client, "rita.requester", "pw")
     assert right.status_code == 429

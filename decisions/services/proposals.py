@@ -28,7 +28,7 @@ from decisions.models import (
     SignOffStatus,
 )
 from decisions.pricing import assess_tier
-from decisions.rights import can_propose_for, can_see
+from decisions.rights import can_propose_for, can_see, is_read_only
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from stakeholders.models import StrategicGoal
@@ -260,6 +260,8 @@ def comment_add(*, proposal: Proposal, actor: Actor, body: str) -> Comment:
     author = signed_in(actor, _("Sign in to comment."))
     if not can_see(user=author, proposal=proposal):
         raise NotAllowed(_("Only the requester can comment on a draft."))
+    if is_read_only(author):
+        raise NotAllowed(_("Your role only reads: it does not comment."))
     body = body.strip()
     if not body:
         raise DomainError(_("A comment cannot be empty."))

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -23,9 +24,37 @@ from decisions.rights import (
     can_steer_lifecycle,
     cdo_conflict,
     is_cdo,
+    is_read_only,
+    may_propose,
     signing_rights,
 )
 from stakeholders.models import ChecklistQuestion
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    """The page that says why not, with 403."""
+    return render(request, "decisions/forbidden.html", {"message": message}, status=403)
+
+
+def proposers_only[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
+    """The proposal form and its helpers are for those who may file a proposal for some
+    department: a member of it, not a viewer (see decisions.rights.may_propose)."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        request = args[0]
+        if isinstance(request, HttpRequest) and not may_propose(request.user):
+            return forbidden(
+                request,
+                _(
+                    "Proposals are filed by members of the department that buys the tool, and "
+                    "you are not a member of one who may (a viewer only reads). An "
+                    "administrator can add you to your department."
+                ),
+            )
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def proposal_or_404(reference: str, *, user: Any) -> Proposal:
@@ -76,7 +105,7 @@ def detail_context(
         "decide_conflict": decide_conflict,
         "lifecycle_actions": lifecycle_actions(user, proposal),
         "decision_form": DecisionForm(),
-        "comment_form": CommentForm(),
+        "comment_form": None if is_read_only(user) else CommentForm(),
         **extra,
     }
 

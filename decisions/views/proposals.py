@@ -23,7 +23,9 @@ from decisions.models import Proposal, ProposalStatus
 from decisions.rights import can_edit, is_cdo
 from decisions.views._common import (
     detail_context,
+    forbidden,
     proposal_or_404,
+    proposers_only,
 )
 
 
@@ -83,6 +85,7 @@ def _submit_if_asked(request: HttpRequest, proposal: Proposal, *, saved: str) ->
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@proposers_only
 def proposal_create(request: HttpRequest) -> HttpResponse:
     form = ProposalForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -103,10 +106,10 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
+    if proposal.requester_id != request.user.pk:
+        return forbidden(request, _("Only the requester can edit a proposal."))
     if not can_edit(user=request.user, proposal=proposal):
-        messages.error(
-            request, _("Only the requester can edit a draft or a proposal returned for changes.")
-        )
+        messages.error(request, _("Only a draft or a proposal returned for changes can be edited."))
         return redirect("proposal-detail", reference)
     form = ProposalForm(request.POST or None, instance=proposal, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -164,6 +167,7 @@ PREVIEW_FIELDS = (
 
 @login_required
 @require_POST
+@proposers_only
 def proposal_preview(request: HttpRequest) -> HttpResponse:
     """The live "who decides" panel of the proposal form: the tier the costs typed so far fall
     in, the sign-offs it needs, and what is already in use in the chosen category. A POST: the
@@ -183,6 +187,7 @@ def proposal_preview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@proposers_only
 def proposal_validate(request: HttpRequest) -> HttpResponse:
     """Inline validation as a field is left: the field re-rendered with its errors."""
     form = ProposalForm(request.POST, user=request.user)

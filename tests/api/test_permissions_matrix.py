@@ -6,6 +6,7 @@ outside the catalog); each row lists what differs."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -15,6 +16,7 @@ from api.services import api_token_create
 from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
+from tests.effects import snapshot
 from tests.factories import GoalFactory, SolutionFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +115,7 @@ class Row:
     refused: int = 403
     catalog: bool = False  # a catalog endpoint: the catalog token is allowed too
     public: bool = False  # readable without credentials
+    writes: bool = True  # an allowed non-GET request changes something
     overrides: dict = field(default_factory=dict)
 
     def expected(self, persona: str) -> int:
@@ -225,6 +228,9 @@ ROWS = [
     Row("decision detail", "GET", lambda w: f"/api/v1/decisions/{w.decision().pk}/"),
     Row("tokens list", "GET", lambda w: "/api/v1/tokens/", overrides=SESSION_ONLY),
     Row(
+        "token detail", "GET", lambda w: f"/api/v1/tokens/{w.own_token.pk}/", overrides=SESSION_ONLY
+    ),
+    Row(
         "token create",
         "POST",
         lambda w: "/api/v1/tokens/",
@@ -246,7 +252,7 @@ ROWS = [
         "catalog sync",
         "POST",
         lambda w: "/api/v1/catalog/sync/",
-        lambda w: {"source": "matrix", "vendors": []},
+        lambda w: {"source": "matrix", "vendors": [{"external_id": "v-1", "name": "Matrix"}]},
         allowed={"superuser"},
         overrides={"catalog_token": 403},
     ),
@@ -265,6 +271,7 @@ def test_it_allows_or_refuses_each_persona(org, row: Row, persona: str):
     api = api_for(persona, org)
     url = row.url(world)
     body = row.body(world) if row.body else None
+    before = snapshot()
     response = api.request(row.method, url, body)
     expected = row.expected(persona)
     assert response.status_code == expected, (
@@ -276,3 +283,33 @@ def test_it_allows_or_refuses_each_persona(org, row: Row, persona: str):
         data = response.json()
         assert set(data) == {"message", "errors"}, data
         assert data["message"]
+    # The effect: a read or a refusal changes nothing; an allowed write changes something.
+    if row.method != "GET" and response.status_code < 300 and row.writes:
+        assert snapshot() != before, f"{row.name} as {persona} was allowed but changed nothing"
+    else:
+        assert snapshot() == before, f"{row.name} as {persona} changed something"
+
+
+def operation_of(method: str, url: str, paths: dict) -> str | None:
+    """The schema operation ("GET /api/v1/proposals/{reference}/") a concrete URL calls."""
+    for template in paths:
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, url.split("?")[0]) and method.lower() in paths[template]:
+            return f"{method} {template}"
+    return None
+
+
+def test_every_operation_of_the_published_schema_is_in_the_matrix(org):
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    world = World(org)
+    world.own_token, _plaintext = api_token_create(user=org.requester, name="mine")
+    covered = {operation_of(row.method, row.url(world), paths) for row in ROWS}
+    published = {
+        f"{method.upper()} {template}"
+        for template, operations in paths.items()
+        for method in operations
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    assert not published - covered, f"operations without a row: {sorted(published - covered)}"

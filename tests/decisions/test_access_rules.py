@@ -51,12 +51,16 @@ def test_the_form_offers_only_the_departments_one_works_in_and_fills_it_in(clien
     assert "selected" in buying
     assert "IT Operations" not in buying
     assert "Marketing" not in buying
+    # A viewer (and anyone who is a member of no department) gets no form, but the reason,
+    # and no "New proposal" button on any page.
     client.force_login(org.viewer)
-    page = client.get(reverse("proposal-create")).text
-    buying = page[page.index('name="requesting_department"') :]
-    assert "<option" not in buying[: buying.index("</select>")].replace(
-        '<option value="" selected>', ""
-    )
+    response = client.get(reverse("proposal-create"))
+    assert response.status_code == 403
+    assert "a viewer only reads" in response.text
+    assert 'name="requesting_department"' not in response.text
+    assert "New proposal" not in client.get(reverse("home")).text
+    client.force_login(org.requester)
+    assert "New proposal" in client.get(reverse("home")).text
 
 
 def test_a_forged_post_for_another_department_is_refused_and_saves_nothing(client, org):

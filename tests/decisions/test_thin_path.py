@@ -179,6 +179,5 @@ def test_the_pages_render_for_each_persona(client, org):
             ("proposal-detail", [proposal.reference]),
             ("queue", []),
             ("catalog", []),
-            ("proposal-create", []),
         ]:
             assert client.get(reverse(name, args=args)).status_code == 200, (user, name)

@@ -1,0 +1,404 @@
+"""Every browser URL by every persona: the status each gets, and the effect — a refused action
+changes nothing, an allowed one changes something. (The API's matrix is
+tests/api/test_permissions_matrix.py; a test below checks that every URL pattern is here.)
+
+Personas: anonymous, the requester (an HR manager), an HR member who signs nothing, the HR
+reviewer, the IT reviewer, the HR head, the CDO, a signed-in employee of no department, the
+Finance viewer (read-only) and the superuser (who administers, and neither proposes nor
+decides). Every proposal here is HR's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from api.services import api_token_create, api_token_nonce
+from decisions import services
+from decisions.models import (
+    DecisionOutcome,
+    Notification,
+    NotificationKind,
+    Proposal,
+    SignOffStatus,
+)
+from stakeholders.models import Delegation
+from tests.effects import snapshot
+from tests.factories import SolutionFactory, make_proposal
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = [
+    "anonymous",
+    "requester",
+    "hr_member",
+    "hr_reviewer",
+    "it_reviewer",
+    "head",
+    "cdo",
+    "outsider",
+    "viewer",
+    "superuser",
+]
+SIGNED_IN = set(PERSONAS) - {"anonymous"}
+LOGIN = 302  # anonymous: to the sign-in page, for every page and action below
+
+
+def user_of(persona: str, org) -> Any:
+    if persona == "anonymous":
+        return None
+    return org.hr_head if persona == "head" else getattr(org, persona)
+
+
+class World:
+    def __init__(self, org, me) -> None:
+        self.org = org
+        self.me = me
+        self.solution = SolutionFactory()
+        self.draft = make_proposal(requester=org.requester, title="A private draft")
+        self.in_review = make_proposal(requester=org.requester, submit=True)
+        self.hr_signoff = self.in_review.signoffs.get(department__code="HR")
+        self.delegation = Delegation.objects.create(
+            delegator=org.hr_reviewer,
+            delegate=org.hr_member,
+            department=org.departments["HR"],
+            # From tomorrow: planned, so hr_member holds no right today.
+            starts_on=timezone.localdate() + dt.timedelta(days=1),
+            ends_on=timezone.localdate() + dt.timedelta(days=7),
+        )
+        owner = me or org.requester
+        self.own_token, _secret = api_token_create(user=owner, name="mine")
+        self.own_notification = Notification.objects.create(
+            user=owner,
+            kind=NotificationKind.SIGNOFF_REQUESTED,
+            proposal=self.in_review,
+            message="Your turn",
+            url=f"/proposals/{self.in_review.reference}/",
+            dedupe_key=f"matrix:{owner.pk}",
+        )
+
+    def awaiting(self) -> Proposal:
+        proposal = make_proposal(requester=self.org.requester, submit=True, title="Awaiting")
+        for code, reviewer in self.org.reviewers.items():
+            services.signoff_decide(
+                signoff=proposal.signoffs.get(department__code=code),
+                actor=reviewer,
+                outcome=SignOffStatus.APPROVED,
+            )
+        return proposal
+
+    def approved(self) -> Proposal:
+        proposal = self.awaiting()
+        services.decision_take(
+            proposal=proposal,
+            actor=self.org.cdo,
+            outcome=DecisionOutcome.APPROVED,
+            rationale="Serves the hiring goal.",
+        )
+        return proposal
+
+
+def proposal_form(world: World) -> dict:
+    hr = world.org.departments["HR"].pk
+    return {
+        "title": "Pulse survey", "problem": "No feedback loop.",
+        "requesting_department": hr, "paying_department": hr,
+        "new_vendor_name": "Pulse Inc", "new_solution_name": "Pulse", "category": "engagement",
+        "currency": "EUR", "one_off_cost": "0", "recurring_cost": "100",
+        "recurring_period": "monthly", "term_months": "12", "employees_affected": "10",
+    }  # fmt: skip
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    url: Any  # (world) -> str
+    data: Any = None  # (world) -> dict
+    ok: int = 200
+    allowed: set = field(default_factory=lambda: set(SIGNED_IN))
+    refused: int = 403
+    overrides: dict = field(default_factory=dict)
+    anonymous: int = LOGIN
+    writes: bool | None = None  # None: a POST writes, a GET does not
+    login: str = "/accounts/login/"  # where anonymous is sent to sign in
+
+    def changes_something(self, persona: str) -> bool:
+        """Whether this persona's request must change something (False: must change nothing)."""
+        if persona == "anonymous" or persona not in self.allowed:
+            return False
+        return self.method == "POST" if self.writes is None else self.writes
+
+    def expected(self, persona: str) -> int:
+        if persona in self.overrides:
+            return self.overrides[persona]
+        if persona == "anonymous":
+            return self.anonymous
+        return self.ok if persona in self.allowed else self.refused
+
+
+HR_MEMBERS = {"requester", "hr_member", "hr_reviewer", "head"}
+PROPOSERS = HR_MEMBERS | {"it_reviewer"}  # a member of some department (not a viewer)
+HR_SIGNERS = {"hr_reviewer", "head"}
+# Another's draft does not exist for them (404); the superuser sees it, may not act on it (403).
+DRAFT_PRIVATE = dict.fromkeys(SIGNED_IN - {"requester", "superuser"}, 404)
+READERS = SIGNED_IN
+
+ROWS = [
+    Row("home", "GET", lambda w: "/"),
+    Row("proposal list", "GET", lambda w: "/proposals/"),
+    Row("new proposal form", "GET", lambda w: "/proposals/new/", allowed=PROPOSERS),
+    Row(
+        "create a proposal for HR",
+        "POST",
+        lambda w: "/proposals/new/",
+        proposal_form,
+        ok=302,
+        allowed=HR_MEMBERS,
+        # A member of another department: the form refuses HR (400); no department: no form.
+        refused=403,
+        overrides={"it_reviewer": 400},
+    ),
+    Row(
+        "who-decides preview",
+        "POST",
+        lambda w: "/proposals/preview/",
+        proposal_form,
+        allowed=PROPOSERS,
+        writes=False,
+    ),
+    Row(
+        "inline validation",
+        "POST",
+        lambda w: "/proposals/validate/?field=title",
+        lambda w: {"title": "Fine"},
+        allowed=PROPOSERS,
+        writes=False,
+    ),
+    Row("submitted proposal", "GET", lambda w: f"/proposals/{w.in_review.reference}/"),
+    Row(
+        "someone's draft",
+        "GET",
+        lambda w: f"/proposals/{w.draft.reference}/",
+        allowed={"requester", "superuser"},
+        refused=404,
+    ),
+    Row(
+        "timeline",
+        "GET",
+        lambda w: f"/proposals/{w.in_review.reference}/timeline/",
+    ),
+    Row(
+        "draft's timeline",
+        "GET",
+        lambda w: f"/proposals/{w.draft.reference}/timeline/",
+        allowed={"requester", "superuser"},
+        refused=404,
+    ),
+    Row(
+        "edit form",
+        "GET",
+        lambda w: f"/proposals/{w.draft.reference}/edit/",
+        allowed={"requester"},
+        overrides=DRAFT_PRIVATE,
+    ),
+    Row(
+        "edit",
+        "POST",
+        lambda w: f"/proposals/{w.draft.reference}/edit/",
+        proposal_form,
+        ok=302,
+        allowed={"requester"},
+        overrides=DRAFT_PRIVATE,
+    ),
+    Row(
+        "submit",
+        "POST",
+        lambda w: f"/proposals/{w.draft.reference}/submit/",
+        ok=302,
+        allowed={"requester"},
+        overrides=DRAFT_PRIVATE,
+    ),
+    Row(
+        "withdraw",
+        "POST",
+        lambda w: f"/proposals/{w.in_review.reference}/withdraw/",
+        lambda w: {"reason": "Budget moved."},
+        ok=302,
+        allowed={"requester"},
+    ),
+    Row(
+        "sign off for HR",
+        "POST",
+        lambda w: f"/signoffs/{w.hr_signoff.pk}/decide/",
+        lambda w: {f"s{w.hr_signoff.pk}-outcome": "approved", f"s{w.hr_signoff.pk}-comment": "ok"},
+        ok=302,
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "decide as CDO",
+        "POST",
+        lambda w: f"/proposals/{w.awaiting().reference}/decide/",
+        lambda w: {"outcome": "approved", "rationale": "Serves the hiring goal."},
+        ok=302,
+        allowed={"cdo"},
+    ),
+    Row(
+        "record the tool's lifecycle",
+        "POST",
+        lambda w: f"/proposals/{w.approved().reference}/lifecycle/",
+        lambda w: {"action": "start_pilot", "note": "Ten recruiters."},
+        ok=302,
+        allowed={"requester", "cdo"},
+    ),
+    Row(
+        "comment",
+        "POST",
+        lambda w: f"/proposals/{w.in_review.reference}/comments/",
+        lambda w: {"body": "Who pays for the licences?"},
+        ok=302,
+        # The Finance viewer reads; a refused comment comes back to the page with the reason.
+        allowed=READERS - {"viewer"},
+        overrides={"viewer": 302},
+    ),
+    Row(
+        "comment on a draft",
+        "POST",
+        lambda w: f"/proposals/{w.draft.reference}/comments/",
+        lambda w: {"body": "Looks good."},
+        ok=302,
+        allowed={"requester", "superuser"},
+        refused=404,
+    ),
+    Row("my queue", "GET", lambda w: "/queue/"),
+    Row("the CDO's decisions", "GET", lambda w: "/decisions/", allowed={"cdo"}),
+    Row("dashboard", "GET", lambda w: "/dashboard/", allowed={"cdo"}),
+    Row("catalog", "GET", lambda w: "/catalog/"),
+    Row("solution options", "GET", lambda w: "/catalog/solutions/options/?q=a"),
+    Row("solution page", "GET", lambda w: f"/catalog/solutions/{w.solution.pk}/"),
+    Row("notifications", "GET", lambda w: "/notifications/"),
+    Row("mark all read", "POST", lambda w: "/notifications/read-all/", ok=302),
+    Row(
+        "mark mine read", "POST", lambda w: f"/notifications/{w.own_notification.pk}/read/", ok=302
+    ),
+    Row(
+        "open mine",
+        "GET",
+        lambda w: f"/notifications/{w.own_notification.pk}/open/",
+        ok=302,
+        writes=True,  # opening marks it read
+    ),
+    Row("delegations", "GET", lambda w: "/delegations/"),
+    Row(
+        "delegate HR to a colleague",
+        "POST",
+        lambda w: "/delegations/",
+        lambda w: {
+            "delegate": w.org.hr_member.pk,
+            "department": w.org.departments["HR"].pk,
+            "starts_on": timezone.localdate().isoformat(),
+            "ends_on": timezone.localdate().isoformat(),
+        },
+        ok=302,
+        allowed=HR_SIGNERS,
+        refused=400,  # the form offers neither that department nor that delegate
+    ),
+    Row(
+        "revoke a delegation",
+        "POST",
+        lambda w: f"/delegations/{w.delegation.pk}/revoke/",
+        ok=302,
+        allowed={"hr_reviewer"},
+        refused=404,
+    ),
+    Row("my API tokens", "GET", lambda w: "/api-tokens/"),
+    Row(
+        "create an API token",
+        "POST",
+        lambda w: "/api-tokens/",
+        lambda w: {"nonce": api_token_nonce(), "name": "laptop", "scope": "full"},
+        ok=302,
+    ),
+    Row("revoke my token", "POST", lambda w: f"/api-tokens/{w.own_token.pk}/revoke/", ok=302),
+    Row(
+        "admin",
+        "GET",
+        lambda w: "/admin/",
+        allowed={"superuser"},
+        refused=302,  # to the admin's own sign-in
+        login="/admin/login/",
+    ),
+    Row("health", "GET", lambda w: "/health/", anonymous=200),
+    Row("sign-in page", "GET", lambda w: "/accounts/login/", anonymous=200),
+    Row("sign out", "POST", lambda w: "/accounts/logout/", ok=302, anonymous=302, writes=False),
+    Row("API docs", "GET", lambda w: "/api/docs/", anonymous=200),
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
+def test_each_persona_gets_what_the_rules_say(org, row: Row, persona: str):
+    me = user_of(persona, org)
+    world = World(org, me)
+    client = Client()
+    if me is not None:
+        client.force_login(me)
+    url = row.url(world)
+    data = row.data(world) if row.data else None
+    before = snapshot()
+    response = getattr(client, row.method.lower())(url, data or {})
+    expected = row.expected(persona)
+    assert response.status_code == expected, (
+        f"{row.method} {url} as {persona}: {response.status_code}, expected {expected}: "
+        f"{response.content[:300]!r}"
+    )
+    if persona == "anonymous" and row.anonymous == LOGIN:
+        assert response["Location"].startswith(row.login)
+    if row.changes_something(persona):
+        assert snapshot() != before, f"{row.name} as {persona} was allowed but changed nothing"
+    else:
+        assert snapshot() == before, f"{row.name} as {persona} changed something"
+
+
+def browser_patterns() -> set[str]:
+    """Every URL pattern outside the API and the admin, as a route string."""
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if route.startswith(("api/v1/", "admin/")):
+                    continue
+                yield from walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern):
+                yield route
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_browser_url_is_in_the_matrix(org):
+    world = World(org, org.requester)
+    paths = [row.url(world).split("?")[0].lstrip("/") for row in ROWS]
+    missing = {
+        route
+        for route in browser_patterns()
+        if not any(re.fullmatch(route_regex(route), path) for path in paths)
+    }
+    assert not missing, f"browser URLs without a row in the matrix: {sorted(missing)}"
+
+
+def route_regex(route: str) -> str:
+    """A Django route ("proposals/<str:reference>/") as a regular expression."""
+    parts = re.split(r"(<[^>]+>)", route)
+    return "".join(
+        (r"\d+" if part.startswith("<int:") else "[^/]+")
+        if part.startswith("<")
+        else re.escape(part)
+        for part in parts
+    )

@@ -1,0 +1,26 @@
+"""What an action can change, counted: the permission matrices check that a refused request
+changes nothing and an allowed write changes something."""
+
+from __future__ import annotations
+
+from api.models import ApiToken
+from audit.models import Event
+from decisions.models import Comment, Decision, Notification, Proposal, SignOff
+from stakeholders.models import Delegation
+from vendors.models import CatalogSyncRun, Solution, Vendor
+
+
+def snapshot() -> tuple:
+    return (
+        tuple(Proposal.objects.order_by("pk").values_list("status", "title")),
+        tuple(SignOff.objects.order_by("pk").values_list("status", flat=True)),
+        Decision.objects.count(),
+        Comment.objects.count(),
+        tuple(Delegation.objects.order_by("pk").values_list("pk", "ends_on")),
+        ApiToken.objects.filter(revoked_at__isnull=True).count(),
+        Notification.objects.filter(read_at__isnull=True).count(),
+        Vendor.objects.count(),
+        Solution.objects.count(),
+        CatalogSyncRun.objects.count(),
+        Event.objects.count(),
+    )
