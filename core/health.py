@@ -4,6 +4,9 @@
 only the cache or the broker is away (the site serves: throttling and cached reads degrade,
 tasks wait for their sweepers; core.cache, core.queue); 503 "unavailable" when the database
 does not answer. For load balancers and monitoring: no sign-in, nothing but these words.
+
+HealthMiddleware answers it first in the stack, before the HTTPS redirect and the host check:
+a load balancer probes over plain HTTP with the instance's address as its host.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import logging
 from celery import current_app
 from django.core.cache import caches
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -69,3 +74,15 @@ def health(request: HttpRequest) -> JsonResponse:
     else:
         status, code = "ok", 200
     return JsonResponse({"status": status, "checks": checks}, status=code)
+
+
+class HealthMiddleware:
+    PATH = "/health/"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == self.PATH:
+            return health(request)
+        return self.get_response(request)

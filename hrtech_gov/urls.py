@@ -3,8 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from core.health import health
-
 urlpatterns = [
     path("", include("decisions.urls")),
     path("catalog/", include("vendors.urls")),
@@ -13,7 +11,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("health/", health, name="health"),
     path("api/v1/", include(("hrtech_gov.api_urls", "api"), namespace="api")),
     # Interactive docs; the init script is a separate request (?script), so no inline script.
     path(

@@ -240,3 +240,16 @@ def test_health_is_503_when_the_database_does_not_answer(rf, monkeypatch):
     response = health.health(rf.get("/health/"))
     assert response.status_code == 503
     assert json.loads(response.content)["status"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_a_load_balancer_probes_health_over_http_by_the_instance_address(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["hrtech.example.com"]
+    probe = client.get("/health/", HTTP_HOST="10.1.2.3:8000")
+    assert probe.status_code == 200
+    assert probe.json()["status"] == "ok"
+    # Every other page keeps both rules.
+    assert client.get("/accounts/login/", HTTP_HOST="10.1.2.3:8000").status_code == 400
+    redirect = client.get("/accounts/login/", HTTP_HOST="hrtech.example.com")
+    assert redirect.status_code == 301
