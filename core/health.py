@@ -12,12 +12,11 @@ a load balancer probes over plain HTTP with the instance's address as its host.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from celery import current_app
 from django.core.cache import caches
 from django.db import DatabaseError, connection
-from collections.abc import Callable
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
