@@ -143,6 +143,7 @@ def generate(*, proposals: int, solutions: int, vendors: int, seed: int = 7) -> 
                     status=status, problem="Bench", requester=requester,
                     requesting_department=rng.choice(dept_list),
                     paying_department=rng.choice(dept_list), solution=solution,
+                    pricing_model=solution.pricing_model,
                     category=solution.category, one_off_cost=tco, recurring_cost=0,
                     # About 6% went through a second round after changes were requested.
                     round=0 if status == ProposalStatus.DRAFT else 2 if rng.random() < 0.06 else 1,
@@ -168,6 +169,7 @@ def generate(*, proposals: int, solutions: int, vendors: int, seed: int = 7) -> 
                         reviewer=reviewer if d.code in ("HR", "MKT") else None,
                         due_on=(p.submitted_at - dt.timedelta(days=7)).date(),
                         decided_at=p.submitted_at - dt.timedelta(days=10),
+                        proposal_requester=requester, tco=p.tco,
                     )
                     for d in dept_list
                 )  # fmt: skip
@@ -191,6 +193,7 @@ def generate(*, proposals: int, solutions: int, vendors: int, seed: int = 7) -> 
                         else reviewer,
                         due_on=(p.submitted_at + dt.timedelta(days=7)).date(),
                         decided_at=None if status == SignOffStatus.PENDING else p.submitted_at,
+                        proposal_requester=requester, tco=p.tco,
                     )
                 )  # fmt: skip
         SignOff.objects.bulk_create(signoffs, batch_size=BATCH)

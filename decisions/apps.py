@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,3 +19,15 @@ class DecisionsConfig(AppConfig):
         track_models(
             self.get_model("Proposal"), self.get_model("SignOff"), self.get_model("Decision")
         )
+        post_migrate.connect(_read_models_after_migrate, sender=self)
+
+
+def _read_models_after_migrate(*, using: str = "default", **kwargs: object) -> None:
+    """SQLite drops a table's triggers when a migration rebuilds the table (most alterations
+    do): reinstall the read models' triggers after every migrate, and recompute what they keep
+    in case rows were written while they were missing."""
+    from django.db import connections
+
+    from decisions import readmodels
+
+    readmodels.reinstall(connections[using])

@@ -90,6 +90,20 @@ class DashboardFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.relation = relation
 
+    def counts_q(self) -> Q:
+        """The same filters over the ProposalCount read model's columns (decisions.readmodels)."""
+        data = self.form.cleaned_data
+        q = Q()
+        if department := data.get("department"):
+            q &= Q(requesting_department_id=department.pk) | Q(paying_department_id=department.pk)
+        if tier := data.get("tier"):
+            q &= Q(tier_id=tier.pk)
+        if status := data.get("status"):
+            q &= Q(status=status)
+        if category := data.get("category"):
+            q &= Q(category=category)
+        return q
+
     def filter_department(self, queryset: QuerySet, name: str, value: Department) -> QuerySet:
         return queryset.filter(
             Q(**{f"{self.relation}requesting_department": value})

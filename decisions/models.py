@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import MONEY, Currency
 from core.text import validate_single_line
 from stakeholders.models import ApprovalTier, Department, Role, StrategicGoal
-from vendors.models import Category, Solution
+from vendors.models import Category, PricingModel, Solution
 
 
 class ProposalStatus(models.TextChoices):
@@ -184,6 +184,13 @@ class Proposal(models.Model):
         **MONEY,
     )
     tier_reason = models.TextField(_("why this tier"), blank=True)
+    # The pricing model of the proposal's solution (blank: a vendor not in the catalog), copied
+    # here so that the dashboard's spend by pricing model is one of ProposalCount's dimensions.
+    # save() copies it when the solution is chosen; a trigger on the catalog (decisions.
+    # readmodels) follows the solution's changes, whoever writes them.
+    pricing_model = models.CharField(
+        _("pricing model"), max_length=20, choices=PricingModel, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -215,8 +222,27 @@ class Proposal(models.Model):
             models.Index(fields=["requester", "status"], name="proposal_requester_status"),
             # Spend per paying department.
             models.Index(fields=["paying_department", "status"], name="proposal_payer_status"),
-            # The dashboard's 90-day figures.
-            models.Index(fields=["decided_at"], name="proposal_decided_at"),
+            # The dashboard's 90-day figures: a window of decisions, read from the index alone.
+            models.Index(
+                fields=["decided_at"],
+                include=[
+                    "submitted_at",
+                    "status",
+                    "requesting_department",
+                    "paying_department",
+                    "tier",
+                    "category",
+                ],
+                condition=Q(
+                    submitted_at__isnull=False,
+                    status__in=[str(status) for status in DECIDED_STATES],
+                ),
+                name="proposal_decided_window",
+            ),
+            # The API's list: newest first (and by last change), a page at a time.
+            models.Index(fields=["created_at", "id"], name="proposal_created"),
+            models.Index(fields=["updated_at", "id"], name="proposal_updated"),
+            models.Index(fields=["title", "id"], name="proposal_title"),
             # The sign-off matrix: what is in flight, oldest first.
             models.Index(
                 fields=["submitted_at"],
@@ -227,6 +253,15 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "solution" in update_fields:
+            solution = self.solution if self.solution_id else None
+            self.pricing_model = solution.pricing_model if solution is not None else ""
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "pricing_model"}
+        super().save(*args, **kwargs)
 
     @property
     def provider_name(self) -> str:
@@ -250,6 +285,44 @@ class Proposal(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATES
+
+
+class ProposalCount(models.Model):
+    """A read model: how many proposals there are, and their summed TCO, for each combination of
+    the dashboard's dimensions. A few thousand rows however long the history: the dashboard's
+    counts and spend read it instead of scanning every proposal.
+
+    Kept by database triggers on decisions_proposal (decisions/readmodels.py installs them), so
+    every write path counts — the services, the admin, bulk inserts, raw SQL — in the same
+    transaction as the change. `manage.py rebuild_read_models` recomputes it from scratch.
+    Absent values are 0 (no tier) and "" (no pricing model), so that the key is unique."""
+
+    status = models.CharField(max_length=20, choices=ProposalStatus)
+    requesting_department_id = models.BigIntegerField()
+    paying_department_id = models.BigIntegerField()
+    tier_id = models.BigIntegerField()
+    category = models.CharField(max_length=30)
+    pricing_model = models.CharField(max_length=20)
+    n = models.BigIntegerField(default=0)
+    tco = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "status",
+                    "requesting_department_id",
+                    "paying_department_id",
+                    "tier_id",
+                    "category",
+                    "pricing_model",
+                ],
+                name="proposalcount_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.n}"
 
 
 class ProposalGoal(models.Model):
@@ -302,6 +375,19 @@ class SignOff(models.Model):
         related_name="+",
         help_text=_("Set when a delegate signed for someone out of office."),
     )
+    # Copied from the proposal when the round starts; neither changes while a round runs. The
+    # queue and the dashboard then count open sign-offs from this table alone (an open
+    # sign-off is always of a proposal in review, at its current round: the services cancel
+    # the pending ones whenever a round ends).
+    proposal_requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    tco = models.DecimalField(_("TCO of the round"), null=True, blank=True, **MONEY)
     # Each step of the SLA is taken once: a task run twice, or after a restart, sends nothing
     # twice because it claims the step by setting its timestamp in a conditional UPDATE.
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -319,11 +405,18 @@ class SignOff(models.Model):
             ),
         ]
         indexes = [
-            # The review queue: pending sign-offs of a department, overdue first.
-            models.Index(fields=["department", "status", "due_on"], name="signoff_queue"),
-            # The SLA task: pending sign-offs past their due date.
+            # The review queue: a department's open sign-offs, overdue first, with what the
+            # queue filters on (role, limit, requester) in the index: counted without the table.
+            models.Index(
+                fields=["department", "due_on", "id"],
+                include=["required_role", "tco", "proposal_requester"],
+                condition=Q(status="pending"),
+                name="signoff_open_queue",
+            ),
+            # The SLA task and the dashboard's overdue counts: open sign-offs by due date.
             models.Index(
                 fields=["due_on"],
+                include=["department"],
                 condition=Q(status="pending"),
                 name="signoff_pending_due",
             ),

@@ -176,13 +176,17 @@ def signing_rights(
     return rights
 
 
-def signable_q(memberships: Iterable[Membership]) -> Q:
-    """A SignOff filter matching the sign-offs these memberships may sign (role and limit)."""
+def signable_q(held: Iterable[tuple[Membership, Any]]) -> Q:
+    """A SignOff filter matching the sign-offs these held memberships may sign, as
+    signing_right decides: the role, the limit (up to and including it), and never for the
+    delegator's own proposals. Over the sign-off's own columns (its round's TCO and requester)."""
     q = Q(pk__in=[])
-    for m in memberships:
+    for m, delegator in held:
         part = Q(department_id=m.department_id, required_role__in=roles_signable_with(m.role))
         if m.approval_limit is not None:
-            part &= Q(proposal__tco__lte=m.approval_limit)
+            part &= Q(tco__lte=m.approval_limit) | Q(tco__isnull=True)  # None counts as 0
+        if delegator is not None:
+            part &= ~Q(proposal_requester=delegator.pk)
         q |= part
     return q
 

@@ -81,3 +81,53 @@ def test_the_catalog_pages_through_results(client, org):
     second = client.get(reverse("catalog"), {"page": 2})
     assert "Item 54" in second.text
     assert "Item 00" not in second.text
+
+
+def grow(org, n: int) -> None:
+    """n more proposals in each state a page shows: in review, awaiting the CDO, decided."""
+    for i in range(n):
+        make_proposal(requester=org.requester, submit=True, title=f"In review {i}")
+        awaiting = make_proposal(requester=org.requester, submit=True, one_off_cost=50000)
+        for signoff in awaiting.signoffs.all():
+            services.signoff_decide(
+                signoff=signoff, actor=org.heads[signoff.department.code], outcome="approved"
+            )
+        rejected = make_proposal(requester=org.requester, submit=True)
+        services.signoff_decide(
+            signoff=rejected.signoffs.get(department__code="IT"), actor=org.it_head,
+            outcome="rejected", comment="Not now.",
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("persona", "path"),
+    [
+        ("cdo", "/dashboard/"),
+        ("cdo", "/decisions/"),
+        ("hr_reviewer", "/queue/"),
+        ("hr_reviewer", "/"),
+        ("requester", "/proposals/"),
+        ("requester", "/api/v1/proposals/"),
+        ("hr_reviewer", "/api/v1/signoffs/"),
+        ("requester", "/api/v1/decisions/"),
+    ],
+)
+def test_query_counts_do_not_grow_with_the_rows(client, org, persona, path):
+    """The same number of queries, cold (cache cleared), with 3 or 15 proposals behind the
+    page: a page costs what it shows, not what the history holds."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(getattr(org, persona))
+
+    def queries() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    grow(org, 1)
+    small = queries()
+    grow(org, 4)
+    assert queries() == small

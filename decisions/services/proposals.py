@@ -209,6 +209,8 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
             round=proposal.round,
             required_role=tier.signoff_role,
             due_on=due,
+            proposal_requester_id=proposal.requester_id,
+            tco=proposal.tco,
         )
         for dept in departments
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,12 +38,6 @@ def home(request: HttpRequest) -> HttpResponse:
         ],
         "queue": selectors.signoffs_actionable_by(user=user)[:10],
         "awaiting_decision": selectors.proposals_awaiting_decision()[:10] if is_cdo(user) else [],
-        "status_counts": dict(
-            selectors.proposals_seen_by(user)
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ),
     }
     return render(request, "decisions/home.html", context)
 
