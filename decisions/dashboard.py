@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -103,8 +103,9 @@ def _decided_figures(decided: QuerySet[Proposal]) -> tuple[int, int, float | Non
         "total": Count("*"),
         "rejected": Count("status", filter=Q(status=ProposalStatus.REJECTED)),
     }
-    if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
+    database = connections[decided.db]  # the primary, or a read replica (core.dbrouting)
+    if database.vendor == "postgresql":
+        with transaction.atomic(using=decided.db), database.cursor() as cursor:
             # ~100,000 durations sort in memory rather than through a temporary file.
             cursor.execute("SET LOCAL work_mem = '32MB'")
             row = decided.aggregate(**counts, median=Median(duration))

@@ -193,6 +193,26 @@ else:
         _db["TEST"] = {"NAME": f"test_{_db['NAME']}{suffix}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A PostgreSQL read replica (streaming replication) for the dashboard's and the API's reads:
+# core/dbrouting.py says what goes there (never sessions, users, tokens or anything in a
+# transaction) and docs/SCALING.md when it is worth it.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_READ_PREFIXES = env.list("REPLICA_READ_PREFIXES", default=["/dashboard/", "/api/v1/"])
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        **{k: v for k, v in _db.items() if k in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS")},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["core.dbrouting.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("core.middleware.RefuseUnreadableInput") + 1,
+                      "core.dbrouting.ReplicaReadsMiddleware")  # fmt: skip
+# How long the dashboard keeps its computed figures (every change makes them stale at once;
+# with a replica, this also bounds how long a figure read before the replica caught up stays).
+DASHBOARD_CACHE_SECONDS = env.int(
+    "DASHBOARD_CACHE_SECONDS", default=15 if DATABASE_REPLICA_URL else 300
+)
+
 # --- Redis: Celery broker and cache; absent means eager tasks and a local-memory cache ---
 REDIS_URL = env.str("REDIS_URL", default="")
 

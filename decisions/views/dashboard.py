@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -44,6 +45,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "filters": current,
         "cache_key": f"{data_version()}:{sorted(current.items())}",
+        "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "departments": departments,
         "tiers": tiers,
         "statuses": ProposalStatus.choices,
