@@ -189,6 +189,10 @@ if _db["ENGINE"].endswith("sqlite3"):
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction pooling mode, a server-side cursor (QuerySet.iterator())
+    # could land on another server connection between fetches: Django then uses client-side
+    # cursors. See docs/SCALING.md.
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_BEHIND_PGBOUNCER", False)
     if suffix := env.str("TEST_DB_SUFFIX", default=""):
         _db["TEST"] = {"NAME": f"test_{_db['NAME']}{suffix}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
