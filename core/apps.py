@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import CharField
 
+        import core.siteurl  # noqa: F401  (registers its deployment check)
         from core.lookups import AnyOf
 
         CharField.register_lookup(AnyOf)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.siteurl import site_url
 from decisions.models import Proposal
 from webhooks.services import webhook_event_queue
 
@@ -51,8 +52,7 @@ def proposal_event_data(proposal: Proposal, *, actor: Any, **extra: Any) -> dict
         ),
         "department": proposal.requesting_department.code,
         "actor": actor.get_username() if actor is not None else None,
-        "url": settings.SITE_URL
-        + reverse("proposal-detail", kwargs={"reference": proposal.reference}),
+        "url": site_url() + reverse("proposal-detail", kwargs={"reference": proposal.reference}),
         **extra,
     }
 

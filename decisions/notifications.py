@@ -28,6 +28,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from core.siteurl import site_url
 from decisions.models import (
     Decision,
     DecisionOutcome,
@@ -61,7 +62,7 @@ def proposal_path(proposal: Proposal) -> str:
 
 def proposal_link(proposal: Proposal) -> str:
     """The absolute link emails carry."""
-    return settings.SITE_URL + proposal_path(proposal)
+    return site_url() + proposal_path(proposal)
 
 
 def short_title(proposal: Proposal) -> str:
@@ -149,7 +150,7 @@ def notification_email_send(*, notification_id: int) -> bool:
         "recipient": notification.user,
         "proposal": proposal,
         "message": notification.message,
-        "url": proposal_link(proposal) if proposal else settings.SITE_URL,
+        "url": proposal_link(proposal) if proposal else site_url(),
         "base_currency": settings.BASE_CURRENCY,
     }
     try:

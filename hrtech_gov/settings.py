@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL or a lone surrogate in the path, the query or a form: 400 before anything reads it.
     "core.middleware.RefuseUnreadableInput",
+    "core.siteurl.RequestOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -274,7 +275,9 @@ elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
     _mail_options = {"file_path": urlparse(env.str("EMAIL_URL")).path}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hrtech-gov <noreply@localhost>")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The address users reach the site at, for links in emails and webhooks (core/siteurl.py):
+# unset, the demo links to the address each request came in on.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 
 # --- Outgoing webhooks (webhooks/services.py): per-POST timeout, retries of a failing delivery
 # with exponential backoff (base doubled each try, capped, with jitter), then marked failed.

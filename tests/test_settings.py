@@ -15,6 +15,7 @@ PRODUCTION = {
     "AUDIT_HMAC_KEY": "another-long-random-production-secret-0123456789-abcdefghijklmn",
     "ALLOWED_HOSTS": "hrtech.example.com",
     "EMAIL_URL": "smtp://mailer:secret@smtp.example.com:587/?tls=True",
+    "SITE_URL": "https://hrtech.example.com",
 }
 
 
@@ -57,3 +58,10 @@ def test_a_mistyped_boolean_fails_at_start():
     result = manage("check", **{**PRODUCTION, "DEBUG": "ture"})
     assert result.returncode != 0
     assert "DEBUG='ture' is not a boolean" in result.stderr
+
+
+def test_the_deployment_checks_ask_for_the_site_url():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "SITE_URL is not set" in result.stdout + result.stderr

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -141,8 +142,13 @@ def refused(
 
 def after_action(request: HtmxHttpRequest, proposal: Proposal, message: str) -> HttpResponse:
     if request.htmx:
+        # The workflow panel in place, and the timeline with the new step (out of band).
         proposal = selectors.proposal_detail(reference=proposal.reference, user=request.user)
         context = detail_context(request, proposal, notice=message)
-        return render(request, "decisions/proposal_detail.html#workflow", context)
+        template = "decisions/proposal_detail.html"
+        return HttpResponse(
+            render_to_string(f"{template}#workflow", context, request)
+            + render_to_string(f"{template}#timeline", {**context, "oob": True}, request)
+        )
     messages.success(request, message)
     return redirect("proposal-detail", proposal.reference)

@@ -17,7 +17,7 @@ from core.errors import DomainError
 from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
-from decisions.models import SignOff
+from decisions.models import Proposal, SignOff
 from decisions.rights import cdo_conflicts, is_cdo
 from decisions.views._common import (
     after_action,
@@ -78,17 +78,49 @@ def signoff_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decision_take(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
+    from_decisions = request.POST.get("from") == "decisions"
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        error = DomainError(_("Choose a decision and write its rationale."))
-        return refused(request, proposal, error)
     try:
-        services.decision_take(proposal=proposal, actor=request.user, **form.cleaned_data)
+        if not form.is_valid():
+            raise DomainError(_("Choose a decision and write its rationale."))
+        decision = services.decision_take(
+            proposal=proposal, actor=request.user, **form.cleaned_data
+        )
     except DomainError as error:
+        if from_decisions:
+            return _decisions_refused(request, proposal, error)
         return refused(request, proposal, error)
-    if request.htmx and request.POST.get("from") == "decisions":
-        return HttpResponseClientRedirect(reverse("cdo-decisions"))
+    if from_decisions:
+        # Back to what still waits, with the decision confirmed at the top.
+        messages.success(
+            request,
+            _("%(ref)s: %(outcome)s. The requester and the departments are told.")
+            % {"ref": proposal.reference, "outcome": decision.get_outcome_display()},
+        )
+        url = reverse("cdo-decisions")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return after_action(request, proposal, _("Decision recorded."))
+
+
+def _decisions_refused(
+    request: HtmxHttpRequest, proposal: Proposal, error: DomainError
+) -> HttpResponse:
+    """A refusal on the decisions page: the proposal's card again, with the reason and what was
+    typed (HTMX: the card in place; without JavaScript: the whole page)."""
+    typed = {k: request.POST.get(k, "") for k in ("outcome", "rationale", "conditions")}
+    if not request.htmx:
+        response = _decisions_page(request, refused={proposal.pk: (error.message, typed)})
+        response.status_code = error.status_code
+        return response
+    card = selectors.proposals_awaiting_decision().filter(pk=proposal.pk).first() or proposal
+    card.decide_error = error.message  # type: ignore[attr-defined]
+    card.decide_data = typed  # type: ignore[attr-defined]
+    return render(
+        request,
+        "decisions/_decide_card.html",
+        {"p": card, "decision_form": DecisionForm()},
+        status=error.status_code,
+    )
 
 
 @login_required
@@ -138,6 +170,12 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def cdo_decisions(request: HtmxHttpRequest) -> HttpResponse:
+    return _decisions_page(request)
+
+
+def _decisions_page(
+    request: HtmxHttpRequest, refused: dict[int, tuple[str, dict[str, str]]] | None = None
+) -> HttpResponse:
     if not is_cdo(request.user):
         return render(
             request,
@@ -150,6 +188,10 @@ def cdo_decisions(request: HtmxHttpRequest) -> HttpResponse:
     conflicts = cdo_conflicts(user=request.user, proposals=proposals)
     for proposal in proposals:
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
+        if refused and proposal.pk in refused:  # a refused decision, posted without JavaScript
+            error, typed = refused[proposal.pk]
+            proposal.decide_error = error  # type: ignore[attr-defined]
+            proposal.decide_data = typed  # type: ignore[attr-defined]
     return render(
         request,
         "decisions/cdo_decisions.html",

@@ -61,6 +61,7 @@ def test_a_proposal_goes_from_submission_to_approval_in_the_browser(org, browser
     card.get_by_label("Rationale").fill("Serves the learning goal at a fair price.")
     card.get_by_role("button", name="Record decision").click()
     expect(cdo.page.get_by_text("No proposal waits for your decision.")).to_be_visible()
+    expect(cdo.page.get_by_role("status")).to_contain_text(f"{proposal.reference}: Approved")
 
     requester.page.reload()
     expect(requester.page.locator("#workflow")).to_contain_text("Approved")

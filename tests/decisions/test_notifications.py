@@ -107,7 +107,10 @@ def test_it_tells_the_requester_once_that_a_department_asked_for_changes(
     email = mailoutbox[0]
     assert f"[{proposal.reference}] Changes requested" in email.subject
     assert "Which SSO provider & which data centre?" in email.body  # not HTML-escaped
-    assert settings.SITE_URL + reverse("proposal-detail", args=[proposal.reference]) in email.body
+    assert (
+        "http://127.0.0.1:8000" + reverse("proposal-detail", args=[proposal.reference])
+        in email.body
+    )
     assert "Hello Rita Requester" in email.body
 
 
@@ -662,3 +665,20 @@ def test_beat_sweeps_the_notifications_every_ten_minutes():
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-notifications"]
     assert entry["schedule"] == 10 * 60
     assert entry["task"] == tasks.sweep_notifications.name
+
+
+@pytest.mark.django_db(transaction=True)  # tasks run at the real commit, in the request
+def test_in_the_demo_email_links_point_where_the_user_is(client, org, mailoutbox, settings):
+    """SITE_URL unset (make run on any port): links carry the address of the request that
+    caused the email (the demo runs its tasks in the request)."""
+    settings.SITE_URL = ""
+    proposal = make_proposal(requester=org.requester)
+    client.force_login(org.requester)
+    response = client.post(
+        reverse("proposal-submit", args=[proposal.reference]), HTTP_HOST="localhost:8123"
+    )
+    assert response.status_code == 302
+    bodies = [m.body for m in mailoutbox]
+    assert bodies, "the reviewers were told"
+    link = "http://localhost:8123" + reverse("proposal-detail", args=[proposal.reference])
+    assert all(link in body for body in bodies), bodies[0]
