@@ -7,8 +7,12 @@ the change, whatever wrote the row: the workflow's services, the admin, bulk ins
 
 - PostgreSQL: one statement-level trigger per operation, with transition tables: a statement
   that writes many rows (a bulk insert) adds its delta once per key, grouped. The keys are
-  updated in key order, so two transactions cannot deadlock on them; each key is one row,
-  incremented with INSERT … ON CONFLICT DO UPDATE (atomic under concurrency).
+  updated in key order; each key is one row, incremented with INSERT … ON CONFLICT DO UPDATE
+  (atomic under concurrency). Before touching a key the trigger locks the audit chain's head
+  row, which every audited transaction locks anyway until it commits: the two locks are then
+  always taken in one order (head, then keys). Without that, a transaction holding a key and
+  waiting for the head (to record its event) deadlocks with one that recorded an event first
+  and then writes a proposal with that key (seen with six concurrent workflows).
 - SQLite (the embedded default): row triggers doing the same upserts.
 
 The spend by pricing model is the pricing model of each proposal's solution now: a trigger on
@@ -55,14 +59,20 @@ _UPSERT = (
 )
 
 
+# The audit chain head first (see above); no row yet (no event ever recorded) locks nothing.
+_HEAD_FIRST = "PERFORM 1 FROM decisions_auditchainhead WHERE id = 1 FOR UPDATE;"
+
+
 def _pg_delta(*parts: tuple[str, int]) -> str:
-    """The grouped delta of the transition tables `parts` ((table, +1 or -1), ...), upserted."""
+    """The grouped delta of the transition tables `parts` ((table, +1 or -1), ...), upserted,
+    after the audit head's lock."""
     rows = " UNION ALL ".join(
         f"SELECT {_KEY_SQL.format(r='t')}, {sign} AS n, {sign} * COALESCE(t.tco, 0) AS tco "
         f"FROM {table} t"
         for table, sign in parts
     )
     return (
+        f"{_HEAD_FIRST} "
         f"INSERT INTO {TABLE} ({_COLUMNS}) "
         f"SELECT s, rd, pd, ti, c, pm, SUM(n), SUM(tco) "
         f"FROM ({rows}) AS u(s, rd, pd, ti, c, pm, n, tco) "
