@@ -112,7 +112,8 @@ def _decisions_refused(
         response = _decisions_page(request, refused={proposal.pk: (error.message, typed)})
         response.status_code = error.status_code
         return response
-    card = selectors.proposals_awaiting_decision().filter(pk=proposal.pk).first() or proposal
+    card = selectors.decision_cards().filter(pk=proposal.pk).first() or proposal
+    decorate_decision_card(card)
     card.decide_error = error.message  # type: ignore[attr-defined]
     card.decide_data = typed  # type: ignore[attr-defined]
     return render(
@@ -155,6 +156,22 @@ def proposal_advance(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 
 
 QUEUE_PAGE_SIZE = 50
+DECISIONS_PAGE_SIZE = 20
+
+
+def decorate_decision_card(proposal: Proposal) -> None:
+    """What a decision card shows beyond the proposal: this round's sign-offs with the
+    checklist answers that said no, and the TCO's share of the payer's yearly budget."""
+    signoffs = [s for s in getattr(proposal, "all_signoffs", []) if s.round == proposal.round]
+    for signoff in signoffs:
+        signoff.noes = [
+            a["question"] for a in (signoff.answers or {}).values() if a.get("answer") == "no"
+        ]
+    proposal.round_signoffs = signoffs  # type: ignore[attr-defined]
+    budget = proposal.paying_department.annual_budget
+    proposal.budget_share = (  # type: ignore[attr-defined]
+        round(float(proposal.tco / budget * 100), 1) if budget and proposal.tco else None
+    )
 
 
 @login_required
@@ -183,10 +200,14 @@ def _decisions_page(
             {"message": _("Only the Chief Digital Officer decides here.")},
             status=403,
         )
-    proposals = list(selectors.proposals_awaiting_decision()[:200])
+    page = Paginator(selectors.decision_cards(), DECISIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    proposals = list(page.object_list)
     # A CDO sees what waits, but decides only where nothing ties them to the proposal.
     conflicts = cdo_conflicts(user=request.user, proposals=proposals)
     for proposal in proposals:
+        decorate_decision_card(proposal)
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
         if refused and proposal.pk in refused:  # a refused decision, posted without JavaScript
             error, typed = refused[proposal.pk]
@@ -195,5 +216,5 @@ def _decisions_page(
     return render(
         request,
         "decisions/cdo_decisions.html",
-        {"proposals": proposals, "decision_form": DecisionForm()},
+        {"proposals": proposals, "page": page, "decision_form": DecisionForm()},
     )
