@@ -3,6 +3,7 @@ keyed chain and the signed checkpoints outside the database are there to catch."
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
@@ -266,3 +267,70 @@ def test_postgresql_refuses_any_head_change_but_an_append(chain, sql):
         cursor.execute(sql)
     head = AuditChainHead.objects.get()
     assert (head.last_seq, head.last_hash) == (chain[-1].seq, chain[-1].hash)
+
+
+# --- Subtle rewrites: each hashed field changed to another plausible value, one at a time
+
+
+def test_an_event_given_to_another_real_actor_is_detected(chain, org):
+    victim = next(e for e in chain if e.actor_id == org.requester.pk)
+    as_owner(("UPDATE decisions_event SET actor_id = %s WHERE id = %s", [org.cdo.pk, victim.pk]))
+    assert broken() == f"#{victim.seq}: content does not match its signature"
+
+
+def test_an_event_moved_by_one_second_is_detected(chain):
+    victim = chain[1]
+    moved = victim.created_at + dt.timedelta(seconds=1)
+    as_owner(("UPDATE decisions_event SET created_at = %s WHERE id = %s", [moved, victim.pk]))
+    assert broken() == f"#{victim.seq}: content does not match its signature"
+
+
+def test_an_event_of_another_kind_with_the_same_payload_is_detected(chain):
+    victim = chain[1]
+    as_owner(
+        ("UPDATE decisions_event SET kind = %s WHERE id = %s", ["proposal.withdrawn", victim.pk])
+    )
+    assert broken() == f"#{victim.seq}: content does not match its signature"
+
+
+def test_an_event_whose_hash_is_replaced_is_detected(chain):
+    victim = chain[1]
+    as_owner(("UPDATE decisions_event SET hash = %s WHERE id = %s", ["a" * 64, victim.pk]))
+    assert broken() == f"#{victim.seq}: content does not match its signature"
+
+
+def test_an_event_deleted_from_the_middle_is_a_sequence_gap(chain):
+    victim = chain[2]
+    as_owner(("DELETE FROM decisions_event WHERE id = %s", [victim.pk]))
+    report = verify_chain()
+    assert (report.ok, report.broken_at, report.checked) == (False, victim.seq + 1, victim.seq - 1)
+    assert report.reason == f"sequence gap: expected #{victim.seq}"
+
+
+def test_deleting_the_newest_events_without_touching_the_head_is_detected(chain):
+    as_owner(("DELETE FROM decisions_event WHERE seq > %s", [chain[-3].seq]))
+    report = verify_chain()
+    assert not report.ok
+    assert report.checked == len(chain) - 2
+    assert report.reason == f"the head says #{len(chain)} is the last event"
+
+
+def test_an_intact_chain_reports_every_event_checked(chain):
+    checkpoint_write()
+    report = verify_chain()
+    assert (report.ok, report.checked, report.broken_at, report.reason) == (
+        True,
+        len(chain),
+        None,
+        "",
+    )
+
+
+def test_an_unkeyed_event_rewritten_in_place_is_detected(chain, settings, org):
+    # Events recorded before the chain was keyed carry a plain SHA-256 of their fields.
+    rechain_from(1, keyed=False)
+    checkpoint_write()
+    assert verify_chain().ok
+    victim = Event.objects.get(seq=2)
+    as_owner(("UPDATE decisions_event SET payload = %s WHERE id = %s", ['{"a": 1}', victim.pk]))
+    assert broken() == "#2: content does not match its hash"

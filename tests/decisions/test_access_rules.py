@@ -9,7 +9,7 @@ from django.urls import reverse
 from audit.models import Event
 from core.errors import NotAllowed
 from decisions import services
-from decisions.models import Comment, Proposal, SignOffStatus
+from decisions.models import Comment, Proposal, ProposalStatus, SignOffStatus
 from stakeholders.models import Role
 from tests.api.conftest import proposal_body, session_api
 from tests.factories import MembershipFactory, SolutionFactory, make_proposal
@@ -242,15 +242,48 @@ def test_a_cdo_who_heads_the_paying_department_does_not_decide(org):
     assert not Event.objects.filter(kind__startswith="decision.").exists()
 
 
-def test_a_cdo_does_not_decide_on_their_own_proposal(org):
+def cdo_own_proposal_awaiting(org):
+    """The CDO, also an HR member, filed a proposal that every department approved."""
     MembershipFactory(user=org.cdo, department=org.departments["HR"], role=Role.MEMBER)
     proposal = make_proposal(requester=org.cdo, submit=True)
     for signoff in proposal.signoffs.all():
         services.signoff_decide(signoff=signoff, actor=org.reviewers[signoff.department.code],
                                 outcome=SignOffStatus.APPROVED)  # fmt: skip
     proposal.refresh_from_db()
+    return proposal
+
+
+def test_a_cdo_does_not_decide_on_their_own_proposal(org):
+    proposal = cdo_own_proposal_awaiting(org)
     with pytest.raises(NotAllowed, match="your own proposal"):
         services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved", rationale="x")
+
+
+def test_a_cdo_is_refused_their_own_proposal_on_the_page_and_through_the_api(client, org):
+    proposal = cdo_own_proposal_awaiting(org)
+    events = Event.objects.count()
+    client.force_login(org.cdo)
+    url = reverse("decision-take", args=[proposal.reference])
+    for data in (
+        {"outcome": "approved", "rationale": "Mine, and good."},
+        {"from": "decisions", "outcome": "approved", "rationale": "Mine, and good."},
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 403
+        assert "You cannot decide on your own proposal." in response.text
+    page = client.get(reverse("cdo-decisions")).text
+    assert f'action="{url}"' not in page
+    assert "You cannot decide on your own proposal." in page
+    response = session_api(org.cdo).post(
+        f"/api/v1/proposals/{proposal.reference}/decide/",
+        {"outcome": "approved", "rationale": "Mine, and good."},
+    )
+    assert response.status_code == 403
+    assert "your own proposal" in response.json()["message"]
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.AWAITING_DECISION
+    assert not proposal.decisions.exists()
+    assert Event.objects.count() == events
 
 
 def test_a_cdo_with_no_tie_to_the_proposal_decides(org):
