@@ -50,6 +50,40 @@ flush_command.Command.handle = _flush_as_maintenance(flush_command.Command.handl
 schema_check.install()
 
 
+_DB_SLOT = None  # the lock file held for this process's lifetime (make mutation)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Under `make mutation` (MUTATION_DB_SLOTS set), mutmut runs mutants in parallel forked
+    processes, each a pytest session: each takes the first free numbered test database (a
+    lock file held until it exits), so that no two share a SQLite file and each slot's
+    database is created once and reused (--reuse-db)."""
+    global _DB_SLOT
+    if not os.environ.get("MUTATION_DB_SLOTS") or _DB_SLOT is not None:
+        return
+    import fcntl
+
+    from django.conf import settings
+
+    test = settings.DATABASES["default"].setdefault("TEST", {})
+    base = str(test.get("NAME") or "mutation.sqlite3")
+    for slot in range(32):
+        handle = open(f"{base}.slot{slot}.lock", "w")  # noqa: SIM115 (held open on purpose)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _DB_SLOT = handle
+        stem = base.removesuffix(".sqlite3")
+        name = f"{stem}-slot{slot}.sqlite3" if stem != base else f"{base}_slot{slot}"
+        test["NAME"] = name
+        connections["default"].settings_dict.setdefault("TEST", {})["NAME"] = name
+        return
+    raise RuntimeError("no free mutation test database slot")
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # The production hasher costs ~0.3 s a user; personas are created for nearly every test.

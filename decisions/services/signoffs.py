@@ -133,17 +133,21 @@ def _move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor) -> 
         close_round(proposal, keep=signoff)
         set_status(proposal, ProposalStatus.CHANGES_REQUESTED, actor=actor)
         queue_after_commit(tasks.notify_changes_requested, proposal.pk, proposal.round)
-    elif (
-        not SignOff.objects.filter(proposal=proposal, round=proposal.round)
-        .exclude(status=SignOffStatus.APPROVED)
-        .exists()
-    ):
+    elif not _round_has_unapproved(proposal):
         if proposal.tier and proposal.tier.cdo_decision_required:
             set_status(proposal, ProposalStatus.AWAITING_DECISION, actor=actor)
             queue_after_commit(tasks.notify_decision_needed, proposal.pk, proposal.round)
         else:
             set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
             queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
+
+
+def _round_has_unapproved(proposal: Proposal) -> bool:
+    """Whether a sign-off of the proposal's current round is still not approved."""
+    unapproved = SignOff.objects.filter(proposal=proposal, round=proposal.round).exclude(
+        status=SignOffStatus.APPROVED
+    )
+    return unapproved.exists()
 
 
 # The decision a proposal's new status stands for, in webhook payloads.
