@@ -15,56 +15,56 @@ from decisions.rights import cdo_conflict, is_cdo
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 
 
-@transaction.atomic
 def decision_take(
     *, proposal: Proposal, actor: Actor, outcome: str, rationale: str, conditions: str = ""
 ) -> Decision:
     """The CDO's final decision, always with a written rationale."""
-    proposal = lock_proposal(proposal)
-    if not is_cdo(actor):
-        raise NotAllowed(_("Only the Chief Digital Officer can take the final decision."))
-    if (conflict := cdo_conflict(user=actor, proposal=proposal)) is not None:
-        raise NotAllowed(conflict)
-    if proposal.status != ProposalStatus.AWAITING_DECISION:
-        raise InvalidTransition(
-            _("The proposal is %(status)s; it is not waiting for a decision.")
-            % {"status": proposal.get_status_display().lower()}
+    with transaction.atomic():
+        proposal = lock_proposal(proposal)
+        if not is_cdo(actor):
+            raise NotAllowed(_("Only the Chief Digital Officer can take the final decision."))
+        if (conflict := cdo_conflict(user=actor, proposal=proposal)) is not None:
+            raise NotAllowed(conflict)
+        if proposal.status != ProposalStatus.AWAITING_DECISION:
+            raise InvalidTransition(
+                _("The proposal is %(status)s; it is not waiting for a decision.")
+                % {"status": proposal.get_status_display().lower()}
+            )
+        if outcome not in DecisionOutcome.values:
+            raise DomainError(_("Unknown decision outcome."))
+        if not rationale.strip():
+            raise DomainError(_("A rationale is required for every decision."), field="rationale")
+        decision = Decision.objects.create(
+            proposal=proposal,
+            round=proposal.round,
+            outcome=outcome,
+            rationale=rationale,
+            conditions=conditions,
+            decided_by=signed_in(actor),
         )
-    if outcome not in DecisionOutcome.values:
-        raise DomainError(_("Unknown decision outcome."))
-    if not rationale.strip():
-        raise DomainError(_("A rationale is required for every decision."), field="rationale")
-    decision = Decision.objects.create(
-        proposal=proposal,
-        round=proposal.round,
-        outcome=outcome,
-        rationale=rationale,
-        conditions=conditions,
-        decided_by=signed_in(actor),
-    )
-    record_event(
-        kind=f"decision.{outcome}",
-        actor=actor,
-        proposal_id=proposal.pk,
-        payload={"round": proposal.round, "rationale": rationale, "conditions": conditions},
-    )
-    new_status = {
-        DecisionOutcome.APPROVED: ProposalStatus.APPROVED,
-        DecisionOutcome.REJECTED: ProposalStatus.REJECTED,
-        DecisionOutcome.RETURNED: ProposalStatus.CHANGES_REQUESTED,
-    }[DecisionOutcome(outcome)]
-    set_status(proposal, new_status, actor=actor, decided=outcome != DecisionOutcome.RETURNED)
-    if outcome == DecisionOutcome.RETURNED:
-        queue_after_commit(tasks.notify_changes_requested, proposal.pk, proposal.round)
-    else:
-        queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
-    webhook_proposal_event(
-        kind="decision.taken",
-        proposal=proposal,
-        actor=actor,
-        outcome=outcome,
-        decided_by="cdo",
-        rationale=rationale,
-        conditions=conditions,
-    )
-    return decision
+        record_event(
+            kind=f"decision.{outcome}",
+            actor=actor,
+            proposal_id=proposal.pk,
+            payload={"round": proposal.round, "rationale": rationale, "conditions": conditions},
+        )
+        new_status = {
+            DecisionOutcome.APPROVED: ProposalStatus.APPROVED,
+            DecisionOutcome.REJECTED: ProposalStatus.REJECTED,
+            DecisionOutcome.RETURNED: ProposalStatus.CHANGES_REQUESTED,
+        }[DecisionOutcome(outcome)]
+        set_status(proposal, new_status, actor=actor, decided=outcome != DecisionOutcome.RETURNED)
+        if outcome == DecisionOutcome.RETURNED:
+            queue_after_commit(tasks.notify_changes_requested, proposal.pk, proposal.round)
+        else:
+            queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
+        webhook_proposal_event(
+            kind="decision.taken",
+            proposal=proposal,
+            actor=actor,
+            outcome=outcome,
+            decided_by="cdo",
+            rationale=rationale,
+            conditions=conditions,
+        )
+        return decision

@@ -98,7 +98,6 @@ def apply_relations(
         proposal.integrates_with.set(integrates_with)
 
 
-@transaction.atomic
 def proposal_create(
     *,
     requester: Actor,
@@ -107,24 +106,26 @@ def proposal_create(
     integrates_with: Iterable[Solution] | None = None,
 ) -> Proposal:
     """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer)."""
-    user = signed_in(requester, _("Sign in to create a proposal."))
-    proposal = Proposal(requester=user, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS})
-    if proposal.requesting_department_id is not None:
-        _check_may_propose(user, proposal)
-    proposal_check(proposal)
-    proposal.reference = next_reference(timezone.now().year)
-    proposal.save()
-    apply_relations(proposal, goals=goals, integrates_with=integrates_with)
-    record_event(
-        kind="proposal.created",
-        actor=requester,
-        proposal_id=proposal.pk,
-        payload={"reference": proposal.reference, "title": proposal.title},
-    )
-    return proposal
+    with transaction.atomic():
+        user = signed_in(requester, _("Sign in to create a proposal."))
+        proposal = Proposal(
+            requester=user, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
+        )
+        if proposal.requesting_department_id is not None:
+            _check_may_propose(user, proposal)
+        proposal_check(proposal)
+        proposal.reference = next_reference(timezone.now().year)
+        proposal.save()
+        apply_relations(proposal, goals=goals, integrates_with=integrates_with)
+        record_event(
+            kind="proposal.created",
+            actor=requester,
+            proposal_id=proposal.pk,
+            payload={"reference": proposal.reference, "title": proposal.title},
+        )
+        return proposal
 
 
-@transaction.atomic
 def proposal_update(
     *,
     proposal: Proposal,
@@ -133,145 +134,149 @@ def proposal_update(
     goals: dict[StrategicGoal, str] | None = None,
     integrates_with: Iterable[Solution] | None = None,
 ) -> Proposal:
-    proposal = lock_proposal(proposal)
-    if proposal.requester_id != actor.pk:
-        raise NotAllowed(_("Only the requester can edit this proposal."))
-    if proposal.status not in EDITABLE_STATES:
-        raise InvalidTransition(
-            _("A proposal that is %(status)s can no longer be edited.")
-            % {"status": proposal.get_status_display().lower()}
+    with transaction.atomic():
+        proposal = lock_proposal(proposal)
+        if proposal.requester_id != actor.pk:
+            raise NotAllowed(_("Only the requester can edit this proposal."))
+        if proposal.status not in EDITABLE_STATES:
+            raise InvalidTransition(
+                _("A proposal that is %(status)s can no longer be edited.")
+                % {"status": proposal.get_status_display().lower()}
+            )
+        changed = []
+        for field, value in data.items():
+            if field in PROPOSAL_FIELDS and getattr(proposal, field) != value:
+                setattr(proposal, field, value)
+                changed.append(field)
+        if "requesting_department" in changed:
+            _check_may_propose(actor, proposal)
+        # Checked again here, on the locked row: the form or serializer checked these rules against
+        # the row as read before the lock, and a concurrent edit (one clearing the solution, the
+        # other the new solution's name) may have changed the other half since.
+        proposal_check(proposal)
+        proposal.save()
+        apply_relations(proposal, goals=goals, integrates_with=integrates_with)
+        record_event(
+            kind="proposal.updated",
+            actor=actor,
+            proposal_id=proposal.pk,
+            payload={"fields": changed},
         )
-    changed = []
-    for field, value in data.items():
-        if field in PROPOSAL_FIELDS and getattr(proposal, field) != value:
-            setattr(proposal, field, value)
-            changed.append(field)
-    if "requesting_department" in changed:
-        _check_may_propose(actor, proposal)
-    # Checked again here, on the locked row: the form or serializer checked these rules against
-    # the row as read before the lock, and a concurrent edit (one clearing the solution, the
-    # other the new solution's name) may have changed the other half since.
-    proposal_check(proposal)
-    proposal.save()
-    apply_relations(proposal, goals=goals, integrates_with=integrates_with)
-    record_event(
-        kind="proposal.updated",
-        actor=actor,
-        proposal_id=proposal.pk,
-        payload={"fields": changed},
-    )
-    return proposal
+        return proposal
 
 
-@transaction.atomic
 def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
     """Fix the tier, open a new round with one pending sign-off per required department."""
-    proposal = lock_proposal(proposal)
-    if proposal.requester_id != actor.pk:
-        raise NotAllowed(_("Only the requester can submit this proposal."))
-    if proposal.status not in EDITABLE_STATES:
-        raise InvalidTransition(
-            _("A proposal that is %(status)s cannot be submitted.")
-            % {"status": proposal.get_status_display().lower()}
+    with transaction.atomic():
+        proposal = lock_proposal(proposal)
+        if proposal.requester_id != actor.pk:
+            raise NotAllowed(_("Only the requester can submit this proposal."))
+        if proposal.status not in EDITABLE_STATES:
+            raise InvalidTransition(
+                _("A proposal that is %(status)s cannot be submitted.")
+                % {"status": proposal.get_status_display().lower()}
+            )
+        # Membership may have ended since the draft was written: it is the filing that counts.
+        _check_may_propose(actor, proposal)
+        proposal_check(proposal)
+        departments = signing_departments(proposal=proposal)
+        if not departments:
+            raise DomainError(_("No department is configured to sign off; ask an administrator."))
+
+        now = timezone.now()
+        assessment = assess_tier(proposal=proposal, at=now)
+        tco, basis, tier, reason = (
+            assessment.tco,
+            assessment.basis,
+            assessment.tier,
+            assessment.reason,
         )
-    # Membership may have ended since the draft was written: it is the filing that counts.
-    _check_may_propose(actor, proposal)
-    proposal_check(proposal)
-    departments = signing_departments(proposal=proposal)
-    if not departments:
-        raise DomainError(_("No department is configured to sign off; ask an administrator."))
 
-    now = timezone.now()
-    assessment = assess_tier(proposal=proposal, at=now)
-    tco, basis, tier, reason = (
-        assessment.tco,
-        assessment.basis,
-        assessment.tier,
-        assessment.reason,
-    )
-
-    proposal.round += 1
-    proposal.status = ProposalStatus.IN_REVIEW
-    proposal.tco, proposal.tier_basis, proposal.tier, proposal.tier_reason = (
-        tco,
-        basis,
-        tier,
-        reason,
-    )
-    proposal.submitted_at = now
-    proposal.decided_at = None
-    proposal.save()
-    due = add_business_days(timezone.localdate(now), tier.sla_days)
-    created = SignOff.objects.bulk_create(
-        SignOff(
+        proposal.round += 1
+        proposal.status = ProposalStatus.IN_REVIEW
+        proposal.tco, proposal.tier_basis, proposal.tier, proposal.tier_reason = (
+            tco,
+            basis,
+            tier,
+            reason,
+        )
+        proposal.submitted_at = now
+        proposal.decided_at = None
+        proposal.save()
+        due = add_business_days(timezone.localdate(now), tier.sla_days)
+        created = SignOff.objects.bulk_create(
+            SignOff(
+                proposal=proposal,
+                department=dept,
+                round=proposal.round,
+                required_role=tier.signoff_role,
+                due_on=due,
+                proposal_requester_id=proposal.requester_id,
+                tco=proposal.tco,
+            )
+            for dept in departments
+        )
+        record_event(
+            kind="proposal.submitted",
+            actor=actor,
+            proposal_id=proposal.pk,
+            payload={
+                "round": proposal.round,
+                "tco": tco,
+                "tier_basis": basis,
+                "tier": tier.name,
+                "departments": [d.code for d in departments],
+                "due_on": due,
+            },
+        )
+        for signoff in created:
+            queue_after_commit(tasks.notify_signoff_requested, signoff.pk)
+        webhook_proposal_event(
+            kind="proposal.submitted",
             proposal=proposal,
-            department=dept,
-            round=proposal.round,
-            required_role=tier.signoff_role,
+            actor=actor,
+            departments=[d.code for d in departments],
             due_on=due,
-            proposal_requester_id=proposal.requester_id,
-            tco=proposal.tco,
         )
-        for dept in departments
-    )
-    record_event(
-        kind="proposal.submitted",
-        actor=actor,
-        proposal_id=proposal.pk,
-        payload={
-            "round": proposal.round,
-            "tco": tco,
-            "tier_basis": basis,
-            "tier": tier.name,
-            "departments": [d.code for d in departments],
-            "due_on": due,
-        },
-    )
-    for signoff in created:
-        queue_after_commit(tasks.notify_signoff_requested, signoff.pk)
-    webhook_proposal_event(
-        kind="proposal.submitted",
-        proposal=proposal,
-        actor=actor,
-        departments=[d.code for d in departments],
-        due_on=due,
-    )
-    return proposal
+        return proposal
 
 
-@transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, actor: Actor, reason: str = "") -> Proposal:
-    proposal = lock_proposal(proposal)
-    if proposal.requester_id != actor.pk:
-        raise NotAllowed(_("Only the requester can withdraw this proposal."))
-    withdrawable = EDITABLE_STATES | {ProposalStatus.IN_REVIEW, ProposalStatus.AWAITING_DECISION}
-    if proposal.status not in withdrawable:
-        raise InvalidTransition(
-            _("A proposal that is %(status)s cannot be withdrawn.")
-            % {"status": proposal.get_status_display().lower()}
+    with transaction.atomic():
+        proposal = lock_proposal(proposal)
+        if proposal.requester_id != actor.pk:
+            raise NotAllowed(_("Only the requester can withdraw this proposal."))
+        withdrawable = EDITABLE_STATES | {
+            ProposalStatus.IN_REVIEW,
+            ProposalStatus.AWAITING_DECISION,
+        }
+        if proposal.status not in withdrawable:
+            raise InvalidTransition(
+                _("A proposal that is %(status)s cannot be withdrawn.")
+                % {"status": proposal.get_status_display().lower()}
+            )
+        SignOff.objects.filter(proposal=proposal, status=SignOffStatus.PENDING).update(
+            status=SignOffStatus.CANCELLED
         )
-    SignOff.objects.filter(proposal=proposal, status=SignOffStatus.PENDING).update(
-        status=SignOffStatus.CANCELLED
-    )
-    set_status(proposal, ProposalStatus.WITHDRAWN, actor=actor, decided=True, reason=reason)
-    return proposal
+        set_status(proposal, ProposalStatus.WITHDRAWN, actor=actor, decided=True, reason=reason)
+        return proposal
 
 
-@transaction.atomic
 def comment_add(*, proposal: Proposal, actor: Actor, body: str) -> Comment:
-    author = signed_in(actor, _("Sign in to comment."))
-    if not can_see(user=author, proposal=proposal):
-        raise NotAllowed(_("Only the requester can comment on a draft."))
-    if is_read_only(author):
-        raise NotAllowed(_("Your role only reads: it does not comment."))
-    body = body.strip()
-    if not body:
-        raise DomainError(_("A comment cannot be empty."))
-    comment = Comment.objects.create(proposal=proposal, author=author, body=body)
-    record_event(
-        kind="comment.added",
-        actor=actor,
-        proposal_id=proposal.pk,
-        payload={"comment": comment.pk},
-    )
-    return comment
+    with transaction.atomic():
+        author = signed_in(actor, _("Sign in to comment."))
+        if not can_see(user=author, proposal=proposal):
+            raise NotAllowed(_("Only the requester can comment on a draft."))
+        if is_read_only(author):
+            raise NotAllowed(_("Your role only reads: it does not comment."))
+        body = body.strip()
+        if not body:
+            raise DomainError(_("A comment cannot be empty."))
+        comment = Comment.objects.create(proposal=proposal, author=author, body=body)
+        record_event(
+            kind="comment.added",
+            actor=actor,
+            proposal_id=proposal.pk,
+            payload={"comment": comment.pk},
+        )
+        return comment

@@ -27,7 +27,6 @@ from decisions.services._common import (
 from stakeholders.models import AnswerKind, ChecklistQuestion, Department
 
 
-@transaction.atomic
 def signoff_decide(
     *,
     signoff: SignOff,
@@ -39,44 +38,51 @@ def signoff_decide(
     """Approve, reject or request changes on one department's sign-off, and move the proposal on:
     any rejection rejects it, any request for changes returns it, all approved goes to the CDO
     (where the tier says so) or approves it."""
-    if outcome not in (
-        SignOffStatus.APPROVED,
-        SignOffStatus.REJECTED,
-        SignOffStatus.CHANGES_REQUESTED,
-    ):
-        raise DomainError(_("Unknown sign-off outcome."))
-    proposal = lock_proposal(signoff.proposal)
-    signoff = (
-        SignOff.objects.select_for_update(of=("self",))
-        .select_related("department", "reviewer")
-        .get(pk=signoff.pk)
-    )
-    signoff.proposal = proposal
-    right = _signing_right_on_locked(proposal=proposal, signoff=signoff, actor=actor)
-    if outcome != SignOffStatus.APPROVED and not comment.strip():
-        raise DomainError(
-            _("Say why: a comment is required to reject or request changes."), field="comment"
+    with transaction.atomic():
+        if outcome not in (
+            SignOffStatus.APPROVED,
+            SignOffStatus.REJECTED,
+            SignOffStatus.CHANGES_REQUESTED,
+        ):
+            raise DomainError(_("Unknown sign-off outcome."))
+        proposal = lock_proposal(signoff.proposal)
+        signoff = (
+            SignOff.objects.select_for_update(of=("self",))
+            .select_related("department", "reviewer")
+            .get(pk=signoff.pk)
         )
-    stored_answers = checklist_answers(
-        department=signoff.department, answers=answers or {}, approving=outcome == "approved"
-    )
+        signoff.proposal = proposal
+        right = _signing_right_on_locked(proposal=proposal, signoff=signoff, actor=actor)
+        if outcome != SignOffStatus.APPROVED and not comment.strip():
+            raise DomainError(
+                _("Say why: a comment is required to reject or request changes."), field="comment"
+            )
+        stored_answers = checklist_answers(
+            department=signoff.department, answers=answers or {}, approving=outcome == "approved"
+        )
 
-    signoff.status = outcome
-    signoff.reviewer = signed_in(actor)
-    signoff.on_behalf_of = right.on_behalf_of
-    signoff.comment = comment
-    signoff.answers = stored_answers
-    signoff.decided_at = timezone.now()
-    signoff.save()
-    payload = {"department": signoff.department.code, "round": signoff.round, "comment": comment}
-    if right.on_behalf_of is not None:
-        payload["on_behalf_of"] = right.on_behalf_of.get_username()
-    if stored_answers:
-        payload["answers"] = stored_answers
-    record_event(kind=f"signoff.{outcome}", actor=actor, proposal_id=proposal.pk, payload=payload)
-    _move_proposal_on(proposal, signoff, actor=actor)
-    _webhook_signoff_decided(proposal, signoff, actor=actor)
-    return signoff
+        signoff.status = outcome
+        signoff.reviewer = signed_in(actor)
+        signoff.on_behalf_of = right.on_behalf_of
+        signoff.comment = comment
+        signoff.answers = stored_answers
+        signoff.decided_at = timezone.now()
+        signoff.save()
+        payload = {
+            "department": signoff.department.code,
+            "round": signoff.round,
+            "comment": comment,
+        }
+        if right.on_behalf_of is not None:
+            payload["on_behalf_of"] = right.on_behalf_of.get_username()
+        if stored_answers:
+            payload["answers"] = stored_answers
+        record_event(
+            kind=f"signoff.{outcome}", actor=actor, proposal_id=proposal.pk, payload=payload
+        )
+        _move_proposal_on(proposal, signoff, actor=actor)
+        _webhook_signoff_decided(proposal, signoff, actor=actor)
+        return signoff
 
 
 def _signing_right_on_locked(*, proposal: Proposal, signoff: SignOff, actor: Actor) -> SigningRight:
