@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from audit.checkpoints import checkpoint_path, checkpoint_write, checkpoints_read
+from audit.checkpoints import Checkpoint, checkpoint_path, checkpoint_write, checkpoints_read
 from audit.models import AuditChainHead, Event
 from audit.selectors import verify_chain
 from audit.services import event_hash
@@ -334,3 +335,146 @@ def test_an_unkeyed_event_rewritten_in_place_is_detected(chain, settings, org):
     victim = Event.objects.get(seq=2)
     as_owner(("UPDATE decisions_event SET payload = %s WHERE id = %s", ['{"a": 1}', victim.pk]))
     assert broken() == "#2: content does not match its hash"
+
+
+# --- Exactly what the verification reports, and the checkpoints' own format
+
+
+def report_of() -> tuple[int, int | None, str]:
+    report = verify_chain()
+    return report.checked, report.broken_at, report.reason
+
+
+def test_each_break_reports_how_many_events_were_checked_and_where(chain, settings):
+    as_owner(("UPDATE decisions_event SET prev_hash = %s WHERE id = %s", ["0" * 64, chain[3].pk]))
+    assert report_of() == (3, 4, "link to the previous event does not match")
+
+
+def test_a_rewritten_event_reports_the_events_checked_before_it(chain):
+    as_owner(("UPDATE decisions_event SET kind = %s WHERE id = %s", ["x.forged", chain[2].pk]))
+    assert report_of() == (2, 3, "content does not match its signature")
+
+
+def test_an_event_signed_with_an_unknown_key_id_reports_where(chain):
+    as_owner(("UPDATE decisions_event SET key_id = %s WHERE id = %s", ["k9", chain[2].pk]))
+    assert report_of() == (2, 3, "no key 'k9' is configured to verify it")
+
+
+def test_an_unkeyed_event_after_keyed_ones_reports_where_keying_started(chain):
+    rechain_from(3, keyed=False)
+    assert report_of() == (2, 3, "an unkeyed event after keyed ones (from #1)")
+
+
+def test_a_tampered_unkeyed_event_reports_where(chain):
+    rechain_from(1, keyed=False)
+    as_owner(("UPDATE decisions_event SET kind = %s WHERE id = %s", ["x.forged", chain[1].pk]))
+    assert report_of() == (1, 2, "content does not match its hash")
+
+
+def test_a_rewrite_against_a_checkpoint_reports_where(chain):
+    checkpoint_write()
+    last = chain[-1]
+    as_owner(("UPDATE decisions_event SET payload = %s WHERE id = %s", ['{"a": 1}', last.pk]))
+    rechain_from(last.seq, keyed=False)
+    # Rewritten unkeyed from the start: only the checkpoint, at its own number, catches it.
+    rechain_from(1, keyed=False)
+    assert report_of() == (
+        len(chain) - 1,
+        last.seq,
+        "does not match the signed checkpoint: the chain was rewritten",
+    )
+
+
+def test_a_head_ahead_of_the_chain_reports_the_event_after_the_last(chain):
+    as_owner(("DELETE FROM decisions_event WHERE seq = %s", [chain[-1].seq]))
+    assert report_of() == (
+        len(chain) - 1,
+        len(chain),
+        f"the head says #{len(chain)} is the last event",
+    )
+
+
+def test_deleted_newest_events_report_the_first_missing_one(chain):
+    checkpoint_write()
+    keep = chain[-3]
+    as_owner(
+        ("DELETE FROM decisions_event WHERE seq > %s", [keep.seq]),
+        ("UPDATE decisions_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
+         [keep.seq, keep.hash]),
+    )  # fmt: skip
+    checked, broken_at, reason = report_of()
+    assert (checked, broken_at) == (keep.seq, keep.seq + 1)
+    assert reason == (
+        f"a signed checkpoint vouches for #{chain[-1].seq}: the newest events were deleted"
+    )
+
+
+def test_unkeyed_events_without_a_checkpoint_report_the_last_of_them(org):
+    make_proposal(requester=org.requester, submit=True)
+    rechain_from(1, keyed=False)
+    count = Event.objects.count()
+    checked, broken_at, reason = report_of()
+    assert (checked, broken_at) == (count, count)
+    assert reason.startswith("events recorded before the chain was keyed are not vouched for")
+
+
+def test_a_checkpoint_signed_with_a_key_no_longer_configured_is_refused(chain, settings):
+    k1 = settings.AUDIT_HMAC_KEYS["k1"]
+    settings.AUDIT_HMAC_KEYS = {"k1": k1, "k2": "the next key, " + "x" * 40}
+    settings.AUDIT_HMAC_KEY_ID = "k2"
+    checkpoint_write()
+    (checkpoint,) = checkpoints_read()
+    assert (checkpoint.key_id, checkpoint.signed()) == ("k2", True)
+    settings.AUDIT_HMAC_KEYS = {"k1": k1}
+    settings.AUDIT_HMAC_KEY_ID = "k1"
+    assert not checkpoint.signed()
+    assert report_of() == (len(chain), checkpoint.seq, "a checkpoint's signature does not match")
+
+
+def test_a_checkpoint_line_is_an_hmac_of_its_documented_fields(chain, settings):
+    """A checkpoint file outlives releases: its format is fixed. The MAC is HMAC-SHA256 of the
+    compact, key-sorted JSON of seq, hash, at and key."""
+    written = checkpoint_write()
+    line = json.loads(checkpoint_path().read_text())
+    assert line == {"seq": written.seq, "hash": written.hash, "at": written.at,
+                    "key": "k1", "mac": written.mac}  # fmt: skip
+    body = json.dumps(
+        {"seq": line["seq"], "hash": line["hash"], "at": line["at"], "key": line["key"]},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+    key = settings.AUDIT_HMAC_KEYS["k1"].encode()
+    assert line["mac"] == hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def test_a_line_that_is_not_a_checkpoint_fails_as_one_and_blank_lines_are_skipped(chain):
+    first = checkpoint_write()
+    path = checkpoint_path()
+    path.write_text("\n" + path.read_text() + "\n   \n" + "not json\n" + '{"seq": 1}\n')
+    read = checkpoints_read()
+    assert read[0] == first
+    assert read[1:] == [Checkpoint(-1, "", "", "", "not a checkpoint")] * 2
+    assert report_of()[1:] == (0, "a checkpoint's signature does not match")
+
+
+def test_checkpoints_go_to_and_are_read_from_the_folder_given(chain, tmp_path, checkpoints):
+    folder = tmp_path / "elsewhere" / "nested"
+    written = checkpoint_write(folder=folder)
+    assert written is not None
+    assert checkpoint_write(folder=folder) is None  # unchanged since the last one there
+    assert checkpoints_read(folder=folder) == [written]
+    assert not checkpoint_path().exists()
+    as_owner(
+        ("DELETE FROM decisions_event WHERE seq = %s", [chain[-1].seq]),
+        ("UPDATE decisions_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
+         [chain[-2].seq, chain[-2].hash]),
+    )  # fmt: skip
+    assert verify_chain().ok  # nothing in the default folder vouches for the deleted event
+    assert "the newest events were deleted" in verify_chain(checkpoint_folder=folder).reason
+
+
+def test_no_checkpoint_for_an_empty_chain(db, checkpoints):
+    assert checkpoint_write() is None
+    AuditChainHead.objects.create(pk=1)
+    assert checkpoint_write() is None
+    assert not checkpoint_path().exists()
