@@ -145,9 +145,6 @@ class ApprovalTier(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def contains(self, amount: Decimal) -> bool:
-        return amount >= self.min_tco and (self.max_tco is None or amount < self.max_tco)
-
 
 class StrategicGoal(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
