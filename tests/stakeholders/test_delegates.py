@@ -53,3 +53,15 @@ def test_delegates_are_listed_by_first_name_then_username(org):
     keys = [(u.first_name, u.username) for u in eligible]
     assert keys == sorted(keys)
     assert names(eligible).index("abe.a") < names(eligible).index("zed.b")
+
+
+def test_holding_another_permission_on_proposals_does_not_make_a_decider(org):
+    from django.contrib.auth.models import Permission
+
+    MembershipFactory(user=org.outsider, department=org.departments["HR"], role=Role.MEMBER)
+    org.outsider.user_permissions.add(
+        Permission.objects.get(content_type__app_label="decisions", codename="view_proposal")
+    )
+    assert "otto.outsider" in names(
+        delegates_eligible(delegator=org.hr_reviewer, department=org.departments["HR"])
+    )
