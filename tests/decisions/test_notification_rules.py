@@ -164,3 +164,33 @@ def test_the_sweep_finds_lost_emails_oldest_first_up_to_the_limit(org):
     oldest_first = [n.pk for n in reversed(created)]
     assert notifications.notifications_to_sweep(now=later).emails == oldest_first
     assert notifications.notifications_to_sweep(now=later, limit=2).emails == oldest_first[:2]
+
+
+def test_a_notification_without_a_proposal_links_nowhere(org):
+    (notification,) = notifications.notifications_create(
+        users=[org.requester], kind=NotificationKind.DECISION, proposal=None,
+        key="decision_taken:none:1", message="m",
+    )  # fmt: skip
+    assert notification.url == ""
+
+
+def test_the_requester_is_told_the_cdo_rejected_it(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    for signoff in proposal.signoffs.all():
+        services.signoff_decide(signoff=signoff, actor=org.reviewers[signoff.department.code],
+                                outcome="approved")  # fmt: skip
+    proposal.refresh_from_db()
+    services.decision_take(proposal=proposal, actor=org.cdo, outcome="rejected",
+                           rationale="Not this year.")  # fmt: skip
+    told = notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=1)
+    assert {n.message for n in told} == {
+        f"The CDO rejected {proposal.reference} “{notifications.short_title(proposal)}”: "
+        "Not this year."
+    }
+
+
+def test_an_email_states_the_amount_in_the_base_currency(org, mailoutbox, settings):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    (notification,) = notify([org.cdo], proposal, f"decision_needed:{proposal.pk}:1")
+    notifications.notification_email_send(notification_id=notification.pk)
+    assert f"{proposal.tco} {settings.BASE_CURRENCY}" in mailoutbox[-1].body
