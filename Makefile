@@ -82,13 +82,22 @@ bench-sync: install
 # Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml; docs/mutation.md):
 # each mutant runs only the tests that called the function it changes, on SQLite, in
 # MUTATION_JOBS parallel processes (each with its own test database). Not part of every CI run
-# (about 20 minutes); writes bench/mutation.json. A fresh run each time: mutants/ is rebuilt.
+# (slow); writes bench/mutation.json. `make mutation` starts afresh (mutants/ is rebuilt);
+# `make mutation-rerun MUTANTS='decisions.rights.*'` keeps the results of the last run and
+# checks again the mutants named (globs), or, without MUTANTS, those not checked yet.
 MUTATION_JOBS ?= 2
+MUTANTS ?=
+MUTMUT := env -u DATABASE_URL -u REDIS_URL -u REQUIRE_POSTGRES -u REQUIRE_REDIS -u REQUIRE_CELERY \
+	-u REQUIRE_BROWSER MUTATION_DB_SLOTS=1 TEST_DB_SUFFIX=_mutation $(VENV)/bin/mutmut
+
+.PHONY: mutation-rerun
 mutation: install
 	rm -rf mutants
-	env -u DATABASE_URL -u REDIS_URL -u REQUIRE_POSTGRES -u REQUIRE_REDIS -u REQUIRE_CELERY \
-		-u REQUIRE_BROWSER MUTATION_DB_SLOTS=1 TEST_DB_SUFFIX=_mutation \
-		$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS)
+	$(MUTMUT) run --max-children $(MUTATION_JOBS)
+	$(PY) bench/mutation_report.py
+
+mutation-rerun: install
+	$(MUTMUT) run --max-children $(MUTATION_JOBS) $(MUTANTS)
 	$(PY) bench/mutation_report.py
 
 clean:
