@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from decisions import services
 from decisions.dashboard import dashboard_filters, figures
-from decisions.models import ProposalStatus
+from decisions.models import ProposalStatus, SignOff
 from tests.factories import SolutionFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +120,20 @@ def test_the_matrix_shows_each_departments_status(client, org):
     assert 'class="cell status-approved"' in page.text
     assert page.text.count('class="cell status-pending') == 2
     assert ProposalStatus.IN_REVIEW.label
+
+
+def test_a_matrix_cell_says_how_long_it_waits_and_whether_it_is_overdue(client, org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    hr = proposal.signoffs.get(department__code="HR")
+    SignOff.objects.filter(pk=hr.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=9),
+        due_on=timezone.localdate() - dt.timedelta(days=2),
+    )
+    client.force_login(org.cdo)
+    page = client.get(reverse("dashboard")).text
+    assert 'class="cell status-pending overdue-cell" title="Pending"' in page
+    assert "<small>9 days, overdue</small>" in page
+    assert "<small>0 days</small>" in page  # the other two, asked today and not yet due
 
 
 def test_the_dashboard_is_fresh_after_any_change(client, org, django_capture_on_commit_callbacks):
