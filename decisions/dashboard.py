@@ -151,17 +151,20 @@ def figures(
     )
 
     # Open sign-offs past their due date. Pending means open (of a proposal in review, at its
-    # round), so without filters the signoff_pending_due index alone counts them; a filter on
-    # the proposals joins them.
-    overdue_rows = dict(
-        filters.on(
-            SignOff.objects.filter(status=SignOffStatus.PENDING, due_on__lt=today),
-            relation="proposal__",
+    # round): without filters the PendingSignOffCount read model adds them up per due date; a
+    # filter on the proposals joins the open sign-offs (from the signoff_pending_due index).
+    if not filters.counts_q():
+        overdue_rows = readmodels.overdue_by_department(today)
+    else:
+        overdue_rows = dict(
+            filters.on(
+                SignOff.objects.filter(status=SignOffStatus.PENDING, due_on__lt=today),
+                relation="proposal__",
+            )
+            .values_list("department_id")
+            .annotate(n=Count("*"))
+            .order_by()
         )
-        .values_list("department_id")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
     overdue = [
         Bar(d.name, Decimal(overdue_rows.get(d.pk, 0)))
         for d in departments

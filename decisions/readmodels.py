@@ -15,6 +15,10 @@ the change, whatever wrote the row: the workflow's services, the admin, bulk ins
   and then writes a proposal with that key (seen with six concurrent workflows).
 - SQLite (the embedded default): row triggers doing the same upserts.
 
+`PendingSignOffCount` holds how many sign-offs are pending per department and due date, kept
+the same way by triggers on decisions_signoff: the dashboard's overdue counts add up its rows
+due before today (a few thousand) instead of counting every open sign-off.
+
 The spend by pricing model is the pricing model of each proposal's solution now: a trigger on
 vendors_solution copies a changed pricing model to the proposals of that solution (fired only
 for rows whose pricing model changed), which moves their counts like any proposal update.
@@ -34,7 +38,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from decisions.models import Proposal, ProposalCount
+from decisions.models import PendingSignOffCount, Proposal, ProposalCount, SignOff, SignOffStatus
 
 KEY = (
     "status",
@@ -126,8 +130,61 @@ POSTGRESQL_INSTALL += [
     EXECUTE FUNCTION decisions_follow_solution_pricing();
     """,
 ]
+# --- Pending sign-offs per department and due date
+
+PENDING_TABLE = "decisions_pendingsignoffcount"
+PENDING_SOURCE = "decisions_signoff"
+_PENDING_UPSERT = (
+    f"ON CONFLICT (department_id, due_on) DO UPDATE SET n = {PENDING_TABLE}.n + excluded.n"
+)
+_PENDING_ROW = "{r}.status = 'pending' AND {r}.due_on IS NOT NULL"
+
+
+def _pg_pending_delta(*parts: tuple[str, int]) -> str:
+    rows = " UNION ALL ".join(
+        f"SELECT t.department_id, t.due_on, {sign} AS n FROM {table} t "
+        f"WHERE {_PENDING_ROW.format(r='t')}"
+        for table, sign in parts
+    )
+    return (
+        f"{_HEAD_FIRST} "
+        f"INSERT INTO {PENDING_TABLE} (department_id, due_on, n) "
+        f"SELECT d, due, SUM(n) FROM ({rows}) AS u(d, due, n) "
+        f"GROUP BY d, due HAVING SUM(n) <> 0 ORDER BY d, due {_PENDING_UPSERT};"
+    )
+
+
+_PG_PENDING = {
+    "insert": (("new_rows", 1),),
+    "update": (("old_rows", -1), ("new_rows", 1)),
+    "delete": (("old_rows", -1),),
+}
+for _op, _parts in _PG_PENDING.items():
+    _tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows"}.get(
+        _op, "OLD TABLE AS old_rows NEW TABLE AS new_rows"
+    )
+    POSTGRESQL_INSTALL += [
+        f"""
+        CREATE OR REPLACE FUNCTION decisions_pendingsignoff_{_op}() RETURNS trigger AS $$
+        BEGIN {_pg_pending_delta(*_parts)} RETURN NULL; END $$ LANGUAGE plpgsql;
+        """,
+        f"""
+        CREATE TRIGGER decisions_pendingsignoff_{_op} AFTER {_op.upper()} ON {PENDING_SOURCE}
+        REFERENCING {_tables} FOR EACH STATEMENT
+        EXECUTE FUNCTION decisions_pendingsignoff_{_op}();
+        """,
+    ]
+
 POSTGRESQL_UNINSTALL = (
     [
+        f"DROP TRIGGER IF EXISTS decisions_pendingsignoff_{op} ON {PENDING_SOURCE};"
+        for op in ("insert", "update", "delete")
+    ]
+    + [
+        f"DROP FUNCTION IF EXISTS decisions_pendingsignoff_{op}();"
+        for op in ("insert", "update", "delete")
+    ]
+    + [
         "DROP TRIGGER IF EXISTS decisions_follow_solution_pricing ON vendors_solution;",
         "DROP FUNCTION IF EXISTS decisions_follow_solution_pricing();",
     ]
@@ -167,9 +224,37 @@ SQLITE_INSTALL += [
         WHERE solution_id = new.id AND pricing_model IS NOT new.pricing_model;
     END;""",
 ]
-SQLITE_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS decisions_proposalcount_{op};" for op in ("insert", "update", "delete")
-] + ["DROP TRIGGER IF EXISTS decisions_follow_solution_pricing;"]
+
+
+def _sqlite_pending(row: str, sign: int) -> str:
+    return (
+        f"INSERT INTO {PENDING_TABLE} (department_id, due_on, n) "
+        f"SELECT {row}.department_id, {row}.due_on, {sign} "
+        f"WHERE {_PENDING_ROW.format(r=row)} {_PENDING_UPSERT};"
+    )
+
+
+SQLITE_INSTALL += [
+    f"""CREATE TRIGGER decisions_pendingsignoff_insert AFTER INSERT ON {PENDING_SOURCE}
+    BEGIN {_sqlite_pending("new", 1)} END;""",
+    f"""CREATE TRIGGER decisions_pendingsignoff_update AFTER UPDATE ON {PENDING_SOURCE}
+    WHEN old.status IS NOT new.status OR old.due_on IS NOT new.due_on
+        OR old.department_id IS NOT new.department_id
+    BEGIN {_sqlite_pending("old", -1)} {_sqlite_pending("new", 1)} END;""",
+    f"""CREATE TRIGGER decisions_pendingsignoff_delete AFTER DELETE ON {PENDING_SOURCE}
+    BEGIN {_sqlite_pending("old", -1)} END;""",
+]
+SQLITE_UNINSTALL = (
+    [
+        f"DROP TRIGGER IF EXISTS decisions_pendingsignoff_{op};"
+        for op in ("insert", "update", "delete")
+    ]
+    + [
+        f"DROP TRIGGER IF EXISTS decisions_proposalcount_{op};"
+        for op in ("insert", "update", "delete")
+    ]
+    + ["DROP TRIGGER IF EXISTS decisions_follow_solution_pricing;"]
+)
 
 
 def install_triggers(conn: BaseDatabaseWrapper) -> None:
@@ -199,16 +284,39 @@ def recomputed(
         .annotate(n=Count("pk"), total=Coalesce(Sum("tco"), Value(Decimal("0"))))
         .order_by()
     )
-    return {tuple(row[:6]): (row[6], Decimal(row[7])) for row in rows}
+    counts = {tuple(row[:6]): (row[6], Decimal(row[7])) for row in rows}
+    if proposals is None:  # (a migration passes its historical model: proposals only)
+        counts.update(_pending_recomputed(using))
+    return counts
+
+
+def _pending_recomputed(using: str) -> dict[tuple[Any, ...], tuple[int, Decimal]]:
+    rows = (
+        SignOff.objects.using(using)
+        .filter(status=SignOffStatus.PENDING, due_on__isnull=False)
+        .values_list("department_id", "due_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {("pending", department, due): (n, Decimal("0")) for department, due, n in rows}
 
 
 def maintained() -> dict[tuple[Any, ...], tuple[int, Decimal]]:
-    """What ProposalCount holds, without its empty keys (a count that went back to zero)."""
-    return {
+    """What the read models hold, without their empty keys (a count that went back to zero):
+    ProposalCount's keys, and ("pending", department, due date) for PendingSignOffCount."""
+    counts = {
         tuple(row[:6]): (row[6], Decimal(row[7]))
         for row in ProposalCount.objects.values_list(*KEY, "n", "tco")
         if row[6] or row[7]
     }
+    counts.update(
+        (("pending", department, due), (n, Decimal("0")))
+        for department, due, n in PendingSignOffCount.objects.values_list(
+            "department_id", "due_on", "n"
+        )
+        if n
+    )
+    return counts
 
 
 def reinstall(conn: BaseDatabaseWrapper) -> None:
@@ -227,13 +335,23 @@ def rebuild(using: str = "default") -> int:
         conn = connections[using]
         if conn.vendor == "postgresql":
             with conn.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {SOURCE} IN SHARE MODE")
+                cursor.execute(f"LOCK TABLE {SOURCE}, {PENDING_SOURCE} IN SHARE MODE")
         counts = recomputed(using=using)
         ProposalCount.objects.using(using).all().delete()
         ProposalCount.objects.using(using).bulk_create(
             [
                 ProposalCount(**dict(zip(KEY, key, strict=True)), n=n, tco=tco)
-                for key, (n, tco) in sorted(counts.items())
+                for key, (n, tco) in sorted(counts.items(), key=str)
+                if key[0] != "pending"
+            ],
+            batch_size=1000,
+        )
+        PendingSignOffCount.objects.using(using).all().delete()
+        PendingSignOffCount.objects.using(using).bulk_create(
+            [
+                PendingSignOffCount(department_id=key[1], due_on=key[2], n=n)
+                for key, (n, _tco) in counts.items()
+                if key[0] == "pending"
             ],
             batch_size=1000,
         )
@@ -241,6 +359,17 @@ def rebuild(using: str = "default") -> int:
 
 
 # --- Reads
+
+
+def overdue_by_department(today: Any) -> dict[int, int]:
+    """Pending sign-offs due before `today`, per department id, from PendingSignOffCount."""
+    rows = (
+        PendingSignOffCount.objects.filter(due_on__lt=today, n__gt=0)
+        .values_list("department_id")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    return {department: int(total) for department, total in rows}
 
 
 def counts(q: Q | None = None) -> QuerySet[ProposalCount]:

@@ -6,6 +6,7 @@ correct one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 from decimal import Decimal
@@ -18,6 +19,7 @@ from django.urls import reverse
 from decisions import readmodels, services
 from decisions.models import (
     DecisionOutcome,
+    PendingSignOffCount,
     Proposal,
     ProposalCount,
     ProposalStatus,
@@ -135,10 +137,66 @@ def test_a_catalog_change_of_pricing_model_moves_the_spend(org):
     }
 
 
+def test_pending_signoffs_are_counted_by_department_and_due_date(org):
+    """The overdue counts' read model follows every way a sign-off stops or starts waiting, or
+    moves its due date: submit, sign, a round returned for changes, withdrawal, the SLA's or an
+    administrator's edit of the due date, a reassignment, bulk writes and deletes."""
+    first = make_proposal(requester=org.requester, submit=True)
+    second = make_proposal(requester=org.requester, submit=True)
+    assert_in_step()
+    pending = PendingSignOffCount.objects.filter(n__gt=0)
+    assert sum(pending.values_list("n", flat=True)) == 6
+    hr = first.signoffs.get(department__code="HR")
+    services.signoff_decide(signoff=hr, actor=org.hr_head, outcome="approved")
+    assert_in_step()
+    it = first.signoffs.get(department__code="IT")
+    services.signoff_decide(signoff=it, actor=org.it_head, outcome="changes_requested",
+                            comment="Which SSO?")  # fmt: skip
+    assert_in_step()  # the round's other pending sign-off is cancelled: it stops waiting
+    services.proposal_withdraw(proposal=second, actor=org.requester, reason="Moved")
+    assert_in_step()
+    assert not PendingSignOffCount.objects.filter(n__gt=0).exists()
+    third = make_proposal(requester=org.requester, submit=True)
+    SignOff.objects.filter(proposal=third).update(due_on=dt.date(2026, 1, 5))
+    assert_in_step()
+    SignOff.objects.filter(proposal=third, department__code="HR").update(
+        department=org.departments["FIN"]
+    )
+    assert_in_step()
+    SignOff.objects.filter(proposal=third, department__code="MKT").delete()
+    assert_in_step()
+    assert dict(PendingSignOffCount.objects.filter(n__gt=0).values_list("department_id", "n")) == {
+        org.departments["FIN"].pk: 1,
+        org.departments["IT"].pk: 1,
+    }
+
+
+def test_overdue_counts_from_the_read_model_equal_a_count_of_the_sign_offs(org):
+    from decisions.dashboard import dashboard_filters, figures
+
+    today = dt.date(2026, 12, 4)
+    for due in (dt.date(2026, 11, 1), dt.date(2026, 12, 3), today, dt.date(2026, 12, 9)):
+        proposal = make_proposal(requester=org.requester, submit=True)
+        SignOff.objects.filter(proposal=proposal).update(due_on=due)
+    SignOff.objects.filter(department__code="MKT", due_on=dt.date(2026, 11, 1)).update(
+        status=SignOffStatus.APPROVED
+    )
+    counted = {
+        bar.label: int(bar.value)
+        for bar in figures(filters=dashboard_filters({}), today=today).overdue_by_department
+    }
+    # Due before today and still pending: two proposals' HR and IT, one proposal's MKT.
+    assert counted == {"Human Resources": 2, "IT Operations": 2, "Marketing": 1}
+    # The filtered path (a join) says the same for the same sign-offs.
+    filtered = figures(filters=dashboard_filters({"department": "HR"}), today=today)
+    assert {b.label: int(b.value) for b in filtered.overdue_by_department} == counted
+
+
 def test_rebuild_repairs_a_drifted_table_and_is_idempotent(org, capsys):
     for _ in range(3):
         make_proposal(requester=org.requester, submit=True)
     ProposalCount.objects.update(n=42)  # drift (as if a trigger had been dropped)
+    PendingSignOffCount.objects.update(n=5)
     ProposalCount.objects.create(
         status="approved", requesting_department_id=999, paying_department_id=999, tier_id=0,
         category="crm", pricing_model="", n=7, tco=1,
