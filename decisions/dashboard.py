@@ -139,13 +139,22 @@ def figures(
     open_count = counted.filter(status__in=OPEN_STATES).aggregate(n=Sum("n"))["n"] or 0
 
     # Decided in the last 90 days: the final outcome of the proposal, withdrawals excluded.
-    decided_total, rejected, median_days = _decided_figures(
-        proposals.filter(
-            decided_at__gte=now - dt.timedelta(days=90),
-            submitted_at__isnull=False,
-            status__in=DECIDED_STATES,
+    # Without filters, on PostgreSQL, from the DecisionDayCount read model; otherwise (or if a
+    # decision landed while it was read) from the window of decisions itself.
+    window = None
+    if not filters.counts_q() and connections[proposals.db].vendor == "postgresql":
+        window = readmodels.decided_since(now - dt.timedelta(days=90))
+    if window is not None:
+        decided_total, rejected, median = window
+        median_days = round(median, 1) if median is not None else None
+    else:
+        decided_total, rejected, median_days = _decided_figures(
+            proposals.filter(
+                decided_at__gte=now - dt.timedelta(days=90),
+                submitted_at__isnull=False,
+                status__in=DECIDED_STATES,
+            )
         )
-    )
     approval_rate = (
         round((decided_total - rejected) / decided_total * 100, 1) if decided_total else None
     )

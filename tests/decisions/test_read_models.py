@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import statistics
 import threading
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db import close_old_connections, connection
 from django.urls import reverse
+from django.utils import timezone
 
 from decisions import readmodels, services
 from decisions.models import (
@@ -311,3 +313,46 @@ def test_concurrent_workflow_actions_keep_the_counts(org):
     assert not errors, errors
     assert_in_step()
     assert_open_signoffs_consistent()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", range(3))
+def test_the_90_day_figures_from_the_read_model_equal_the_window_itself(org, seed):
+    """Decided proposals spread over 120 days with cycle times of hours to weeks (many in the
+    same one-day band, on both sides of the window's start): the read model's count, rejections
+    and median equal PostgreSQL's percentile_cont over the window, to the second."""
+    need_postgres()
+    from decisions.dashboard import _decided_figures
+    from decisions.models import DECIDED_STATES
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    proposals = [make_proposal(requester=org.requester) for _ in range(41 + seed)]
+    for proposal in proposals:
+        decided_at = now - dt.timedelta(seconds=rng.randint(0, 120 * 86400))
+        cycle = dt.timedelta(seconds=rng.choice([3600, 86399, 86400, 86401, 200000])
+                             + rng.randint(0, 5 * 86400))  # fmt: skip
+        Proposal.objects.filter(pk=proposal.pk).update(
+            status=rng.choice([ProposalStatus.APPROVED, ProposalStatus.REJECTED,
+                               ProposalStatus.ADOPTED, ProposalStatus.WITHDRAWN]),
+            submitted_at=decided_at - cycle, decided_at=decided_at,
+        )  # fmt: skip
+    assert_in_step()
+    since = now - dt.timedelta(days=90)
+    total, rejected, median = readmodels.decided_since(since)
+    exact_total, exact_rejected, exact_median = _decided_figures(
+        Proposal.objects.filter(
+            decided_at__gte=since, submitted_at__isnull=False, status__in=DECIDED_STATES
+        )
+    )
+    assert (total, rejected) == (exact_total, exact_rejected)
+    assert total > 10
+    assert round(median, 1) == exact_median
+    # And the same median to the second, from the window's durations in Python.
+    durations = sorted(
+        (d - s).total_seconds()
+        for s, d in Proposal.objects.filter(
+            decided_at__gte=since, submitted_at__isnull=False, status__in=DECIDED_STATES
+        ).values_list("submitted_at", "decided_at")
+    )
+    assert median * 86400 == pytest.approx(statistics.median(durations), abs=1e-3)
