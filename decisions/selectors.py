@@ -214,10 +214,27 @@ def notifications_unread_count(*, user) -> int:
 
 def proposals_for_api(*, user: Any) -> QuerySet[Proposal]:
     """Every proposal `user` may read (as in the browser: everything submitted, and their own
-    drafts), with what the list representation shows (no sign-off counts: it has none)."""
-    return proposals_seen_by(user).select_related(
-        "requester", "requesting_department", "paying_department", "solution__vendor", "tier"
+    drafts), with what the list representation shows (no sign-off counts: it has none) and
+    without the long texts it does not show (the five answers' prose: most of a row's bytes)."""
+    return (
+        proposals_seen_by(user)
+        .select_related(
+            "requester", "requesting_department", "paying_department", "solution__vendor", "tier"
+        )
+        .defer(*LONG_TEXTS)
     )
+
+
+# The proposal's prose, shown on its page and in the API's detail, never in a list.
+LONG_TEXTS = (
+    "problem",
+    "rationale",
+    "alternatives",
+    "end_user_involvement",
+    "integration_notes",
+    "personal_data_notes",
+    "pilot_success_criteria",
+)
 
 
 def proposal_for_api(*, reference: str, user: Any) -> Proposal:
