@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.models import Event
@@ -92,15 +93,19 @@ def proposals_seen_by(user: Any) -> QuerySet[Proposal]:
     return Proposal.objects.filter(proposals_visible_to(user))
 
 
-def _signoffs_in_round(**where: Any) -> Subquery:
-    """How many sign-offs of the proposal's current round (matching `where`)."""
-    return Subquery(
-        SignOff.objects.filter(proposal=OuterRef("pk"), round=OuterRef("round"), **where)
-        .order_by()
-        .values("proposal")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
+def _signoffs_in_round(**where: Any) -> Coalesce:
+    """How many sign-offs of the proposal's current round (matching `where`): 0, not NULL,
+    when none does (the grouped subquery then has no row)."""
+    return Coalesce(
+        Subquery(
+            SignOff.objects.filter(proposal=OuterRef("pk"), round=OuterRef("round"), **where)
+            .order_by()
+            .values("proposal")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
     )
 
 
