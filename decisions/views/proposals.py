@@ -19,7 +19,7 @@ from decisions.dmu import who_decides
 from decisions.filters import SORTS, ProposalPageFilterSet
 from decisions.forms import ProposalForm
 from decisions.models import Proposal, ProposalStatus
-from decisions.rights import can_edit, is_cdo
+from decisions.rights import can_edit, is_cdo, may_sign
 from decisions.views._common import (
     detail_context,
     forbidden,
@@ -32,11 +32,17 @@ from decisions.views._common import (
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    mine = selectors.proposal_list(user=user, requester=user)
+    queue = list(selectors.signoffs_actionable_by(user=user)[:10])
     context = {
-        "my_proposals": selectors.proposal_list(user=user, requester=user).order_by("-updated_at")[
-            :10
-        ],
-        "queue": selectors.signoffs_actionable_by(user=user)[:10],
+        # What only they can move: returned for changes first, then their unsent drafts.
+        "needs_action": mine.filter(
+            status__in=[ProposalStatus.CHANGES_REQUESTED, ProposalStatus.DRAFT]
+        ).order_by("status", "-updated_at")[:10],
+        "my_proposals": mine.order_by("-updated_at")[:10],
+        "queue": queue,
+        # The sign-off card for those who sign (or have something to sign), not for everyone.
+        "signs": bool(queue) or may_sign(user),
         "awaiting_decision": selectors.proposals_awaiting_decision()[:10] if is_cdo(user) else [],
     }
     return render(request, "decisions/home.html", context)
