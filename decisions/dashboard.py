@@ -71,6 +71,7 @@ class Bar:
     percent: float = 0.0
     limit_percent: float | None = None
     over: bool = False
+    share_of_limit: float | None = None  # the value as a share of its budget, in %
 
 
 def _scale(bars: list[Bar]) -> list[Bar]:
@@ -80,6 +81,20 @@ def _scale(bars: list[Bar]) -> list[Bar]:
         if b.limit is not None:
             b.limit_percent = round(float(b.limit / top * 100), 1)
             b.over = b.value > b.limit
+            b.share_of_limit = round(float(b.value / b.limit * 100)) if b.limit else None
+    return bars
+
+
+def _scale_to_budget(bars: list[Bar]) -> list[Bar]:
+    """Each bar against its own budget: its length is the share spent (a full bar is the whole
+    budget, the marker at its end), so a department's 12% reads as 12% whatever the others'
+    budgets; over budget fills the bar and says so."""
+    for b in bars:
+        limit = b.limit or Decimal("0")
+        b.over = b.value > limit
+        b.share_of_limit = round(float(b.value / limit * 100)) if limit else None
+        b.percent = 100.0 if b.over else round(float(b.value / limit * 100), 1) if limit else 0.0
+        b.limit_percent = 100.0
     return bars
 
 
@@ -216,7 +231,7 @@ def figures(
         decided_90d=decided_total,
         approval_rate=approval_rate,
         overdue_by_department=_scale(overdue),
-        spend_by_payer=_scale(spend_by_payer),
+        spend_by_payer=_scale_to_budget(spend_by_payer),
         spend_by_category=_scale(spend_by_category),
         spend_by_pricing=_scale(spend_by_pricing),
     )

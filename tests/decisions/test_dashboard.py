@@ -216,3 +216,27 @@ def test_an_admin_edit_shows_on_the_next_dashboard_view(
     page = client.get(reverse("dashboard")).text
     assert "People and Culture" in page
     assert "Human Resources" not in page
+
+
+def test_budget_bars_say_the_share_of_the_budget(client, org):
+    proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=50000)
+    for signoff in proposal.signoffs.all():
+        services.signoff_decide(signoff=signoff, actor=org.heads[signoff.department.code],
+                                outcome="approved")  # fmt: skip
+    proposal.refresh_from_db()
+    if proposal.status == ProposalStatus.AWAITING_DECISION:
+        services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved",
+                               rationale="Fits.")  # fmt: skip
+    proposal.refresh_from_db()
+    share = round(proposal.tco / proposal.paying_department.annual_budget * 100)
+    client.force_login(org.cdo)
+    page = client.get(reverse("dashboard")).text
+    assert f'<span class="share">{share}%</span>' in page
+
+
+def test_an_empty_filter_result_offers_to_clear_the_filters(client, org):
+    client.force_login(org.cdo)
+    page = client.get(reverse("dashboard"), {"category": "crm"}).text
+    assert "Nothing is in review." in page
+    assert f'<a href="{reverse("dashboard")}">Clear filters</a>' in page
+    assert "Clear filters" not in client.get(reverse("dashboard")).text
