@@ -256,7 +256,7 @@ def _label_cell(s: SignOff, today: dt.date) -> None:
 @dataclass
 class MatrixRow:
     proposal: Proposal
-    cells: list[SignOff | None]
+    cells: list[tuple[Department, SignOff | None]]  # per department, in the header's order
 
 
 @dataclass
@@ -296,6 +296,6 @@ def signoff_matrix(
             s = by_dept.get(d.pk)
             if s is not None:
                 _label_cell(s, today)
-            cells.append(s)
+            cells.append((d, s))
         matrix.append(MatrixRow(p, cells))
     return Matrix(matrix, total)

@@ -117,8 +117,11 @@ def test_the_matrix_shows_each_departments_status(client, org):
     client.force_login(org.cdo)
     page = client.get(reverse("dashboard"))
     assert proposal.reference in page.text
-    assert 'class="cell status-approved"' in page.text
+    assert 'class="cell status-approved" title="Approved — ' in page.text
     assert page.text.count('class="cell status-pending') == 2
+    # Each cell names its department (the phone layout shows it above the status).
+    assert page.text.count('data-dept="HR"') == 1
+    assert page.text.count('data-dept="IT"') == 1
     assert ProposalStatus.IN_REVIEW.label
 
 
