@@ -36,12 +36,15 @@ def late(org, department="IT", **overrides) -> SignOff:
 
 
 def test_due_steps_are_listed_oldest_due_date_first(org, clock):
-    first = late(org, "IT")
+    # The one due later is created first: the order is the due date's, not the row's.
     clock.move_to(MONDAY + dt.timedelta(days=1))
-    second = late(org, "MKT", title="Another")
-    assert second.due_on > first.due_on
+    later = late(org, "MKT", title="Another")
+    clock.move_to(MONDAY)
+    earlier = late(org, "IT")
+    assert later.due_on > earlier.due_on
+    assert later.pk < earlier.pk
     clock.move_to(at(30))
-    assert sla.signoffs_sla_due() == [(first.pk, sla.Step.REMIND), (second.pk, sla.Step.REMIND)]
+    assert sla.signoffs_sla_due() == [(earlier.pk, sla.Step.REMIND), (later.pk, sla.Step.REMIND)]
 
 
 def test_nothing_is_due_on_the_due_date_itself(org, clock):
