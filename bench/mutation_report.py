@@ -143,7 +143,9 @@ def main() -> int:
         totals.update(counts)
         totals["explained"] += len(equivalent)
         score = modules[str(path)]["score"]
-        if score is None or score < TARGET:
+        # Only a module whose every mutant was checked can meet the target.
+        modules[str(path)]["complete"] = counts["not checked"] == 0
+        if score is None or score < TARGET or counts["not checked"]:
             below.append(str(path))
     report = {
         "tool": f"mutmut {version('mutmut')}",
@@ -166,6 +168,7 @@ def main() -> int:
     for path, module in modules.items():
         score = module["score"]
         flag = "" if score is not None and score >= TARGET else "  < target"
+        flag += "" if module["complete"] else "  (partial: not every mutant checked)"
         shown = "   n/a" if score is None else f"{score:7.1%}"
         print(f"  {shown}  {module['killed']:4}/{module['mutants']:<4} "
               f"({module['not_checked']} not checked) {path}{flag}")  # fmt: skip
