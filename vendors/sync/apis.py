@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+from django.http import HttpResponse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -16,6 +20,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
 from api.errors import ErrorSerializer, error_body
@@ -23,7 +28,13 @@ from api.fields import StrictInputSerializer
 from api.permissions import SCOPE_CATALOG, TokenScopePermission
 from api.schema import error_responses
 from vendors.models import Solution, Vendor
-from vendors.selectors import catalog_changes
+from vendors.selectors import (
+    FEED_DATETIME_FORMAT,
+    SOLUTION_RECORD_FIELDS,
+    VENDOR_RECORD_FIELDS,
+    CatalogChange,
+    catalog_changes_page,
+)
 from vendors.sync.push import catalog_sync_push
 from vendors.sync.spec import (
     CREATED,
@@ -32,12 +43,10 @@ from vendors.sync.spec import (
     MODES,
     SESSION_TTL,
     SOLUTION,
-    SOLUTION_FIELDS,
     SYNC_ID_MAX,
     UNCHANGED,
     UPDATED,
     VENDOR,
-    VENDOR_FIELDS,
     SyncRequestInvalid,
     item_json_schemas,
 )
@@ -274,39 +283,32 @@ class CatalogSyncApi(APIView):
 # The change feed
 
 
+class FeedDateTimeField(serializers.DateTimeField):
+    """The feed's timestamps: UTC with microseconds, as PostgreSQL builds them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            format=FEED_DATETIME_FORMAT, default_timezone=dt.UTC, read_only=True, **kwargs
+        )
+
+
 class VendorRecordSerializer(serializers.ModelSerializer):
+    created_at = FeedDateTimeField()
+    updated_at = FeedDateTimeField()
+
     class Meta:
         model = Vendor
-        fields = [
-            "id",
-            "source",
-            "external_id",
-            *VENDOR_FIELDS,
-            "is_deleted",
-            "created_at",
-            "updated_at",
-            "change_seq",
-        ]
+        fields = list(VENDOR_RECORD_FIELDS)
 
 
 class SolutionRecordSerializer(serializers.ModelSerializer):
     vendor_external_id = serializers.CharField(source="vendor.external_id", read_only=True)
+    created_at = FeedDateTimeField()
+    updated_at = FeedDateTimeField()
 
     class Meta:
         model = Solution
-        fields = [
-            "id",
-            "source",
-            "external_id",
-            "vendor",
-            "vendor_external_id",
-            *SOLUTION_FIELDS,
-            "in_use",
-            "is_deleted",
-            "created_at",
-            "updated_at",
-            "change_seq",
-        ]
+        fields = list(SOLUTION_RECORD_FIELDS)
 
 
 class _ChangeFields(serializers.Serializer):
@@ -355,6 +357,26 @@ class ChangesQuerySerializer(serializers.Serializer):
 RECORD_SERIALIZERS = {VENDOR: VendorRecordSerializer, SOLUTION: SolutionRecordSerializer}
 
 
+def change_json(change: CatalogChange) -> str:
+    """One change as the feed's JSON, by the record serializers (the feed off PostgreSQL, and
+    the reference the PostgreSQL-built JSON is tested against)."""
+    record = change.record
+    return json.dumps(
+        {
+            "op": "delete" if record.is_deleted else "upsert",
+            "type": change.type,
+            "id": record.pk,
+            "source": record.source,
+            "external_id": record.external_id,
+            "seq": change.seq,
+            "data": RECORD_SERIALIZERS[change.type](record).data,
+        },
+        cls=encoders.JSONEncoder,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 class CatalogChangesApi(APIView):
     """Every change to vendors and solutions since a cursor, tombstones included."""
 
@@ -366,7 +388,10 @@ class CatalogChangesApi(APIView):
         description=_(
             "Changes in the order of a monotonic sequence that misses nothing even while "
             "writes happen. Start with cursor=0 and pass next_cursor back until has_more "
-            "is false. A record changed several times appears once, at its latest change."
+            "is false. A record changed several times appears once, at its latest change. "
+            "Pages of up to 1,000 changes (limit); read them one after another, each from the "
+            "previous page's next_cursor (keyset paging: every page costs the same, however "
+            "far into the feed). Timestamps are in UTC."
         ),
         parameters=[ChangesQuerySerializer],
         responses={200: CatalogChangesPageSerializer, **error_responses(400, 401, 403, 429)},
@@ -376,20 +401,7 @@ class CatalogChangesApi(APIView):
         query = ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cursor, limit = query.validated_data["cursor"], query.validated_data["limit"]
-        changes, has_more = catalog_changes(cursor=cursor, limit=limit)
-        out = []
-        for change in changes:
-            record = change.record
-            out.append(
-                {
-                    "op": "delete" if record.is_deleted else "upsert",
-                    "type": change.type,
-                    "id": record.pk,
-                    "source": record.source,
-                    "external_id": record.external_id,
-                    "seq": change.seq,
-                    "data": RECORD_SERIALIZERS[change.type](record).data,
-                }
-            )
-        next_cursor = changes[-1].seq if changes else cursor
-        return Response({"changes": out, "next_cursor": next_cursor, "has_more": has_more})
+        page = catalog_changes_page(cursor=cursor, limit=limit, encode=change_json)
+        # The page is JSON already (built by PostgreSQL): sent as it is, not parsed and
+        # rendered again.
+        return HttpResponse(page.as_json(), content_type="application/json")
