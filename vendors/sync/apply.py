@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from vendors.models import Solution, Vendor, reserve_change_seqs
+from vendors.sync import stage
 from vendors.sync.spec import (
     CHUNK,
     CREATED,
@@ -60,9 +61,10 @@ def apply_batch(*, source: str, vendors: list[Any], solutions: list[Any]) -> Bat
     """Validate every item, then write the valid ones in one transaction. Must run inside a
     transaction (the caller's: a full sync tombstones in the same one).
 
-    Stored rows are read as dicts (values()), not model instances, and written with COPY and
-    one UPDATE per table: building a model instance per item costs more than PostgreSQL needs
-    to store it.
+    On PostgreSQL each table's items are staged by COPY into a temporary table, compared with
+    the stored records there and merged by one INSERT … SELECT and one UPDATE … FROM
+    (vendors.sync.stage); elsewhere stored rows are read as dicts (values()) and compared in
+    Python. Never a model instance per item: building one costs more than storing the row.
 
     Concurrency: every catalog writer holds the change counter's lock from its first change
     number to its commit, so numbers become visible in order (see catalog_changes). To keep
@@ -134,6 +136,8 @@ def _write_batch(
         item.status, item.id = INVALID, None
     if locked:
         reserve_change_seqs(0)  # the lock first, then the reads
+    if connection.vendor == "postgresql":
+        return _write_batch_staged(source, vendors, solutions, locked=locked)
     vendor_keys = {i.external_id for i in vendors} | {i.vendor_ref for i in solutions}
     stored_vendors = {
         row["external_id"]: row
@@ -165,6 +169,90 @@ def _write_batch(
     if any(i.status == CREATED for i in vendors):
         _refresh_statistics(Vendor, inserted=sum(i.status == CREATED for i in vendors))
     return unknown
+
+
+STAGED_VENDOR_FIELDS = VENDOR_FIELDS
+STAGED_SOLUTION_FIELDS = ("vendor", *SOLUTION_FIELDS)
+
+
+def _write_batch_staged(
+    source: str, vendors: list[Item], solutions: list[Item], *, locked: bool
+) -> list[Item]:
+    """_write_batch on PostgreSQL: each table's items staged by COPY, compared with the
+    catalog by one join and merged by one INSERT … SELECT and one UPDATE … FROM
+    (vendors.sync.stage). The ids of new records are taken before the writes, so that the
+    solutions of this batch can name their new vendors."""
+    writes: list[Callable[[], None]] = []
+    _plan_staged(Vendor, STAGED_VENDOR_FIELDS, source, vendors, writes, locked=locked)
+    vendor_ids = {cast(str, i.external_id): cast(int, i.id) for i in vendors}
+    refs = {cast(str, i.vendor_ref) for i in solutions} - vendor_ids.keys()
+    if refs:
+        vendor_ids.update(_with_keys(Vendor, source, refs).values_list("external_id", "pk"))
+    unknown, known = [], []
+    for item in solutions:
+        vendor_id = vendor_ids.get(cast(str, item.vendor_ref))
+        if vendor_id is None:
+            unknown.append(item)
+        else:
+            cast(dict[str, Any], item.values)["vendor_id"] = vendor_id
+            known.append(item)
+    _plan_staged(Solution, STAGED_SOLUTION_FIELDS, source, known, writes, locked=locked)
+    for write in writes:
+        write()
+    if any(i.status == CREATED for i in vendors):
+        _refresh_statistics(Vendor, inserted=sum(i.status == CREATED for i in vendors))
+    return unknown
+
+
+def _plan_staged(
+    model: type[models.Model],
+    fields: tuple[str, ...],
+    source: str,
+    items: list[Item],
+    writes: list[Callable[[], None]],
+    *,
+    locked: bool,
+) -> None:
+    if not items:
+        return
+    stage.stage(
+        model,
+        fields,
+        [{"external_id": i.external_id, **cast(dict[str, Any], i.values)} for i in items],
+    )
+    stored = stage.compare(model, fields, source=source)
+    new: list[int] = []
+    changed: list[int] = []
+    changed_ids: list[int] = []
+    expected: list[int] = []
+    for ord_, item in enumerate(items):
+        row = stored.get(ord_)
+        if row is None:
+            item.status = CREATED
+            new.append(ord_)
+            continue
+        item.id = row.id
+        if row.differs:
+            item.status = UPDATED
+            changed.append(ord_)
+            changed_ids.append(row.id)
+            expected.append(row.change_seq)
+        else:
+            item.status = UNCHANGED
+    new_ids = stage.reserve_ids(model, len(new))
+    for ord_, pk in zip(new, new_ids, strict=True):
+        items[ord_].id = pk
+    writes.append(partial(stage.insert_staged, model, fields, source=source, ords=new, ids=new_ids))
+    writes.append(
+        partial(
+            stage.update_staged,
+            model,
+            fields,
+            ords=changed,
+            ids=changed_ids,
+            expected_seqs=None if locked else expected,
+        )
+    )
 
 
 def _with_keys(model: type[models.Model], source: str, keys) -> models.QuerySet:
