@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -54,6 +54,20 @@ class VendorAdmin(CatalogRecordAdmin):
     list_filter = ["is_deleted", "source", "country"]
     search_fields = ["name", "external_id", "description"]
     inlines = [SolutionInline]
+
+    @admin.action(description=_("Mark as removed from the catalog (tombstone)"))
+    def mark_removed(self, request, queryset):
+        # A live solution under a removed vendor would be an orphan in the change feed.
+        used = queryset.filter(solutions__is_deleted=False).distinct()
+        names = sorted(used.values_list("name", flat=True))
+        if names:
+            self.message_user(
+                request,
+                _("Kept, because they still have live solutions: %(names)s.")
+                % {"names": ", ".join(names)},
+                level=messages.WARNING,
+            )
+        super().mark_removed(request, queryset.exclude(pk__in=used.values("pk")))
 
 
 @admin.register(Solution)

@@ -348,6 +348,10 @@ class CatalogSyncSession(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("pages received"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
+    # The catalog's change head when the first page arrived: the final page tombstones only
+    # records numbered up to it (what the sync could have seen), never one another request
+    # wrote while the sync was open.
+    start_seq = models.PositiveBigIntegerField(_("change head at the start"), default=0)
 
     class Meta:
         ordering = ["-started_at"]

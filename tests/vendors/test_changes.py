@@ -70,7 +70,7 @@ def test_it_lists_every_change_in_sequence_order_across_pages(client):
 def test_it_reports_a_tombstone_as_a_delete(client):
     client.post(SYNC, payload(vendors=1, solutions=2), format="json")
     _changes, cursor = read_all(client)
-    body = payload(vendors=1, solutions=1, mode="full")
+    body = payload(vendors=1, solutions=1, mode="full", confirm_deletions=1)
     client.post(SYNC, body, format="json")
     changes, _cursor = read_all(client, cursor)
     assert [(c["op"], c["type"], c["external_id"]) for c in changes] == [
@@ -141,7 +141,8 @@ def test_the_json_postgresql_builds_is_what_the_record_serializers_say(client):
     body["solutions"][1]["list_price"] = "0.05"
     body["solutions"][2]["description"] = "Line one\nline two\ttab \\ backslash"
     client.post(SYNC, body, format="json")
-    client.post(SYNC, payload(vendors=2, solutions=2, mode="full"), format="json")  # a tombstone
+    tombstone = payload(vendors=2, solutions=2, mode="full", confirm_deletions=1)
+    client.post(SYNC, tombstone, format="json")
     page = catalog_changes_page(cursor=0, limit=1000)
     reference, _more = catalog_changes(cursor=0, limit=1000)
     assert [json.loads(doc) for doc in page.changes] == [

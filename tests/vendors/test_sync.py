@@ -190,7 +190,7 @@ def test_it_refuses_every_copy_of_a_key_listed_twice_in_one_batch(client):
 
 def test_it_tombstones_what_a_full_sync_no_longer_lists_and_resurrects_it(client):
     post(client, payload(vendors=2, solutions=4))
-    body = payload(vendors=2, solutions=4, mode="full")
+    body = payload(vendors=2, solutions=4, mode="full", confirm_deletions=3)
     body["vendors"] = body["vendors"][:1]  # v-0, with its solutions s-0 and s-2
     body["solutions"] = [s for s in body["solutions"] if s["vendor"] == "v-0"]
     result = post(client, body).json()
@@ -366,16 +366,16 @@ def test_it_costs_the_same_number_of_queries_whatever_the_batch_size(
     # psycopg2's cursor directly and is not captured here; the merge statements are.)
     CatalogChangeCounter.objects.get_or_create(pk=1)  # gone when a transactional test flushed
     body = payload(vendors=size // 10, solutions=size)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(22):
         assert post(client, body).json()["counts"]["created"] == size + size // 10
     body["solutions"] = [dict(s, list_price="1.00") for s in body["solutions"]]
-    with django_assert_max_num_queries(20):
-        assert post(client, body).json()["counts"]["updated"] == size
-    with django_assert_max_num_queries(20):
-        assert post(client, body).json()["counts"]["unchanged"] == size + size // 10
-    body["mode"] = "full"
-    body["solutions"] = body["solutions"][: size // 2]
     with django_assert_max_num_queries(22):
+        assert post(client, body).json()["counts"]["updated"] == size
+    with django_assert_max_num_queries(22):
+        assert post(client, body).json()["counts"]["unchanged"] == size + size // 10
+    body["mode"], body["confirm_deletions"] = "full", size // 2
+    body["solutions"] = body["solutions"][: size // 2]
+    with django_assert_max_num_queries(26):
         assert post(client, body).json()["counts"]["deleted"] == size // 2
 
 

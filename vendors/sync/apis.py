@@ -35,7 +35,8 @@ from vendors.selectors import (
     CatalogChange,
     catalog_changes_page,
 )
-from vendors.sync.push import catalog_sync_push
+from vendors.sync.apply import max_deletion_share
+from vendors.sync.push import KEPT_REASON, catalog_sync_push
 from vendors.sync.spec import (
     CREATED,
     INVALID,
@@ -70,6 +71,10 @@ class VendorItemsField(serializers.ListField):
 @extend_schema_field({"type": "array", "items": ITEM_SCHEMAS["SolutionItem"]})
 class SolutionItemsField(serializers.ListField):
     child = serializers.DictField()
+
+
+def _deletion_share_percent() -> str:
+    return f"{max_deletion_share() * 100:g}"
 
 
 class CatalogSyncRequestSerializer(StrictInputSerializer):
@@ -116,6 +121,19 @@ class CatalogSyncRequestSerializer(StrictInputSerializer):
             "record of the source: it is refused (400) unless this is true."
         ),
     )
+    confirm_deletions = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text=_interpolate_lazy(
+            _(
+                "Full mode only: the most records this sync may tombstone. Without it, a full "
+                "sync (or the final page of a paged one) that would tombstone more than "
+                "%(share)s%% of the source's live records is refused (400, nothing changed; "
+                "the message says how many it would remove)."
+            ),
+            {"share": _deletion_share_percent()},
+        ),
+    )
     vendors = VendorItemsField(required=False, help_text=_("Vendors of this source."))
     solutions = SolutionItemsField(required=False, help_text=_("Solutions of this source."))
 
@@ -145,6 +163,16 @@ class TombstoneSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
+class KeptSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[VENDOR])
+    external_id = serializers.CharField()
+    id = serializers.IntegerField()
+    reason = serializers.ChoiceField(
+        choices=[KEPT_REASON],
+        help_text=_("live_solutions: live solutions still belong to this vendor."),
+    )
+
+
 class SyncSessionSerializer(serializers.Serializer):
     sync_id = serializers.CharField()
     pages = serializers.IntegerField(help_text=_("Pages of this sync applied so far."))
@@ -161,6 +189,13 @@ class SyncReportSerializer(serializers.Serializer):
     counts = SyncCountsSerializer()
     items = SyncItemReportSerializer(many=True, help_text=_("One per item, in request order."))
     tombstoned = TombstoneSerializer(many=True)
+    kept = KeptSerializer(
+        many=True,
+        help_text=_(
+            "Records a full sync did not list but kept live, and why: a vendor stays while "
+            "live solutions belong to it."
+        ),
+    )
     sync = SyncSessionSerializer(
         required=False, help_text=_("Only for a request with a sync_id: that sync's progress.")
     )
@@ -212,7 +247,11 @@ class CatalogSyncApi(APIView):
                 "a per-item report. With an Idempotency-Key header, a retry within 24 hours "
                 "returns the first answer (header Idempotent-Replayed: true) without applying "
                 "anything; the same key with another body answers 422. A full sync of more "
-                "than %(max)d items is sent in pages with one sync_id, the last marked final."
+                "than %(max)d items is sent in pages with one sync_id, the last marked final. "
+                "A full sync tombstones only records it could have seen (none written by "
+                "another request after it started), never a vendor with live solutions "
+                "(reported in kept), and no more than a share of the source unless "
+                "confirm_deletions allows it."
             ),
             {"max": MAX_ITEMS},
         ),
@@ -242,7 +281,19 @@ class CatalogSyncApi(APIView):
                 ErrorSerializer,
                 description=_("The Idempotency-Key was used with a different body."),
             ),
-            **error_responses(400, 401, 403, 415, 429),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Nothing was changed. The body is not a sync request (errors name the "
+                    "fields), or a full sync was refused: it lists no record without "
+                    "confirm_empty (errors.confirm_empty); it would tombstone more than the "
+                    "allowed share of the source, or more than confirm_deletions "
+                    "(errors.confirm_deletions, the message gives the number); an item has no "
+                    "valid external_id, so the sync cannot tell which record it lists "
+                    "(errors.external_id)."
+                ),
+            ),
+            **error_responses(401, 403, 415, 429),
         },
         examples=[
             OpenApiExample("upsert", value=SYNC_EXAMPLE, request_only=True),

@@ -18,7 +18,14 @@ from vendors.models import (
     CatalogSyncSession,
     IdempotencyRecord,
 )
-from vendors.sync.apply import BatchResult, apply_batch, tombstone_unlisted
+from vendors.sync.apply import (
+    BatchResult,
+    Tombstones,
+    apply_batch,
+    catalog_change_head,
+    refuse_unidentified,
+    tombstone_unlisted,
+)
 from vendors.sync.request import parse_sync_request
 from vendors.sync.sessions import (
     NothingListed,
@@ -42,7 +49,7 @@ def report(
     source: str,
     mode: str,
     batches: list[BatchResult],
-    tombstoned: list[dict[str, Any]],
+    tombstones: Tombstones,
     session: CatalogSyncSession | None = None,
 ) -> dict[str, Any]:
     counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, INVALID), 0)
@@ -52,13 +59,14 @@ def report(
             counts[name] += value
         items += [i.as_report() for i in batch.vendors]
         items += [i.as_report() for i in batch.solutions]
-    counts["deleted"] = len(tombstoned)
+    counts["deleted"] = len(tombstones.removed)
     body = {
         "source": source,
         "mode": mode,
         "counts": counts,
         "items": items,
-        "tombstoned": tombstoned,
+        "tombstoned": tombstones.removed,
+        "kept": [{**kept, "reason": KEPT_REASON} for kept in tombstones.kept],
     }
     if session is not None:
         body["sync"] = {
@@ -69,6 +77,9 @@ def report(
             "counts": session.counts,
         }
     return body
+
+
+KEPT_REASON = "live_solutions"
 
 
 def changed_anything(counts: dict[str, int]) -> bool:
@@ -85,6 +96,7 @@ def catalog_sync(
     sync_id: str | None = None,
     final: bool = False,
     confirm_empty: bool = False,
+    confirm_deletions: int | None = None,
     actor=None,
 ) -> dict:
     """Apply one push: upsert the valid items; in full mode also tombstone the records of
@@ -92,23 +104,38 @@ def catalog_sync(
 
     A full sync is this one request, or with a `sync_id` every request with that id up to the
     one marked `final`: each page's keys are remembered, and only the final page tombstones
-    what no page listed. A full sync that lists nothing tombstones the whole source only with
-    `confirm_empty` (a client that sent an empty list by mistake must not empty the catalog)."""
+    what no page listed. A full sync that lists no record tombstones the whole source only with
+    `confirm_empty` (a client that sent an empty list by mistake must not empty the catalog);
+    one that would tombstone more than CATALOG_SYNC_MAX_DELETE_SHARE of the source only with
+    `confirm_deletions` set to that number; a page with an item whose external_id cannot be
+    read is refused whole. Only records the sync could have seen (numbered up to the change
+    head when it started) are tombstoned, and never a vendor with live solutions."""
     session = None
+    seen_up_to = catalog_change_head()
     if sync_id is not None:
         session = sync_session_open(source=source, sync_id=sync_id, actor=actor)
     batch = apply_batch(source=source, vendors=vendors, solutions=solutions)
-    tombstoned: list[dict[str, Any]] = []
+    tombstones = Tombstones([], [])
     try:
         if mode == MODE_FULL and session is None:
+            refuse_unidentified(source, batch.unidentified)
             if not (batch.listed_vendors or batch.listed_solutions or confirm_empty):
                 raise NothingListed(source)
-            tombstoned = tombstone_unlisted(
-                source=source, vendors=batch.listed_vendors, solutions=batch.listed_solutions
+            tombstones = tombstone_unlisted(
+                source=source,
+                vendors=batch.listed_vendors,
+                solutions=batch.listed_solutions,
+                seen_up_to=seen_up_to,
+                confirm_deletions=confirm_deletions,
+                confirm_all=not (batch.listed_vendors or batch.listed_solutions),
             )
         elif session is not None:
-            tombstoned = sync_session_page(
-                session=session, batch=batch, final=final, confirm_empty=confirm_empty
+            tombstones = sync_session_page(
+                session=session,
+                batch=batch,
+                final=final,
+                confirm_empty=confirm_empty,
+                confirm_deletions=confirm_deletions,
             )
     except NothingListed:
         raise SyncRequestInvalid(
@@ -119,7 +146,7 @@ def catalog_sync(
             % {"source": source},
             errors={"confirm_empty": [_("Required to remove every record of a source.")]},
         ) from None
-    return report(source=source, mode=mode, batches=[batch], tombstoned=tombstoned, session=session)
+    return report(source=source, mode=mode, batches=[batch], tombstones=tombstones, session=session)
 
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
@@ -156,6 +183,7 @@ def _push(data: Any, actor) -> dict[str, Any]:
         sync_id=request.sync_id,
         final=request.final,
         confirm_empty=request.confirm_empty,
+        confirm_deletions=request.confirm_deletions,
         actor=actor,
     )
     catalog_synced_notify(body=body)

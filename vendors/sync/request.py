@@ -33,6 +33,9 @@ class SyncRequest:
     final: bool = False
     # A full sync that lists no record empties the source only when this says so.
     confirm_empty: bool = False
+    # A full sync removes more than the allowed share of its source only when this is the
+    # number of records it removes.
+    confirm_deletions: int | None = None
 
 
 def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
@@ -53,6 +56,9 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
         errors["sync_id"] = [problem]
     flags = {name: data.get(name, False) for name in ("final", "confirm_empty")}
     errors.update(_flag_problems(flags, sync_id=sync_id, mode=mode))
+    confirm_deletions = data.get("confirm_deletions")
+    if (problem := _confirm_deletions_problem(confirm_deletions, mode=mode)) is not None:
+        errors["confirm_deletions"] = [problem]
     lists = {name: data.get(name, []) for name in ("vendors", "solutions")}
     for name, value in lists.items():
         if not isinstance(value, list):
@@ -77,6 +83,7 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
         sync_id=sync_id,
         final=flags["final"],
         confirm_empty=flags["confirm_empty"],
+        confirm_deletions=confirm_deletions,
     )
 
 
@@ -91,6 +98,16 @@ def _source_problem(source: Any) -> str | None:
         return problem
     if LINE_BREAK.search(source):
         return _("Line breaks are not allowed here.")
+    return None
+
+
+def _confirm_deletions_problem(value: Any, *, mode: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not int or value < 0:
+        return _("Expected a whole number, 0 or more.")
+    if mode != MODE_FULL:
+        return _('Only with "mode": "full".')
     return None
 
 

@@ -294,7 +294,16 @@ _PLANS = {
 
 
 TOP_LEVEL_KEYS = frozenset(
-    {"source", "mode", "vendors", "solutions", "sync_id", "final", "confirm_empty"}
+    {
+        "source",
+        "mode",
+        "vendors",
+        "solutions",
+        "sync_id",
+        "final",
+        "confirm_empty",
+        "confirm_deletions",
+    }
 )
 SYNC_ID_MAX = _max_length(CatalogSyncSession, "sync_id")
 
