@@ -293,7 +293,16 @@ class CatalogSyncApi(APIView):
                     "(errors.external_id)."
                 ),
             ),
-            **error_responses(401, 403, 415, 429),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "The account lacks the catalog sync permission (or the token the catalog "
+                    "scope), or the source belongs to another integration: a source is "
+                    "written only by its owner (the account whose write registered it) and the "
+                    "accounts an administrator granted it to."
+                ),
+            ),
+            **error_responses(401, 415, 429),
         },
         examples=[
             OpenApiExample("upsert", value=SYNC_EXAMPLE, request_only=True),

@@ -37,6 +37,7 @@ from django.utils.translation import ngettext
 from core import http
 from core.text import json_loads
 from vendors.models import CatalogSyncRun, SyncRunStatus
+from vendors.sync.access import catalog_source_synced
 from vendors.sync.apply import BatchResult, DeletionRefused, UnidentifiedItems, apply_batch
 from vendors.sync.push import catalog_synced_notify
 from vendors.sync.request import parse_sync_request
@@ -333,6 +334,8 @@ def catalog_feed_pull(
     run.counts = counts
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "counts", "finished_at"])
+    if run.status == SyncRunStatus.SUCCEEDED:
+        catalog_source_synced(source=source)
     # Once per run (not per page or item), and only when it changed something.
     catalog_synced_notify(
         body={"source": source, "mode": MODE_FULL if full else MODE_UPSERT, "counts": counts}

@@ -18,6 +18,7 @@ from vendors.models import (
     CatalogSyncSession,
     IdempotencyRecord,
 )
+from vendors.sync.access import catalog_source_check, catalog_source_synced
 from vendors.sync.apply import (
     BatchResult,
     Tombstones,
@@ -175,6 +176,7 @@ def catalog_synced_notify(*, body: dict[str, Any]) -> None:
 
 def _push(data: Any, actor) -> dict[str, Any]:
     request = parse_sync_request(data)
+    catalog_source_check(source=request.source, actor=actor)
     body = catalog_sync(
         source=request.source,
         mode=request.mode,
@@ -186,6 +188,7 @@ def _push(data: Any, actor) -> dict[str, Any]:
         confirm_deletions=request.confirm_deletions,
         actor=actor,
     )
+    catalog_source_synced(source=request.source)
     catalog_synced_notify(body=body)
     return body
 
