@@ -39,6 +39,8 @@ from vendors.sync.apply import max_deletion_share
 from vendors.sync.push import KEPT_REASON, catalog_sync_push
 from vendors.sync.spec import (
     CREATED,
+    DELETED,
+    EXTERNAL_ID_MAX,
     INVALID,
     MAX_ITEMS,
     MODES,
@@ -71,6 +73,19 @@ class VendorItemsField(serializers.ListField):
 @extend_schema_field({"type": "array", "items": ITEM_SCHEMAS["SolutionItem"]})
 class SolutionItemsField(serializers.ListField):
     child = serializers.DictField()
+
+
+class RemovedSerializer(serializers.Serializer):
+    vendors = serializers.ListField(
+        child=serializers.CharField(max_length=EXTERNAL_ID_MAX),
+        required=False,
+        help_text=_("External ids of vendors to remove."),
+    )
+    solutions = serializers.ListField(
+        child=serializers.CharField(max_length=EXTERNAL_ID_MAX),
+        required=False,
+        help_text=_("External ids of solutions to remove."),
+    )
 
 
 def _deletion_share_percent() -> str:
@@ -134,6 +149,17 @@ class CatalogSyncRequestSerializer(StrictInputSerializer):
             {"share": _deletion_share_percent()},
         ),
     )
+    removed = RemovedSerializer(
+        required=False,
+        help_text=_(
+            "Upsert mode only: records of this source to tombstone, by external id (a delta "
+            "push: no full sync needed to remove one record). Each is reported as an item: "
+            '"deleted", "unchanged" when it was already removed, or "invalid" (unknown in '
+            "this source, also sent for upsert, or a vendor that keeps live solutions). "
+            "Solutions are removed before vendors, so a vendor and its solutions can go in "
+            "one request. Counted with the items against the limit per request."
+        ),
+    )
     vendors = VendorItemsField(required=False, help_text=_("Vendors of this source."))
     solutions = SolutionItemsField(required=False, help_text=_("Solutions of this source."))
 
@@ -143,13 +169,18 @@ class SyncCountsSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     invalid = serializers.IntegerField()
-    deleted = serializers.IntegerField(help_text=_("Records tombstoned by a full sync."))
+    deleted = serializers.IntegerField(
+        help_text=_("Records tombstoned, by a full sync or by a push's removals.")
+    )
 
 
 class SyncItemReportSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[VENDOR, SOLUTION])
     external_id = serializers.CharField(allow_null=True)
-    status = serializers.ChoiceField(choices=[CREATED, UPDATED, UNCHANGED, INVALID])
+    status = serializers.ChoiceField(
+        choices=[CREATED, UPDATED, UNCHANGED, INVALID, DELETED],
+        help_text=_("deleted: a removal (removed) that tombstoned its record."),
+    )
     id = serializers.IntegerField(allow_null=True, help_text=_("Our id; null when invalid."))
     errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
@@ -196,8 +227,23 @@ class SyncReportSerializer(serializers.Serializer):
             "live solutions belong to it."
         ),
     )
+    dry_run = serializers.BooleanField(
+        help_text=_("true: this is what the request would do; nothing was written.")
+    )
     sync = SyncSessionSerializer(
         required=False, help_text=_("Only for a request with a sync_id: that sync's progress.")
+    )
+
+
+class SyncQuerySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "true: validate only. The answer is exactly the report (items, counts, tombstones, "
+            "refusals) this request would produce, and nothing is written or sent: no record, "
+            "no full-sync page, no Idempotency-Key, no webhook. Created items have a null id."
+        ),
     )
 
 
@@ -257,13 +303,14 @@ class CatalogSyncApi(APIView):
         ),
         request=CatalogSyncRequestSerializer,
         parameters=[
+            SyncQuerySerializer,
             OpenApiParameter(
                 "Idempotency-Key",
                 str,
                 OpenApiParameter.HEADER,
                 required=False,
                 description=_("Any unique string per logical request, e.g. a UUID."),
-            )
+            ),
         ],
         responses={
             200: SyncReportSerializer,
@@ -327,11 +374,14 @@ class CatalogSyncApi(APIView):
         tags=["catalog"],
     )
     def post(self, request):
+        query = SyncQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         try:
             status_code, body, replayed = catalog_sync_push(
                 actor=request.user,
                 data=request.data,
                 idempotency_key=request.headers.get("Idempotency-Key"),
+                dry_run=query.validated_data["dry_run"],
             )
         except SyncRequestInvalid as error:
             return Response(error_body(error.message, error.errors), status=error.status_code)

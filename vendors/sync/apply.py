@@ -19,6 +19,7 @@ from vendors.sync import stage
 from vendors.sync.spec import (
     CHUNK,
     CREATED,
+    DELETED,
     INVALID,
     SOLUTION,
     SOLUTION_FIELDS,
@@ -27,6 +28,8 @@ from vendors.sync.spec import (
     VENDOR,
     VENDOR_FIELDS,
     Item,
+    _clean_external_id,
+    _Invalid,
 )
 from vendors.sync.validate import _mark_duplicates, validate_item
 from vendors.writer import CatalogConflict, catalog_insert, catalog_insert_prepare, catalog_update
@@ -469,3 +472,83 @@ def _check_deletions(source: str, *, count: int, total: int, confirmed: int | No
             'more than the %(confirmed)d that "confirm_deletions" allows. Nothing was changed.'
         )
     raise DeletionRefused(message % values, count=count, total=total)
+
+
+def remove_listed(
+    *, source: str, vendors: list[Any], solutions: list[Any], batch: BatchResult
+) -> tuple[list[Item], list[dict[str, Any]]]:
+    """A delta push's removals: tombstone the records of `source` with these external ids
+    (solutions first, so that a vendor and its solutions go together). Returns one report item
+    per id (DELETED, UNCHANGED when already removed, INVALID with why) and the tombstones.
+    After the batch's upserts, in the caller's transaction, under the catalog's lock."""
+    reserve_change_seqs(0)
+    upserted = {
+        VENDOR: {i.external_id for i in batch.vendors},
+        SOLUTION: {i.external_id for i in batch.solutions},
+    }
+    report: list[Item] = []
+    tombstones: list[dict[str, Any]] = []
+    for model, type_, raws in ((Solution, SOLUTION, solutions), (Vendor, VENDOR, vendors)):
+        items = [_removal_item(raw, type_=type_, upserted=upserted[type_]) for raw in raws]
+        _mark_duplicates(items)
+        wanted = [i for i in items if not i.errors]
+        stored = {
+            ext: (pk, deleted)
+            for ext, pk, deleted in _with_keys(
+                model, source, [i.external_id for i in wanted]
+            ).values_list("external_id", "pk", "is_deleted")
+        }
+        used: set[int] = set()
+        if model is Vendor:
+            used = set(
+                Solution.objects.filter(
+                    vendor_id__in=[pk for pk, _deleted in stored.values()], is_deleted=False
+                ).values_list("vendor_id", flat=True)
+            )
+        gone: list[Item] = []
+        for item in wanted:
+            found = stored.get(cast(str, item.external_id))
+            if found is None:
+                item.invalidate(
+                    "external_id",
+                    _("No %(type)s %(id)s in %(source)s.")
+                    % {"type": type_, "id": item.external_id, "source": source},
+                )
+                continue
+            item.id, deleted = found
+            if deleted:
+                item.status = UNCHANGED
+            elif item.id in used:
+                item.invalidate(
+                    "external_id",
+                    _(
+                        "The vendor %(id)s still has live solutions: remove them first, or in "
+                        "the same request."
+                    )
+                    % {"id": item.external_id},
+                )
+            else:
+                item.status = DELETED
+                gone.append(item)
+        for start in range(0, len(gone), CHUNK):
+            chunk = [cast(int, i.id) for i in gone[start : start + CHUNK]]
+            model._default_manager.filter(pk__in=chunk).update(is_deleted=True)
+        tombstones += [{"type": type_, "external_id": i.external_id, "id": i.id} for i in gone]
+        report += items
+    return report, tombstones
+
+
+def _removal_item(raw: Any, *, type_: str, upserted: set[str | None]) -> Item:
+    item = Item(type_, None, {})
+    try:
+        item.external_id = _clean_external_id(raw)
+    except _Invalid as error:
+        item.invalidate("external_id", str(error))
+        return item
+    if item.external_id in upserted:
+        item.invalidate(
+            "external_id",
+            _("%(id)s is also sent to be created or updated in this request.")
+            % {"id": item.external_id},
+        )
+    return item
