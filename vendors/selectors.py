@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Field, Q, QuerySet, Value
 
 from vendors.models import Solution, Vendor
 from vendors.sync.spec import SOLUTION_FIELDS, VENDOR_FIELDS
@@ -133,7 +133,9 @@ def _pg_value(alias: str, model: type[Vendor] | type[Solution], name: str) -> st
     if name == "vendor":
         return f"{alias}.vendor_id"
     field = model._meta.get_field(name)
-    column = f"{alias}.{qn(field.column)}"
+    if not isinstance(field, Field):
+        raise TypeError(f"{name} is not a concrete field")
+    column = f"{alias}.{qn(cast(str, field.column))}"
     if field.get_internal_type() == "DateTimeField":
         return f"to_char({column} AT TIME ZONE 'UTC', {_PG_DATETIME})"
     if field.get_internal_type() == "DecimalField":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from django.utils import timezone
@@ -38,7 +38,9 @@ class _Lines(list):
     write = list.append
 
 
-def _qn(name: str) -> str:
+def _qn(name: str | None) -> str:
+    if name is None:
+        raise TypeError("not a concrete column")
     return connection.ops.quote_name(name)
 
 
@@ -48,7 +50,10 @@ def _stage_name(model: type[models.Model]) -> str:
 
 def _columns(model: type[models.Model], fields: tuple[str, ...]) -> list[models.Field]:
     """The staged columns: the item's fields (by attname), e.g. vendor_id for a solution."""
-    return [model._meta.get_field(name) for name in fields]
+    columns = [model._meta.get_field(name) for name in fields]
+    if not all(isinstance(f, models.Field) for f in columns):
+        raise TypeError(f"not concrete fields: {fields}")
+    return cast(list[models.Field], columns)
 
 
 def stage(model: type[models.Model], fields: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
@@ -194,7 +199,7 @@ def update_staged(
          "change_seq = %(first)s + n.idx - 1"]
     )  # fmt: skip
     check = " AND t.change_seq = n.expected" if expected_seqs is not None else ""
-    params = {
+    params: dict[str, Any] = {
         "now": timezone.now(),
         "first": first,
         "ords": ords,
