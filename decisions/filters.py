@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -44,6 +45,46 @@ class ProposalFilterSet(ApiFilterSet):
             return queryset
         user = self.request.user
         return queryset.filter(requester=user) if value else queryset.exclude(requester=user)
+
+
+REFERENCE = re.compile(r"^[A-Za-z]{2,}-\d{4}-\d+$")
+# The proposal list's orders, each served by an index (decisions.models: proposal_created,
+# proposal_updated, proposal_title), the id breaking ties so that pages never overlap.
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "updated": ("-updated_at", "-id"),
+    "title": ("title", "id"),
+}
+
+
+class ProposalPageFilterSet(ProposalFilterSet):
+    """The browser's proposal list: the API's filters, a search and a sort."""
+
+    q = django_filters.CharFilter(method="filter_q", max_length=100, label=gettext_lazy("Search"))
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort",
+        empty_label=None,
+        choices=[
+            ("newest", gettext_lazy("Newest first")),
+            ("oldest", gettext_lazy("Oldest first")),
+            ("updated", gettext_lazy("Recently changed")),
+            ("title", gettext_lazy("Title, A to Z")),
+        ],
+    )
+
+    def filter_q(self, queryset, name, value):
+        """A reference finds that proposal; other words search the titles (a trigram index on
+        PostgreSQL: decisions/migrations/0015)."""
+        value = " ".join(value.split())
+        if not value:
+            return queryset
+        if REFERENCE.match(value):
+            return queryset.filter(reference=value.upper())
+        return queryset.filter(title__icontains=value)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORTS.get(value, SORTS["newest"]))
 
 
 class SignOffFilterSet(ApiFilterSet):

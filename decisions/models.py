@@ -325,6 +325,49 @@ class ProposalCount(models.Model):
         return f"{self.status}: {self.n}"
 
 
+class DecisionDayCount(models.Model):
+    """A read model: the decided proposals per day of decision (UTC), whole days from
+    submission to decision, and whether the outcome was a rejection. The dashboard's 90-day
+    figures add up these rows (a few thousand even at a thousand decisions a day) and read the
+    proposals themselves only for the window's first, partial day and for the one-day band of
+    cycle times that holds the median. Kept by triggers on decisions_proposal
+    (decisions/readmodels.py), like ProposalCount."""
+
+    decided_on = models.DateField()
+    cycle_days = models.IntegerField()
+    rejected = models.BooleanField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decided_on", "cycle_days", "rejected"], name="decisionday_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decided_on} +{self.cycle_days}d: {self.n}"
+
+
+class PendingSignOffCount(models.Model):
+    """A read model: how many sign-offs are pending per department and due date. As many rows as
+    (department, due date) pairs with open work: the dashboard's overdue counts add up the
+    rows due before today instead of counting every open sign-off. Kept by database triggers on
+    decisions_signoff (decisions/readmodels.py), like ProposalCount."""
+
+    department_id = models.BigIntegerField()
+    due_on = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department_id", "due_on"], name="pendingsignoff_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} due {self.due_on}: {self.n}"
+
+
 class ProposalGoal(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="goal_links")
     goal = models.ForeignKey(StrategicGoal, on_delete=models.PROTECT, related_name="+")

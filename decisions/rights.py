@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from decisions.models import Proposal, ProposalStatus, SignOff, SignOffStatus
-from stakeholders.models import Department, Membership, Role
+from stakeholders.models import ROLE_RANK, Department, Membership, Role
 from stakeholders.selectors import (
     departments_proposable_by,
     memberships_held,
@@ -174,6 +174,15 @@ def signing_rights(
         if right is not None:
             rights[signoff.pk] = right
     return rights
+
+
+def may_sign(user: Any) -> bool:
+    """Whether `user` signs for a department at all: a reviewer or head of one, or a delegate
+    today (a member signs only where a tier asks members, and then has it in the queue)."""
+    return any(
+        delegator is not None or ROLE_RANK[Role(m.role)] >= ROLE_RANK[Role.REVIEWER]
+        for m, delegator in memberships_held(user=user)
+    )
 
 
 def signable_q(held: Iterable[tuple[Membership, Any]]) -> Q:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.models import Event
@@ -92,15 +93,19 @@ def proposals_seen_by(user: Any) -> QuerySet[Proposal]:
     return Proposal.objects.filter(proposals_visible_to(user))
 
 
-def _signoffs_in_round(**where: Any) -> Subquery:
-    """How many sign-offs of the proposal's current round (matching `where`)."""
-    return Subquery(
-        SignOff.objects.filter(proposal=OuterRef("pk"), round=OuterRef("round"), **where)
-        .order_by()
-        .values("proposal")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
+def _signoffs_in_round(**where: Any) -> Coalesce:
+    """How many sign-offs of the proposal's current round (matching `where`): 0, not NULL,
+    when none does (the grouped subquery then has no row)."""
+    return Coalesce(
+        Subquery(
+            SignOff.objects.filter(proposal=OuterRef("pk"), round=OuterRef("round"), **where)
+            .order_by()
+            .values("proposal")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
     )
 
 
@@ -214,10 +219,27 @@ def notifications_unread_count(*, user) -> int:
 
 def proposals_for_api(*, user: Any) -> QuerySet[Proposal]:
     """Every proposal `user` may read (as in the browser: everything submitted, and their own
-    drafts), with what the list representation shows (no sign-off counts: it has none)."""
-    return proposals_seen_by(user).select_related(
-        "requester", "requesting_department", "paying_department", "solution__vendor", "tier"
+    drafts), with what the list representation shows (no sign-off counts: it has none) and
+    without the long texts it does not show (the five answers' prose: most of a row's bytes)."""
+    return (
+        proposals_seen_by(user)
+        .select_related(
+            "requester", "requesting_department", "paying_department", "solution__vendor", "tier"
+        )
+        .defer(*LONG_TEXTS)
     )
+
+
+# The proposal's prose, shown on its page and in the API's detail, never in a list.
+LONG_TEXTS = (
+    "problem",
+    "rationale",
+    "alternatives",
+    "end_user_involvement",
+    "integration_notes",
+    "personal_data_notes",
+    "pilot_success_criteria",
+)
 
 
 def proposal_for_api(*, reference: str, user: Any) -> Proposal:

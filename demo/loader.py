@@ -31,6 +31,7 @@ from decisions import services
 from decisions.models import (
     Comment,
     Decision,
+    Notification,
     Proposal,
     ProposalStatus,
     SignOff,
@@ -194,6 +195,7 @@ def _seed_proposals(report: SeedReport) -> Counter:
             # tiers or memberships the story relies on; the rest of the demo still loads.
             report.failed.append(f"“{spec.title}”: {getattr(error, 'message', error)}")
             continue
+        _backdate_notifications(proposal)
         created[proposal.status] += 1
     report.add("Proposals", sum(created.values()), len(existing))
     if report.failed:
@@ -389,3 +391,16 @@ def _backdate(proposal: Proposal, spec: DemoProposal) -> None:
     for position, comment in enumerate(comments, start=1):
         at = first_submitted + (end - first_submitted) * position / (len(comments) + 1)
         Comment.objects.filter(pk=comment.pk).update(created_at=at)
+
+
+def _backdate_notifications(proposal: Proposal) -> None:
+    """The notifications the story sent (after its transaction committed, as the tasks run
+    then), in the order it sent them, spread over its life up to its last change: not all
+    "a minute ago"."""
+    proposal.refresh_from_db(fields=["created_at", "submitted_at", "updated_at"])
+    start = proposal.submitted_at or proposal.created_at
+    end = max(proposal.updated_at, start)
+    notifications = list(Notification.objects.filter(proposal=proposal).order_by("pk"))
+    for position, notification in enumerate(notifications, start=1):
+        at = start + (end - start) * position / len(notifications)
+        Notification.objects.filter(pk=notification.pk).update(created_at=at)

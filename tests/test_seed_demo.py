@@ -80,6 +80,17 @@ def sign_in_request():
 class TestTheDemo:
     """Read-only checks of one demo, seeded once for the class (seeding takes seconds)."""
 
+    def test_its_notifications_are_spread_over_the_stories_lives(self):
+        from decisions.models import Notification, Proposal
+
+        days = {n.date() for n in Notification.objects.values_list("created_at", flat=True)}
+        assert len(days) > 20  # not all "a minute ago"
+        for notification in Notification.objects.select_related("proposal")[:50]:
+            proposal = notification.proposal
+            start = proposal.submitted_at or proposal.created_at
+            assert start <= notification.created_at <= max(proposal.updated_at, start)
+        assert Proposal.objects.exists()
+
     def test_it_seeds_an_empty_database(self, demo):
         assert "Proposals: 34 created, 0 already there." in demo
         departments = {d.code: d for d in Department.objects.all()}

@@ -6,24 +6,15 @@ from django.db.models import OuterRef, Subquery
 
 
 def backfill_and_install(apps, schema_editor):
-    """The pricing model of each proposal's solution, then the triggers, then the counts."""
-    from decisions import readmodels
-
+    """The pricing model of each proposal's solution. The triggers and the counts are not made
+    here: the triggers of today's code may read tables that later migrations create, so
+    decisions.apps installs them and rebuilds the counts after every migrate (post_migrate)."""
     Proposal = apps.get_model("decisions", "Proposal")
     Solution = apps.get_model("vendors", "Solution")
     Proposal.objects.filter(solution__isnull=False).update(
         pricing_model=Subquery(
             Solution.objects.filter(pk=OuterRef("solution_id")).values("pricing_model")[:1]
         )
-    )
-    readmodels.install_triggers(schema_editor.connection)
-    ProposalCount = apps.get_model("decisions", "ProposalCount")
-    ProposalCount.objects.bulk_create(
-        [
-            ProposalCount(**dict(zip(readmodels.KEY, key, strict=True)), n=n, tco=tco)
-            for key, (n, tco) in sorted(readmodels.recomputed(Proposal).items())
-        ],
-        batch_size=1000,
     )
 
 

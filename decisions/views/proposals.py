@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +16,10 @@ from core.filtering import active_filters, lenient_filterset
 from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.dmu import who_decides
-from decisions.filters import ProposalFilterSet
+from decisions.filters import SORTS, ProposalPageFilterSet
 from decisions.forms import ProposalForm
 from decisions.models import Proposal, ProposalStatus
-from decisions.rights import can_edit, is_cdo
+from decisions.rights import can_edit, is_cdo, may_sign
 from decisions.views._common import (
     detail_context,
     forbidden,
@@ -32,11 +32,17 @@ from decisions.views._common import (
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    mine = selectors.proposal_list(user=user, requester=user)
+    queue = list(selectors.signoffs_actionable_by(user=user)[:10])
     context = {
-        "my_proposals": selectors.proposal_list(user=user, requester=user).order_by("-updated_at")[
-            :10
-        ],
-        "queue": selectors.signoffs_actionable_by(user=user)[:10],
+        # What only they can move: returned for changes first, then their unsent drafts.
+        "needs_action": mine.filter(
+            status__in=[ProposalStatus.CHANGES_REQUESTED, ProposalStatus.DRAFT]
+        ).order_by("status", "-updated_at")[:10],
+        "my_proposals": mine.order_by("-updated_at")[:10],
+        "queue": queue,
+        # The sign-off card for those who sign (or have something to sign), not for everyone.
+        "signs": bool(queue) or may_sign(user),
         "awaiting_decision": selectors.proposals_awaiting_decision()[:10] if is_cdo(user) else [],
     }
     return render(request, "decisions/home.html", context)
@@ -46,21 +52,54 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
     filters = lenient_filterset(
-        ProposalFilterSet,
+        ProposalPageFilterSet,
         request.GET,
         queryset=selectors.proposal_list(user=request.user),
         request=request,
     )
     current = active_filters(filters)
-    statuses = filters.form.cleaned_data.get("status") or []
+    cleaned = filters.form.cleaned_data
+    statuses = cleaned.get("status") or []
+    proposals = filters.qs if cleaned.get("sort") else filters.qs.order_by(*SORTS["newest"])
+    # Pages by offset, one row more than shown telling whether there is a next page: no
+    # count of everything that matches (a page costs what it shows).
+    number = _page_number(request.GET.get("page"))
+    start = (number - 1) * PROPOSALS_PAGE_SIZE
+    rows = list(proposals[start : start + PROPOSALS_PAGE_SIZE + 1])
+
+    def page_link(n: int) -> str:
+        query = QueryDict(mutable=True)
+        query.update(current)
+        if n > 1:
+            query["page"] = str(n)
+        return f"?{query.urlencode()}"
+
     context = {
-        "proposals": filters.qs[:200],
+        "proposals": rows[:PROPOSALS_PAGE_SIZE],
         "statuses": ProposalStatus.choices,
         "status": statuses[0] if len(statuses) == 1 else None,
-        "mine": bool(filters.form.cleaned_data.get("mine")),
+        "mine": bool(cleaned.get("mine")),
+        "q": cleaned.get("q") or "",
+        "sort": cleaned.get("sort") or "newest",
+        "sorts": filters.filters["sort"].extra["choices"],
         "filters": current,
+        "page_number": number,
+        "previous_link": page_link(number - 1) if number > 1 else None,
+        "next_link": page_link(number + 1) if len(rows) > PROPOSALS_PAGE_SIZE else None,
     }
     return render(request, "decisions/proposal_list.html", context)
+
+
+PROPOSALS_PAGE_SIZE = 50
+
+
+def _page_number(value: str | None) -> int:
+    """The page asked for: 1 unless a positive number (a bookmarked or edited URL never
+    fails), at most 10,000 pages deep."""
+    try:
+        return min(max(int(value or 1), 1), 10_000)
+    except ValueError:
+        return 1
 
 
 def _submit_if_asked(request: HttpRequest, proposal: Proposal, *, saved: str) -> None:

@@ -177,7 +177,10 @@ def decorate_decision_card(proposal: Proposal) -> None:
 @login_required
 @require_GET
 def queue(request: HtmxHttpRequest) -> HttpResponse:
-    signoffs = selectors.signoffs_actionable_by(user=request.user)
+    # The queue shows facts, not prose: the proposals' long texts and the answers stay behind.
+    signoffs = selectors.signoffs_actionable_by(user=request.user).defer(
+        "answers", "comment", *(f"proposal__{name}" for name in selectors.LONG_TEXTS)
+    )
     paginator = Paginator(signoffs, QUEUE_PAGE_SIZE)
     paginator.count = selectors.signoffs_actionable_count(user=request.user)
     page = paginator.get_page(request.GET.get("page"))

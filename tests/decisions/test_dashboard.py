@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from decisions import services
 from decisions.dashboard import dashboard_filters, figures
-from decisions.models import ProposalStatus
+from decisions.models import ProposalStatus, SignOff
 from tests.factories import SolutionFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -116,9 +117,26 @@ def test_the_matrix_shows_each_departments_status(client, org):
     client.force_login(org.cdo)
     page = client.get(reverse("dashboard"))
     assert proposal.reference in page.text
-    assert 'class="cell status-approved"' in page.text
+    assert 'class="cell status-approved" title="Approved — ' in page.text
     assert page.text.count('class="cell status-pending') == 2
+    # Each cell names its department (the phone layout shows it above the status).
+    assert page.text.count('data-dept="HR"') == 1
+    assert page.text.count('data-dept="IT"') == 1
     assert ProposalStatus.IN_REVIEW.label
+
+
+def test_a_matrix_cell_says_how_long_it_waits_and_whether_it_is_overdue(client, org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    hr = proposal.signoffs.get(department__code="HR")
+    SignOff.objects.filter(pk=hr.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=9),
+        due_on=timezone.localdate() - dt.timedelta(days=2),
+    )
+    client.force_login(org.cdo)
+    page = client.get(reverse("dashboard")).text
+    assert 'class="cell status-pending overdue-cell" title="Pending"' in page
+    assert "<small>9 days, overdue</small>" in page
+    assert "<small>0 days</small>" in page  # the other two, asked today and not yet due
 
 
 def test_the_dashboard_is_fresh_after_any_change(client, org, django_capture_on_commit_callbacks):
@@ -201,3 +219,27 @@ def test_an_admin_edit_shows_on_the_next_dashboard_view(
     page = client.get(reverse("dashboard")).text
     assert "People and Culture" in page
     assert "Human Resources" not in page
+
+
+def test_budget_bars_say_the_share_of_the_budget(client, org):
+    proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=50000)
+    for signoff in proposal.signoffs.all():
+        services.signoff_decide(signoff=signoff, actor=org.heads[signoff.department.code],
+                                outcome="approved")  # fmt: skip
+    proposal.refresh_from_db()
+    if proposal.status == ProposalStatus.AWAITING_DECISION:
+        services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved",
+                               rationale="Fits.")  # fmt: skip
+    proposal.refresh_from_db()
+    share = round(proposal.tco / proposal.paying_department.annual_budget * 100)
+    client.force_login(org.cdo)
+    page = client.get(reverse("dashboard")).text
+    assert f'<span class="share">{share}%</span>' in page
+
+
+def test_an_empty_filter_result_offers_to_clear_the_filters(client, org):
+    client.force_login(org.cdo)
+    page = client.get(reverse("dashboard"), {"category": "crm"}).text
+    assert "Nothing is in review." in page
+    assert f'<a href="{reverse("dashboard")}">Clear filters</a>' in page
+    assert "Clear filters" not in client.get(reverse("dashboard")).text

@@ -6,7 +6,9 @@ correct one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+import statistics
 import threading
 from decimal import Decimal
 
@@ -14,10 +16,12 @@ import pytest
 from django.core.management import call_command
 from django.db import close_old_connections, connection
 from django.urls import reverse
+from django.utils import timezone
 
 from decisions import readmodels, services
 from decisions.models import (
     DecisionOutcome,
+    PendingSignOffCount,
     Proposal,
     ProposalCount,
     ProposalStatus,
@@ -135,10 +139,66 @@ def test_a_catalog_change_of_pricing_model_moves_the_spend(org):
     }
 
 
+def test_pending_signoffs_are_counted_by_department_and_due_date(org):
+    """The overdue counts' read model follows every way a sign-off stops or starts waiting, or
+    moves its due date: submit, sign, a round returned for changes, withdrawal, the SLA's or an
+    administrator's edit of the due date, a reassignment, bulk writes and deletes."""
+    first = make_proposal(requester=org.requester, submit=True)
+    second = make_proposal(requester=org.requester, submit=True)
+    assert_in_step()
+    pending = PendingSignOffCount.objects.filter(n__gt=0)
+    assert sum(pending.values_list("n", flat=True)) == 6
+    hr = first.signoffs.get(department__code="HR")
+    services.signoff_decide(signoff=hr, actor=org.hr_head, outcome="approved")
+    assert_in_step()
+    it = first.signoffs.get(department__code="IT")
+    services.signoff_decide(signoff=it, actor=org.it_head, outcome="changes_requested",
+                            comment="Which SSO?")  # fmt: skip
+    assert_in_step()  # the round's other pending sign-off is cancelled: it stops waiting
+    services.proposal_withdraw(proposal=second, actor=org.requester, reason="Moved")
+    assert_in_step()
+    assert not PendingSignOffCount.objects.filter(n__gt=0).exists()
+    third = make_proposal(requester=org.requester, submit=True)
+    SignOff.objects.filter(proposal=third).update(due_on=dt.date(2026, 1, 5))
+    assert_in_step()
+    SignOff.objects.filter(proposal=third, department__code="HR").update(
+        department=org.departments["FIN"]
+    )
+    assert_in_step()
+    SignOff.objects.filter(proposal=third, department__code="MKT").delete()
+    assert_in_step()
+    assert dict(PendingSignOffCount.objects.filter(n__gt=0).values_list("department_id", "n")) == {
+        org.departments["FIN"].pk: 1,
+        org.departments["IT"].pk: 1,
+    }
+
+
+def test_overdue_counts_from_the_read_model_equal_a_count_of_the_sign_offs(org):
+    from decisions.dashboard import dashboard_filters, figures
+
+    today = dt.date(2026, 12, 4)
+    for due in (dt.date(2026, 11, 1), dt.date(2026, 12, 3), today, dt.date(2026, 12, 9)):
+        proposal = make_proposal(requester=org.requester, submit=True)
+        SignOff.objects.filter(proposal=proposal).update(due_on=due)
+    SignOff.objects.filter(department__code="MKT", due_on=dt.date(2026, 11, 1)).update(
+        status=SignOffStatus.APPROVED
+    )
+    counted = {
+        bar.label: int(bar.value)
+        for bar in figures(filters=dashboard_filters({}), today=today).overdue_by_department
+    }
+    # Due before today and still pending: two proposals' HR and IT, one proposal's MKT.
+    assert counted == {"Human Resources": 2, "IT Operations": 2, "Marketing": 1}
+    # The filtered path (a join) says the same for the same sign-offs.
+    filtered = figures(filters=dashboard_filters({"department": "HR"}), today=today)
+    assert {b.label: int(b.value) for b in filtered.overdue_by_department} == counted
+
+
 def test_rebuild_repairs_a_drifted_table_and_is_idempotent(org, capsys):
     for _ in range(3):
         make_proposal(requester=org.requester, submit=True)
     ProposalCount.objects.update(n=42)  # drift (as if a trigger had been dropped)
+    PendingSignOffCount.objects.update(n=5)
     ProposalCount.objects.create(
         status="approved", requesting_department_id=999, paying_department_id=999, tier_id=0,
         category="crm", pricing_model="", n=7, tco=1,
@@ -253,3 +313,46 @@ def test_concurrent_workflow_actions_keep_the_counts(org):
     assert not errors, errors
     assert_in_step()
     assert_open_signoffs_consistent()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", range(3))
+def test_the_90_day_figures_from_the_read_model_equal_the_window_itself(org, seed):
+    """Decided proposals spread over 120 days with cycle times of hours to weeks (many in the
+    same one-day band, on both sides of the window's start): the read model's count, rejections
+    and median equal PostgreSQL's percentile_cont over the window, to the second."""
+    need_postgres()
+    from decisions.dashboard import _decided_figures
+    from decisions.models import DECIDED_STATES
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    proposals = [make_proposal(requester=org.requester) for _ in range(41 + seed)]
+    for proposal in proposals:
+        decided_at = now - dt.timedelta(seconds=rng.randint(0, 120 * 86400))
+        cycle = dt.timedelta(seconds=rng.choice([3600, 86399, 86400, 86401, 200000])
+                             + rng.randint(0, 5 * 86400))  # fmt: skip
+        Proposal.objects.filter(pk=proposal.pk).update(
+            status=rng.choice([ProposalStatus.APPROVED, ProposalStatus.REJECTED,
+                               ProposalStatus.ADOPTED, ProposalStatus.WITHDRAWN]),
+            submitted_at=decided_at - cycle, decided_at=decided_at,
+        )  # fmt: skip
+    assert_in_step()
+    since = now - dt.timedelta(days=90)
+    total, rejected, median = readmodels.decided_since(since)
+    exact_total, exact_rejected, exact_median = _decided_figures(
+        Proposal.objects.filter(
+            decided_at__gte=since, submitted_at__isnull=False, status__in=DECIDED_STATES
+        )
+    )
+    assert (total, rejected) == (exact_total, exact_rejected)
+    assert total > 10
+    assert round(median, 1) == exact_median
+    # And the same median to the second, from the window's durations in Python.
+    durations = sorted(
+        (d - s).total_seconds()
+        for s, d in Proposal.objects.filter(
+            decided_at__gte=since, submitted_at__isnull=False, status__in=DECIDED_STATES
+        ).values_list("submitted_at", "decided_at")
+    )
+    assert median * 86400 == pytest.approx(statistics.median(durations), abs=1e-3)

@@ -181,3 +181,18 @@ def test_the_pages_render_for_each_persona(client, org):
             ("catalog", []),
         ]:
             assert client.get(reverse(name, args=args)).status_code == 200, (user, name)
+
+
+def test_a_refused_form_starts_with_a_focused_summary_linking_each_field(client, org):
+    client.force_login(org.requester)
+    data = proposal_form(org, title="", one_off_cost="-5")
+    page = client.post(reverse("proposal-create"), data).text
+    summary = page[
+        page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))
+    ]
+    assert "autofocus" in summary
+    assert '<a href="#id_title">' in summary
+    assert '<a href="#id_one_off_cost">' in summary
+    # Required fields say so in their label; optional ones do not.
+    assert 'for="id_title">Title <span class="req" aria-hidden="true">*</span>' in page
+    assert 'for="id_alternatives">Alternatives considered <span class="req"' not in page
