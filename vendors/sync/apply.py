@@ -32,7 +32,7 @@ from vendors.sync.spec import (
     _Invalid,
 )
 from vendors.sync.validate import _mark_duplicates, validate_item
-from vendors.writer import CatalogConflict, catalog_insert, catalog_insert_prepare, catalog_update
+from vendors.writer import CatalogConflict, catalog_insert, catalog_update
 
 
 @dataclass
@@ -322,13 +322,8 @@ def _plan(
             {"source": source, "external_id": i.external_id, **cast(dict[str, Any], i.values)}
             for i in new
         ]
-        if connection.vendor == "postgresql":
-            # Ids now (the solutions of this batch refer to new vendors); rows under the lock.
-            prepared = catalog_insert_prepare(model, rows)
-            ids = prepared.ids
-            writes.append(prepared.execute)
-        else:
-            ids = catalog_insert(model, rows)  # SQLite: one writer at a time anyway
+        # Off PostgreSQL only (_write_batch_staged there): one writer at a time anyway.
+        ids = catalog_insert(model, rows)
         for item, pk in zip(new, ids, strict=True):
             item.id = pk
     if changed:
