@@ -91,6 +91,17 @@ def test_it_shows_a_record_changed_twice_once_at_its_latest_change(client):
     assert changes[0]["data"]["list_price"] == "2.00"
 
 
+def test_it_answers_410_to_a_cursor_ahead_of_the_catalog(client):
+    client.post(SYNC, payload(vendors=1, solutions=1), format="json")
+    _changes, cursor = read_all(client)
+    # At the head: an empty page, not a reset.
+    assert client.get(CHANGES, {"cursor": cursor}).status_code == 200
+    response = client.get(CHANGES, {"cursor": cursor + 1000})
+    assert response.status_code == 410
+    assert "Start again from cursor 0" in response.json()["message"]
+    assert "cursor" in response.json()["errors"]
+
+
 @pytest.mark.parametrize(
     "query", [{"cursor": "abc"}, {"cursor": -1}, {"limit": 0}, {"limit": 1001}]
 )

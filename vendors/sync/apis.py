@@ -35,7 +35,7 @@ from vendors.selectors import (
     CatalogChange,
     catalog_changes_page,
 )
-from vendors.sync.apply import max_deletion_share
+from vendors.sync.apply import catalog_change_head, max_deletion_share
 from vendors.sync.push import KEPT_REASON, catalog_sync_push
 from vendors.sync.spec import (
     CREATED,
@@ -504,7 +504,19 @@ class CatalogChangesApi(APIView):
             "far into the feed). Timestamps are in UTC."
         ),
         parameters=[ChangesQuerySerializer],
-        responses={200: CatalogChangesPageSerializer, **error_responses(400, 401, 403, 429)},
+        responses={
+            200: CatalogChangesPageSerializer,
+            410: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Reset: the cursor is ahead of every change this catalog has numbered (a "
+                    "cursor from another catalog, or from before a restore). Nothing is lost "
+                    "by starting again from cursor 0: every record, tombstones included, is in "
+                    "the feed at its latest change."
+                ),
+            ),
+            **error_responses(400, 401, 403, 429),
+        },
         tags=["catalog"],
     )
     def get(self, request):
@@ -512,6 +524,20 @@ class CatalogChangesApi(APIView):
         query.is_valid(raise_exception=True)
         cursor, limit = query.validated_data["cursor"], query.validated_data["limit"]
         page = catalog_changes_page(cursor=cursor, limit=limit, encode=change_json)
+        # Only an empty page can be past the head (one more query, then, not on every page).
+        if not page.changes and cursor > catalog_change_head():
+            return Response(
+                error_body(
+                    _(
+                        "The cursor %(cursor)d is ahead of every change this catalog has "
+                        "numbered: it comes from another catalog or from before a restore. "
+                        "Start again from cursor 0 (the whole catalog, tombstones included)."
+                    )
+                    % {"cursor": cursor},
+                    {"cursor": [_("Ahead of the catalog's changes: restart from 0.")]},
+                ),
+                status=410,
+            )
         # The page is JSON already (built by PostgreSQL): sent as it is, not parsed and
         # rendered again.
         return HttpResponse(page.as_json(), content_type="application/json")
