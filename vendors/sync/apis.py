@@ -528,13 +528,16 @@ class CatalogChangesApi(APIView):
         if not page.changes and cursor > catalog_change_head():
             return Response(
                 error_body(
-                    _(
-                        "The cursor %(cursor)d is ahead of every change this catalog has "
-                        "numbered: it comes from another catalog or from before a restore. "
-                        "Start again from cursor 0 (the whole catalog, tombstones included)."
+                    str(
+                        _(
+                            "The cursor %(cursor)d is ahead of every change this catalog has "
+                            "numbered: it comes from another catalog or from before a restore. "
+                            "Start again from cursor 0 (the whole catalog, tombstones "
+                            "included)."
+                        )
                     )
                     % {"cursor": cursor},
-                    {"cursor": [_("Ahead of the catalog's changes: restart from 0.")]},
+                    {"cursor": [str(_("Ahead of the catalog's changes: restart from 0."))]},
                 ),
                 status=410,
             )
