@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.money import format_base_money, to_base_currency
 from core.text import validate_single_line
 from decisions.models import DecisionOutcome, Proposal, SignOffStatus
 from decisions.rules import proposal_errors
@@ -29,6 +30,12 @@ class ProposalForm(forms.ModelForm):
         required=False,
         widget=forms.TextInput,
         validators=[validate_single_line],
+    )
+
+    confirm_amounts = forms.BooleanField(
+        label=_("Yes, these amounts are right"),
+        required=False,
+        help_text=_("Asked only when the amounts look implausible."),
     )
 
     class Meta:
@@ -98,6 +105,11 @@ class ProposalForm(forms.ModelForm):
                 self.add_error(name, message)
         if candidate.category and not data.get("category"):
             data["category"] = candidate.category  # taken from the catalog solution
+        warning = (
+            None if self.errors or data.get("confirm_amounts") else implausible_amounts(candidate)
+        )
+        if warning:
+            self.add_error("confirm_amounts", warning)
         return data
 
     def service_kwargs(self) -> dict:
@@ -108,6 +120,36 @@ class ProposalForm(forms.ModelForm):
             "goals": dict.fromkeys(data.get("goals", []), note),
             "integrates_with": data.get("integrates_with", []),
         }
+
+
+# A term longer than this many months is asked about (ten years).
+PLAUSIBLE_TERM_MONTHS = 120
+
+
+def implausible_amounts(proposal: Proposal) -> str | None:
+    """Why the costs look like a typing mistake (more than the paying department's yearly
+    budget, a term over ten years), or None. The person filing confirms or corrects them."""
+    if proposal.term_months and proposal.term_months > PLAUSIBLE_TERM_MONTHS:
+        return _(
+            "A term of %(months)s months is over ten years. Check the term, or confirm it."
+        ) % {"months": proposal.term_months}
+    payer = proposal.paying_department if proposal.paying_department_id else None
+    if payer is None or not payer.annual_budget:
+        return None
+    try:
+        tco = to_base_currency(proposal.compute_tco(), proposal.currency)
+    except ValueError:
+        return None  # no rate for the currency: the rules say so
+    if tco > payer.annual_budget:
+        return _(
+            "The total cost of ownership, %(tco)s, is more than the whole yearly budget of "
+            "%(payer)s (%(budget)s). Check the amounts and the recurring period, or confirm them."
+        ) % {
+            "tco": format_base_money(tco),
+            "payer": payer.name,
+            "budget": format_base_money(payer.annual_budget),
+        }
+    return None
 
 
 class SignOffForm(forms.Form):
