@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_base_money, to_base_currency
@@ -15,6 +17,48 @@ from stakeholders.selectors import departments_proposable_by
 from vendors.models import Solution
 
 SOLUTION_OPTIONS = 300
+
+
+def solution_label(solution: Solution) -> str:
+    """How the picker shows a catalog solution, and the text it accepts back."""
+    return f"{solution.name} ({solution.vendor.name})"
+
+
+class SolutionPickInput(forms.TextInput):
+    """One text box with the catalog as its suggestions (a native combobox: `<input list>` and
+    a `<datalist>` the server narrows as one types, or the first SOLUTION_OPTIONS without
+    JavaScript). It shows a picked solution by its label, never by its id."""
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            solution = Solution.objects.filter(pk=value).select_related("vendor").first()
+            return solution_label(solution) if solution else None
+        return super().format_value(value)
+
+
+class SolutionPickField(forms.ModelChoiceField):
+    """A catalog solution from what was typed: its label as the picker offers it, a name that
+    only one live solution has, or its id (API-style posts and older pages)."""
+
+    def to_python(self, value: Any) -> Solution | None:
+        text = " ".join(str(value or "").split())
+        if not text:
+            return None
+        if text.isdigit():
+            return super().to_python(text)
+        live = self.queryset if self.queryset is not None else Solution.objects.none()
+        by_label = [s for s in live.filter(name__iexact=text.rsplit(" (", 1)[0])
+                    if solution_label(s).casefold() == text.casefold()]  # fmt: skip
+        if len(by_label) == 1:
+            return by_label[0]
+        by_name = list(live.filter(name__iexact=text)[:2])
+        if len(by_name) == 1:
+            return by_name[0]
+        raise ValidationError(
+            _("“%(text)s” is not in the catalog: pick one of the suggestions, or clear the box "
+              "and name the new solution below.") % {"text": text[:100]},
+            code="invalid_choice",
+        )  # fmt: skip
 
 
 class ProposalForm(forms.ModelForm):
@@ -32,6 +76,16 @@ class ProposalForm(forms.ModelForm):
         validators=[validate_single_line],
     )
 
+    solution = SolutionPickField(
+        label=_("Catalog solution"),
+        queryset=Solution.objects.filter(is_deleted=False).select_related("vendor"),
+        required=False,
+        widget=SolutionPickInput(
+            attrs={"list": "solution-options", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("Type a product or vendor name and pick a suggestion; leave it empty to "
+                    "name a new one below."),
+    )  # fmt: skip
     confirm_amounts = forms.BooleanField(
         label=_("Yes, these amounts are right"),
         required=False,
@@ -56,7 +110,6 @@ class ProposalForm(forms.ModelForm):
         help_texts = {
             "problem": _("What goes wrong today, for whom, and how often."),
             "rationale": _("Why this tool, and why now."),
-            "solution": _("Pick it from the catalog, or leave empty and name a new one below."),
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -70,16 +123,22 @@ class ProposalForm(forms.ModelForm):
             if len(own) == 1:  # the one department one works in: filled in already
                 self.initial.setdefault("requesting_department", own[0].pk)
                 self.initial.setdefault("paying_department", own[0].pk)
-        catalog = Solution.objects.filter(is_deleted=False).select_related("vendor")
-        self._choices("solution").queryset = catalog
-        # Any catalog solution is valid, but the page lists a few hundred at most: the search
-        # box above the list (HTMX) finds the rest, and the selected one is always listed.
-        selected = self["solution"].value()
-        shown = list(catalog.order_by("-in_use", "name")[:SOLUTION_OPTIONS])
-        if selected and str(selected).isdigit() and all(str(s.pk) != str(selected) for s in shown):
-            shown = list(catalog.filter(pk=selected)) + shown
-        self.fields["solution"].widget.choices = [("", _("— not in the catalog —"))] + [
-            (s.pk, f"{s.name} ({s.vendor.name})") for s in shown
+        self.fields["solution"].widget.attrs.update(
+            {
+                "hx-get": reverse("solution-options"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#solution-options",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        )
+        # The picker's suggestions without JavaScript (with it, HTMX narrows them as one types
+        # from the whole catalog): the tools in use first, then by name.
+        self.solution_suggestions = [
+            solution_label(s)
+            for s in Solution.objects.filter(is_deleted=False)
+            .select_related("vendor")
+            .order_by("-in_use", "name")[:SOLUTION_OPTIONS]
         ]
         self._choices("integrates_with").queryset = Solution.objects.filter(
             in_use=True, is_deleted=False

@@ -42,7 +42,12 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def solution_options(request: HtmxHttpRequest) -> HttpResponse:
-    """<option>s for the proposal form's solution list, narrowed by what was typed."""
-    query = request.GET.get("solution_q", request.GET.get("q", "")).strip()[:100]
+    """<option>s for the proposal form's solution picker (a datalist), narrowed by what was
+    typed: a name, a vendor, or a picked label "Name (Vendor)" (which then matches itself)."""
+    query = " ".join(
+        request.GET.get("solution", request.GET.get("solution_q", request.GET.get("q", ""))).split()
+    )[:100]
+    if query.endswith(")") and " (" in query:  # a picked label: its solution's name
+        query = query.rsplit(" (", 1)[0]
     solutions = solution_search(query=query)[:50]
     return render(request, "vendors/_solution_options.html", {"solutions": solutions, "q": query})

@@ -60,13 +60,18 @@ def test_the_preview_says_when_no_tier_covers_the_amount(client, org):
 
 def test_catalog_search_narrows_the_solution_list(client, org):
     SolutionFactory(name="Greenhouse Recruiting")
-    SolutionFactory(name="Docebo Learn")
+    docebo = SolutionFactory(name="Docebo Learn")
     client.force_login(org.requester)
     options = client.get(reverse("solution-options"), {"solution_q": "green"})
     assert "Greenhouse Recruiting" in options.text
     assert "Docebo" not in options.text
-    none = client.get(reverse("solution-options"), {"solution_q": "zzz"})
-    assert "No catalog match" in none.text
+    none = client.get(reverse("solution-options"), {"solution": "zzz"})
+    assert "<option" not in none.text
+    # What the picker sends as one types, a picked label included.
+    from decisions.forms import solution_label
+
+    picked = client.get(reverse("solution-options"), {"solution": solution_label(docebo)})
+    assert "Docebo Learn" in picked.text
 
 
 def test_the_form_accepts_a_solution_beyond_the_listed_ones(client, org, settings):
@@ -82,9 +87,32 @@ def test_the_form_accepts_a_solution_beyond_the_listed_ones(client, org, setting
         form = forms.ProposalForm({"solution": solutions[4].pk}, user=org.requester)
         form.is_valid()
         assert "solution" not in form.errors
-        assert f'value="{solutions[4].pk}" selected' in str(form["solution"])
+        assert form.cleaned_data["solution"] == solutions[4]
+        label = forms.solution_label(solutions[4])
+        assert f'value="{label}"' in str(form["solution"])  # shown by its label, not its id
     finally:
         forms.SOLUTION_OPTIONS = forms_limit
+
+
+def test_the_picker_takes_a_label_or_a_unique_name_and_refuses_anything_else(org):
+    from decisions import forms
+
+    greenhouse = SolutionFactory(name="Greenhouse Recruiting")
+    SolutionFactory(name="Twin")
+    SolutionFactory(name="Twin")
+
+    def picked(text):
+        form = forms.ProposalForm({"solution": text}, user=org.requester)
+        form.is_valid()
+        return form.cleaned_data.get("solution"), form.errors.get("solution")
+
+    assert picked(forms.solution_label(greenhouse)) == (greenhouse, None)
+    assert picked("  greenhouse   RECRUITING ") == (greenhouse, None)
+    assert picked("") == (None, None)  # a new vendor, named below
+    for text in ("Twin", "Green", "Nothing like it"):
+        solution, errors = picked(text)
+        assert solution is None
+        assert "is not in the catalog" in errors[0]
 
 
 def test_inline_validation_returns_the_field_with_its_error(client, org):
