@@ -15,6 +15,7 @@ from decisions.services import PROPOSAL_FIELDS
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from stakeholders.selectors import departments_proposable_by
 from vendors.models import Solution
+from vendors.selectors import integration_checkboxes
 
 SOLUTION_OPTIONS = 300
 
@@ -148,6 +149,12 @@ class ProposalForm(forms.ModelForm):
             links = list(self.instance.goal_links.all())
             self.initial["goals"] = [link.goal_id for link in links]
             self.initial["goal_note"] = next((link.note for link in links if link.note), "")
+
+    def integration_checkboxes(self) -> dict[str, Any]:
+        """The "integrates with" checkboxes as the page first shows them: those ticked, then
+        the other tools in use (the filter box above them asks the server for the rest)."""
+        value = self["integrates_with"].value() or []
+        return integration_checkboxes(ticked_ids=[int(v) for v in value if str(v).isdigit()])
 
     def _choices(self, name: str) -> forms.ModelChoiceField:
         return cast(forms.ModelChoiceField, self.fields[name])

@@ -12,7 +12,7 @@ from core.filtering import active_filters, lenient_filterset
 from core.htmx import HtmxHttpRequest
 from vendors.filters import CatalogPageFilterSet
 from vendors.models import Category, PricingModel, Solution
-from vendors.selectors import solution_search
+from vendors.selectors import integration_checkboxes, solution_search
 
 PAGE_SIZE = 50
 
@@ -51,3 +51,14 @@ def solution_options(request: HtmxHttpRequest) -> HttpResponse:
         query = query.rsplit(" (", 1)[0]
     solutions = solution_search(query=query)[:50]
     return render(request, "vendors/_solution_options.html", {"solutions": solutions, "q": query})
+
+
+@login_required
+@require_GET
+def integration_options(request: HtmxHttpRequest) -> HttpResponse:
+    """The proposal form's "integrates with" checkboxes: the tools in use matching what was
+    typed, after those already ticked (sent along, and kept ticked whatever the filter)."""
+    query = " ".join(request.GET.get("integrates_q", "").split())[:100]
+    ticked = [int(v) for v in request.GET.getlist("integrates_with") if v.isdigit()][:200]
+    choices = integration_checkboxes(ticked_ids=ticked, query=query)
+    return render(request, "vendors/_integration_options.html", {**choices, "q": query})

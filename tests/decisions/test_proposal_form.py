@@ -201,3 +201,30 @@ def test_the_preview_adds_the_paying_department_when_another_pays(client, org):
     other = client.post(url, {"requesting_department": hr.pk, "paying_department": fin.pk,
                               "one_off_cost": "500"})  # fmt: skip
     assert "Finance: a reviewer signs" in other.text
+
+
+def test_the_integrations_filter_keeps_what_is_ticked(client, org):
+    okta = SolutionFactory(name="Okta Workforce", in_use=True)
+    slack = SolutionFactory(name="Slack", in_use=True)
+    SolutionFactory(name="Oktoberfest Planner", in_use=False)  # not in use: never offered
+    client.force_login(org.requester)
+    url = reverse("integration-options")
+    page = client.get(url, {"integrates_q": "okt"}).text
+    assert f'value="{okta.pk}"' in page
+    assert f'value="{slack.pk}"' not in page
+    assert "Oktoberfest" not in page
+    # Slack ticked, then a filter that does not match it: still there, still ticked.
+    page = client.get(url, {"integrates_q": "okt", "integrates_with": [slack.pk]}).text
+    assert f'value="{slack.pk}" checked' in page
+    assert f'value="{okta.pk}">' in page
+    assert "No tool in use matches" in client.get(url, {"integrates_q": "zzz"}).text
+
+
+def test_the_form_lists_the_tools_in_use_as_checkboxes_and_keeps_the_ticks(client, org):
+    okta = SolutionFactory(name="Okta Workforce", in_use=True)
+    slack = SolutionFactory(name="Slack", in_use=True)
+    client.force_login(org.requester)
+    page = client.get(reverse("proposal-create")).text
+    assert f'type="checkbox" name="integrates_with" value="{okta.pk}"' in page
+    refused = client.post(reverse("proposal-create"), {"title": "", "integrates_with": [slack.pk]})
+    assert f'value="{slack.pk}" checked' in refused.text
