@@ -28,6 +28,12 @@ def test_the_preview_shows_the_tier_and_who_signs_as_costs_are_typed(client, org
                              "recurring_period": "monthly", "term_months": "1"})  # fmt: skip
     assert "10,800.00 EUR" in floor.text
     assert "Medium" in floor.text
+    # A cost that does not read yet claims no tier (it used to say "Small — 0.00").
+    typo = client.post(url, {"currency": "EUR", "one_off_cost": "-5", "recurring_cost": "12k"})
+    assert "Small" not in typo.text
+    assert "Correct the costs to see the tier and who decides (One-off cost, Recurring cost)" in (
+        typo.text
+    )
 
 
 def test_the_preview_warns_about_tools_already_in_use_for_the_job(client, org):
