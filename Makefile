@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -12,7 +13,13 @@ export SECRET_KEY ?= dev-only-insecure-key-change-me-0123456789abcdefghijklmnopq
 
 .PHONY: install run test test-fast lint format migrate seed bench stack check clean
 
-install: $(STAMP)
+install: $(STAMP) $(AXE)
+
+# axe-core, for the browser tests' accessibility checks (npm; skipped where npm is absent, and
+# then the browser tests skip too, unless REQUIRE_BROWSER makes them fail).
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $(AXE); \
+	else echo "npm not found: the browser tests' accessibility checks cannot run"; fi
 
 # Rebuilt only when pyproject.toml changes, so `make install` is instant when nothing did.
 $(STAMP): pyproject.toml scripts/find-python.sh

@@ -24,6 +24,22 @@ def solution_search(*, query: str = "") -> QuerySet[Solution]:
     return qs.order_by("name", "pk")
 
 
+INTEGRATION_OPTIONS = 300
+
+
+def integration_checkboxes(*, ticked_ids: list[int], query: str = "") -> dict[str, Any]:
+    """The tools in use a proposal can integrate with, as its form's checkboxes show them:
+    those ticked (kept whatever the filter), then the others matching `query`, by name."""
+    in_use = Solution.objects.filter(in_use=True, is_deleted=False).select_related("vendor")
+    matching = in_use.exclude(pk__in=ticked_ids).order_by("name")
+    if query:
+        matching = matching.filter(Q(name__icontains=query) | Q(vendor__name__icontains=query))
+    return {
+        "ticked": list(in_use.filter(pk__in=ticked_ids).order_by("name")),
+        "matching": list(matching[:INTEGRATION_OPTIONS]),
+    }
+
+
 @dataclass(frozen=True)
 class CatalogChange:
     seq: int

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.services import need_browser
+from tests.services import need, need_browser
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -20,11 +20,23 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(os.environ.get("ARTIFACTS_DIR", settings.BASE_DIR / "artifacts")) / "screenshots"
+# axe-core (package.json, installed by `make install`): every page a journey screenshots is
+# checked for accessibility violations; a serious or critical one fails the test.
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+AXE_IMPACTS = ("serious", "critical")
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+  }));
+}"""
 
 
 @pytest.fixture(scope="session")
 def chromium():
     path = need_browser()
+    need("BROWSER", AXE.exists(), f"no axe-core at {AXE}: run `make install` (needs npm)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -50,6 +62,7 @@ class Session:
             " + ' at ' + location.pathname));"
         )
         self.console_errors: list[str] = []
+        self.a11y_violations: list[str] = []
         self.page.on(
             "console",
             lambda msg: msg.type == "error" and self.console_errors.append(msg.text),
@@ -66,6 +79,16 @@ class Session:
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        self.check_accessibility(name)
+
+    def check_accessibility(self, name: str) -> None:
+        """Run axe-core on the page as it stands (injected through the DevTools protocol, which
+        the page's Content Security Policy does not govern); keep what is serious."""
+        if not self.page.evaluate("typeof axe !== 'undefined'"):
+            self.page.evaluate(AXE.read_text())
+        for violation in self.page.evaluate(AXE_RUN):
+            if violation["impact"] in AXE_IMPACTS:
+                self.a11y_violations.append(f"{name} ({self.page.url}): {violation}")
 
     def close(self) -> None:
         self.context.close()
@@ -86,3 +109,5 @@ def browser_for(chromium, live_server, transactional_db):
         session.close()
     violations = [e for s in sessions for e in s.console_errors if "Content Security Policy" in e]
     assert not violations, f"The pages broke their Content Security Policy: {violations}"
+    inaccessible = [v for s in sessions for v in s.a11y_violations]
+    assert not inaccessible, f"axe-core found serious accessibility violations: {inaccessible}"
