@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.money import format_base_money, to_base_currency
 from core.text import validate_single_line
 from decisions.models import DecisionOutcome, Proposal, SignOffStatus
 from decisions.rules import proposal_errors
@@ -12,8 +15,51 @@ from decisions.services import PROPOSAL_FIELDS
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from stakeholders.selectors import departments_proposable_by
 from vendors.models import Solution
+from vendors.selectors import integration_checkboxes
 
 SOLUTION_OPTIONS = 300
+
+
+def solution_label(solution: Solution) -> str:
+    """How the picker shows a catalog solution, and the text it accepts back."""
+    return f"{solution.name} ({solution.vendor.name})"
+
+
+class SolutionPickInput(forms.TextInput):
+    """One text box with the catalog as its suggestions (a native combobox: `<input list>` and
+    a `<datalist>` the server narrows as one types, or the first SOLUTION_OPTIONS without
+    JavaScript). It shows a picked solution by its label, never by its id."""
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            solution = Solution.objects.filter(pk=value).select_related("vendor").first()
+            return solution_label(solution) if solution else None
+        return super().format_value(value)
+
+
+class SolutionPickField(forms.ModelChoiceField):
+    """A catalog solution from what was typed: its label as the picker offers it, a name that
+    only one live solution has, or its id (API-style posts and older pages)."""
+
+    def to_python(self, value: Any) -> Solution | None:
+        text = " ".join(str(value or "").split())
+        if not text:
+            return None
+        if text.isdigit():
+            return super().to_python(text)
+        live = self.queryset if self.queryset is not None else Solution.objects.none()
+        by_label = [s for s in live.filter(name__iexact=text.rsplit(" (", 1)[0])
+                    if solution_label(s).casefold() == text.casefold()]  # fmt: skip
+        if len(by_label) == 1:
+            return by_label[0]
+        by_name = list(live.filter(name__iexact=text)[:2])
+        if len(by_name) == 1:
+            return by_name[0]
+        raise ValidationError(
+            _("“%(text)s” is not in the catalog: pick one of the suggestions, or clear the box "
+              "and name the new solution below.") % {"text": text[:100]},
+            code="invalid_choice",
+        )  # fmt: skip
 
 
 class ProposalForm(forms.ModelForm):
@@ -29,6 +75,22 @@ class ProposalForm(forms.ModelForm):
         required=False,
         widget=forms.TextInput,
         validators=[validate_single_line],
+    )
+
+    solution = SolutionPickField(
+        label=_("Catalog solution"),
+        queryset=Solution.objects.filter(is_deleted=False).select_related("vendor"),
+        required=False,
+        widget=SolutionPickInput(
+            attrs={"list": "solution-options", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("Type a product or vendor name and pick a suggestion; leave it empty to "
+                    "name a new one below."),
+    )  # fmt: skip
+    confirm_amounts = forms.BooleanField(
+        label=_("Yes, these amounts are right"),
+        required=False,
+        help_text=_("Asked only when the amounts look implausible."),
     )
 
     class Meta:
@@ -49,7 +111,6 @@ class ProposalForm(forms.ModelForm):
         help_texts = {
             "problem": _("What goes wrong today, for whom, and how often."),
             "rationale": _("Why this tool, and why now."),
-            "solution": _("Pick it from the catalog, or leave empty and name a new one below."),
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -63,16 +124,22 @@ class ProposalForm(forms.ModelForm):
             if len(own) == 1:  # the one department one works in: filled in already
                 self.initial.setdefault("requesting_department", own[0].pk)
                 self.initial.setdefault("paying_department", own[0].pk)
-        catalog = Solution.objects.filter(is_deleted=False).select_related("vendor")
-        self._choices("solution").queryset = catalog
-        # Any catalog solution is valid, but the page lists a few hundred at most: the search
-        # box above the list (HTMX) finds the rest, and the selected one is always listed.
-        selected = self["solution"].value()
-        shown = list(catalog.order_by("-in_use", "name")[:SOLUTION_OPTIONS])
-        if selected and str(selected).isdigit() and all(str(s.pk) != str(selected) for s in shown):
-            shown = list(catalog.filter(pk=selected)) + shown
-        self.fields["solution"].widget.choices = [("", _("— not in the catalog —"))] + [
-            (s.pk, f"{s.name} ({s.vendor.name})") for s in shown
+        self.fields["solution"].widget.attrs.update(
+            {
+                "hx-get": reverse("solution-options"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#solution-options",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        )
+        # The picker's suggestions without JavaScript (with it, HTMX narrows them as one types
+        # from the whole catalog): the tools in use first, then by name.
+        self.solution_suggestions = [
+            solution_label(s)
+            for s in Solution.objects.filter(is_deleted=False)
+            .select_related("vendor")
+            .order_by("-in_use", "name")[:SOLUTION_OPTIONS]
         ]
         self._choices("integrates_with").queryset = Solution.objects.filter(
             in_use=True, is_deleted=False
@@ -82,6 +149,12 @@ class ProposalForm(forms.ModelForm):
             links = list(self.instance.goal_links.all())
             self.initial["goals"] = [link.goal_id for link in links]
             self.initial["goal_note"] = next((link.note for link in links if link.note), "")
+
+    def integration_checkboxes(self) -> dict[str, Any]:
+        """The "integrates with" checkboxes as the page first shows them: those ticked, then
+        the other tools in use (the filter box above them asks the server for the rest)."""
+        value = self["integrates_with"].value() or []
+        return integration_checkboxes(ticked_ids=[int(v) for v in value if str(v).isdigit()])
 
     def _choices(self, name: str) -> forms.ModelChoiceField:
         return cast(forms.ModelChoiceField, self.fields[name])
@@ -98,6 +171,11 @@ class ProposalForm(forms.ModelForm):
                 self.add_error(name, message)
         if candidate.category and not data.get("category"):
             data["category"] = candidate.category  # taken from the catalog solution
+        warning = (
+            None if self.errors or data.get("confirm_amounts") else implausible_amounts(candidate)
+        )
+        if warning:
+            self.add_error("confirm_amounts", warning)
         return data
 
     def service_kwargs(self) -> dict:
@@ -108,6 +186,36 @@ class ProposalForm(forms.ModelForm):
             "goals": dict.fromkeys(data.get("goals", []), note),
             "integrates_with": data.get("integrates_with", []),
         }
+
+
+# A term longer than this many months is asked about (ten years).
+PLAUSIBLE_TERM_MONTHS = 120
+
+
+def implausible_amounts(proposal: Proposal) -> str | None:
+    """Why the costs look like a typing mistake (more than the paying department's yearly
+    budget, a term over ten years), or None. The person filing confirms or corrects them."""
+    if proposal.term_months and proposal.term_months > PLAUSIBLE_TERM_MONTHS:
+        return _(
+            "A term of %(months)s months is over ten years. Check the term, or confirm it."
+        ) % {"months": proposal.term_months}
+    payer = proposal.paying_department if proposal.paying_department_id else None
+    if payer is None or not payer.annual_budget:
+        return None
+    try:
+        tco = to_base_currency(proposal.compute_tco(), proposal.currency)
+    except ValueError:
+        return None  # no rate for the currency: the rules say so
+    if tco > payer.annual_budget:
+        return _(
+            "The total cost of ownership, %(tco)s, is more than the whole yearly budget of "
+            "%(payer)s (%(budget)s). Check the amounts and the recurring period, or confirm them."
+        ) % {
+            "tco": format_base_money(tco),
+            "payer": payer.name,
+            "budget": format_base_money(payer.annual_budget),
+        }
+    return None
 
 
 class SignOffForm(forms.Form):

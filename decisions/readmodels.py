@@ -15,6 +15,12 @@ the change, whatever wrote the row: the workflow's services, the admin, bulk ins
   and then writes a proposal with that key (seen with six concurrent workflows).
 - SQLite (the embedded default): row triggers doing the same upserts.
 
+`DecisionDayCount` holds the decided proposals per UTC day of decision, whole days from
+submission to decision, and rejected or not (triggers on decisions_proposal too): the
+dashboard's 90-day count, approval rate and median add up its rows, and read proposals only
+for the window's first, partial day and the one-day band of cycle times that holds the median
+(`decided_since`).
+
 `PendingSignOffCount` holds how many sign-offs are pending per department and due date, kept
 the same way by triggers on decisions_signoff: the dashboard's overdue counts add up its rows
 due before today (a few thousand) instead of counting every open sign-off.

@@ -513,6 +513,11 @@ for _source, _feed in CATALOG_FEEDS.items():
             }
         }
     )
+# A full catalog sync may tombstone at most this share of its source's live records unless the
+# request confirms the number (confirm_deletions): a bad feed must not empty the catalog.
+CATALOG_SYNC_MAX_DELETE_SHARE = env.float("CATALOG_SYNC_MAX_DELETE_SHARE", default=0.2)
+if not 0 <= CATALOG_SYNC_MAX_DELETE_SHARE <= 1:
+    raise ImproperlyConfigured("CATALOG_SYNC_MAX_DELETE_SHARE must be between 0 and 1.")
 CATALOG_FEED_TIMEOUT = env.float("CATALOG_FEED_TIMEOUT", default=30.0)  # seconds per request
 CATALOG_FEED_RETRIES = env.int("CATALOG_FEED_RETRIES", default=4)  # per page, after the first try
 CATALOG_FEED_BACKOFF = env.float("CATALOG_FEED_BACKOFF", default=2.0)  # seconds, doubling

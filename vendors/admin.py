@@ -1,8 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from vendors.models import CatalogSyncRun, CatalogSyncSession, Integration, Solution, Vendor
+from vendors.models import (
+    CatalogSource,
+    CatalogSyncRun,
+    CatalogSyncSession,
+    Integration,
+    Solution,
+    Vendor,
+)
 
 
 class CatalogRecordAdmin(admin.ModelAdmin):
@@ -54,6 +63,20 @@ class VendorAdmin(CatalogRecordAdmin):
     list_filter = ["is_deleted", "source", "country"]
     search_fields = ["name", "external_id", "description"]
     inlines = [SolutionInline]
+
+    @admin.action(description=_("Mark as removed from the catalog (tombstone)"))
+    def mark_removed(self, request, queryset):
+        # A live solution under a removed vendor would be an orphan in the change feed.
+        used = queryset.filter(solutions__is_deleted=False).distinct()
+        names = sorted(used.values_list("name", flat=True))
+        if names:
+            self.message_user(
+                request,
+                _("Kept, because they still have live solutions: %(names)s.")
+                % {"names": ", ".join(names)},
+                level=messages.WARNING,
+            )
+        super().mark_removed(request, queryset.exclude(pk__in=used.values("pk")))
 
 
 @admin.register(Solution)
@@ -144,3 +167,66 @@ class CatalogSyncSessionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+def _count_of(model, **filters):
+    """The number of `model` records of the row's source (a subquery per column; the admin
+    lists a handful of sources). Served by the (source, external_id) unique index."""
+    counted = (
+        model._default_manager.filter(source=OuterRef("name"), **filters)
+        .order_by()
+        .values("source")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+@admin.register(CatalogSource)
+class CatalogSourceAdmin(admin.ModelAdmin):
+    """Who owns each source of the catalog and who else may write to it through the sync API,
+    its last sync and what it holds."""
+
+    list_display = [
+        "name",
+        "owner",
+        "writer_list",
+        "last_synced_at",
+        "live_vendors",
+        "live_solutions",
+        "removed",
+    ]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner"]
+    autocomplete_fields = ["owner"]
+    filter_horizontal = ["writers"]
+    readonly_fields = ["created_at", "last_synced_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("writers")
+            .annotate(
+                n_vendors=_count_of(Vendor, is_deleted=False),
+                n_solutions=_count_of(Solution, is_deleted=False),
+                n_removed=Coalesce(_count_of(Vendor, is_deleted=True), 0)
+                + Coalesce(_count_of(Solution, is_deleted=True), 0),
+            )
+        )
+
+    @admin.display(description=_("also granted to"))
+    def writer_list(self, obj) -> str:
+        return ", ".join(sorted(user.get_username() for user in obj.writers.all())) or "—"
+
+    @admin.display(description=_("live vendors"), ordering="n_vendors")
+    def live_vendors(self, obj) -> int:
+        return obj.n_vendors
+
+    @admin.display(description=_("live solutions"), ordering="n_solutions")
+    def live_solutions(self, obj) -> int:
+        return obj.n_solutions
+
+    @admin.display(description=_("removed (tombstones)"), ordering="n_removed")
+    def removed(self, obj) -> int:
+        return obj.n_removed

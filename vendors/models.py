@@ -348,6 +348,10 @@ class CatalogSyncSession(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("pages received"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
+    # The catalog's change head when the first page arrived: the final page tombstones only
+    # records numbered up to it (what the sync could have seen), never one another request
+    # wrote while the sync was open.
+    start_seq = models.PositiveBigIntegerField(_("change head at the start"), default=0)
 
     class Meta:
         ordering = ["-started_at"]
@@ -388,3 +392,38 @@ class CatalogSyncSessionPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CatalogSource(models.Model):
+    """A source of catalog records (the `source` of vendors and solutions) and who may write to
+    it through the sync API: its owner (the integration's account) and the users it was granted
+    to. A full sync of a source can tombstone all of its records, so no other account may
+    write to it. A source nobody registered is claimed by the first account that writes to it."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+        help_text=_("The integration's account that owns this source."),
+    )
+    writers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("also granted to"),
+        help_text=_("Other accounts that may write to this source (their tokens too)."),
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+    last_synced_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("catalog source")
+        verbose_name_plural = _("catalog sources")
+
+    def __str__(self) -> str:
+        return self.name

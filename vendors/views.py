@@ -12,7 +12,7 @@ from core.filtering import active_filters, lenient_filterset
 from core.htmx import HtmxHttpRequest
 from vendors.filters import CatalogPageFilterSet
 from vendors.models import Category, PricingModel, Solution
-from vendors.selectors import solution_search
+from vendors.selectors import integration_checkboxes, solution_search
 
 PAGE_SIZE = 50
 
@@ -42,7 +42,23 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def solution_options(request: HtmxHttpRequest) -> HttpResponse:
-    """<option>s for the proposal form's solution list, narrowed by what was typed."""
-    query = request.GET.get("solution_q", request.GET.get("q", "")).strip()[:100]
+    """<option>s for the proposal form's solution picker (a datalist), narrowed by what was
+    typed: a name, a vendor, or a picked label "Name (Vendor)" (which then matches itself)."""
+    query = " ".join(
+        request.GET.get("solution", request.GET.get("solution_q", request.GET.get("q", ""))).split()
+    )[:100]
+    if query.endswith(")") and " (" in query:  # a picked label: its solution's name
+        query = query.rsplit(" (", 1)[0]
     solutions = solution_search(query=query)[:50]
     return render(request, "vendors/_solution_options.html", {"solutions": solutions, "q": query})
+
+
+@login_required
+@require_GET
+def integration_options(request: HtmxHttpRequest) -> HttpResponse:
+    """The proposal form's "integrates with" checkboxes: the tools in use matching what was
+    typed, after those already ticked (sent along, and kept ticked whatever the filter)."""
+    query = " ".join(request.GET.get("integrates_q", "").split())[:100]
+    ticked = [int(v) for v in request.GET.getlist("integrates_with") if v.isdigit()][:200]
+    choices = integration_checkboxes(ticked_ids=ticked, query=query)
+    return render(request, "vendors/_integration_options.html", {**choices, "q": query})

@@ -197,6 +197,9 @@ PREVIEW_FIELDS = (
 )
 
 
+COST_FIELDS = ("currency", "one_off_cost", "recurring_cost", "recurring_period", "term_months")
+
+
 @login_required
 @require_POST
 @proposers_only
@@ -210,10 +213,22 @@ def proposal_preview(request: HttpRequest) -> HttpResponse:
     if data.get("solution") and not data.get("category"):
         data["category"] = data["solution"].category
     draft = Proposal(**data)
-    context = {"category": data.get("category", ""), "who": who_decides(proposal=draft)}
-    if context["category"]:
-        context["in_use"] = selectors.solutions_in_use(category=context["category"])
-        context["approved"] = selectors.proposals_committed(category=context["category"])
+    # A cost that does not read yet (a minus, a letter) would count as 0 and claim the smallest
+    # tier: say what is missing instead.
+    costs_invalid = [
+        str(form.fields[f].label)
+        for f in COST_FIELDS
+        if f in form.errors and request.POST.get(f, "").strip()  # typed, and wrong
+    ]
+    category = str(data.get("category") or "")
+    context: dict[str, object] = {
+        "category": category,
+        "costs_invalid": costs_invalid,
+        "who": None if costs_invalid else who_decides(proposal=draft),
+    }
+    if category:
+        context["in_use"] = selectors.solutions_in_use(category=category)
+        context["approved"] = selectors.proposals_committed(category=category)
     return render(request, "decisions/_preview.html", context)
 
 

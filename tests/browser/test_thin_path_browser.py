@@ -69,3 +69,35 @@ def test_a_proposal_goes_from_submission_to_approval_in_the_browser(org, browser
     requester.screenshot("proposal-approved")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.APPROVED
+
+
+def test_the_catalog_picker_by_keyboard_alone(org, browser_for):
+    """One box: typing narrows its suggestions (HTMX fills the datalist from the whole
+    catalog); the picked label is the solution, its category follows."""
+    from tests.factories import SolutionFactory
+
+    SolutionFactory(name="Docebo Learn", category="learning")
+    greenhouse = SolutionFactory(name="Greenhouse Recruiting", category="talent_acquisition")
+    requester = browser_for(org.requester.username)
+    page = requester.page
+    page.goto("/proposals/new/")
+    page.get_by_label("Title").focus()
+    page.keyboard.type("One applicant tracking system")
+    page.keyboard.press("Tab")
+    page.get_by_label("Problem to solve").type("Three spreadsheets, lost candidates.")
+    box = page.get_by_role("combobox", name="Catalog solution")
+    box.focus()
+    page.keyboard.type("greenh")
+    suggestions = page.locator("#solution-options option")
+    expect(suggestions).to_have_count(1)
+    label = suggestions.first.get_attribute("value")
+    assert label == f"Greenhouse Recruiting ({greenhouse.vendor.name})"
+    box.fill("")
+    page.keyboard.type(label)
+    page.keyboard.press("Tab")
+    page.get_by_label("One-off cost").fill("1000")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("h1")).to_have_text("One applicant tracking system")
+    proposal = Proposal.objects.get()
+    assert proposal.solution == greenhouse
+    assert proposal.category == "talent_acquisition"

@@ -281,6 +281,7 @@ ROWS = [
     Row("dashboard", "GET", lambda w: "/dashboard/", allowed={"cdo"}),
     Row("catalog", "GET", lambda w: "/catalog/"),
     Row("solution options", "GET", lambda w: "/catalog/solutions/options/?q=a"),
+    Row("integration options", "GET", lambda w: "/catalog/solutions/integrations/?integrates_q=a"),
     Row("solution page", "GET", lambda w: f"/catalog/solutions/{w.solution.pk}/"),
     Row("notifications", "GET", lambda w: "/notifications/"),
     Row("mark all read", "POST", lambda w: "/notifications/read-all/", ok=302),

@@ -28,6 +28,12 @@ def test_the_preview_shows_the_tier_and_who_signs_as_costs_are_typed(client, org
                              "recurring_period": "monthly", "term_months": "1"})  # fmt: skip
     assert "10,800.00 EUR" in floor.text
     assert "Medium" in floor.text
+    # A cost that does not read yet claims no tier (it used to say "Small — 0.00").
+    typo = client.post(url, {"currency": "EUR", "one_off_cost": "-5", "recurring_cost": "12k"})
+    assert "Small" not in typo.text
+    assert "Correct the costs to see the tier and who decides (One-off cost, Recurring cost)" in (
+        typo.text
+    )
 
 
 def test_the_preview_warns_about_tools_already_in_use_for_the_job(client, org):
@@ -60,13 +66,18 @@ def test_the_preview_says_when_no_tier_covers_the_amount(client, org):
 
 def test_catalog_search_narrows_the_solution_list(client, org):
     SolutionFactory(name="Greenhouse Recruiting")
-    SolutionFactory(name="Docebo Learn")
+    docebo = SolutionFactory(name="Docebo Learn")
     client.force_login(org.requester)
     options = client.get(reverse("solution-options"), {"solution_q": "green"})
     assert "Greenhouse Recruiting" in options.text
     assert "Docebo" not in options.text
-    none = client.get(reverse("solution-options"), {"solution_q": "zzz"})
-    assert "No catalog match" in none.text
+    none = client.get(reverse("solution-options"), {"solution": "zzz"})
+    assert "<option" not in none.text
+    # What the picker sends as one types, a picked label included.
+    from decisions.forms import solution_label
+
+    picked = client.get(reverse("solution-options"), {"solution": solution_label(docebo)})
+    assert "Docebo Learn" in picked.text
 
 
 def test_the_form_accepts_a_solution_beyond_the_listed_ones(client, org, settings):
@@ -82,9 +93,32 @@ def test_the_form_accepts_a_solution_beyond_the_listed_ones(client, org, setting
         form = forms.ProposalForm({"solution": solutions[4].pk}, user=org.requester)
         form.is_valid()
         assert "solution" not in form.errors
-        assert f'value="{solutions[4].pk}" selected' in str(form["solution"])
+        assert form.cleaned_data["solution"] == solutions[4]
+        label = forms.solution_label(solutions[4])
+        assert f'value="{label}"' in str(form["solution"])  # shown by its label, not its id
     finally:
         forms.SOLUTION_OPTIONS = forms_limit
+
+
+def test_the_picker_takes_a_label_or_a_unique_name_and_refuses_anything_else(org):
+    from decisions import forms
+
+    greenhouse = SolutionFactory(name="Greenhouse Recruiting")
+    SolutionFactory(name="Twin")
+    SolutionFactory(name="Twin")
+
+    def picked(text):
+        form = forms.ProposalForm({"solution": text}, user=org.requester)
+        form.is_valid()
+        return form.cleaned_data.get("solution"), form.errors.get("solution")
+
+    assert picked(forms.solution_label(greenhouse)) == (greenhouse, None)
+    assert picked("  greenhouse   RECRUITING ") == (greenhouse, None)
+    assert picked("") == (None, None)  # a new vendor, named below
+    for text in ("Twin", "Green", "Nothing like it"):
+        solution, errors = picked(text)
+        assert solution is None
+        assert "is not in the catalog" in errors[0]
 
 
 def test_inline_validation_returns_the_field_with_its_error(client, org):
@@ -173,3 +207,30 @@ def test_the_preview_adds_the_paying_department_when_another_pays(client, org):
     other = client.post(url, {"requesting_department": hr.pk, "paying_department": fin.pk,
                               "one_off_cost": "500"})  # fmt: skip
     assert "Finance: a reviewer signs" in other.text
+
+
+def test_the_integrations_filter_keeps_what_is_ticked(client, org):
+    okta = SolutionFactory(name="Okta Workforce", in_use=True)
+    slack = SolutionFactory(name="Slack", in_use=True)
+    SolutionFactory(name="Oktoberfest Planner", in_use=False)  # not in use: never offered
+    client.force_login(org.requester)
+    url = reverse("integration-options")
+    page = client.get(url, {"integrates_q": "okt"}).text
+    assert f'value="{okta.pk}"' in page
+    assert f'value="{slack.pk}"' not in page
+    assert "Oktoberfest" not in page
+    # Slack ticked, then a filter that does not match it: still there, still ticked.
+    page = client.get(url, {"integrates_q": "okt", "integrates_with": [slack.pk]}).text
+    assert f'value="{slack.pk}" checked' in page
+    assert f'value="{okta.pk}">' in page
+    assert "No tool in use matches" in client.get(url, {"integrates_q": "zzz"}).text
+
+
+def test_the_form_lists_the_tools_in_use_as_checkboxes_and_keeps_the_ticks(client, org):
+    okta = SolutionFactory(name="Okta Workforce", in_use=True)
+    slack = SolutionFactory(name="Slack", in_use=True)
+    client.force_login(org.requester)
+    page = client.get(reverse("proposal-create")).text
+    assert f'type="checkbox" name="integrates_with" value="{okta.pk}"' in page
+    refused = client.post(reverse("proposal-create"), {"title": "", "integrates_with": [slack.pk]})
+    assert f'value="{slack.pk}" checked' in refused.text

@@ -196,3 +196,23 @@ def test_a_refused_form_starts_with_a_focused_summary_linking_each_field(client,
     # Required fields say so in their label; optional ones do not.
     assert 'for="id_title">Title <span class="req" aria-hidden="true">*</span>' in page
     assert 'for="id_alternatives">Alternatives considered <span class="req"' not in page
+
+
+def test_implausible_amounts_are_asked_about_then_accepted_when_confirmed(client, org):
+    client.force_login(org.requester)
+    # 600 months: a typing mistake, most likely.
+    data = proposal_form(org, recurring_cost="100", term_months="600")
+    response = client.post(reverse("proposal-create"), data)
+    assert response.status_code == 400
+    assert "is over ten years" in response.text
+    assert 'name="confirm_amounts"' in response.text
+    assert not Proposal.objects.exists()
+    data = proposal_form(org, recurring_cost="600000", term_months="12")  # 605,000 > 500,000
+    response = client.post(reverse("proposal-create"), data)
+    assert "more than the whole yearly budget of Human Resources" in response.text
+    assert not Proposal.objects.exists()
+    client.post(reverse("proposal-create"), {**data, "confirm_amounts": "on"})
+    assert Proposal.objects.get().recurring_cost == 600000
+    # Ordinary amounts are not asked about, and the question is not shown.
+    page = client.get(reverse("proposal-create")).text
+    assert 'name="confirm_amounts"' not in page

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+from django.http import HttpResponse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -16,6 +20,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
 from api.errors import ErrorSerializer, error_body
@@ -23,21 +28,28 @@ from api.fields import StrictInputSerializer
 from api.permissions import SCOPE_CATALOG, TokenScopePermission
 from api.schema import error_responses
 from vendors.models import Solution, Vendor
-from vendors.selectors import catalog_changes
-from vendors.sync.push import catalog_sync_push
+from vendors.selectors import (
+    FEED_DATETIME_FORMAT,
+    SOLUTION_RECORD_FIELDS,
+    VENDOR_RECORD_FIELDS,
+    CatalogChange,
+    catalog_changes_page,
+)
+from vendors.sync.apply import catalog_change_head, max_deletion_share
+from vendors.sync.push import KEPT_REASON, catalog_sync_push
 from vendors.sync.spec import (
     CREATED,
+    DELETED,
+    EXTERNAL_ID_MAX,
     INVALID,
     MAX_ITEMS,
     MODES,
     SESSION_TTL,
     SOLUTION,
-    SOLUTION_FIELDS,
     SYNC_ID_MAX,
     UNCHANGED,
     UPDATED,
     VENDOR,
-    VENDOR_FIELDS,
     SyncRequestInvalid,
     item_json_schemas,
 )
@@ -61,6 +73,23 @@ class VendorItemsField(serializers.ListField):
 @extend_schema_field({"type": "array", "items": ITEM_SCHEMAS["SolutionItem"]})
 class SolutionItemsField(serializers.ListField):
     child = serializers.DictField()
+
+
+class RemovedSerializer(serializers.Serializer):
+    vendors = serializers.ListField(
+        child=serializers.CharField(max_length=EXTERNAL_ID_MAX),
+        required=False,
+        help_text=_("External ids of vendors to remove."),
+    )
+    solutions = serializers.ListField(
+        child=serializers.CharField(max_length=EXTERNAL_ID_MAX),
+        required=False,
+        help_text=_("External ids of solutions to remove."),
+    )
+
+
+def _deletion_share_percent() -> str:
+    return f"{max_deletion_share() * 100:g}"
 
 
 class CatalogSyncRequestSerializer(StrictInputSerializer):
@@ -107,6 +136,30 @@ class CatalogSyncRequestSerializer(StrictInputSerializer):
             "record of the source: it is refused (400) unless this is true."
         ),
     )
+    confirm_deletions = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text=_interpolate_lazy(
+            _(
+                "Full mode only: the most records this sync may tombstone. Without it, a full "
+                "sync (or the final page of a paged one) that would tombstone more than "
+                "%(share)s%% of the source's live records is refused (400, nothing changed; "
+                "the message says how many it would remove)."
+            ),
+            {"share": _deletion_share_percent()},
+        ),
+    )
+    removed = RemovedSerializer(
+        required=False,
+        help_text=_(
+            "Upsert mode only: records of this source to tombstone, by external id (a delta "
+            "push: no full sync needed to remove one record). Each is reported as an item: "
+            '"deleted", "unchanged" when it was already removed, or "invalid" (unknown in '
+            "this source, also sent for upsert, or a vendor that keeps live solutions). "
+            "Solutions are removed before vendors, so a vendor and its solutions can go in "
+            "one request. Counted with the items against the limit per request."
+        ),
+    )
     vendors = VendorItemsField(required=False, help_text=_("Vendors of this source."))
     solutions = SolutionItemsField(required=False, help_text=_("Solutions of this source."))
 
@@ -116,13 +169,18 @@ class SyncCountsSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     invalid = serializers.IntegerField()
-    deleted = serializers.IntegerField(help_text=_("Records tombstoned by a full sync."))
+    deleted = serializers.IntegerField(
+        help_text=_("Records tombstoned, by a full sync or by a push's removals.")
+    )
 
 
 class SyncItemReportSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[VENDOR, SOLUTION])
     external_id = serializers.CharField(allow_null=True)
-    status = serializers.ChoiceField(choices=[CREATED, UPDATED, UNCHANGED, INVALID])
+    status = serializers.ChoiceField(
+        choices=[CREATED, UPDATED, UNCHANGED, INVALID, DELETED],
+        help_text=_("deleted: a removal (removed) that tombstoned its record."),
+    )
     id = serializers.IntegerField(allow_null=True, help_text=_("Our id; null when invalid."))
     errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
@@ -134,6 +192,16 @@ class TombstoneSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[VENDOR, SOLUTION])
     external_id = serializers.CharField()
     id = serializers.IntegerField()
+
+
+class KeptSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[VENDOR])
+    external_id = serializers.CharField()
+    id = serializers.IntegerField()
+    reason = serializers.ChoiceField(
+        choices=[KEPT_REASON],
+        help_text=_("live_solutions: live solutions still belong to this vendor."),
+    )
 
 
 class SyncSessionSerializer(serializers.Serializer):
@@ -152,8 +220,30 @@ class SyncReportSerializer(serializers.Serializer):
     counts = SyncCountsSerializer()
     items = SyncItemReportSerializer(many=True, help_text=_("One per item, in request order."))
     tombstoned = TombstoneSerializer(many=True)
+    kept = KeptSerializer(
+        many=True,
+        help_text=_(
+            "Records a full sync did not list but kept live, and why: a vendor stays while "
+            "live solutions belong to it."
+        ),
+    )
+    dry_run = serializers.BooleanField(
+        help_text=_("true: this is what the request would do; nothing was written.")
+    )
     sync = SyncSessionSerializer(
         required=False, help_text=_("Only for a request with a sync_id: that sync's progress.")
+    )
+
+
+class SyncQuerySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "true: validate only. The answer is exactly the report (items, counts, tombstones, "
+            "refusals) this request would produce, and nothing is written or sent: no record, "
+            "no full-sync page, no Idempotency-Key, no webhook. Created items have a null id."
+        ),
     )
 
 
@@ -203,19 +293,24 @@ class CatalogSyncApi(APIView):
                 "a per-item report. With an Idempotency-Key header, a retry within 24 hours "
                 "returns the first answer (header Idempotent-Replayed: true) without applying "
                 "anything; the same key with another body answers 422. A full sync of more "
-                "than %(max)d items is sent in pages with one sync_id, the last marked final."
+                "than %(max)d items is sent in pages with one sync_id, the last marked final. "
+                "A full sync tombstones only records it could have seen (none written by "
+                "another request after it started), never a vendor with live solutions "
+                "(reported in kept), and no more than a share of the source unless "
+                "confirm_deletions allows it."
             ),
             {"max": MAX_ITEMS},
         ),
         request=CatalogSyncRequestSerializer,
         parameters=[
+            SyncQuerySerializer,
             OpenApiParameter(
                 "Idempotency-Key",
                 str,
                 OpenApiParameter.HEADER,
                 required=False,
                 description=_("Any unique string per logical request, e.g. a UUID."),
-            )
+            ),
         ],
         responses={
             200: SyncReportSerializer,
@@ -233,7 +328,28 @@ class CatalogSyncApi(APIView):
                 ErrorSerializer,
                 description=_("The Idempotency-Key was used with a different body."),
             ),
-            **error_responses(400, 401, 403, 415, 429),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Nothing was changed. The body is not a sync request (errors name the "
+                    "fields), or a full sync was refused: it lists no record without "
+                    "confirm_empty (errors.confirm_empty); it would tombstone more than the "
+                    "allowed share of the source, or more than confirm_deletions "
+                    "(errors.confirm_deletions, the message gives the number); an item has no "
+                    "valid external_id, so the sync cannot tell which record it lists "
+                    "(errors.external_id)."
+                ),
+            ),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "The account lacks the catalog sync permission (or the token the catalog "
+                    "scope), or the source belongs to another integration: a source is "
+                    "written only by its owner (the account whose write registered it) and the "
+                    "accounts an administrator granted it to."
+                ),
+            ),
+            **error_responses(401, 415, 429),
         },
         examples=[
             OpenApiExample("upsert", value=SYNC_EXAMPLE, request_only=True),
@@ -258,11 +374,14 @@ class CatalogSyncApi(APIView):
         tags=["catalog"],
     )
     def post(self, request):
+        query = SyncQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         try:
             status_code, body, replayed = catalog_sync_push(
                 actor=request.user,
                 data=request.data,
                 idempotency_key=request.headers.get("Idempotency-Key"),
+                dry_run=query.validated_data["dry_run"],
             )
         except SyncRequestInvalid as error:
             return Response(error_body(error.message, error.errors), status=error.status_code)
@@ -274,39 +393,32 @@ class CatalogSyncApi(APIView):
 # The change feed
 
 
+class FeedDateTimeField(serializers.DateTimeField):
+    """The feed's timestamps: UTC with microseconds, as PostgreSQL builds them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            format=FEED_DATETIME_FORMAT, default_timezone=dt.UTC, read_only=True, **kwargs
+        )
+
+
 class VendorRecordSerializer(serializers.ModelSerializer):
+    created_at = FeedDateTimeField()
+    updated_at = FeedDateTimeField()
+
     class Meta:
         model = Vendor
-        fields = [
-            "id",
-            "source",
-            "external_id",
-            *VENDOR_FIELDS,
-            "is_deleted",
-            "created_at",
-            "updated_at",
-            "change_seq",
-        ]
+        fields = list(VENDOR_RECORD_FIELDS)
 
 
 class SolutionRecordSerializer(serializers.ModelSerializer):
     vendor_external_id = serializers.CharField(source="vendor.external_id", read_only=True)
+    created_at = FeedDateTimeField()
+    updated_at = FeedDateTimeField()
 
     class Meta:
         model = Solution
-        fields = [
-            "id",
-            "source",
-            "external_id",
-            "vendor",
-            "vendor_external_id",
-            *SOLUTION_FIELDS,
-            "in_use",
-            "is_deleted",
-            "created_at",
-            "updated_at",
-            "change_seq",
-        ]
+        fields = list(SOLUTION_RECORD_FIELDS)
 
 
 class _ChangeFields(serializers.Serializer):
@@ -355,6 +467,26 @@ class ChangesQuerySerializer(serializers.Serializer):
 RECORD_SERIALIZERS = {VENDOR: VendorRecordSerializer, SOLUTION: SolutionRecordSerializer}
 
 
+def change_json(change: CatalogChange) -> str:
+    """One change as the feed's JSON, by the record serializers (the feed off PostgreSQL, and
+    the reference the PostgreSQL-built JSON is tested against)."""
+    record = change.record
+    return json.dumps(
+        {
+            "op": "delete" if record.is_deleted else "upsert",
+            "type": change.type,
+            "id": record.pk,
+            "source": record.source,
+            "external_id": record.external_id,
+            "seq": change.seq,
+            "data": RECORD_SERIALIZERS[change.type](record).data,
+        },
+        cls=encoders.JSONEncoder,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 class CatalogChangesApi(APIView):
     """Every change to vendors and solutions since a cursor, tombstones included."""
 
@@ -366,30 +498,49 @@ class CatalogChangesApi(APIView):
         description=_(
             "Changes in the order of a monotonic sequence that misses nothing even while "
             "writes happen. Start with cursor=0 and pass next_cursor back until has_more "
-            "is false. A record changed several times appears once, at its latest change."
+            "is false. A record changed several times appears once, at its latest change. "
+            "Pages of up to 1,000 changes (limit); read them one after another, each from the "
+            "previous page's next_cursor (keyset paging: every page costs the same, however "
+            "far into the feed). Timestamps are in UTC."
         ),
         parameters=[ChangesQuerySerializer],
-        responses={200: CatalogChangesPageSerializer, **error_responses(400, 401, 403, 429)},
+        responses={
+            200: CatalogChangesPageSerializer,
+            410: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Reset: the cursor is ahead of every change this catalog has numbered (a "
+                    "cursor from another catalog, or from before a restore). Nothing is lost "
+                    "by starting again from cursor 0: every record, tombstones included, is in "
+                    "the feed at its latest change."
+                ),
+            ),
+            **error_responses(400, 401, 403, 429),
+        },
         tags=["catalog"],
     )
     def get(self, request):
         query = ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cursor, limit = query.validated_data["cursor"], query.validated_data["limit"]
-        changes, has_more = catalog_changes(cursor=cursor, limit=limit)
-        out = []
-        for change in changes:
-            record = change.record
-            out.append(
-                {
-                    "op": "delete" if record.is_deleted else "upsert",
-                    "type": change.type,
-                    "id": record.pk,
-                    "source": record.source,
-                    "external_id": record.external_id,
-                    "seq": change.seq,
-                    "data": RECORD_SERIALIZERS[change.type](record).data,
-                }
+        page = catalog_changes_page(cursor=cursor, limit=limit, encode=change_json)
+        # Only an empty page can be past the head (one more query, then, not on every page).
+        if not page.changes and cursor > catalog_change_head():
+            return Response(
+                error_body(
+                    str(
+                        _(
+                            "The cursor %(cursor)d is ahead of every change this catalog has "
+                            "numbered: it comes from another catalog or from before a restore. "
+                            "Start again from cursor 0 (the whole catalog, tombstones "
+                            "included)."
+                        )
+                    )
+                    % {"cursor": cursor},
+                    {"cursor": [str(_("Ahead of the catalog's changes: restart from 0."))]},
+                ),
+                status=410,
             )
-        next_cursor = changes[-1].seq if changes else cursor
-        return Response({"changes": out, "next_cursor": next_cursor, "has_more": has_more})
+        # The page is JSON already (built by PostgreSQL): sent as it is, not parsed and
+        # rendered again.
+        return HttpResponse(page.as_json(), content_type="application/json")

@@ -37,7 +37,8 @@ from django.utils.translation import ngettext
 from core import http
 from core.text import json_loads
 from vendors.models import CatalogSyncRun, SyncRunStatus
-from vendors.sync.apply import BatchResult, apply_batch
+from vendors.sync.access import catalog_source_synced
+from vendors.sync.apply import BatchResult, DeletionRefused, UnidentifiedItems, apply_batch
 from vendors.sync.push import catalog_synced_notify
 from vendors.sync.request import parse_sync_request
 from vendors.sync.sessions import (
@@ -273,8 +274,11 @@ def catalog_feed_pull(
     retries: int | None = None,
     backoff: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    confirm_deletions: int | None = None,
 ) -> PullResult:
-    """Read every page of the feed at `url` into `source`; record and return the run."""
+    """Read every page of the feed at `url` into `source`; record and return the run. A full
+    pull that would remove more than CATALOG_SYNC_MAX_DELETE_SHARE of the source fails unless
+    `confirm_deletions` is that number."""
     timeout = settings.CATALOG_FEED_TIMEOUT if timeout is None else timeout
     retries = settings.CATALOG_FEED_RETRIES if retries is None else retries
     backoff = settings.CATALOG_FEED_BACKOFF if backoff is None else backoff
@@ -318,7 +322,9 @@ def catalog_feed_pull(
                     _("%(url)s: refusing its next page: %(why)s") % {"url": page_url, "why": why}
                 )
         if sync_id is not None:
-            result.tombstoned = _finish_full_pull(source=source, sync_id=sync_id)
+            result.tombstoned = _finish_full_pull(
+                source=source, sync_id=sync_id, confirm_deletions=confirm_deletions
+            )
             counts["deleted"] = len(result.tombstoned)
     except FeedError as error:
         run.status, run.error = SyncRunStatus.FAILED, str(error)
@@ -328,6 +334,8 @@ def catalog_feed_pull(
     run.counts = counts
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "counts", "finished_at"])
+    if run.status == SyncRunStatus.SUCCEEDED:
+        catalog_source_synced(source=source)
     # Once per run (not per page or item), and only when it changed something.
     catalog_synced_notify(
         body={"source": source, "mode": MODE_FULL if full else MODE_UPSERT, "counts": counts}
@@ -365,16 +373,27 @@ def _apply_page(page: dict[str, Any], *, url: str, source: str, sync_id: str | N
             session = sync_session_open(source=source, sync_id=sync_id)
         batch = apply_batch(source=source, vendors=request.vendors, solutions=request.solutions)
         if session is not None:
-            sync_session_page(session=session, batch=batch)
+            try:
+                sync_session_page(session=session, batch=batch)
+            except UnidentifiedItems as error:
+                raise FeedError(f"{url}: {error.message}") from None
     return batch
 
 
-def _finish_full_pull(*, source: str, sync_id: str) -> list[dict[str, Any]]:
+def _finish_full_pull(
+    *, source: str, sync_id: str, confirm_deletions: int | None
+) -> list[dict[str, Any]]:
     """Every page read and applied: tombstone what no page listed."""
     try:
         with transaction.atomic():
             session = sync_session_open(source=source, sync_id=sync_id)
-            return sync_session_finish(session=session)
+            return sync_session_finish(session=session, confirm_deletions=confirm_deletions).removed
+    except DeletionRefused as error:
+        # No request to confirm it in: the operator runs the pull with --confirm-deletions.
+        raise FeedError(
+            _("%(why)s (With manage.py sync_catalog: --confirm-deletions %(n)d.)")
+            % {"why": error.message, "n": error.count}
+        ) from None
     except NothingListed:
         # An empty answer from a broken feed must not empty the catalog.
         raise FeedError(

@@ -18,7 +18,16 @@ from vendors.models import (
     CatalogSyncSession,
     IdempotencyRecord,
 )
-from vendors.sync.apply import BatchResult, apply_batch, tombstone_unlisted
+from vendors.sync.access import catalog_source_check, catalog_source_synced
+from vendors.sync.apply import (
+    BatchResult,
+    Tombstones,
+    apply_batch,
+    catalog_change_head,
+    refuse_unidentified,
+    remove_listed,
+    tombstone_unlisted,
+)
 from vendors.sync.request import parse_sync_request
 from vendors.sync.sessions import (
     NothingListed,
@@ -27,10 +36,12 @@ from vendors.sync.sessions import (
 )
 from vendors.sync.spec import (
     CREATED,
+    DELETED,
     INVALID,
     MODE_FULL,
     UNCHANGED,
     UPDATED,
+    Item,
     SyncRequestInvalid,
     _max_length,
 )
@@ -42,8 +53,9 @@ def report(
     source: str,
     mode: str,
     batches: list[BatchResult],
-    tombstoned: list[dict[str, Any]],
+    tombstones: Tombstones,
     session: CatalogSyncSession | None = None,
+    removals: list[Item] | None = None,
 ) -> dict[str, Any]:
     counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, INVALID), 0)
     items: list[dict[str, Any]] = []
@@ -52,13 +64,19 @@ def report(
             counts[name] += value
         items += [i.as_report() for i in batch.vendors]
         items += [i.as_report() for i in batch.solutions]
-    counts["deleted"] = len(tombstoned)
+    for item in removals or []:
+        if item.status != DELETED:  # those are the tombstones, counted below
+            counts[item.status] += 1
+        items.append(item.as_report())
+    counts["deleted"] = len(tombstones.removed)
     body = {
         "source": source,
         "mode": mode,
         "counts": counts,
         "items": items,
-        "tombstoned": tombstoned,
+        "tombstoned": tombstones.removed,
+        "kept": [{**kept, "reason": KEPT_REASON} for kept in tombstones.kept],
+        "dry_run": False,
     }
     if session is not None:
         body["sync"] = {
@@ -69,6 +87,9 @@ def report(
             "counts": session.counts,
         }
     return body
+
+
+KEPT_REASON = "live_solutions"
 
 
 def changed_anything(counts: dict[str, int]) -> bool:
@@ -85,6 +106,9 @@ def catalog_sync(
     sync_id: str | None = None,
     final: bool = False,
     confirm_empty: bool = False,
+    confirm_deletions: int | None = None,
+    removed_vendors: list[Any] | None = None,
+    removed_solutions: list[Any] | None = None,
     actor=None,
 ) -> dict:
     """Apply one push: upsert the valid items; in full mode also tombstone the records of
@@ -92,24 +116,51 @@ def catalog_sync(
 
     A full sync is this one request, or with a `sync_id` every request with that id up to the
     one marked `final`: each page's keys are remembered, and only the final page tombstones
-    what no page listed. A full sync that lists nothing tombstones the whole source only with
-    `confirm_empty` (a client that sent an empty list by mistake must not empty the catalog)."""
+    what no page listed. A full sync that lists no record tombstones the whole source only with
+    `confirm_empty` (a client that sent an empty list by mistake must not empty the catalog);
+    one that would tombstone more than CATALOG_SYNC_MAX_DELETE_SHARE of the source only with
+    `confirm_deletions` set to that number; a page with an item whose external_id cannot be
+    read is refused whole. Only records the sync could have seen (numbered up to the change
+    head when it started) are tombstoned, and never a vendor with live solutions.
+
+    In upsert mode `removed_vendors` and `removed_solutions` tombstone records by external id
+    (a delta push's removals), each reported as an item."""
     session = None
+    seen_up_to = catalog_change_head()
     if sync_id is not None:
         session = sync_session_open(source=source, sync_id=sync_id, actor=actor)
     batch = apply_batch(source=source, vendors=vendors, solutions=solutions)
-    tombstoned: list[dict[str, Any]] = []
+    tombstones = Tombstones([], [])
+    removals: list[Item] = []
     try:
         if mode == MODE_FULL and session is None:
+            refuse_unidentified(source, batch.unidentified)
             if not (batch.listed_vendors or batch.listed_solutions or confirm_empty):
                 raise NothingListed(source)
-            tombstoned = tombstone_unlisted(
-                source=source, vendors=batch.listed_vendors, solutions=batch.listed_solutions
+            tombstones = tombstone_unlisted(
+                source=source,
+                vendors=batch.listed_vendors,
+                solutions=batch.listed_solutions,
+                seen_up_to=seen_up_to,
+                confirm_deletions=confirm_deletions,
+                confirm_all=not (batch.listed_vendors or batch.listed_solutions),
             )
         elif session is not None:
-            tombstoned = sync_session_page(
-                session=session, batch=batch, final=final, confirm_empty=confirm_empty
+            tombstones = sync_session_page(
+                session=session,
+                batch=batch,
+                final=final,
+                confirm_empty=confirm_empty,
+                confirm_deletions=confirm_deletions,
             )
+        elif removed_vendors or removed_solutions:
+            removals, gone = remove_listed(
+                source=source,
+                vendors=removed_vendors or [],
+                solutions=removed_solutions or [],
+                batch=batch,
+            )
+            tombstones = Tombstones(gone, [])
     except NothingListed:
         raise SyncRequestInvalid(
             _(
@@ -119,7 +170,14 @@ def catalog_sync(
             % {"source": source},
             errors={"confirm_empty": [_("Required to remove every record of a source.")]},
         ) from None
-    return report(source=source, mode=mode, batches=[batch], tombstoned=tombstoned, session=session)
+    return report(
+        source=source,
+        mode=mode,
+        batches=[batch],
+        tombstones=tombstones,
+        session=session,
+        removals=removals,
+    )
 
 
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
@@ -148,6 +206,7 @@ def catalog_synced_notify(*, body: dict[str, Any]) -> None:
 
 def _push(data: Any, actor) -> dict[str, Any]:
     request = parse_sync_request(data)
+    catalog_source_check(source=request.source, actor=actor)
     body = catalog_sync(
         source=request.source,
         mode=request.mode,
@@ -156,21 +215,56 @@ def _push(data: Any, actor) -> dict[str, Any]:
         sync_id=request.sync_id,
         final=request.final,
         confirm_empty=request.confirm_empty,
+        confirm_deletions=request.confirm_deletions,
+        removed_vendors=request.removed_vendors,
+        removed_solutions=request.removed_solutions,
         actor=actor,
     )
+    catalog_source_synced(source=request.source)
     catalog_synced_notify(body=body)
     return body
 
 
+def catalog_sync_dry_run(*, actor, data: Any) -> dict[str, Any]:
+    """What a push would do, exactly (the same code, the same checks, the same per-item report
+    and counts), with nothing kept: everything it wrote is rolled back and nothing is sent.
+    Created items have no id (the rows they would be do not exist)."""
+    with transaction.atomic():
+        request = parse_sync_request(data)
+        catalog_source_check(source=request.source, actor=actor)
+        body = catalog_sync(
+            source=request.source,
+            mode=request.mode,
+            vendors=request.vendors,
+            solutions=request.solutions,
+            sync_id=request.sync_id,
+            final=request.final,
+            confirm_empty=request.confirm_empty,
+            confirm_deletions=request.confirm_deletions,
+            removed_vendors=request.removed_vendors,
+            removed_solutions=request.removed_solutions,
+            actor=actor,
+        )
+        transaction.set_rollback(True)
+    for item in body["items"]:
+        if item["status"] == CREATED:
+            item["id"] = None
+    body["dry_run"] = True
+    return body
+
+
 def catalog_sync_push(
-    *, actor, data: Any, idempotency_key: str | None = None
+    *, actor, data: Any, idempotency_key: str | None = None, dry_run: bool = False
 ) -> tuple[int, dict[str, Any], bool]:
     """One push to the catalog: (status, report, replayed).
 
     With an Idempotency-Key, the first answer is stored with the key (per user) in the same
     transaction as the changes; a retry gets that answer back and applies nothing. Two requests
     with one key at once: the second waits on the key's unique index until the first commits,
-    then answers the stored report."""
+    then answers the stored report. A `dry_run` writes nothing and stores no key (a real
+    request with the same key and body must not get the dry run's answer)."""
+    if dry_run:
+        return 200, catalog_sync_dry_run(actor=actor, data=data), False
     if idempotency_key is None:
         with transaction.atomic():
             return 200, _push(data, actor), False

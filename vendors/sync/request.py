@@ -3,7 +3,7 @@ the two lists of items, checked before any item is."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -33,6 +33,11 @@ class SyncRequest:
     final: bool = False
     # A full sync that lists no record empties the source only when this says so.
     confirm_empty: bool = False
+    # A full sync removes more than the allowed share of its source only when this allows it.
+    confirm_deletions: int | None = None
+    # A delta push's removals: external ids of records to tombstone.
+    removed_vendors: list[Any] = field(default_factory=list)
+    removed_solutions: list[Any] = field(default_factory=list)
 
 
 def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
@@ -53,15 +58,21 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
         errors["sync_id"] = [problem]
     flags = {name: data.get(name, False) for name in ("final", "confirm_empty")}
     errors.update(_flag_problems(flags, sync_id=sync_id, mode=mode))
+    confirm_deletions = data.get("confirm_deletions")
+    if (problem := _confirm_deletions_problem(confirm_deletions, mode=mode)) is not None:
+        errors["confirm_deletions"] = [problem]
     lists = {name: data.get(name, []) for name in ("vendors", "solutions")}
     for name, value in lists.items():
         if not isinstance(value, list):
             errors[name] = [_("Expected a list.")]
+    removed, problem = _removed(data.get("removed", _MISSING), mode=mode)
+    if problem is not None:
+        errors["removed"] = [problem]
     if errors:
         raise SyncRequestInvalid(
             _("Invalid input in: %(fields)s.") % {"fields": ", ".join(errors)}, errors=errors
         )
-    total = len(lists["vendors"]) + len(lists["solutions"])
+    total = len(lists["vendors"]) + len(lists["solutions"]) + sum(map(len, removed.values()))
     if total > max_items:
         raise SyncRequestInvalid(
             _("%(n)d items in one request; the limit is %(max)d. Send them in several requests.")
@@ -77,6 +88,9 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
         sync_id=sync_id,
         final=flags["final"],
         confirm_empty=flags["confirm_empty"],
+        confirm_deletions=confirm_deletions,
+        removed_vendors=removed["vendors"],
+        removed_solutions=removed["solutions"],
     )
 
 
@@ -91,6 +105,31 @@ def _source_problem(source: Any) -> str | None:
         return problem
     if LINE_BREAK.search(source):
         return _("Line breaks are not allowed here.")
+    return None
+
+
+def _removed(value: Any, *, mode: Any) -> tuple[dict[str, list[Any]], str | None]:
+    """A delta push's `removed`: {"vendors": [external ids], "solutions": [external ids]}."""
+    empty: dict[str, list[Any]] = {"vendors": [], "solutions": []}
+    if value is _MISSING:
+        return empty, None
+    if not isinstance(value, dict) or set(value) - {"vendors", "solutions"}:
+        return empty, _('Expected an object with "vendors" and/or "solutions" lists.')
+    lists = {name: value.get(name, []) for name in ("vendors", "solutions")}
+    if not all(isinstance(ids, list) for ids in lists.values()):
+        return empty, _("Expected lists of external ids.")
+    if mode == MODE_FULL and any(lists.values()):
+        return empty, _('Only with "mode": "upsert": a full sync removes what it does not list.')
+    return lists, None
+
+
+def _confirm_deletions_problem(value: Any, *, mode: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not int or value < 0:
+        return _("Expected a whole number, 0 or more.")
+    if mode != MODE_FULL:
+        return _('Only with "mode": "full".')
     return None
 
 

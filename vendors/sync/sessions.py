@@ -5,7 +5,6 @@ tombstones. Push and pull share it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,7 +12,13 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError, InvalidTransition
 from vendors.models import CatalogSyncSession, CatalogSyncSessionPage
-from vendors.sync.apply import BatchResult, tombstone_unlisted
+from vendors.sync.apply import (
+    BatchResult,
+    Tombstones,
+    catalog_change_head,
+    refuse_unidentified,
+    tombstone_unlisted,
+)
 from vendors.sync.spec import CREATED, INVALID, SESSION_TTL, UNCHANGED, UPDATED
 
 
@@ -37,6 +42,7 @@ def sync_session_open(*, source: str, sync_id: str, actor=None) -> CatalogSyncSe
                     started_by=actor if getattr(actor, "pk", None) else None,
                     started_at=now,
                     expires_at=now + SESSION_TTL,
+                    start_seq=catalog_change_head(),
                 )
         except IntegrityError:
             # The same session's first page, sent twice at once: it has committed by now.
@@ -86,10 +92,13 @@ def sync_session_page(
     batch: BatchResult,
     final: bool = False,
     confirm_empty: bool = False,
-) -> list[dict[str, Any]]:
+    confirm_deletions: int | None = None,
+) -> Tombstones:
     """Record what one page of `session` listed (valid items or not: a full sync never deletes
     what it could not read) and add the page's counts to the session's; when it is the `final`
-    page, finish the sync (sync_session_finish). Returns what the page tombstoned."""
+    page, finish the sync (sync_session_finish). Returns what the page tombstoned.
+    UnidentifiedItems when an item of the page has no readable external_id."""
+    refuse_unidentified(session.source, batch.unidentified)
     CatalogSyncSessionPage.objects.create(
         session=session,
         vendors=sorted(batch.listed_vendors),
@@ -100,35 +109,49 @@ def sync_session_page(
         totals[name] = totals.get(name, 0) + value
     totals.setdefault("deleted", 0)
     session.counts, session.pages = totals, session.pages + 1
-    tombstoned = _finish(session, confirm_empty=confirm_empty) if final else []
+    tombstoned = (
+        _finish(session, confirm_empty=confirm_empty, confirm_deletions=confirm_deletions)
+        if final
+        else Tombstones([], [])
+    )
     session.save(update_fields=["counts", "pages", "finished_at"])
     return tombstoned
 
 
 def sync_session_finish(
-    *, session: CatalogSyncSession, confirm_empty: bool = False
-) -> list[dict[str, Any]]:
+    *,
+    session: CatalogSyncSession,
+    confirm_empty: bool = False,
+    confirm_deletions: int | None = None,
+) -> Tombstones:
     """The full sync's end: tombstone every record of the source that no page listed, forget
     the pages' keys and mark the session finished (the row stays, to refuse a late page).
     NothingListed, with nothing changed, when no page listed anything and `confirm_empty` is
-    not set."""
-    tombstoned = _finish(session, confirm_empty=confirm_empty)
+    not set; DeletionRefused (tombstone_unlisted) past the deletion guard."""
+    tombstoned = _finish(session, confirm_empty=confirm_empty, confirm_deletions=confirm_deletions)
     session.save(update_fields=["counts", "finished_at"])
     return tombstoned
 
 
-def _finish(session: CatalogSyncSession, *, confirm_empty: bool) -> list[dict[str, Any]]:
+def _finish(
+    session: CatalogSyncSession, *, confirm_empty: bool, confirm_deletions: int | None
+) -> Tombstones:
     listed_vendors, listed_solutions = sync_session_listed(session=session)
     if not (listed_vendors or listed_solutions or confirm_empty):
         raise NothingListed(
             _("The full sync of %(source)s listed no record.") % {"source": session.source}
         )
     tombstoned = tombstone_unlisted(
-        source=session.source, vendors=listed_vendors, solutions=listed_solutions
+        source=session.source,
+        vendors=listed_vendors,
+        solutions=listed_solutions,
+        seen_up_to=session.start_seq,
+        confirm_deletions=confirm_deletions,
+        confirm_all=confirm_empty and not (listed_vendors or listed_solutions),
     )
     CatalogSyncSessionPage.objects.filter(session=session).delete()
     session.finished_at = timezone.now()
-    session.counts = {**(session.counts or {}), "deleted": len(tombstoned)}
+    session.counts = {**(session.counts or {}), "deleted": len(tombstoned.removed)}
     return tombstoned
 
 

@@ -28,6 +28,8 @@ MODE_UPSERT, MODE_FULL = "upsert", "full"
 MODES = (MODE_UPSERT, MODE_FULL)
 VENDOR, SOLUTION = "vendor", "solution"
 CREATED, UPDATED, UNCHANGED, INVALID = "created", "updated", "unchanged", "invalid"
+# A delta push's removal that tombstoned its record.
+DELETED = "deleted"
 # Tombstoning in chunks keeps each statement's parameter list short on SQLite.
 CHUNK = 1000
 # The fields an item may carry besides its key, as stored on the models. Solution.in_use is
@@ -294,7 +296,17 @@ _PLANS = {
 
 
 TOP_LEVEL_KEYS = frozenset(
-    {"source", "mode", "vendors", "solutions", "sync_id", "final", "confirm_empty"}
+    {
+        "source",
+        "mode",
+        "vendors",
+        "solutions",
+        "sync_id",
+        "final",
+        "confirm_empty",
+        "confirm_deletions",
+        "removed",
+    }
 )
 SYNC_ID_MAX = _max_length(CatalogSyncSession, "sync_id")
 

@@ -28,15 +28,38 @@ class Command(BaseCommand):
             action="store_true",
             help="Also mark what the source no longer lists as removed (after all pages).",
         )
+        parser.add_argument(
+            "--confirm-deletions",
+            type=int,
+            metavar="N",
+            help="With --full: allow removing N records, more than CATALOG_SYNC_MAX_DELETE_SHARE "
+            "of the source (a full pull that would remove more fails otherwise).",
+        )
 
-    def handle(self, *args, source: str, url: str | None, file: str | None, full: bool, **kw):
+    def handle(
+        self,
+        *args,
+        source: str,
+        url: str | None,
+        file: str | None,
+        full: bool,
+        confirm_deletions: int | None = None,
+        **kw,
+    ):
         source = source.strip()
         if not source or len(source) > SOURCE_MAX:
             raise CommandError(f"--source must be 1 to {SOURCE_MAX} characters.")
         if url is not None and urlsplit(url).scheme.lower() not in ("http", "https"):
             # file: only through --file, so that an operator sees which one they read.
             raise CommandError("--url must be an http(s) URL; read a file with --file.")
-        result = catalog_feed_pull(source=source, url=location_for(url=url, path=file), full=full)
+        if confirm_deletions is not None and (not full or confirm_deletions < 0):
+            raise CommandError("--confirm-deletions needs --full and a number, 0 or more.")
+        result = catalog_feed_pull(
+            source=source,
+            url=location_for(url=url, path=file),
+            full=full,
+            confirm_deletions=confirm_deletions,
+        )
         run = result.run
         self.stdout.write(
             json.dumps(
