@@ -28,7 +28,7 @@ from vendors.sync.apply import (
     remove_listed,
     tombstone_unlisted,
 )
-from vendors.sync.request import parse_sync_request
+from vendors.sync.request import SyncRequest, parse_sync_request
 from vendors.sync.sessions import (
     NothingListed,
     sync_session_open,
@@ -204,10 +204,11 @@ def catalog_synced_notify(*, body: dict[str, Any]) -> None:
     )
 
 
-def _push(data: Any, actor) -> dict[str, Any]:
-    request = parse_sync_request(data)
+def _checked_sync(request: SyncRequest, actor) -> dict[str, Any]:
+    """The sync a parsed request asks for, after checking that `actor` may write its source:
+    the one path of a push and of its dry run."""
     catalog_source_check(source=request.source, actor=actor)
-    body = catalog_sync(
+    return catalog_sync(
         source=request.source,
         mode=request.mode,
         vendors=request.vendors,
@@ -220,6 +221,11 @@ def _push(data: Any, actor) -> dict[str, Any]:
         removed_solutions=request.removed_solutions,
         actor=actor,
     )
+
+
+def _push(data: Any, actor) -> dict[str, Any]:
+    request = parse_sync_request(data)
+    body = _checked_sync(request, actor)
     catalog_source_synced(source=request.source)
     catalog_synced_notify(body=body)
     return body
@@ -230,21 +236,7 @@ def catalog_sync_dry_run(*, actor, data: Any) -> dict[str, Any]:
     and counts), with nothing kept: everything it wrote is rolled back and nothing is sent.
     Created items have no id (the rows they would be do not exist)."""
     with transaction.atomic():
-        request = parse_sync_request(data)
-        catalog_source_check(source=request.source, actor=actor)
-        body = catalog_sync(
-            source=request.source,
-            mode=request.mode,
-            vendors=request.vendors,
-            solutions=request.solutions,
-            sync_id=request.sync_id,
-            final=request.final,
-            confirm_empty=request.confirm_empty,
-            confirm_deletions=request.confirm_deletions,
-            removed_vendors=request.removed_vendors,
-            removed_solutions=request.removed_solutions,
-            actor=actor,
-        )
+        body = _checked_sync(parse_sync_request(data), actor)
         transaction.set_rollback(True)
     for item in body["items"]:
         if item["status"] == CREATED:
