@@ -175,11 +175,17 @@ def _write_batch(
     vendor_ids.update((cast(str, i.external_id), cast(int, i.id)) for i in vendors)
     known, orphans = _resolve_vendors(solutions, vendor_ids)
     _plan(Solution, source, known, stored_solutions, writes, locked=locked)
+    _run_writes(writes, vendors)
+    return orphans
+
+
+def _run_writes(writes: list[Callable[[], None]], vendors: list[Item]) -> None:
+    """Run the planned writes; then refresh the vendor table's statistics if they grew it."""
     for write in writes:
         write()
-    if any(i.status == CREATED for i in vendors):
-        _refresh_statistics(Vendor, inserted=sum(i.status == CREATED for i in vendors))
-    return orphans
+    created = sum(i.status == CREATED for i in vendors)
+    if created:
+        _refresh_statistics(Vendor, inserted=created)
 
 
 def _resolve_vendors(
@@ -225,10 +231,7 @@ def _write_batch_staged(
         )
     known, orphans = _resolve_vendors(solutions, vendor_ids)
     _plan_staged(Solution, STAGED_SOLUTION_FIELDS, source, known, writes, locked=locked)
-    for write in writes:
-        write()
-    if any(i.status == CREATED for i in vendors):
-        _refresh_statistics(Vendor, inserted=sum(i.status == CREATED for i in vendors))
+    _run_writes(writes, vendors)
     return orphans
 
 
