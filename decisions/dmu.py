@@ -11,20 +11,27 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import DomainError
-from decisions.models import Proposal
+from decisions.models import Proposal, ProposalKind
 from decisions.pricing import assess_tier
+from landscape.selectors import tool_impact
 from stakeholders.models import ApprovalTier, Department, Role
 
 
 def signing_departments(*, proposal: Proposal) -> list[Department]:
     """The departments whose sign-off the proposal needs, in code order: every department
-    whose sign-off is always required, and the paying department when it is not the buying
-    one (it pays: it has a say)."""
+    whose sign-off is always required, the paying department when it is not the buying one
+    (it pays: it has a say), and, to retire a tool, its owner department and the owner
+    department of every tool that breaks when it goes (landscape.impact): whoever depends on it
+    has a say."""
     required = Q(signoff_required=True, is_active=True)
     if proposal.paying_department_id and (
         proposal.paying_department_id != proposal.requesting_department_id
     ):
         required |= Q(pk=proposal.paying_department_id)
+    if proposal.kind == ProposalKind.RETIREMENT and proposal.tool is not None:
+        owners = {proposal.tool.owner_department_id}
+        owners |= {d.pk for d in tool_impact(proposal.tool).departments}
+        required |= Q(pk__in=owners, is_active=True)
     return list(Department.objects.filter(required).order_by("code"))
 
 

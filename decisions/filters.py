@@ -14,6 +14,7 @@ from decisions.models import (
     Decision,
     DecisionOutcome,
     Proposal,
+    ProposalKind,
     ProposalStatus,
     SignOff,
     SignOffStatus,
@@ -32,13 +33,24 @@ class ProposalFilterSet(ApiFilterSet):
     )
     tier = django_filters.CharFilter(field_name="tier__name", help_text=gettext_lazy("Tier name."))
     category = django_filters.ChoiceFilter(choices=Category.choices)
+    kind = django_filters.ChoiceFilter(choices=ProposalKind.choices)
+    tool = django_filters.NumberFilter(
+        field_name="tool_id", help_text=gettext_lazy("Landscape tool id.")
+    )
     mine = StrictBooleanFilter(
         method="filter_mine", help_text=gettext_lazy("Only the proposals you requested.")
     )
 
     class Meta:
         model = Proposal
-        fields = ["status", "requesting_department", "paying_department", "tier", "category"]
+        fields = [
+            "status",
+            "requesting_department",
+            "paying_department",
+            "tier",
+            "category",
+            "kind",
+        ]
 
     def filter_mine(self, queryset, name, value):
         if value is None:

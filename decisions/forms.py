@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import format_base_money, to_base_currency
 from core.text import validate_single_line
-from decisions.models import DecisionOutcome, Proposal, SignOffStatus
+from decisions.models import DecisionOutcome, Proposal, ProposalKind, SignOffStatus
 from decisions.rules import proposal_errors
 from decisions.services import PROPOSAL_FIELDS
+from landscape.models import LIVE_LIFECYCLES, Tool
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from stakeholders.selectors import departments_proposable_by
 from vendors.models import Solution
@@ -145,10 +146,34 @@ class ProposalForm(forms.ModelForm):
             in_use=True, is_deleted=False
         ).select_related("vendor")
         self.fields["category"].required = False
+        # A new tool (the default) or the retirement of one of the fleet's: the kind and the
+        # tool travel as hidden fields, set from the tool's page ("Propose its retirement").
+        self.fields["kind"].required = False
+        self.fields["kind"].widget = forms.HiddenInput()
+        self._choices("tool").queryset = Tool.objects.filter(
+            lifecycle__in=LIVE_LIFECYCLES
+        ).select_related("solution__vendor", "owner_department")
+        self.fields["tool"].widget = forms.HiddenInput()
+        self.fields["retire_on"].widget = forms.DateInput(attrs={"type": "date"})
         if self.instance.pk:
             links = list(self.instance.goal_links.all())
             self.initial["goals"] = [link.goal_id for link in links]
             self.initial["goal_note"] = next((link.note for link in links if link.note), "")
+
+    @property
+    def is_retirement(self) -> bool:
+        kind = self["kind"].value() or ProposalKind.NEW
+        return kind == ProposalKind.RETIREMENT
+
+    @property
+    def retired_tool(self) -> Tool | None:
+        value = self["tool"].value()
+        if not self.is_retirement or not str(value or "").isdigit():
+            return None
+        return self._choices("tool").queryset.filter(pk=int(str(value))).first()
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or ProposalKind.NEW
 
     def integration_checkboxes(self) -> dict[str, Any]:
         """The "integrates with" checkboxes as the page first shows them: those ticked, then

@@ -72,6 +72,12 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+class ProposalKind(models.TextChoices):
+    NEW = "new", _("New tool")
+    RETIREMENT = "retirement", _("Retirement")
+    RENEWAL = "renewal", _("Renewal")
+
+
 class RecurringPeriod(models.TextChoices):
     MONTHLY = "monthly", _("per month")
     YEARLY = "yearly", _("per year")
@@ -121,6 +127,26 @@ class Proposal(models.Model):
         blank=True,
         related_name="proposals",
         verbose_name=_("solution from the catalog"),
+    )
+    # What the proposal is about: a new tool (the default), or one of the fleet's tools to
+    # retire or renew (landscape.Tool, named in `tool`).
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=ProposalKind, default=ProposalKind.NEW
+    )
+    tool = models.ForeignKey(
+        "landscape.Tool",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("tool"),
+        help_text=_("The tool to retire or renew; for a new tool, the tool it became."),
+    )
+    retire_on = models.DateField(
+        _("planned retirement day"),
+        null=True,
+        blank=True,
+        help_text=_("A retirement proposal: the day the tool is switched off once approved."),
     )
     new_vendor_name = models.CharField(
         _("new vendor"), max_length=150, blank=True, validators=[validate_single_line]
@@ -210,6 +236,10 @@ class Proposal(models.Model):
                 name="proposal_names_a_solution",
             ),
             models.CheckConstraint(
+                condition=Q(kind="new") | Q(tool__isnull=False),
+                name="proposal_retirement_names_a_tool",
+            ),
+            models.CheckConstraint(
                 condition=Q(pilot_start__isnull=True)
                 | Q(pilot_end__isnull=True)
                 | Q(pilot_end__gte=models.F("pilot_start")),
@@ -243,6 +273,10 @@ class Proposal(models.Model):
             models.Index(fields=["created_at", "id"], name="proposal_created"),
             models.Index(fields=["updated_at", "id"], name="proposal_updated"),
             models.Index(fields=["title", "id"], name="proposal_title"),
+            # ?kind=retirement: the few proposals that are not for a new tool.
+            models.Index(
+                fields=["kind", "created_at"], condition=~Q(kind="new"), name="proposal_kind"
+            ),
             # The sign-off matrix: what is in flight, oldest first.
             models.Index(
                 fields=["submitted_at"],

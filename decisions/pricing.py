@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.money import MAX_AMOUNT, format_base_money, to_base_currency
-from decisions.models import VENDOR_TOTAL_STATES, Proposal
+from decisions.models import VENDOR_TOTAL_STATES, Proposal, ProposalKind
 from stakeholders.models import ApprovalTier
 
 # The fields the TCO is computed from.
@@ -23,7 +23,10 @@ VENDOR_WINDOW = dt.timedelta(days=365)
 
 def vendor_spend_last_12_months(*, proposal: Proposal, at: dt.datetime) -> Decimal:
     """The TCO of the same vendor's other proposals that count towards its total (in review,
-    awaiting a decision or committed), submitted in the 12 months before `at`."""
+    awaiting a decision or committed), submitted in the 12 months before `at`. A retirement
+    buys nothing from the vendor: it neither adds to the total nor is tiered by it."""
+    if proposal.kind == ProposalKind.RETIREMENT:
+        return Decimal("0")
     if proposal.solution is not None:
         vendor = proposal.solution.vendor
         same_vendor = Q(solution__vendor=vendor) | Q(new_vendor_name__iexact=vendor.name)
@@ -36,6 +39,7 @@ def vendor_spend_last_12_months(*, proposal: Proposal, at: dt.datetime) -> Decim
         Proposal.objects.filter(same_vendor)
         .filter(status__in=VENDOR_TOTAL_STATES, submitted_at__gte=at - VENDOR_WINDOW)
         .exclude(pk=proposal.pk)
+        .exclude(kind=ProposalKind.RETIREMENT)
         .aggregate(total=Sum("tco"))["total"]
     )
     return total or Decimal("0")

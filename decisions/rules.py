@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from decisions.models import Proposal
+from decisions.models import Proposal, ProposalKind
 from decisions.pricing import proposal_tco_limit_field, tco_limit_message
+from landscape.models import Lifecycle
 
 COST_FIELDS = ("one_off_cost", "recurring_cost")
 
@@ -19,6 +21,9 @@ COST_FIELDS = ("one_off_cost", "recurring_cost")
 def proposal_fill_derived(proposal: Proposal) -> None:
     """Values that follow from others: a catalog solution gives the category when none was
     chosen; amounts are Decimals as the columns store them (callers may pass an int)."""
+    if proposal.kind != ProposalKind.NEW and proposal.tool is not None:
+        # Retiring or renewing a tool of the fleet: it is that tool's solution.
+        proposal.solution = proposal.tool.solution
     if proposal.solution is not None and not proposal.category:
         proposal.category = proposal.solution.category
     for name in COST_FIELDS:
@@ -31,6 +36,8 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
     """Field → message for every rule the proposal (saved or not) breaks; empty when none.
 
     - a catalog solution, or the name of the new one proposed;
+    - to retire or renew, a tool of the fleet that is still running (a retirement planned
+      no earlier than today);
     - a category;
     - a pilot that does not end before it starts;
     - no negative cost;
@@ -38,6 +45,18 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
     """
     proposal_fill_derived(proposal)
     errors: dict[str, str] = {}
+    if proposal.kind != ProposalKind.NEW:
+        tool = proposal.tool
+        if tool is None:
+            errors["tool"] = _("Name the tool of the landscape this proposal is about.")
+        elif tool.lifecycle not in (Lifecycle.PILOT, Lifecycle.ADOPTED, Lifecycle.STANDARD):
+            errors["tool"] = _("%(tool)s is %(lifecycle)s already.") % {
+                "tool": tool.solution.name,
+                "lifecycle": tool.get_lifecycle_display().lower(),
+            }
+    retire_on = proposal.retire_on if proposal.kind == ProposalKind.RETIREMENT else None
+    if retire_on is not None and proposal.is_editable and retire_on < timezone.localdate():
+        errors["retire_on"] = _("The retirement day cannot be in the past.")
     if not proposal.solution_id and not (proposal.new_solution_name or "").strip():
         errors["new_solution_name"] = _(
             "Pick a solution from the catalog or name the new one you propose."

@@ -66,7 +66,13 @@ def proposals_awaiting_decision() -> QuerySet[Proposal]:
     return (
         Proposal.objects.filter(status=ProposalStatus.AWAITING_DECISION)
         .select_related(
-            "requester", "requesting_department", "paying_department", "solution__vendor", "tier"
+            "requester",
+            "requesting_department",
+            "paying_department",
+            "solution__vendor",
+            "tier",
+            "tool__solution",
+            "tool__owner_department",
         )
         .order_by("submitted_at")
     )
@@ -144,6 +150,8 @@ def _proposal_with_rounds() -> QuerySet[Proposal]:
         "paying_department",
         "solution__vendor",
         "tier",
+        "tool__solution",
+        "tool__owner_department",
     ).prefetch_related(
         Prefetch(
             "signoffs",

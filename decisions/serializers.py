@@ -19,12 +19,14 @@ from decisions.models import (
     Decision,
     DecisionOutcome,
     Proposal,
+    ProposalKind,
     RecurringPeriod,
     SignOff,
     SignOffStatus,
 )
 from decisions.rules import COST_FIELDS, proposal_errors
 from decisions.services import PROPOSAL_FIELDS
+from landscape.models import Tool
 from stakeholders.models import ApprovalTier, ChecklistQuestion, Department, Role, StrategicGoal
 from stakeholders.serializers import DepartmentRefSerializer
 from vendors.models import Category, Solution
@@ -215,6 +217,9 @@ class ProposalSerializer(serializers.ModelSerializer):
             "reference",
             "title",
             "status",
+            "kind",
+            "tool",
+            "retire_on",
             "requester",
             "requesting_department",
             "paying_department",
@@ -342,6 +347,25 @@ class ProposalInputSerializer(StrictInputSerializer):
     """A draft's fields. On PATCH every field is optional; the result must still be a whole
     proposal (a solution or a new one named, a category, ordered pilot dates)."""
 
+    kind = serializers.ChoiceField(
+        choices=ProposalKind.choices,
+        required=False,
+        help_text=gettext_lazy(
+            "new (the default): a tool to buy; retirement: retire `tool` from the landscape "
+            "(its owners and the owners of every tool that depends on it sign)."
+        ),
+    )
+    tool = serializers.PrimaryKeyRelatedField(
+        queryset=Tool.objects.select_related("solution"),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("The landscape tool to retire (GET /api/v1/tools/)."),
+    )
+    retire_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("A retirement: the day the tool is switched off once approved."),
+    )
     title = StrictCharField(max_length=200, single_line=True)
     problem = StrictCharField(max_length=TEXT_LIMIT)
     rationale = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)

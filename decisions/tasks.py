@@ -178,3 +178,16 @@ def sweep_notifications() -> int:
         log.warning("notifications: %d of %d lost notification task(s) queued again",
                     queued, len(calls))  # fmt: skip
     return queued
+
+
+@shared_task(**RETRY)
+def retire_due_tools() -> int:
+    """Every hour (CELERY_BEAT_SCHEDULE): retire the tools in sunset whose planned retirement
+    day has come, with the proposals that brought them in. Safe to run twice: a retired tool is
+    not due any more. Returns the number retired."""
+    from decisions.services.retirement import tools_retire_due  # the services queue tasks
+
+    retired = tools_retire_due()
+    if retired:
+        log.info("Landscape: %d tool(s) retired on their planned day", len(retired))
+    return len(retired)

@@ -357,8 +357,8 @@ PROPOSALS: list[DemoProposal] = [
         steps=(
             SUBMIT,
             APPROVE_ALL,
-            advance("adopt", "Live for the yearly compliance cycle."),
-            advance("retire", "Compliance courses moved to LinkedIn Learning."),
+            advance("start_pilot", "Piloted on the yearly compliance cycle."),
+            advance("retire", "Pilot stopped: compliance courses moved to LinkedIn Learning."),
         ),
         expect=S.RETIRED,
         age=320,
@@ -631,8 +631,8 @@ PROPOSALS: list[DemoProposal] = [
         steps=(
             SUBMIT,
             APPROVE_ALL,
-            advance("adopt"),
-            advance("retire", "Scheduling moved into HubSpot's social tool."),
+            advance("start_pilot"),
+            advance("retire", "Pilot stopped: scheduling moved into HubSpot's social tool."),
         ),
         expect=S.RETIRED,
         age=310,

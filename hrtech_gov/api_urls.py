@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, SignOffViewSet
+from landscape.apis import IntegrationViewSet, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSyncApi
@@ -20,6 +21,8 @@ router.register("solutions", SolutionViewSet, basename="solution")
 router.register("proposals", ProposalViewSet, basename="proposal")
 router.register("signoffs", SignOffViewSet, basename="signoff")
 router.register("decisions", DecisionViewSet, basename="decision")
+router.register("tools", ToolViewSet, basename="tool")
+router.register("integrations", IntegrationViewSet, basename="integration")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     # Feature apps, each importing only the ones below it (docs/ARCHITECTURE.md).
     "stakeholders",
     "vendors",
+    "landscape",
     "decisions",
     "demo",
 ]
@@ -255,6 +256,11 @@ CELERY_BEAT_SCHEDULE["run-signoff-sla"] = {
     "task": "decisions.tasks.run_signoff_sla",
     "schedule": 15 * 60.0,
 }
+# Tools in sunset are retired on their planned day (decisions.services.retirement), hourly.
+CELERY_BEAT_SCHEDULE["retire-due-tools"] = {
+    "task": "decisions.tasks.retire_due_tools",
+    "schedule": 60 * 60.0,
+}
 
 # --- Email
 # EMAIL_URL: smtp://user:password@host:587/?ssl=True, consolemail://, filemail:///path, ...
@@ -302,6 +308,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # are queued again by decisions.tasks.sweep_notifications: events of the last
 # NOTIFICATION_SWEEP_HOURS, emails unsent NOTIFICATION_EMAIL_GRACE_MINUTES after creation.
 NOTIFICATION_SWEEP_HOURS = env.int("NOTIFICATION_SWEEP_HOURS", default=24)
+
+# The tool landscape (landscape/): the department that governs the fleet (its reviewers and
+# heads edit any tool and integration, and keep the plug-in lane's guardrails).
+LANDSCAPE_IT_DEPARTMENT = env.str("LANDSCAPE_IT_DEPARTMENT", default="IT")
+# Tools and integrations per page of the landscape list and the API.
+LANDSCAPE_PAGE_SIZE = 50
 NOTIFICATION_EMAIL_GRACE_MINUTES = env.int("NOTIFICATION_EMAIL_GRACE_MINUTES", default=120)
 # The sweeper leaves alone what changed in the last NOTIFICATION_SWEEP_MIN_AGE_MINUTES: its
 # task is most likely still queued or running, and queueing it again would only duplicate work.

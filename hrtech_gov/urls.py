@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 urlpatterns = [
     path("", include("decisions.urls")),
     path("catalog/", include("vendors.urls")),
+    path("landscape/", include("landscape.urls")),
     path("delegations/", include("stakeholders.urls")),
     path("api-tokens/", include("api.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.models import ApiToken
 from audit.models import Event
 from decisions.models import Comment, Decision, Notification, Proposal, SignOff
+from landscape.models import Integration, Tool
 from stakeholders.models import Delegation
 from vendors.models import CatalogSyncRun, Solution, Vendor
 
@@ -23,4 +24,6 @@ def snapshot() -> tuple:
         Solution.objects.count(),
         CatalogSyncRun.objects.count(),
         Event.objects.count(),
+        tuple(Tool.objects.order_by("pk").values_list("lifecycle", "seats", "lane")),
+        tuple(Integration.objects.order_by("pk").values_list("data", "criticality", "removed_at")),
     )

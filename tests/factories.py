@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from decisions import services
 from decisions.models import Proposal
 from decisions.rights import cdo_group  # noqa: F401 (the personas use the app's one group)
+from landscape.models import Criticality, Lifecycle, Method, Tool
+from landscape.models import Integration as ToolIntegration
 from stakeholders.models import ApprovalTier, Department, Membership, Role, StrategicGoal
 from vendors.models import Category, PricingModel, Solution, Vendor
 
@@ -113,3 +115,23 @@ def make_proposal(*, requester, submit: bool = False, **overrides) -> Proposal:
     if submit:
         proposal = services.proposal_submit(proposal=proposal, actor=requester)
     return proposal
+
+
+class ToolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tool
+
+    solution = factory.SubFactory(SolutionFactory)
+    owner_department = factory.LazyFunction(lambda: Department.objects.get(code="HR"))
+    lifecycle = Lifecycle.ADOPTED
+
+
+class ToolIntegrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ToolIntegration
+
+    source = factory.SubFactory(ToolFactory)
+    target = factory.SubFactory(ToolFactory)
+    data = factory.Sequence(lambda n: f"Records {n}")
+    method = Method.API
+    criticality = Criticality.MEDIUM

@@ -1,5 +1,5 @@
 """Writes of the catalog outside the admin forms and the sync (vendors.sync): the landscape
-flag set by the workflow.
+flag set by the workflow, and the solutions a proposal brings in that the catalog did not list.
 
 Lock order, the same in every catalog write path so that none can deadlock: the
 Idempotency-Key row (pushes only), then the full-sync session row (vendors.sync.sessions), then
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from vendors.models import Solution, reserve_change_seqs
+from vendors.models import Solution, Vendor, reserve_change_seqs
 
 
 @transaction.atomic
@@ -23,4 +23,34 @@ def solution_in_use_set(*, solution_id: int, in_use: bool) -> Solution:
     if solution.in_use != in_use:
         solution.in_use = in_use
         solution.save(update_fields=["in_use"])
+    return solution
+
+
+def solution_entered(
+    *, vendor_name: str, solution_name: str, category: str, pricing_model: str
+) -> Solution:
+    """A solution the catalog did not list, entered here (source empty) when a proposal for it
+    is piloted or adopted: the vendor and solution are matched by name, case-insensitively,
+    among the records entered here, or created."""
+    vendor = (
+        Vendor.objects.filter(source="", name__iexact=vendor_name.strip(), is_deleted=False)
+        .order_by("pk")
+        .first()
+    )
+    if vendor is None:
+        vendor = Vendor.objects.create(name=vendor_name.strip())
+    solution = (
+        Solution.objects.filter(
+            source="", vendor=vendor, name__iexact=solution_name.strip(), is_deleted=False
+        )
+        .order_by("pk")
+        .first()
+    )
+    if solution is None:
+        solution = Solution.objects.create(
+            vendor=vendor,
+            name=solution_name.strip(),
+            category=category,
+            pricing_model=pricing_model,
+        )
     return solution

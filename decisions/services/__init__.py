@@ -15,6 +15,7 @@ from decisions.services.proposals import (
     proposal_update,
     proposal_withdraw,
 )
+from decisions.services.retirement import retirement_open, tools_retire_due
 from decisions.services.signoffs import checklist_answers, signoff_decide
 
 __all__ = [
@@ -29,5 +30,7 @@ __all__ = [
     "proposal_submit",
     "proposal_update",
     "proposal_withdraw",
+    "retirement_open",
     "signoff_decide",
+    "tools_retire_due",
 ]

@@ -1,16 +1,23 @@
-"""After approval: the pilot, adoption into the landscape, and retirement."""
+"""After approval: the pilot, adoption into the landscape, and the end of a pilot. A tool that
+is adopted leaves the fleet only through a retirement proposal (decisions.services.retirement)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actors import Actor
-from core.errors import DomainError, NotAllowed
-from decisions.models import Proposal, ProposalStatus
+from core.errors import DomainError, InvalidTransition, NotAllowed
+from decisions.models import Proposal, ProposalKind, ProposalStatus
 from decisions.rights import can_steer_lifecycle
 from decisions.services._common import lock_proposal, set_status
-from vendors.services import solution_in_use_set
+from landscape import services as landscape
+from landscape.models import Lifecycle
+from vendors.models import PricingModel
+from vendors.services import solution_entered
 
 
 class LifecycleAction:
@@ -24,27 +31,101 @@ LIFECYCLE_TARGETS = {
     LifecycleAction.ADOPT: ProposalStatus.ADOPTED,
     LifecycleAction.RETIRE: ProposalStatus.RETIRED,
 }
+# The tool's lifecycle each action gives it.
+TOOL_LIFECYCLES = {
+    LifecycleAction.START_PILOT: Lifecycle.PILOT,
+    LifecycleAction.ADOPT: Lifecycle.ADOPTED,
+    LifecycleAction.RETIRE: Lifecycle.RETIRED,
+}
+
+
+def lifecycle_actions_allowed(proposal: Proposal) -> list[str]:
+    """The actions a new tool's proposal may take next. Retiring is ending a pilot: an adopted
+    tool is retired through a retirement proposal, which all its owners sign."""
+    if proposal.kind != ProposalKind.NEW:
+        return []
+    return [
+        action
+        for action, target in LIFECYCLE_TARGETS.items()
+        if target
+        in {
+            ProposalStatus.APPROVED: {ProposalStatus.PILOTING, ProposalStatus.ADOPTED},
+            ProposalStatus.PILOTING: {ProposalStatus.ADOPTED, ProposalStatus.RETIRED},
+        }.get(ProposalStatus(proposal.status), set())
+    ]
 
 
 def proposal_advance(*, proposal: Proposal, actor: Actor, action: str, note: str = "") -> Proposal:
-    """After approval: start the pilot, adopt the tool into the landscape, or retire it."""
+    """After approval: start the pilot, adopt the tool into the landscape, or stop the pilot.
+    The tool joins the fleet (or moves on) in the same transaction."""
     with transaction.atomic():
         if action not in LIFECYCLE_TARGETS:
             raise DomainError(_("Unknown action."))
         proposal = lock_proposal(proposal)
         if not can_steer_lifecycle(user=actor, proposal=proposal):
             raise NotAllowed(_("Only the requester or the CDO can record the tool's lifecycle."))
-        set_status(proposal, LIFECYCLE_TARGETS[action], actor=actor, note=note)
-        if proposal.solution_id and action in (LifecycleAction.ADOPT, LifecycleAction.RETIRE):
-            # Still in use after a retirement if another adopted proposal brought the same tool in.
-            in_use = action == LifecycleAction.ADOPT or (
-                Proposal.objects.filter(
-                    solution_id=proposal.solution_id, status=ProposalStatus.ADOPTED
+        if action not in lifecycle_actions_allowed(proposal):
+            if proposal.status == ProposalStatus.ADOPTED and action == LifecycleAction.RETIRE:
+                raise DomainError(
+                    _(
+                        "An adopted tool is retired through a retirement proposal, from its "
+                        "page in the landscape: everyone whose tools depend on it signs it."
+                    )
                 )
-                .exclude(pk=proposal.pk)
-                .exists()
-            )
-            # Through the catalog's service: it takes the catalog lock before the row and bumps
-            # the change feed only on a real change.
-            solution_in_use_set(solution_id=proposal.solution_id, in_use=in_use)
+            if proposal.kind != ProposalKind.NEW:
+                raise InvalidTransition(
+                    _("A %(kind)s proposal has no pilot or adoption of its own.")
+                    % {"kind": proposal.get_kind_display().lower()}
+                )
+        set_status(proposal, LIFECYCLE_TARGETS[action], actor=actor, note=note)
+        _tool_follows(proposal, action=action, actor=actor, note=note)
         return proposal
+
+
+def _tool_follows(proposal: Proposal, *, action: str, actor: Actor, note: str) -> None:
+    lifecycle = TOOL_LIFECYCLES[action]
+    if lifecycle == Lifecycle.RETIRED:
+        tool = proposal.tool
+        if tool is not None and tool.lifecycle == Lifecycle.PILOT:
+            landscape.tool_move_by_workflow(
+                tool=tool,
+                actor=actor,
+                to=Lifecycle.RETIRED,
+                reason=note or _("The pilot was stopped."),
+                proposal_reference=proposal.reference,
+            )
+        return
+    if proposal.solution_id is None:
+        # A tool the catalog did not list: it enters the catalog now, as entered here.
+        solution = solution_entered(
+            vendor_name=proposal.new_vendor_name or proposal.new_solution_name,
+            solution_name=proposal.new_solution_name,
+            category=proposal.category,
+            # What the proposal's costs say: a one-off price alone is a licence bought once.
+            pricing_model=PricingModel.PERPETUAL
+            if proposal.one_off_cost and not proposal.recurring_cost
+            else PricingModel.PER_SEAT,
+        )
+        proposal.solution = solution
+        proposal.save(update_fields=["solution", "pricing_model", "updated_at"])
+    start = proposal.pilot_start if lifecycle == Lifecycle.PILOT else None
+    tool = landscape.tool_from_proposal(
+        solution_id=proposal.solution_id,
+        department=proposal.requesting_department,
+        actor=actor,
+        lifecycle=lifecycle,
+        proposal_reference=proposal.reference,
+        business_owner=proposal.requester,
+        seats=proposal.seats,
+        personal_data=proposal.processes_personal_data,
+        yearly_cost=(proposal.monthly_recurring * 12).quantize(Decimal("0.01"))
+        if proposal.recurring_cost
+        else None,
+        currency=proposal.currency,
+        contract_start=start or timezone.localdate(),
+        term_months=proposal.term_months,
+        reason=note,
+    )
+    if proposal.tool_id != tool.pk:
+        proposal.tool = tool
+        proposal.save(update_fields=["tool", "updated_at"])

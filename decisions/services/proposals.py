@@ -35,6 +35,9 @@ from stakeholders.models import StrategicGoal
 from vendors.models import Solution
 
 PROPOSAL_FIELDS = (
+    "kind",
+    "tool",
+    "retire_on",
     "title",
     "problem",
     "rationale",

@@ -24,6 +24,7 @@ from decisions.services._common import (
     queue_after_commit,
     set_status,
 )
+from decisions.services.retirement import retirement_approved
 from stakeholders.models import AnswerKind, ChecklistQuestion, Department
 
 
@@ -145,6 +146,7 @@ def _move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor) -> 
             queue_after_commit(tasks.notify_decision_needed, proposal.pk, proposal.round)
         else:
             set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
+            retirement_approved(proposal, actor=actor)
             queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
 
 

@@ -19,7 +19,7 @@ from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.dmu import who_decides
 from decisions.forms import CommentForm, DecisionForm, SignOffForm
-from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalStatus
+from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalKind, ProposalStatus
 from decisions.rights import (
     can_edit,
     can_steer_lifecycle,
@@ -29,6 +29,8 @@ from decisions.rights import (
     may_propose,
     signing_rights,
 )
+from decisions.services.lifecycle import lifecycle_actions_allowed
+from landscape.selectors import tool_impact
 from stakeholders.models import ChecklistQuestion
 
 
@@ -105,6 +107,10 @@ def detail_context(
         "can_decide": cdo_may_decide and not decide_conflict,
         "decide_conflict": decide_conflict,
         "lifecycle_actions": lifecycle_actions(user, proposal),
+        # A retirement: what breaks, while the tool still runs.
+        "impact": tool_impact(proposal.tool)
+        if proposal.kind == ProposalKind.RETIREMENT and proposal.tool and proposal.tool.is_live
+        else None,
         "decision_form": DecisionForm(),
         "comment_form": None if is_read_only(user) else CommentForm(),
         **extra,
@@ -114,17 +120,12 @@ def detail_context(
 def lifecycle_actions(user, proposal: Proposal) -> list[tuple[str, str]]:
     if not can_steer_lifecycle(user=user, proposal=proposal):
         return []
-    allowed = ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)]
     labels = {
         services.LifecycleAction.START_PILOT: _("Start the pilot"),
         services.LifecycleAction.ADOPT: _("Adopt into the tool landscape"),
-        services.LifecycleAction.RETIRE: _("Retire"),
+        services.LifecycleAction.RETIRE: _("Stop the pilot"),
     }
-    return [
-        (action, labels[action])
-        for action, target in services.LIFECYCLE_TARGETS.items()
-        if target in allowed
-    ]
+    return [(action, labels[action]) for action in lifecycle_actions_allowed(proposal)]
 
 
 def refused(

@@ -18,7 +18,7 @@ from decisions import selectors, services
 from decisions.dmu import who_decides
 from decisions.filters import SORTS, ProposalPageFilterSet
 from decisions.forms import ProposalForm
-from decisions.models import Proposal, ProposalStatus
+from decisions.models import Proposal, ProposalKind, ProposalStatus
 from decisions.rights import can_edit, is_cdo, may_sign
 from decisions.views._common import (
     detail_context,
@@ -26,6 +26,7 @@ from decisions.views._common import (
     proposal_or_404,
     proposers_only,
 )
+from landscape.models import LIVE_LIFECYCLES, Tool
 
 
 @login_required
@@ -119,7 +120,9 @@ def _submit_if_asked(request: HttpRequest, proposal: Proposal, *, saved: str) ->
 @require_http_methods(["GET", "POST"])
 @proposers_only
 def proposal_create(request: HttpRequest) -> HttpResponse:
-    form = ProposalForm(request.POST or None, user=request.user)
+    form = ProposalForm(
+        request.POST or None, user=request.user, initial=_retirement_initial(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             proposal = services.proposal_create(requester=request.user, **form.service_kwargs())
@@ -132,6 +135,28 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     return render(
         request, "decisions/proposal_form.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _retirement_initial(request: HttpRequest) -> dict:
+    """?retire=<tool id>, from a tool's page: a retirement proposal for that tool, prefilled."""
+    value = request.GET.get("retire", "")
+    if request.method != "GET" or not value.isdigit() or len(value) > 18:
+        return {}
+    tool = (
+        Tool.objects.filter(pk=int(value), lifecycle__in=LIVE_LIFECYCLES)
+        .select_related("solution")
+        .first()
+    )
+    if tool is None:
+        return {}
+    return {
+        "kind": ProposalKind.RETIREMENT,
+        "tool": tool.pk,
+        "title": _("Retire %(tool)s") % {"tool": tool.solution.name},
+        "category": tool.solution.category,
+        "one_off_cost": 0,
+        "recurring_cost": 0,
+    }
 
 
 @login_required

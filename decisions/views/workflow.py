@@ -24,6 +24,7 @@ from decisions.views._common import (
     questions_by_department,
     refused,
 )
+from landscape.selectors import tools_impact
 
 
 @login_required
@@ -114,6 +115,7 @@ def _decisions_refused(
         return response
     card = selectors.decision_cards().filter(pk=proposal.pk).first() or proposal
     decorate_decision_card(card)
+    card.impact = tools_impact([card.tool])[card.tool_id] if card.tool else None  # type: ignore[attr-defined]
     card.decide_error = error.message  # type: ignore[attr-defined]
     card.decide_data = typed  # type: ignore[attr-defined]
     return render(
@@ -209,8 +211,10 @@ def _decisions_page(
     proposals = list(page.object_list)
     # A CDO sees what waits, but decides only where nothing ties them to the proposal.
     conflicts = cdo_conflicts(user=request.user, proposals=proposals)
+    impacts = tools_impact([p.tool for p in proposals if p.tool is not None])
     for proposal in proposals:
         decorate_decision_card(proposal)
+        proposal.impact = impacts.get(proposal.tool_id)  # type: ignore[attr-defined]
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
         if refused and proposal.pk in refused:  # a refused decision, posted without JavaScript
             error, typed = refused[proposal.pk]

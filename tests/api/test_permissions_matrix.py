@@ -17,7 +17,13 @@ from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
 from tests.effects import snapshot
-from tests.factories import GoalFactory, SolutionFactory, make_proposal
+from tests.factories import (
+    GoalFactory,
+    SolutionFactory,
+    ToolFactory,
+    ToolIntegrationFactory,
+    make_proposal,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +67,10 @@ class World:
         self.draft = make_proposal(requester=org.requester)
         self.in_review = make_proposal(requester=org.requester, submit=True)
         self.hr_signoff = self.in_review.signoffs.get(department__code="HR")
+        # An HR tool (its head and IT Operations may change it) feeding a Finance one.
+        self.tool = ToolFactory(owner_department=org.departments["HR"])
+        self.fin_tool = ToolFactory(owner_department=org.departments["FIN"])
+        self.flow = ToolIntegrationFactory(source=self.tool, target=self.fin_tool, data="Pay")
 
     def awaiting(self):
         proposal = make_proposal(requester=self.org.requester, submit=True)
@@ -140,6 +150,8 @@ HR_SIGNERS = {"hr_reviewer", "head"}
 # administrator, who sees it and may still not act as its requester (403).
 DRAFT_PRIVATE = dict.fromkeys(SESSIONS - {"requester", "superuser"}, 404)
 SESSION_ONLY = {"full_token": 403, "catalog_token": 403}
+# IT Operations (its reviewer) governs the landscape; HR's head owns HR's tools.
+TOOL_KEEPERS = {"it_reviewer", "head"}
 
 ROWS = [
     Row("departments list", "GET", lambda w: "/api/v1/departments/"),
@@ -255,6 +267,53 @@ ROWS = [
         lambda w: {"source": "matrix", "vendors": [{"external_id": "v-1", "name": "Matrix"}]},
         allowed={"superuser"},
         overrides={"catalog_token": 403},
+    ),
+    Row("tools list", "GET", lambda w: "/api/v1/tools/"),
+    Row("tool detail", "GET", lambda w: f"/api/v1/tools/{w.tool.pk}/"),
+    Row("tool impact", "GET", lambda w: f"/api/v1/tools/{w.tool.pk}/impact/"),
+    Row(
+        "tool update",
+        "PATCH",
+        lambda w: f"/api/v1/tools/{w.tool.pk}/",
+        lambda w: {"seats": 40},
+        allowed=TOOL_KEEPERS,
+    ),
+    Row(
+        "tool lifecycle",
+        "POST",
+        lambda w: f"/api/v1/tools/{w.tool.pk}/lifecycle/",
+        lambda w: {"to": "standard", "reason": "Everyone uses it."},
+        allowed={"it_reviewer"},
+    ),
+    Row("integrations list", "GET", lambda w: "/api/v1/integrations/"),
+    Row("integration detail", "GET", lambda w: f"/api/v1/integrations/{w.flow.pk}/"),
+    Row(
+        "integration create",
+        "POST",
+        lambda w: "/api/v1/integrations/",
+        lambda w: {"source": w.fin_tool.pk, "target": w.tool.pk, "data": "Cost centres"},
+        201,
+        allowed=TOOL_KEEPERS,
+    ),
+    Row(
+        "integrations bulk",
+        "POST",
+        lambda w: "/api/v1/integrations/bulk/",
+        lambda w: {"items": [{"source": w.fin_tool.pk, "target": w.tool.pk, "data": "Budgets"}]},
+        allowed=TOOL_KEEPERS,
+    ),
+    Row(
+        "integration update",
+        "PATCH",
+        lambda w: f"/api/v1/integrations/{w.flow.pk}/",
+        lambda w: {"criticality": "critical"},
+        allowed=TOOL_KEEPERS,
+    ),
+    Row(
+        "integration remove",
+        "DELETE",
+        lambda w: f"/api/v1/integrations/{w.flow.pk}/",
+        allowed=TOOL_KEEPERS,
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
     Row("docs", "GET", lambda w: "/api/docs/", public=True),

@@ -30,7 +30,12 @@ from decisions.models import (
 )
 from stakeholders.models import Delegation
 from tests.effects import snapshot
-from tests.factories import SolutionFactory, make_proposal
+from tests.factories import (
+    SolutionFactory,
+    ToolFactory,
+    ToolIntegrationFactory,
+    make_proposal,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +77,10 @@ class World:
             starts_on=timezone.localdate() + dt.timedelta(days=1),
             ends_on=timezone.localdate() + dt.timedelta(days=7),
         )
+        # An HR tool (its head and IT Operations keep it) feeding a Finance one.
+        self.tool = ToolFactory(owner_department=org.departments["HR"])
+        self.fin_tool = ToolFactory(owner_department=org.departments["FIN"])
+        self.flow = ToolIntegrationFactory(source=self.tool, target=self.fin_tool, data="Pay")
         owner = me or org.requester
         self.own_token, _secret = api_token_create(user=owner, name="mine")
         self.own_notification = Notification.objects.create(
@@ -149,6 +158,7 @@ HR_SIGNERS = {"hr_reviewer", "head"}
 # Another's draft does not exist for them (404); the superuser sees it, may not act on it (403).
 DRAFT_PRIVATE = dict.fromkeys(SIGNED_IN - {"requester", "superuser"}, 404)
 READERS = SIGNED_IN
+TOOL_KEEPERS = {"it_reviewer", "head"}
 
 ROWS = [
     Row("home", "GET", lambda w: "/"),
@@ -283,6 +293,32 @@ ROWS = [
     Row("solution options", "GET", lambda w: "/catalog/solutions/options/?q=a"),
     Row("integration options", "GET", lambda w: "/catalog/solutions/integrations/?integrates_q=a"),
     Row("solution page", "GET", lambda w: f"/catalog/solutions/{w.solution.pk}/"),
+    Row("landscape", "GET", lambda w: "/landscape/?lifecycle=adopted&sort=connections"),
+    Row("tool page", "GET", lambda w: f"/landscape/tools/{w.tool.pk}/"),
+    Row(
+        "tool lifecycle",
+        "POST",
+        lambda w: f"/landscape/tools/{w.tool.pk}/lifecycle/",
+        lambda w: {"to": "standard", "reason": "Everyone uses it."},
+        ok=302,
+        allowed={"it_reviewer"},
+    ),
+    Row(
+        "add an integration",
+        "POST",
+        lambda w: f"/landscape/tools/{w.tool.pk}/integrations/",
+        lambda w: {"direction": "in", "other": w.fin_tool.pk, "data": "Budgets",
+                   "method": "api", "criticality": "low"},  # fmt: skip
+        ok=302,
+        allowed=TOOL_KEEPERS,
+    ),
+    Row(
+        "remove an integration",
+        "POST",
+        lambda w: f"/landscape/tools/{w.tool.pk}/integrations/{w.flow.pk}/remove/",
+        ok=302,
+        allowed=TOOL_KEEPERS,
+    ),
     Row("notifications", "GET", lambda w: "/notifications/"),
     Row("mark all read", "POST", lambda w: "/notifications/read-all/", ok=302),
     Row(

@@ -9,6 +9,7 @@ from audit.models import Event
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import services
 from decisions.models import ALLOWED_TRANSITIONS, ProposalStatus
+from landscape.models import Lifecycle, Tool
 from tests.factories import SolutionFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -31,21 +32,61 @@ def test_every_status_has_its_transitions_declared():
         assert targets <= set(ProposalStatus.values)
 
 
-def test_an_approved_tool_is_piloted_adopted_and_retired(org):
+def test_an_approved_tool_is_piloted_then_adopted_into_the_fleet(org):
     solution = SolutionFactory()
     proposal = approved_proposal(org, solution=solution)
     services.proposal_advance(proposal=proposal, actor=org.requester, action="start_pilot")
+    tool = Tool.objects.get(solution=solution)
+    assert (tool.lifecycle, tool.owner_department, tool.business_owner) == (
+        Lifecycle.PILOT, proposal.requesting_department, org.requester)  # fmt: skip
     services.proposal_advance(proposal=proposal, actor=org.cdo, action="adopt")
     solution.refresh_from_db()
+    tool.refresh_from_db()
+    proposal.refresh_from_db()
     assert solution.in_use
-    services.proposal_advance(proposal=proposal, actor=org.requester, action="retire")
+    assert tool.lifecycle == Lifecycle.ADOPTED
+    assert proposal.tool == tool
+    assert [(c.from_lifecycle, c.to_lifecycle, c.proposal_reference) for c in
+            tool.lifecycle_changes.order_by("pk")] == [
+        ("", "pilot", proposal.reference), ("pilot", "adopted", proposal.reference)]  # fmt: skip
+    changes = Event.objects.filter(proposal_id=proposal.pk, kind="proposal.status_changed")
+    assert [e.payload.get("to") for e in changes][-2:] == ["piloting", "adopted"]
+
+
+def test_a_stopped_pilot_retires_the_tool(org):
+    solution = SolutionFactory()
+    proposal = approved_proposal(org, solution=solution)
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="start_pilot")
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="retire",
+                              note="Nobody used it")  # fmt: skip
     proposal.refresh_from_db()
     solution.refresh_from_db()
+    tool = Tool.objects.get(solution=solution)
     assert proposal.status == ProposalStatus.RETIRED
+    assert tool.lifecycle == Lifecycle.RETIRED
+    assert tool.lifecycle_changes.first().reason == "Nobody used it"
     assert not solution.in_use
-    changes = Event.objects.filter(proposal_id=proposal.pk, kind="proposal.status_changed")
-    kinds = [e.payload.get("to") for e in changes]
-    assert kinds[-3:] == ["piloting", "adopted", "retired"]
+
+
+def test_an_adopted_tool_is_not_retired_in_one_click(org):
+    proposal = approved_proposal(org, solution=SolutionFactory())
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="adopt")
+    with pytest.raises(DomainError, match="retirement proposal"):
+        services.proposal_advance(proposal=proposal, actor=org.requester, action="retire")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ADOPTED
+    assert proposal.tool.lifecycle == Lifecycle.ADOPTED
+
+
+def test_adopting_a_tool_the_catalog_did_not_list_enters_it(org):
+    proposal = approved_proposal(org, solution=None, new_vendor_name="Acme",
+                                 new_solution_name="Acme Pulse", category="engagement")  # fmt: skip
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="adopt")
+    proposal.refresh_from_db()
+    assert proposal.solution.name == "Acme Pulse"
+    assert proposal.solution.vendor.name == "Acme"
+    assert proposal.solution.source == ""
+    assert proposal.tool.solution == proposal.solution
 
 
 @pytest.mark.parametrize("persona", ["hr_reviewer", "it_head", "outsider"])

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LandscapeConfig(AppConfig):
+    name = "landscape"
+    verbose_name = _("Tool landscape")
+
+    def ready(self) -> None:
+        from core.dataversion import track_models
+        from webhooks.registry import register_event_kinds
+
+        register_event_kinds(
+            {
+                "tool.lifecycle_changed": _("Tool lifecycle changed"),
+                "integration.changed": _("Integration added, changed or removed"),
+            }
+        )
+        # The landscape pages and the map are cached reads of these.
+        track_models(self.get_model("Tool"), self.get_model("Integration"))

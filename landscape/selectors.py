@@ -1,0 +1,159 @@
+"""Reads of the landscape: the list, one tool with its flows, what breaks when it goes, the map."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from landscape import impact as graph_impact
+from landscape.models import LIVE_LIFECYCLES, Integration, Tool, ToolLifecycleChange
+
+LIVE_FLOWS = Q(removed_at__isnull=True)
+
+
+def _count(field: str) -> Coalesce:
+    """Live integrations in or out of each tool: a correlated count on the partial index, so
+    a page of 50 tools costs the same whatever the size of the landscape."""
+    return Coalesce(
+        Subquery(
+            Integration.objects.filter(LIVE_FLOWS, **{field: OuterRef("pk")})
+            .order_by()
+            .values(field)
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def tools_listed() -> QuerySet[Tool]:
+    """Tools with what a row shows: solution, vendor, owner department and owners, flow counts."""
+    return Tool.objects.select_related(
+        "solution__vendor", "owner_department", "business_owner", "it_steward"
+    ).annotate(
+        flows_out_count=_count("source"),
+        flows_in_count=_count("target"),
+        connections=F("flows_out_count") + F("flows_in_count"),
+    )
+
+
+def live_flows() -> list[graph_impact.Flow]:
+    """Every live integration between live tools, as (id, source, target): the graph."""
+    return [
+        graph_impact.Flow(pk, s, t)
+        for pk, s, t in Integration.objects.filter(
+            LIVE_FLOWS,
+            source__lifecycle__in=LIVE_LIFECYCLES,
+            target__lifecycle__in=LIVE_LIFECYCLES,
+        ).values_list("pk", "source_id", "target_id")
+    ]
+
+
+@dataclass
+class ImpactedTool:
+    tool: Tool
+    distance: int
+
+
+@dataclass
+class ToolImpact:
+    tool: Tool
+    direct: list[ImpactedTool]
+    transitive: list[ImpactedTool]
+    integrations: list[tuple[Integration, str]]  # with "direct" or "transitive"
+
+    @property
+    def departments(self) -> list[Any]:
+        """The owner departments of every tool that breaks (the tool's own excluded)."""
+        seen = {}
+        for item in self.direct + self.transitive:
+            seen[item.tool.owner_department_id] = item.tool.owner_department
+        return sorted(seen.values(), key=lambda d: d.code)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.integrations
+
+
+def tool_impact(tool: Tool) -> ToolImpact:
+    """What breaks if `tool` goes (landscape.impact has the rule)."""
+    return tools_impact([tool])[tool.pk]
+
+
+def tools_impact(tools: list[Tool]) -> dict[int, ToolImpact]:
+    """tool_impact for several tools (a page of decision cards): three queries however many
+    tools and however large the landscape's history — the live graph's edges, then the tools
+    and integrations hit."""
+    if not tools:
+        return {}
+    g = graph_impact.graph(live_flows())
+    found = {t.pk: graph_impact.impact(g, t.pk) for t in tools}
+    tool_ids = {i for f in found.values() for i in f.tools}
+    flow_ids = {i for f in found.values() for i in f.flows}
+    hit = {
+        t.pk: t
+        for t in Tool.objects.filter(pk__in=tool_ids).select_related("solution", "owner_department")
+    }
+    integrations = {
+        i.pk: i
+        for i in Integration.objects.filter(pk__in=flow_ids).select_related(
+            "source__solution", "target__solution"
+        )
+    }
+
+    def report(tool: Tool, f: graph_impact.Impact) -> ToolImpact:
+        def items(ids: list[int]) -> list[ImpactedTool]:
+            return sorted(
+                (ImpactedTool(hit[i], f.tools[i]) for i in ids if i in hit),
+                key=lambda it: (it.distance, it.tool.solution.name),
+            )
+
+        flows = sorted(
+            (integrations[k] for k in f.flows if k in integrations),
+            key=lambda i: (f.flows[i.pk] != "direct", str(i)),
+        )
+        return ToolImpact(
+            tool=tool,
+            direct=items(f.direct),
+            transitive=items(f.transitive),
+            integrations=[(i, f.flows[i.pk]) for i in flows],
+        )
+
+    return {t.pk: report(t, found[t.pk]) for t in tools}
+
+
+def tool_flows(tool: Tool) -> tuple[list[Integration], list[Integration]]:
+    """The tool's live integrations out and in, for its page."""
+    related = ("source__solution", "target__solution", "owner")
+    out = list(tool.flows_out.filter(LIVE_FLOWS).select_related(*related))
+    into = list(tool.flows_in.filter(LIVE_FLOWS).select_related(*related))
+    return out, into
+
+
+# The workflow (decisions) says which proposals a person may see; it registers its rule at
+# start-up (decisions.apps), since the landscape sits below it and does not import it.
+_proposal_visibility: list[Callable[[Any], Q]] = []
+
+
+def register_proposal_visibility(rule: Callable[[Any], Q]) -> None:
+    _proposal_visibility[:] = [rule]
+
+
+def tool_proposals(tool: Tool, *, user: Any, limit: int = 20) -> list[Any]:
+    """The proposals about this tool the user may see (that brought it in, retire or renew
+    it), newest first, at most `limit`."""
+    visible = _proposal_visibility[0](user) if _proposal_visibility else Q(pk__in=[])
+    return list(
+        tool.proposals.filter(visible)  # type: ignore[attr-defined]
+        .select_related("requesting_department")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def lifecycle_history(tool: Tool, *, limit: int = 50) -> list[ToolLifecycleChange]:
+    return list(tool.lifecycle_changes.select_related("actor")[:limit])

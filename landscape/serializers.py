@@ -1,0 +1,240 @@
+"""The landscape's API shapes: tools, integrations, a removal's impact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.fields import MoneySerializer, StrictCharField, StrictInputSerializer, money
+from landscape.models import (
+    Classification,
+    Criticality,
+    Integration,
+    Lifecycle,
+    Method,
+    Tool,
+)
+from stakeholders.serializers import DepartmentRefSerializer
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField(source="get_username")
+    full_name = serializers.SerializerMethodField()
+
+    def get_full_name(self, user: Any) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class ToolRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="solution.name")
+    owner_department = serializers.CharField(source="owner_department.code")
+
+    class Meta:
+        model = Tool
+        fields = ["id", "name", "owner_department", "lifecycle"]
+
+
+class ToolSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="solution.name")
+    vendor = serializers.CharField(source="solution.vendor.name")
+    category = serializers.CharField(source="solution.category")
+    owner_department = DepartmentRefSerializer()
+    business_owner = PersonSerializer(allow_null=True)
+    it_steward = PersonSerializer(allow_null=True)
+    yearly_cost = serializers.SerializerMethodField()
+    flows_out = serializers.IntegerField(source="flows_out_count", read_only=True)
+    flows_in = serializers.IntegerField(source="flows_in_count", read_only=True)
+
+    class Meta:
+        model = Tool
+        fields = [
+            "id",
+            "name",
+            "vendor",
+            "category",
+            "solution",
+            "owner_department",
+            "business_owner",
+            "it_steward",
+            "lifecycle",
+            "lifecycle_changed_at",
+            "lane",
+            "is_platform",
+            "seats",
+            "personal_data",
+            "classification",
+            "contract_start",
+            "term_months",
+            "notice_days",
+            "auto_renews",
+            "yearly_cost",
+            "retire_on",
+            "flows_out",
+            "flows_in",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_yearly_cost(self, tool: Tool) -> dict | None:
+        return money(tool.yearly_cost, tool.currency) if tool.yearly_cost is not None else None
+
+
+def _people():
+    return get_user_model().objects.filter(is_active=True)
+
+
+class ToolInputSerializer(StrictInputSerializer):
+    """What a tool's owners or IT Operations may change (PATCH: any subset)."""
+
+    business_owner = serializers.PrimaryKeyRelatedField(
+        queryset=_people(), required=False, allow_null=True
+    )
+    it_steward = serializers.PrimaryKeyRelatedField(
+        queryset=_people(), required=False, allow_null=True
+    )
+    seats = serializers.IntegerField(
+        min_value=0, max_value=10_000_000, required=False, allow_null=True
+    )
+    personal_data = serializers.BooleanField(required=False)
+    classification = serializers.ChoiceField(choices=Classification.choices, required=False)
+    is_platform = serializers.BooleanField(required=False)
+    contract_start = serializers.DateField(required=False, allow_null=True)
+    term_months = serializers.IntegerField(
+        min_value=0, max_value=600, required=False, allow_null=True
+    )
+    notice_days = serializers.IntegerField(
+        min_value=0, max_value=3650, required=False, allow_null=True
+    )
+    auto_renews = serializers.BooleanField(required=False)
+    yearly_cost = MoneySerializer(required=False, allow_null=True)
+    notes = StrictCharField(max_length=5000, required=False, allow_blank=True)
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.validated_data)
+        if "yearly_cost" in data:
+            cost = data.pop("yearly_cost")
+            data["yearly_cost"] = None if cost is None else cost["amount"]
+            if cost is not None:
+                data["currency"] = cost["currency"]
+        return data
+
+
+class LifecycleInputSerializer(StrictInputSerializer):
+    to = serializers.ChoiceField(choices=Lifecycle.choices)
+    reason = StrictCharField(max_length=500)
+
+
+class IntegrationSerializer(serializers.ModelSerializer):
+    source = ToolRefSerializer()
+    target = ToolRefSerializer()
+    owner = PersonSerializer(allow_null=True)
+    removed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Integration
+        fields = [
+            "id",
+            "source",
+            "target",
+            "data",
+            "method",
+            "criticality",
+            "owner",
+            "removed",
+            "removed_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_removed(self, integration: Integration) -> bool:
+        return integration.removed_at is not None
+
+
+class IntegrationInputSerializer(StrictInputSerializer):
+    source = serializers.PrimaryKeyRelatedField(
+        queryset=Tool.objects.select_related("solution", "owner_department"),
+        help_text=gettext_lazy("The tool the data flows from."),
+    )
+    target = serializers.PrimaryKeyRelatedField(
+        queryset=Tool.objects.select_related("solution", "owner_department"),
+        help_text=gettext_lazy("The tool the data flows to."),
+    )
+    data = StrictCharField(max_length=200, single_line=True)
+    method = serializers.ChoiceField(choices=Method.choices, required=False, default=Method.API)
+    criticality = serializers.ChoiceField(
+        choices=Criticality.choices, required=False, default=Criticality.MEDIUM
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=_people(), required=False, allow_null=True, default=None
+    )
+
+
+class IntegrationPatchSerializer(StrictInputSerializer):
+    data = StrictCharField(max_length=200, single_line=True, required=False)
+    method = serializers.ChoiceField(choices=Method.choices, required=False)
+    criticality = serializers.ChoiceField(choices=Criticality.choices, required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=_people(), required=False, allow_null=True)
+
+
+class IntegrationBulkSerializer(StrictInputSerializer):
+    items = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=1000,
+        help_text=gettext_lazy(
+            "Integrations to create, each as for POST /api/v1/integrations/; each is taken or "
+            "refused on its own (at most 1,000)."
+        ),
+    )
+
+
+class IntegrationBulkReportSerializer(serializers.Serializer):
+    created = serializers.ListField(child=serializers.IntegerField())
+    errors = serializers.DictField(
+        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        help_text=gettext_lazy("Item index → field → messages, for the refused items."),
+    )
+
+
+class ImpactedToolSerializer(serializers.Serializer):
+    tool = ToolRefSerializer()
+    owner_department = DepartmentRefSerializer(source="tool.owner_department")
+    distance = serializers.IntegerField(
+        help_text=gettext_lazy("1: connected to the tool; 2 or more: further downstream.")
+    )
+
+
+class ImpactIntegrationSerializer(serializers.Serializer):
+    integration = IntegrationSerializer()
+    how = serializers.ChoiceField(
+        choices=[("direct", "direct"), ("transitive", "transitive")],
+        help_text=gettext_lazy(
+            "direct: it touches the tool; transitive: it carries data downstream of it."
+        ),
+    )
+
+
+class ImpactSerializer(serializers.Serializer):
+    tool = ToolRefSerializer()
+    direct = ImpactedToolSerializer(many=True)
+    transitive = ImpactedToolSerializer(many=True)
+    integrations = serializers.SerializerMethodField()
+    departments = DepartmentRefSerializer(
+        many=True,
+        help_text=gettext_lazy(
+            "Owner departments of every tool that breaks: they sign its retirement."
+        ),
+    )
+
+    @extend_schema_field(ImpactIntegrationSerializer(many=True))
+    def get_integrations(self, impact: Any) -> list[dict]:
+        return [
+            ImpactIntegrationSerializer({"integration": i, "how": how}).data
+            for i, how in impact.integrations
+        ]

@@ -1,0 +1,507 @@
+"""Every change to the landscape: a tool's arrival (from a proposal's pilot or adoption), its
+lifecycle moves, its details, and the integrations between tools. Each change locks the rows it
+changes, checks the actor's right on the server, records an audit event in the same transaction,
+and queues its webhook after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record_event
+from core.actors import Actor
+from core.errors import DomainError, InvalidTransition, NotAllowed
+from landscape.models import (
+    LIFECYCLE_MOVES,
+    Criticality,
+    Integration,
+    Lifecycle,
+    Method,
+    Tool,
+    ToolLifecycleChange,
+)
+from landscape.rights import can_connect, can_edit_tool, governs_landscape
+from stakeholders.models import Department
+from vendors.models import Solution
+from vendors.services import solution_in_use_set
+from webhooks.services import webhook_event_queue
+
+# Moves a person makes on the tool page. The others belong to the workflow: `sunset` only
+# through an approved retirement proposal, out of `retired` only through a new proposal, and
+# `sunset` → `retired` on the planned day (or earlier by IT Operations).
+OWNER_MOVES = {(Lifecycle.PILOT, Lifecycle.ADOPTED), (Lifecycle.PILOT, Lifecycle.RETIRED)}
+GOVERNOR_MOVES = OWNER_MOVES | {
+    (Lifecycle.ADOPTED, Lifecycle.STANDARD),
+    (Lifecycle.STANDARD, Lifecycle.ADOPTED),
+    (Lifecycle.SUNSET, Lifecycle.RETIRED),
+}
+
+
+def _lock(tool: Tool) -> Tool:
+    return Tool.objects.select_for_update(of=("self",)).select_related("solution").get(pk=tool.pk)
+
+
+def tool_event_data(tool: Tool, **extra: Any) -> dict[str, Any]:
+    return {
+        "tool": {
+            "id": tool.pk,
+            "name": tool.solution.name,
+            "solution_id": tool.solution_id,
+            "owner_department": tool.owner_department.code,
+            "lifecycle": tool.lifecycle,
+            "lane": tool.lane,
+        },
+        **extra,
+    }
+
+
+def _move(
+    tool: Tool,
+    to: str,
+    *,
+    actor: Actor,
+    reason: str,
+    proposal_reference: str = "",
+) -> ToolLifecycleChange:
+    """Move a locked tool's lifecycle along LIFECYCLE_MOVES, with its history row, audit event
+    and webhook; a retired tool leaves the catalog's "in use" and its integrations end."""
+    previous = tool.lifecycle
+    if to not in LIFECYCLE_MOVES[previous]:
+        raise InvalidTransition(
+            _("A tool cannot go from %(from)s to %(to)s.")
+            % {"from": Lifecycle(previous).label.lower(), "to": Lifecycle(to).label.lower()}
+        )
+    now = timezone.now()
+    tool.lifecycle = to
+    tool.lifecycle_changed_at = now
+    if to != Lifecycle.SUNSET:
+        tool.retire_on = None
+    tool.save(update_fields=["lifecycle", "lifecycle_changed_at", "retire_on", "updated_at"])
+    change = ToolLifecycleChange.objects.create(
+        tool=tool,
+        from_lifecycle=previous,
+        to_lifecycle=to,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason,
+        proposal_reference=proposal_reference,
+    )
+    removed: list[int] = []
+    if to == Lifecycle.RETIRED:
+        removed = _end_integrations(tool, now=now)
+    solution_in_use_set(solution_id=tool.solution_id, in_use=to != Lifecycle.RETIRED)
+    record_event(
+        kind="tool.lifecycle_changed",
+        actor=actor,
+        payload={
+            "tool": tool.pk,
+            "solution": tool.solution_id,
+            "from": previous,
+            "to": to,
+            "reason": reason,
+            "proposal": proposal_reference,
+            "retire_on": tool.retire_on,
+            "integrations_removed": removed,
+        },
+    )
+    webhook_event_queue(
+        kind="tool.lifecycle_changed",
+        payload=lambda: tool_event_data(
+            tool,
+            **{"from": previous, "to": to, "reason": reason, "proposal": proposal_reference},
+        ),
+    )
+    return change
+
+
+def _end_integrations(tool: Tool, *, now: dt.datetime) -> list[int]:
+    live = Integration.objects.filter(removed_at__isnull=True).filter(
+        source=tool
+    ) | Integration.objects.filter(removed_at__isnull=True, target=tool)
+    ids = sorted(live.values_list("pk", flat=True))
+    Integration.objects.filter(pk__in=ids).update(removed_at=now, updated_at=now)
+    return ids
+
+
+def tool_from_proposal(
+    *,
+    solution_id: int,
+    department: Department,
+    actor: Actor,
+    lifecycle: str,
+    proposal_reference: str,
+    business_owner: Any = None,
+    seats: int | None = None,
+    personal_data: bool = False,
+    yearly_cost: Decimal | None = None,
+    currency: str = "EUR",
+    contract_start: dt.date | None = None,
+    term_months: int | None = None,
+    reason: str = "",
+) -> Tool:
+    """An approved proposal's pilot starts or its tool is adopted: the tool joins the fleet,
+    or, already there (another department's proposal, an earlier pilot, a retired tool brought
+    back), moves on and takes the new contract. The workflow has checked the actor's right.
+    Must run inside the workflow's transaction."""
+    if lifecycle not in (Lifecycle.PILOT, Lifecycle.ADOPTED):
+        raise DomainError(_("A proposal brings a tool in as a pilot or adopted."))
+    solution = Solution.objects.get(pk=solution_id)
+    tool = Tool.objects.select_for_update(of=("self",)).filter(solution=solution).first()
+    contract = {
+        "seats": seats,
+        "yearly_cost": yearly_cost,
+        "currency": currency,
+        "contract_start": contract_start,
+        "term_months": term_months,
+    }
+    if tool is None:
+        tool = Tool.objects.create(
+            solution=solution,
+            owner_department=department,
+            business_owner=business_owner,
+            lifecycle=lifecycle,
+            lifecycle_changed_at=timezone.now(),
+            personal_data=personal_data or solution.processes_personal_data,
+            **contract,
+        )
+        ToolLifecycleChange.objects.create(
+            tool=tool,
+            to_lifecycle=lifecycle,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            reason=reason,
+            proposal_reference=proposal_reference,
+        )
+        solution_in_use_set(solution_id=solution.pk, in_use=True)
+        record_event(
+            kind="tool.lifecycle_changed",
+            actor=actor,
+            payload={
+                "tool": tool.pk,
+                "solution": solution.pk,
+                "from": "",
+                "to": lifecycle,
+                "reason": reason,
+                "proposal": proposal_reference,
+            },
+        )
+        webhook_event_queue(
+            kind="tool.lifecycle_changed",
+            payload=lambda: tool_event_data(
+                tool, **{"from": "", "to": lifecycle, "proposal": proposal_reference}
+            ),
+        )
+        return tool
+    for name, value in contract.items():
+        if value is not None:
+            setattr(tool, name, value)
+    tool.personal_data = tool.personal_data or personal_data
+    tool.save()
+    # Already further along (a second department adopting a standard tool): only the contract.
+    if (
+        tool.lifecycle != lifecycle
+        and not (
+            tool.lifecycle in (Lifecycle.ADOPTED, Lifecycle.STANDARD)
+            and lifecycle == Lifecycle.PILOT
+        )
+        and not (tool.lifecycle == Lifecycle.STANDARD and lifecycle == Lifecycle.ADOPTED)
+    ):
+        _move(tool, lifecycle, actor=actor, reason=reason, proposal_reference=proposal_reference)
+    return tool
+
+
+def tool_move(*, tool: Tool, actor: Actor, to: str, reason: str) -> Tool:
+    """A lifecycle move made by a person on the tool page or through the API."""
+    with transaction.atomic():
+        tool = _lock(tool)
+        reason = reason.strip()
+        if not reason:
+            raise DomainError(_("Say why the tool's lifecycle changes."))
+        if to not in Lifecycle.values:
+            raise DomainError(_("Unknown lifecycle."))
+        move = (tool.lifecycle, to)
+        if move in GOVERNOR_MOVES - OWNER_MOVES:
+            if not governs_landscape(actor):
+                raise NotAllowed(_("Only IT Operations can make this lifecycle change."))
+        elif move in OWNER_MOVES:
+            if not can_edit_tool(user=actor, tool=tool):
+                raise NotAllowed(_("Only the tool's owners or IT Operations can change it."))
+        elif to in LIFECYCLE_MOVES[tool.lifecycle]:
+            raise NotAllowed(
+                _("This change goes through a proposal: a retirement proposal, or a new one.")
+            )
+        _move(tool, to, actor=actor, reason=reason)
+        return tool
+
+
+def tool_move_by_workflow(
+    *, tool: Tool, actor: Actor, to: str, reason: str, proposal_reference: str
+) -> Tool:
+    """A lifecycle move the workflow decided (a stopped pilot): it has checked the actor's
+    right. Must run inside its transaction."""
+    tool = _lock(tool)
+    _move(tool, to, actor=actor, reason=reason, proposal_reference=proposal_reference)
+    return tool
+
+
+def tool_sunset(
+    *, tool: Tool, actor: Actor, retire_on: dt.date, reason: str, proposal_reference: str
+) -> Tool:
+    """An approved retirement: the tool goes into sunset until `retire_on`. The workflow has
+    checked the decision. Must run inside its transaction."""
+    tool = _lock(tool)
+    tool.retire_on = retire_on
+    _move(tool, Lifecycle.SUNSET, actor=actor, reason=reason, proposal_reference=proposal_reference)
+    return tool
+
+
+def tools_due_for_retirement(*, today: dt.date) -> list[int]:
+    """Tools in sunset whose planned retirement day has come."""
+    return list(
+        Tool.objects.filter(lifecycle=Lifecycle.SUNSET, retire_on__lte=today)
+        .order_by("retire_on", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def tool_retire_planned(*, tool_id: int, today: dt.date, actor: Actor = None) -> Tool | None:
+    """Retire a tool in sunset whose planned day has come (None if it moved meanwhile). The
+    workflow's task calls it, one tool per transaction. Must run inside that transaction."""
+    tool = (
+        Tool.objects.select_for_update(of=("self",))
+        .select_related("solution", "owner_department")
+        .filter(pk=tool_id, lifecycle=Lifecycle.SUNSET, retire_on__lte=today)
+        .first()
+    )
+    if tool is None:
+        return None
+    _move(tool, Lifecycle.RETIRED, actor=actor, reason=_("The planned retirement day came."))
+    return tool
+
+
+TOOL_EDITABLE = [
+    "business_owner",
+    "it_steward",
+    "seats",
+    "personal_data",
+    "classification",
+    "is_platform",
+    "contract_start",
+    "term_months",
+    "notice_days",
+    "auto_renews",
+    "yearly_cost",
+    "currency",
+    "notes",
+]
+
+
+def tool_update(*, tool: Tool, actor: Actor, data: dict[str, Any]) -> Tool:
+    """Change a tool's owners, data, contract or notes (not its lifecycle: see tool_move)."""
+    with transaction.atomic():
+        tool = _lock(tool)
+        if not can_edit_tool(user=actor, tool=tool):
+            raise NotAllowed(_("Only the tool's owners or IT Operations can change it."))
+        unknown = set(data) - set(TOOL_EDITABLE)
+        if unknown:
+            raise DomainError(
+                _("These fields cannot be changed here: %s.") % ", ".join(sorted(unknown))
+            )
+        changed = {}
+        for name, value in data.items():
+            if getattr(tool, name) != value:
+                changed[name] = value
+                setattr(tool, name, value)
+        if not changed:
+            return tool
+        try:
+            tool.full_clean(exclude=["solution", "owner_department"])
+        except ValidationError as exc:
+            name, messages = next(iter(exc.message_dict.items()))
+            raise DomainError(" ".join(messages), field=name) from exc
+        tool.save()
+        record_event(
+            kind="tool.updated",
+            actor=actor,
+            payload={
+                "tool": tool.pk,
+                "fields": sorted(changed),
+            },
+        )
+        return tool
+
+
+@dataclass
+class IntegrationInput:
+    source: Tool
+    target: Tool
+    data: str
+    method: str = Method.API
+    criticality: str = Criticality.MEDIUM
+    owner: Any = None
+
+
+def _check_integration(
+    source: Tool, target: Tool, data: str, method: str, criticality: str
+) -> None:
+    """The first thing wrong with an integration, as a DomainError naming its field."""
+    if source.pk == target.pk:
+        raise DomainError(_("A tool does not integrate with itself."), field="target")
+    for end, tool in (("source", source), ("target", target)):
+        if not tool.is_live:
+            raise DomainError(_("%(tool)s is retired.") % {"tool": tool.solution.name}, field=end)
+    if not data:
+        raise DomainError(_("Say what data flows."), field="data")
+    try:
+        Integration._meta.get_field("data").clean(data, None)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="data") from exc
+    if method not in Method.values:
+        raise DomainError(_("Unknown method."), field="method")
+    if criticality not in Criticality.values:
+        raise DomainError(_("Unknown criticality."), field="criticality")
+
+
+def _integration_event(kind: str, integration: Integration, *, actor: Actor, **extra: Any) -> None:
+    record_event(
+        kind=kind,
+        actor=actor,
+        payload={
+            "integration": integration.pk,
+            "source": integration.source_id,
+            "target": integration.target_id,
+            "data": integration.data,
+            "method": integration.method,
+            "criticality": integration.criticality,
+            **extra,
+        },
+    )
+    webhook_event_queue(
+        kind="integration.changed",
+        payload=lambda: {
+            "change": kind.removeprefix("integration."),
+            "integration": {
+                "id": integration.pk,
+                "source": integration.source_id,
+                "target": integration.target_id,
+                "data": integration.data,
+                "method": integration.method,
+                "criticality": integration.criticality,
+                "removed": integration.removed_at is not None,
+            },
+        },
+    )
+
+
+def integration_create(*, actor: Actor, spec: IntegrationInput) -> Integration:
+    with transaction.atomic():
+        if not can_connect(user=actor, source=spec.source, target=spec.target):
+            raise NotAllowed(_("Only IT Operations or an owner of either tool can connect them."))
+        data = spec.data.strip()
+        _check_integration(spec.source, spec.target, data, spec.method, spec.criticality)
+        try:
+            with transaction.atomic():
+                integration = Integration.objects.create(
+                    source=spec.source,
+                    target=spec.target,
+                    data=data,
+                    method=spec.method,
+                    criticality=spec.criticality,
+                    owner=spec.owner,
+                )
+        except IntegrityError as exc:
+            raise DomainError(
+                _("These tools already exchange this data."), code="duplicate", field="data"
+            ) from exc
+        _integration_event("integration.created", integration, actor=actor)
+        return integration
+
+
+INTEGRATION_EDITABLE = ["data", "method", "criticality", "owner"]
+
+
+def integration_update(
+    *, integration: Integration, actor: Actor, data: dict[str, Any]
+) -> Integration:
+    with transaction.atomic():
+        integration = (
+            Integration.objects.select_for_update(of=("self",))
+            .select_related("source__solution", "target__solution")
+            .get(pk=integration.pk)
+        )
+        if not can_connect(user=actor, source=integration.source, target=integration.target):
+            raise NotAllowed(_("Only IT Operations or an owner of either tool can change it."))
+        if integration.removed_at is not None:
+            raise InvalidTransition(_("This integration was removed."))
+        unknown = set(data) - set(INTEGRATION_EDITABLE)
+        if unknown:
+            raise DomainError(
+                _("These fields cannot be changed here: %s.") % ", ".join(sorted(unknown))
+            )
+        for name, value in data.items():
+            setattr(integration, name, value.strip() if name == "data" else value)
+        _check_integration(
+            integration.source,
+            integration.target,
+            integration.data,
+            integration.method,
+            integration.criticality,
+        )
+        try:
+            with transaction.atomic():
+                integration.save()
+        except IntegrityError as exc:
+            raise DomainError(
+                _("These tools already exchange this data."), code="duplicate", field="data"
+            ) from exc
+        _integration_event("integration.updated", integration, actor=actor, fields=sorted(data))
+        return integration
+
+
+def integration_remove(*, integration: Integration, actor: Actor, reason: str = "") -> Integration:
+    with transaction.atomic():
+        integration = (
+            Integration.objects.select_for_update(of=("self",))
+            .select_related("source__solution", "target__solution")
+            .get(pk=integration.pk)
+        )
+        if not can_connect(user=actor, source=integration.source, target=integration.target):
+            raise NotAllowed(_("Only IT Operations or an owner of either tool can remove it."))
+        if integration.removed_at is not None:
+            return integration
+        integration.removed_at = timezone.now()
+        integration.save(update_fields=["removed_at", "updated_at"])
+        _integration_event("integration.removed", integration, actor=actor, reason=reason)
+        return integration
+
+
+@dataclass
+class ImportReport:
+    created: list[int] = field(default_factory=list)
+    errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    # Items refused because the actor may not connect those tools.
+    not_allowed: int = 0
+
+
+def integrations_import(
+    *, actor: Actor, rows: list[IntegrationInput | dict[str, list[str]]]
+) -> ImportReport:
+    """Several integrations at once (the API's bulk import): each row on its own, so a bad row
+    never blocks the good ones; the report gives the new ids and each refused row's errors,
+    by the row's index."""
+    report = ImportReport()
+    for index, row in enumerate(rows):
+        if isinstance(row, dict):  # refused while reading
+            report.errors[index] = row
+            continue
+        try:
+            report.created.append(integration_create(actor=actor, spec=row).pk)
+        except DomainError as exc:
+            report.errors[index] = {exc.field or "non_field_errors": [exc.message]}
+            report.not_allowed += isinstance(exc, NotAllowed)
+    return report

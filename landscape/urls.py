@@ -1,0 +1,15 @@
+from django.urls import path
+
+from landscape import views
+
+urlpatterns = [
+    path("", views.tool_list, name="tool-list"),
+    path("tools/<int:pk>/", views.tool_detail, name="tool-detail"),
+    path("tools/<int:pk>/lifecycle/", views.tool_move, name="tool-move"),
+    path("tools/<int:pk>/integrations/", views.integration_add, name="integration-add"),
+    path(
+        "tools/<int:pk>/integrations/<int:integration_pk>/remove/",
+        views.integration_remove,
+        name="integration-remove",
+    ),
+]

@@ -1,0 +1,199 @@
+"""The landscape's pages: the list of tools, a tool's page with its flows and what breaks when
+it goes, and the actions on it (plain forms: they work without JavaScript)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError
+from core.filtering import active_filters, lenient_filterset
+from landscape import selectors, services
+from landscape.filters import ToolFilterSet
+from landscape.forms import IntegrationForm, IntegrationRemoveForm, LifecycleMoveForm
+from landscape.models import Criticality, Integration, Lane, Lifecycle, Method, Tool
+from landscape.rights import can_connect, can_edit_tool, governs_landscape
+from landscape.services import GOVERNOR_MOVES, OWNER_MOVES, IntegrationInput
+from stakeholders.models import Department
+from vendors.models import Category
+
+MAX_PAGE = 10_000
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+@login_required
+@require_GET
+def tool_list(request: HttpRequest) -> HttpResponse:
+    filters = lenient_filterset(
+        ToolFilterSet, request.GET, queryset=selectors.tools_listed(), request=request
+    )
+    current = active_filters(filters)
+    cleaned = filters.form.cleaned_data
+    tools = filters.qs if cleaned.get("sort") else filters.qs.order_by("solution__name", "id")
+    size = settings.LANDSCAPE_PAGE_SIZE
+    number = _page_number(request.GET.get("page"))
+    start = (number - 1) * size
+    # One row more than shown says whether there is a next page: no count of everything.
+    rows = list(tools[start : start + size + 1])
+
+    def page_link(n: int) -> str:
+        query = QueryDict(mutable=True)
+        query.update(current)
+        if n > 1:
+            query["page"] = str(n)
+        return f"?{query.urlencode()}"
+
+    context = {
+        "tools": rows[:size],
+        "departments": Department.objects.filter(is_active=True).order_by("code"),
+        "lifecycles": Lifecycle.choices,
+        "lanes": Lane.choices,
+        "categories": Category.choices,
+        "sorts": filters.filters["sort"].extra["choices"],
+        "f": {
+            "department": cleaned.get("department") or "",
+            "lifecycle": (cleaned.get("lifecycle") or [""])[0],
+            "lane": cleaned.get("lane") or "",
+            "category": cleaned.get("category") or "",
+            "q": cleaned.get("q") or "",
+            "sort": cleaned.get("sort") or "name",
+        },
+        "filters": current,
+        "page_number": number,
+        "previous_link": page_link(number - 1) if number > 1 else None,
+        "next_link": page_link(number + 1) if len(rows) > size else None,
+    }
+    return render(request, "landscape/tool_list.html", context)
+
+
+def _tool(pk: int) -> Tool:
+    return get_object_or_404(
+        Tool.objects.select_related(
+            "solution__vendor", "owner_department", "business_owner", "it_steward"
+        ),
+        pk=pk,
+    )
+
+
+def _moves_for(user, tool: Tool) -> list[tuple[str, str]]:
+    """The lifecycle moves this person may make on the tool's page."""
+    allowed = set()
+    if can_edit_tool(user=user, tool=tool):
+        allowed |= OWNER_MOVES
+    if governs_landscape(user):
+        allowed |= GOVERNOR_MOVES
+    return [(to, Lifecycle(to).label) for frm, to in sorted(allowed) if frm == tool.lifecycle]
+
+
+def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
+    out, into = selectors.tool_flows(tool)
+    user = request.user
+    connectable = tool.is_live and (governs_landscape(user) or can_edit_tool(user=user, tool=tool))
+    return {
+        "tool": tool,
+        "flows_out": out,
+        "flows_in": into,
+        "impact": selectors.tool_impact(tool) if tool.is_live else None,
+        "history": selectors.lifecycle_history(tool),
+        "proposals": selectors.tool_proposals(tool, user=user),
+        "moves": _moves_for(user, tool),
+        "can_edit": can_edit_tool(user=user, tool=tool),
+        "can_connect_any": connectable,
+        "removable": {
+            i.pk for i in out + into if can_connect(user=user, source=i.source, target=i.target)
+        },
+        "may_retire": tool.lifecycle in (Lifecycle.ADOPTED, Lifecycle.STANDARD, Lifecycle.PILOT),
+        "move_form": extra.pop("move_form", None) or LifecycleMoveForm(),
+        "integration_form": extra.pop("integration_form", None) or IntegrationForm(tool=tool),
+        "methods": Method.choices,
+        "criticalities": Criticality.choices,
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def tool_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = _tool(pk)
+    return render(request, "landscape/tool_detail.html", _detail_context(request, tool))
+
+
+def _refused(request: HttpRequest, tool: Tool, error: DomainError, **forms) -> HttpResponse:
+    """The tool's page again with the refusal in place, and the error's status code."""
+    tool = _tool(tool.pk)
+    context = _detail_context(request, tool, error=error.message, **forms)
+    return render(request, "landscape/tool_detail.html", context, status=error.status_code)
+
+
+@login_required
+@require_POST
+def tool_move(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = _tool(pk)
+    form = LifecycleMoveForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, tool, DomainError(_("Say where the tool moves, and why.")),
+                        move_form=form)  # fmt: skip
+    try:
+        services.tool_move(
+            tool=tool, actor=request.user, to=form.cleaned_data["to"],
+            reason=form.cleaned_data["reason"],
+        )  # fmt: skip
+    except DomainError as error:
+        return _refused(request, tool, error, move_form=form)
+    messages.success(request, _("The tool's lifecycle changed."))
+    return redirect("tool-detail", pk=tool.pk)
+
+
+@login_required
+@require_POST
+def integration_add(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = _tool(pk)
+    form = IntegrationForm(request.POST, tool=tool)
+    if not form.is_valid():
+        return _refused(request, tool, DomainError(_("Check the integration's details.")),
+                        integration_form=form)  # fmt: skip
+    data = form.cleaned_data
+    other = data["other"]
+    source, target = (tool, other) if data["direction"] == "out" else (other, tool)
+    try:
+        services.integration_create(
+            actor=request.user,
+            spec=IntegrationInput(
+                source=source, target=target, data=data["data"], method=data["method"],
+                criticality=data["criticality"], owner=request.user,
+            ),
+        )  # fmt: skip
+    except DomainError as error:
+        return _refused(request, tool, error, integration_form=form)
+    messages.success(request, _("The integration was added."))
+    return redirect("tool-detail", pk=tool.pk)
+
+
+@login_required
+@require_POST
+def integration_remove(request: HttpRequest, pk: int, integration_pk: int) -> HttpResponse:
+    tool = _tool(pk)
+    integration = get_object_or_404(
+        Integration.objects.filter(source=tool) | Integration.objects.filter(target=tool),
+        pk=integration_pk,
+    )
+    form = IntegrationRemoveForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.integration_remove(integration=integration, actor=request.user, reason=reason)
+    except DomainError as error:
+        return _refused(request, tool, error)
+    messages.success(request, _("The integration was removed."))
+    return redirect("tool-detail", pk=tool.pk)
