@@ -625,7 +625,7 @@ def _edges(
 
 
 def _node_title(node: MapNode, degree: int, hub: bool) -> str:
-    department = clean_text(node.department_name) or clean_text(node.department)
+    department = clean_text(node.department_name, 60) or clean_text(node.department, 60)
     parts = [
         clean_text(node.label, TITLE_CHARS),
         department,
