@@ -64,7 +64,6 @@ import networkx as nx
 from django.utils.translation import gettext as _
 
 RINGS = ("Adopt", "Trial", "Assess", "Hold")
-LIFECYCLES = ("pilot", "adopted", "standard", "sunset", "retired")
 CRITICALITIES = ("low", "medium", "high", "critical")
 
 # Okabe & Ito (2008): eight colours told apart with every common colour-vision deficiency.
@@ -241,9 +240,11 @@ def _text(
 # Vermicelli
 
 
-def _graph(nodes: Sequence[MapNode], edges: Sequence[MapEdge]) -> tuple[nx.DiGraph, list[MapEdge]]:
+def _graph(
+    nodes: Sequence[MapNode], edges: Sequence[MapEdge]
+) -> tuple[nx.DiGraph[int], list[MapEdge]]:
     known = {node.id for node in nodes}
-    graph: nx.DiGraph = nx.DiGraph()
+    graph: nx.DiGraph[int] = nx.DiGraph()
     graph.add_nodes_from(sorted(known))
     kept = [
         edge
@@ -272,7 +273,7 @@ def _hubs(nodes: Sequence[MapNode], degree: Mapping[int, int]) -> list[int]:
     return [i for i in ranked if degree[i] >= threshold]
 
 
-def _cycles(graph: nx.DiGraph) -> list[list[int]]:
+def _cycles(graph: nx.DiGraph[int]) -> list[list[int]]:
     """Directed simple cycles of CYCLE_MIN_LENGTH..CYCLE_MAX_LENGTH tools, at most CYCLE_LIMIT,
     found by a depth-bounded search of at most CYCLE_STEPS steps inside the strongly connected
     components (networkx's simple_cycles, even length-bounded, took 2.8 s for 50 cycles on
@@ -311,7 +312,10 @@ def _cycles(graph: nx.DiGraph) -> list[list[int]]:
 
 
 def _vermicelli(
-    nodes: Sequence[MapNode], graph: nx.DiGraph, kept: Sequence[MapEdge], degree: Mapping[int, int]
+    nodes: Sequence[MapNode],
+    graph: nx.DiGraph[int],
+    kept: Sequence[MapEdge],
+    degree: Mapping[int, int],
 ) -> Vermicelli:
     platform = {node.id for node in nodes if node.is_platform}
     p2p = [
@@ -797,8 +801,8 @@ RING_FILLS = ("#e4e8f0", "#ebeef4", "#f1f3f7", "#f7f8fa")
 
 
 def _sector(quadrant: int, count: int) -> tuple[float, float]:
-    """The quadrant's start and end angle (radians, clockwise from the top... drawn on screen
-    coordinates where y grows down): quadrant 0 starts at the top and they go clockwise."""
+    """The quadrant's start and end angle in radians, in screen coordinates (y down): quadrant
+    0 starts at the top and the quadrants go clockwise."""
     span = 2 * math.pi / count
     return quadrant * span - math.pi / 2, (quadrant + 1) * span - math.pi / 2
 
