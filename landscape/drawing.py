@@ -9,8 +9,8 @@ rules live in static/css/app.css.
 Integration map
 ---------------
 Layout: a deterministic cluster layout, not a force layout. Measured with networkx 3.7 on
-2,000 tools / 5,000 integrations, spring_layout takes ~1.5 s and forceatlas2_layout longer
-(kamada_kawai is quadratic): far over the 300 ms budget. So:
+2,000 tools / 5,000 integrations: spring_layout 14 s, forceatlas2_layout 19 s (500 / 1,200:
+2.8 s and 1.5 s; kamada_kawai 2 s already at 60 tools), far over the 300 ms budget. So:
 
 - each department is a cluster: its tools fill the cells of a grid nearest the cluster's
   centre, the most connected first (hubs in the middle, ties by name then id);
@@ -29,7 +29,8 @@ Vermicelli (`vermicelli()`), the markers of integrations grown without a plan:
   (at least 1), ties included; ordered by degree descending, then id;
 - cycles: directed simple cycles of 3 to CYCLE_MAX_LENGTH (6) tools along the data flow (a
   two-way sync between two tools, A <-> B, is common and not reported), at most CYCLE_LIMIT
-  (50) of them so that a dense graph cannot explode; each starts at its smallest id; sorted;
+  (50) of them, searched in at most CYCLE_STEPS (100,000) steps, so that a dense graph cannot
+  explode (the cap may then leave cycles unreported); each starts at its smallest id; sorted;
 - point_to_point: ids of integrations whose method is not "platform" and neither of whose ends
   is the platform (so a "manual" transfer between two tools counts: it bypasses the platform).
 
