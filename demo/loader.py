@@ -39,6 +39,7 @@ from decisions.models import (
 )
 from decisions.rights import cdo_group, signing_right
 from demo.catalog import demo_solution, load_demo_catalog
+from demo.landscape import load_demo_landscape, seed_demo_retirement
 from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, USERS
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from stakeholders.checklists import load_default_checklists
@@ -81,6 +82,11 @@ def seed_demo() -> SeedReport:
             f"{S(status).label.lower()} {n}" for status, n in sorted(created_by_status.items())
         )
         report.lines.append(f"  new proposals by status: {spread}.")
+    for kind, (created, existing) in load_demo_landscape().items():
+        report.add(f"Landscape {kind}", created, existing)
+    if retirement := seed_demo_retirement():
+        _backdate_notifications(retirement)
+        report.lines.append(f"Retirement proposal in review: {retirement.reference}.")
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 

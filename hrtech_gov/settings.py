@@ -457,6 +457,8 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "vendors.models.Category",
         "PricingModelEnum": "vendors.models.PricingModel",
         "DeploymentEnum": "vendors.models.Deployment",
+        "ProposalKindEnum": "decisions.models.ProposalKind",
+        "ToolLifecycleEnum": "landscape.models.Lifecycle",
         "CatalogRecordTypeEnum": [("vendor", "vendor"), ("solution", "solution")],
         "VendorChangeTypeEnum": [("vendor", "vendor")],
         "SolutionChangeTypeEnum": [("solution", "solution")],

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
-from api.fields import ApiFilterSet
+from api.fields import ApiFilterSet, StrictBooleanFilter
 from landscape.models import Criticality, Integration, Lane, Lifecycle, Method, Tool
 from vendors.models import Category
 
@@ -62,16 +62,19 @@ class IntegrationFilterSet(ApiFilterSet):
     )
     method = django_filters.ChoiceFilter(choices=Method.choices)
     criticality = django_filters.ChoiceFilter(choices=Criticality.choices)
-    removed = django_filters.BooleanFilter(
-        field_name="removed_at",
-        lookup_expr="isnull",
-        exclude=True,
+    removed = StrictBooleanFilter(
+        method="filter_removed",
         help_text=gettext_lazy("true: only removed integrations; false: only live ones."),
     )
 
     class Meta:
         model = Integration
         fields = ["method", "criticality"]
+
+    def filter_removed(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(removed_at__isnull=not value)
 
     def filter_tool(self, queryset, name, value):
         if value is None:

@@ -8,9 +8,13 @@ from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext
 
+from landscape import drawing
 from landscape import impact as graph_impact
 from landscape.models import LIVE_LIFECYCLES, Integration, Tool, ToolLifecycleChange
+from stakeholders.models import Department
 
 LIVE_FLOWS = Q(removed_at__isnull=True)
 
@@ -157,3 +161,45 @@ def tool_proposals(tool: Tool, *, user: Any, limit: int = 20) -> list[Any]:
 
 def lifecycle_history(tool: Tool, *, limit: int = 50) -> list[ToolLifecycleChange]:
     return list(tool.lifecycle_changes.select_related("actor")[:limit])
+
+
+def map_drawing(*, department: str = "") -> drawing.MapDrawing:
+    """The integration map of the live landscape (one department's tools and what they connect
+    to, when `department` is a code): two queries, then the drawing (landscape.drawing)."""
+    tools = Tool.objects.filter(lifecycle__in=LIVE_LIFECYCLES).select_related(
+        "solution", "owner_department"
+    )
+    flows = Integration.objects.filter(
+        LIVE_FLOWS, source__lifecycle__in=LIVE_LIFECYCLES, target__lifecycle__in=LIVE_LIFECYCLES
+    )
+    if department:
+        own = Q(source__owner_department__code=department) | Q(
+            target__owner_department__code=department
+        )
+        flows = flows.filter(own)
+    edges = [
+        drawing.MapEdge(id=pk, source=s, target=t, criticality=c, method=m, label=d)
+        for pk, s, t, c, m, d in flows.values_list(
+            "pk", "source_id", "target_id", "criticality", "method", "data"
+        )
+    ]
+    if department:
+        ends = {e.source for e in edges} | {e.target for e in edges}
+        tools = tools.filter(Q(owner_department__code=department) | Q(pk__in=ends))
+    nodes = [
+        drawing.MapNode(
+            id=t.pk,
+            label=t.solution.name,
+            department=t.owner_department.code,
+            department_name=t.owner_department.name,
+            lifecycle=t.lifecycle,
+            lane=t.lane,
+            url=reverse("tool-detail", args=[t.pk]),
+            is_platform=t.is_platform,
+        )
+        for t in tools
+    ]
+    order = list(
+        Department.objects.filter(is_active=True).order_by("code").values_list("code", flat=True)
+    )
+    return drawing.draw_map(nodes, edges, title=gettext("Integration map"), department_order=order)

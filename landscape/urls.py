@@ -4,6 +4,7 @@ from landscape import views
 
 urlpatterns = [
     path("", views.tool_list, name="tool-list"),
+    path("map/", views.landscape_map, name="landscape-map"),
     path("tools/<int:pk>/", views.tool_detail, name="tool-detail"),
     path("tools/<int:pk>/lifecycle/", views.tool_move, name="tool-move"),
     path("tools/<int:pk>/integrations/", views.integration_add, name="integration-add"),

@@ -6,11 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.dataversion import data_version
 from core.errors import DomainError
 from core.filtering import active_filters, lenient_filterset
 from landscape import selectors, services
@@ -197,3 +200,36 @@ def integration_remove(request: HttpRequest, pk: int, integration_pk: int) -> Ht
         return _refused(request, tool, error)
     messages.success(request, _("The integration was removed."))
     return redirect("tool-detail", pk=tool.pk)
+
+
+@login_required
+@require_GET
+def landscape_map(request: HttpRequest) -> HttpResponse:
+    """The integration map, drawn on the server (no JavaScript needed); cached until the data
+    changes (the key holds the data version)."""
+    departments = list(Department.objects.filter(is_active=True).order_by("code"))
+    codes = {d.code for d in departments}
+    department = request.GET.get("department", "")
+    if department not in codes:
+        department = ""
+    key = f"landscape-map:{data_version()}:{department}"
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = selectors.map_drawing(department=department)
+        cache.set(key, drawn, settings.DASHBOARD_CACHE_SECONDS)
+    tools = {
+        t.pk: t
+        for t in Tool.objects.filter(
+            pk__in=set(drawn.vermicelli.hubs) | {i for c in drawn.vermicelli.cycles for i in c}
+        ).select_related("solution")
+    }
+    context = {
+        "drawing": drawn,
+        "svg": mark_safe(drawn.svg),  # noqa: S308 - built by landscape.drawing, every text escaped
+        "departments": departments,
+        "department": department,
+        "hubs": [tools[i] for i in drawn.vermicelli.hubs if i in tools],
+        "cycles": [[tools[i] for i in c if i in tools] for c in drawn.vermicelli.cycles],
+        "point_to_point": len(drawn.vermicelli.point_to_point),
+    }
+    return render(request, "landscape/map.html", context)

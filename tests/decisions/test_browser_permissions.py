@@ -295,6 +295,7 @@ ROWS = [
     Row("solution page", "GET", lambda w: f"/catalog/solutions/{w.solution.pk}/"),
     Row("landscape", "GET", lambda w: "/landscape/?lifecycle=adopted&sort=connections"),
     Row("tool page", "GET", lambda w: f"/landscape/tools/{w.tool.pk}/"),
+    Row("integration map", "GET", lambda w: "/landscape/map/?department=HR"),
     Row(
         "tool lifecycle",
         "POST",
@@ -307,8 +308,13 @@ ROWS = [
         "add an integration",
         "POST",
         lambda w: f"/landscape/tools/{w.tool.pk}/integrations/",
-        lambda w: {"direction": "in", "other": w.fin_tool.pk, "data": "Budgets",
-                   "method": "api", "criticality": "low"},  # fmt: skip
+        lambda w: {
+            "direction": "in",
+            "other": w.fin_tool.pk,
+            "data": "Budgets",
+            "method": "api",
+            "criticality": "low",
+        },  # fmt: skip
         ok=302,
         allowed=TOOL_KEEPERS,
     ),

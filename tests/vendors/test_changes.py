@@ -197,16 +197,24 @@ def test_it_bumps_the_sequence_when_the_workflow_adopts_a_tool(org):
     proposal = make_proposal(requester=org.requester, solution=solution)
     proposal.status = ProposalStatus.APPROVED
     proposal.save()
+    # A pilot joins the landscape: the solution is in use from then on.
     workflow.proposal_advance(proposal=proposal, actor=org.requester, action="start_pilot")
-    assert Solution.objects.get(pk=solution.pk).change_seq == before  # no change, no bump
+    piloted = Solution.objects.get(pk=solution.pk)
+    assert piloted.in_use
+    assert piloted.change_seq > before
     workflow.proposal_advance(proposal=proposal, actor=org.requester, action="adopt")
-    adopted = Solution.objects.get(pk=solution.pk)
-    assert adopted.in_use
-    assert adopted.change_seq > before
-    workflow.proposal_advance(proposal=proposal, actor=org.requester, action="retire")
-    retired = Solution.objects.get(pk=solution.pk)
+    assert Solution.objects.get(pk=solution.pk).change_seq == piloted.change_seq  # no change
+
+    other = SolutionFactory()
+    stopped = make_proposal(requester=org.requester, solution=other)
+    stopped.status = ProposalStatus.APPROVED
+    stopped.save()
+    workflow.proposal_advance(proposal=stopped, actor=org.requester, action="start_pilot")
+    in_pilot = Solution.objects.get(pk=other.pk).change_seq
+    workflow.proposal_advance(proposal=stopped, actor=org.requester, action="retire")
+    retired = Solution.objects.get(pk=other.pk)
     assert not retired.in_use
-    assert retired.change_seq > adopted.change_seq
+    assert retired.change_seq > in_pilot
 
 
 @pytest.fixture
