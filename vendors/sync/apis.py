@@ -97,7 +97,8 @@ def _deletion_share_percent() -> str:
 
 class CatalogSyncRequestSerializer(StrictInputSerializer):
     source = serializers.CharField(  # type: ignore[assignment]
-        max_length=50, help_text=_("The feed or system the records come from.")
+        max_length=50,
+        help_text=_("The feed or system the records come from. Surrounding whitespace is removed."),
     )
     mode = serializers.ChoiceField(
         choices=MODES,
