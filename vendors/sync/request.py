@@ -95,8 +95,9 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
 
 
 def _stripped(value: Any) -> Any:
-    """An identifier without its surrounding whitespace, which is never meant."""
-    return value.strip() if isinstance(value, str) else value
+    """An identifier without its surrounding whitespace, which is never meant. Only a plain
+    str: core.text marks unreadable text (a lone surrogate) by its type, which strip() drops."""
+    return value.strip() if type(value) is str else value
 
 
 def _source_problem(source: Any) -> str | None:

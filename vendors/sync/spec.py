@@ -154,6 +154,9 @@ _url_validator = URLValidator(schemes=["http", "https"])
 def _clean_str(spec: FieldSpec, raw: Any) -> str:
     if not isinstance(raw, str):
         raise _Invalid(_("Expected a string."))
+    # Unreadable text first: core.text marks it by its type, which strip() would drop.
+    if (problem := unreadable(raw)) is not None:
+        raise _Invalid(problem)
     if spec.strip:
         raw = raw.strip()
     if spec.max_length is not None and len(raw) > spec.max_length:
@@ -161,8 +164,6 @@ def _clean_str(spec: FieldSpec, raw: Any) -> str:
             _("At most %(max)d characters (this has %(n)d).")
             % {"max": spec.max_length, "n": len(raw)}
         )
-    if (problem := unreadable(raw)) is not None:
-        raise _Invalid(problem)
     if spec.single_line and LINE_BREAK.search(raw):
         raise _Invalid(_("Line breaks are not allowed here."))
     if spec.required and not raw.strip():
@@ -262,9 +263,9 @@ def _clean_external_id(raw: Any) -> str:
     inner whitespace are different records, as they are in most sources."""
     if not isinstance(raw, str):
         raise _Invalid(_("Expected a string."))
-    raw = raw.strip()
-    if (problem := unreadable(raw)) is not None:
+    if (problem := unreadable(raw)) is not None:  # before strip(), which drops its mark
         raise _Invalid(problem)
+    raw = raw.strip()
     if not raw.strip():
         raise _Invalid(_("This field may not be blank."))
     if len(raw) > EXTERNAL_ID_MAX:
