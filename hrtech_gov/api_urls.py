@@ -10,7 +10,7 @@ from decisions.apis import DecisionViewSet, ProposalViewSet, SignOffViewSet
 from landscape.apis import IntegrationViewSet, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import SolutionViewSet, VendorViewSet
-from vendors.sync.apis import CatalogChangesApi, CatalogSyncApi
+from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
 
 router = SimpleRouter()
 router.register("departments", DepartmentViewSet, basename="department")
@@ -28,5 +28,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
+    path("catalog/snapshot/", CatalogSnapshotApi.as_view(), name="catalog-snapshot"),
     *router.urls,
 ]

@@ -37,6 +37,8 @@ def assert_error_shape(response, status=400):
         "/api/v1/proposals/?search=a%00b",
         "/api/v1/solutions/?source=%00",
         "/api/v1/catalog/changes/?cursor=%00",
+        "/api/v1/catalog/changes/?source=a%00",
+        "/api/v1/catalog/snapshot/?source=%00&type=vendor",
     ],
 )
 def test_a_nul_in_an_api_address_is_a_400_in_the_error_shape(org, url):

@@ -12,6 +12,8 @@ from vendors.models import (
     Solution,
     Vendor,
 )
+from vendors.sync.events import catalog_records_changed_by_source, record_change
+from vendors.sync.spec import CREATED, DELETED, SOLUTION, UPDATED, VENDOR
 
 
 class CatalogRecordAdmin(admin.ModelAdmin):
@@ -28,10 +30,24 @@ class CatalogRecordAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change or form.has_changed():
             super().save_model(request, obj, form, change)
+            kind = DELETED if obj.is_deleted else (UPDATED if change else CREATED)
+            self._notify(queryset=type(obj).objects.filter(pk=obj.pk), change=kind)
+
+    def _notify(self, *, queryset, change: str) -> None:
+        """The catalog.record_changed events of an admin's edit, sent after it commits."""
+        type_ = VENDOR if queryset.model is Vendor else SOLUTION
+        catalog_records_changed_by_source(
+            [
+                (source, record_change(type_=type_, id_=pk, external_id=ext, change=change))
+                for pk, source, ext in queryset.values_list("pk", "source", "external_id")
+            ]
+        )
 
     @admin.action(description=_("Mark as removed from the catalog (tombstone)"))
     def mark_removed(self, request, queryset):
-        count = queryset.filter(is_deleted=False).update(is_deleted=True)
+        live = list(queryset.filter(is_deleted=False).values_list("pk", flat=True))
+        count = queryset.model.objects.filter(pk__in=live).update(is_deleted=True)
+        self._notify(queryset=queryset.model.objects.filter(pk__in=live), change=DELETED)
         self.message_user(
             request,
             ngettext("%(n)d record marked removed.", "%(n)d records marked removed.", count)
@@ -40,7 +56,9 @@ class CatalogRecordAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Put back into the catalog"))
     def mark_listed(self, request, queryset):
-        count = queryset.filter(is_deleted=True).update(is_deleted=False)
+        removed = list(queryset.filter(is_deleted=True).values_list("pk", flat=True))
+        count = queryset.model.objects.filter(pk__in=removed).update(is_deleted=False)
+        self._notify(queryset=queryset.model.objects.filter(pk__in=removed), change=UPDATED)
         self.message_user(
             request,
             ngettext("%(n)d record put back.", "%(n)d records put back.", count) % {"n": count},

@@ -8,9 +8,12 @@ class VendorsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.dataversion import track_models
+        from vendors.sync.events import RECORD_CHANGED, RECORD_CHANGED_LABEL
         from webhooks.registry import register_event_kinds
 
-        register_event_kinds({"catalog.synced": _("Catalog synced")})
+        register_event_kinds(
+            {"catalog.synced": _("Catalog synced"), RECORD_CHANGED: RECORD_CHANGED_LABEL}
+        )
         # Every write numbering catalog rows bumps it (vendors.models.reserve_change_seqs);
         # integrations are the one catalog table that is not numbered.
         track_models(self.get_model("Integration"))

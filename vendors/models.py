@@ -155,6 +155,9 @@ class Vendor(CatalogRecord):
             models.Index(fields=["name"], name="vendor_name"),  # catalog search, ordering
             # The change feed: WHERE change_seq > cursor ORDER BY change_seq LIMIT n.
             models.Index(fields=["change_seq"], name="vendor_change_seq"),
+            # The change feed and the snapshot filtered by source (?source=): the same range
+            # scan within one source, whatever the other sources hold.
+            models.Index(fields=["source", "change_seq"], name="vendor_source_change_seq"),
         ]
 
     def __str__(self) -> str:
@@ -241,6 +244,9 @@ class Solution(CatalogRecord):
             models.Index(fields=["name"], name="solution_name"),
             # The change feed: WHERE change_seq > cursor ORDER BY change_seq LIMIT n.
             models.Index(fields=["change_seq"], name="solution_change_seq"),
+            # The change feed and the snapshot filtered by source (?source=): the same range
+            # scan within one source, whatever the other sources hold.
+            models.Index(fields=["source", "change_seq"], name="solution_source_change_seq"),
         ]
 
     def __str__(self) -> str:

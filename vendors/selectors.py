@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Field, Q, QuerySet, Value
+from django.db.models import Field, Max, Q, QuerySet, Value
 
 from vendors.models import Solution, Vendor
 from vendors.sync.spec import SOLUTION_FIELDS, VENDOR_FIELDS
@@ -47,7 +47,41 @@ class CatalogChange:
     record: Vendor | Solution
 
 
-def catalog_changes(*, cursor: int, limit: int) -> tuple[list[CatalogChange], bool]:
+@dataclass(frozen=True)
+class FeedFilter:
+    """Which changes a page of the feed (or the snapshot) reads.
+
+    - `source`: only records of this source; each arm is then a range scan on the
+      vendor_source_change_seq / solution_source_change_seq index instead of change_seq.
+    - `type`: only vendors or only solutions (the other table is not read at all).
+    - `live_only` and `up_to`: the snapshot — records not removed, numbered at most `up_to`."""
+
+    source: str | None = None
+    type: str | None = None
+    live_only: bool = False
+    up_to: int | None = None
+
+    def wants(self, kind: str) -> bool:
+        return self.type is None or self.type == kind
+
+
+NO_FILTER = FeedFilter()
+
+
+def _feed_arm(model: type[Vendor] | type[Solution], cursor: int, where: FeedFilter) -> QuerySet:
+    qs = model.objects.filter(change_seq__gt=cursor)
+    if where.source is not None:
+        qs = qs.filter(source=where.source)
+    if where.live_only:
+        qs = qs.filter(is_deleted=False)
+    if where.up_to is not None:
+        qs = qs.filter(change_seq__lte=where.up_to)
+    return qs
+
+
+def catalog_changes(
+    *, cursor: int, limit: int, where: FeedFilter = NO_FILTER
+) -> tuple[list[CatalogChange], bool]:
     """Vendors and solutions changed after `cursor`, in change-sequence order, at most `limit`,
     and whether more follow. Three queries whatever the size.
 
@@ -60,22 +94,22 @@ def catalog_changes(*, cursor: int, limit: int) -> tuple[list[CatalogChange], bo
     vendor_change_seq / solution_change_seq, merged (Merge Append): 0.2 ms at 105,000 records,
     where the union of whole ranges was sorted (50 ms from cursor 0). SQLite allows no LIMIT
     inside a compound statement."""
-    vendors = (
-        Vendor.objects.filter(change_seq__gt=cursor)
-        .annotate(kind=Value("vendor"))
+    arms = [
+        _feed_arm(model, cursor, where)
+        .annotate(kind=Value(kind))
         .values_list("change_seq", "pk", "kind")
         .order_by()
-    )
-    solutions = (
-        Solution.objects.filter(change_seq__gt=cursor)
-        .annotate(kind=Value("solution"))
-        .values_list("change_seq", "pk", "kind")
-        .order_by()
-    )
-    if connection.features.supports_slicing_ordering_in_compound:
-        vendors = vendors.order_by("change_seq")[: limit + 1]
-        solutions = solutions.order_by("change_seq")[: limit + 1]
-    rows = list(vendors.union(solutions, all=True).order_by("change_seq")[: limit + 1])
+        for model, kind in ((Vendor, "vendor"), (Solution, "solution"))
+        if where.wants(kind)
+    ]
+    if len(arms) == 1:
+        rows = list(arms[0].order_by("change_seq")[: limit + 1])
+    else:
+        vendors, solutions = arms
+        if connection.features.supports_slicing_ordering_in_compound:
+            vendors = vendors.order_by("change_seq")[: limit + 1]
+            solutions = solutions.order_by("change_seq")[: limit + 1]
+        rows = list(vendors.union(solutions, all=True).order_by("change_seq")[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
     vendor_ids = [pk for _seq, pk, kind in rows if kind == "vendor"]
@@ -93,6 +127,18 @@ def catalog_changes(*, cursor: int, limit: int) -> tuple[list[CatalogChange], bo
             .order_by()
         )
     return [CatalogChange(seq, kind, records[kind, pk]) for seq, pk, kind in rows], has_more
+
+
+def catalog_feed_position() -> int:
+    """The highest change number committed and visible now: every change numbered up to it
+    is committed (numbers become visible in order: see CatalogChangeCounter), so a snapshot
+    of the records numbered up to it, followed by the feed from it, misses nothing. Unlike
+    the counter, which also counts numbers a writer holds uncommitted. Two index-only reads
+    of the change_seq indexes: whatever either sees, everything numbered below it is
+    committed too, so they need not share a snapshot."""
+    vendors = Vendor.objects.order_by().aggregate(top=Max("change_seq"))
+    solutions = Solution.objects.order_by().aggregate(top=Max("change_seq"))
+    return max(vendors["top"] or 0, solutions["top"] or 0)
 
 
 # --- The change feed's page as JSON, built by PostgreSQL
@@ -141,6 +187,13 @@ class ChangesPage:
             f'"next_cursor":{self.next_cursor},"has_more":{more}}}'
         )
 
+    def as_snapshot_json(self, *, feed_cursor: int) -> str:
+        more = "true" if self.has_more else "false"
+        return (
+            f'{{"records":[{",".join(self.changes)}],'
+            f'"next_cursor":{self.next_cursor},"has_more":{more},"feed_cursor":{feed_cursor}}}'
+        )
+
 
 def _pg_value(alias: str, model: type[Vendor] | type[Solution], name: str) -> str:
     qn = connection.ops.quote_name
@@ -169,45 +222,68 @@ def _pg_change(alias: str, model: type[Vendor] | type[Solution], kind: str, fiel
     )
 
 
-def _pg_changes_sql() -> str:
+def _pg_where(alias: str, where: FeedFilter) -> str:
+    conditions = [f"{alias}.change_seq > %(cursor)s"]
+    if where.source is not None:
+        conditions.append(f"{alias}.source = %(source)s")
+    if where.live_only:
+        conditions.append(f"NOT {alias}.is_deleted")
+    if where.up_to is not None:
+        conditions.append(f"{alias}.change_seq <= %(up_to)s")
+    return " AND ".join(conditions)
+
+
+def _pg_changes_sql(where: FeedFilter = NO_FILTER) -> str:
     qn = connection.ops.quote_name
     vendors, solutions = qn(Vendor._meta.db_table), qn(Solution._meta.db_table)
-    # Each arm is an index range scan on vendor_change_seq / solution_change_seq limited to
-    # the page, merged in sequence order (Merge Append); the JSON of a row is built only when
-    # the merge takes it. Both tables in ONE statement, so in one snapshot (see
-    # catalog_changes). Identifiers are the models' own; cursor and limit are parameters.
-    return (
-        "SELECT seq, doc FROM ("  # noqa: S608
-        f"(SELECT v.change_seq AS seq, {_pg_change('v', Vendor, 'vendor', VENDOR_RECORD_FIELDS)}"
-        f" AS doc FROM {vendors} v WHERE v.change_seq > %(cursor)s"
-        " ORDER BY v.change_seq LIMIT %(n)s)"
-        " UNION ALL "
-        f"(SELECT s.change_seq, {_pg_change('s', Solution, 'solution', SOLUTION_RECORD_FIELDS)}"
-        f" FROM {solutions} s JOIN {vendors} sv ON sv.id = s.vendor_id"
-        " WHERE s.change_seq > %(cursor)s ORDER BY s.change_seq LIMIT %(n)s)"
-        ") page ORDER BY seq LIMIT %(n)s"
-    )
+    # Each arm is an index range scan on vendor_change_seq / solution_change_seq (with a
+    # source: vendor_source_change_seq / solution_source_change_seq) limited to the page,
+    # merged in sequence order (Merge Append); the JSON of a row is built only when the merge
+    # takes it. Both tables in ONE statement, so in one snapshot (see catalog_changes).
+    # Identifiers are the models' own; cursor, limit, source and up_to are parameters.
+    arms = []
+    if where.wants("vendor"):
+        arms.append(
+            f"(SELECT v.change_seq AS seq, "  # noqa: S608
+            f"{_pg_change('v', Vendor, 'vendor', VENDOR_RECORD_FIELDS)} AS doc"
+            f" FROM {vendors} v WHERE {_pg_where('v', where)}"
+            " ORDER BY v.change_seq LIMIT %(n)s)"
+        )
+    if where.wants("solution"):
+        arms.append(
+            f"(SELECT s.change_seq AS seq, "  # noqa: S608
+            f"{_pg_change('s', Solution, 'solution', SOLUTION_RECORD_FIELDS)} AS doc"
+            f" FROM {solutions} s JOIN {vendors} sv ON sv.id = s.vendor_id"
+            f" WHERE {_pg_where('s', where)} ORDER BY s.change_seq LIMIT %(n)s)"
+        )
+    return f"SELECT seq, doc FROM ({' UNION ALL '.join(arms)}) page ORDER BY seq LIMIT %(n)s"  # noqa: S608
 
 
 def catalog_changes_page(
-    *, cursor: int, limit: int, encode: Callable[[CatalogChange], str] | None = None
+    *,
+    cursor: int,
+    limit: int,
+    where: FeedFilter = NO_FILTER,
+    encode: Callable[[CatalogChange], str] | None = None,
 ) -> ChangesPage:
-    """One page of the change feed, each change already encoded as JSON.
+    """One page of the change feed (or, with a snapshot's filter, of the snapshot), each
+    change already encoded as JSON.
 
     On PostgreSQL ONE query whatever the page size: the database builds every change's JSON
     (json_build_object), so Python only joins the texts — building a serializer per record cost
     ~1 ms a change (350 to 1,000 changes/s through the API). Elsewhere (SQLite, the embedded demo)
     catalog_changes() and `encode` (the record serializers)."""
     if connection.vendor == "postgresql":
+        params = {"cursor": cursor, "n": limit + 1, "source": where.source, "up_to": where.up_to}
         with connection.cursor() as db:
-            db.execute(_pg_changes_sql(), {"cursor": cursor, "n": limit + 1})
+            db.execute(_pg_changes_sql(where), params)
             rows: list[tuple[int, Any]] = db.fetchall()
         has_more = len(rows) > limit
         rows = rows[:limit]
         return ChangesPage([doc for _seq, doc in rows], rows[-1][0] if rows else cursor, has_more)
     if encode is None:
         raise ValueError("encode is needed off PostgreSQL")
-    changes, has_more = catalog_changes(cursor=cursor, limit=limit)
+    changes, has_more = catalog_changes(cursor=cursor, limit=limit, where=where)
     return ChangesPage(
         [encode(change) for change in changes], changes[-1].seq if changes else cursor, has_more
     )

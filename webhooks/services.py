@@ -81,13 +81,19 @@ def webhook_event_queue(
     the caller's transaction commits (at once when there is none: the rows are committed by
     then). Cheap when nobody subscribes: one query, and `payload`, when it is a function, is
     not even called; two queries otherwise, however many subscribe."""
+    webhook_events_queue(kind=kind, payloads=lambda: [payload() if callable(payload) else payload])
+
+
+def webhook_events_queue(*, kind: str, payloads: Callable[[], list[dict[str, Any]]]) -> None:
+    """Several events of one kind at once (one per payload, each with its own event id), as
+    webhook_event_queue: one query when nobody subscribes (`payloads` is then not called),
+    two otherwise, however many events and subscriptions."""
     subscriptions = webhook_subscribers(kind)
     if not subscriptions:
         return
-    event_id = uuid.uuid4()
-    data = _jsonable(payload() if callable(payload) else payload)
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(subscription=s, event_id=event_id, kind=kind, payload=data)
+        for event_id, data in ((uuid.uuid4(), _jsonable(p)) for p in payloads())
         for s in subscriptions
     )
     _queue(deliveries)

@@ -33,7 +33,9 @@ from vendors.selectors import (
     SOLUTION_RECORD_FIELDS,
     VENDOR_RECORD_FIELDS,
     CatalogChange,
+    FeedFilter,
     catalog_changes_page,
+    catalog_feed_position,
 )
 from vendors.sync.apply import catalog_change_head, max_deletion_share
 from vendors.sync.push import KEPT_REASON, catalog_sync_push
@@ -46,6 +48,7 @@ from vendors.sync.spec import (
     MODES,
     SESSION_TTL,
     SOLUTION,
+    SOURCE_MAX,
     SYNC_ID_MAX,
     UNCHANGED,
     UPDATED,
@@ -94,7 +97,8 @@ def _deletion_share_percent() -> str:
 
 class CatalogSyncRequestSerializer(StrictInputSerializer):
     source = serializers.CharField(  # type: ignore[assignment]
-        max_length=50, help_text=_("The feed or system the records come from.")
+        max_length=50,
+        help_text=_("The feed or system the records come from. Surrounding whitespace is removed."),
     )
     mode = serializers.ChoiceField(
         choices=MODES,
@@ -459,9 +463,81 @@ class CatalogChangesPageSerializer(serializers.Serializer):
     has_more = serializers.BooleanField()
 
 
-class ChangesQuerySerializer(serializers.Serializer):
-    cursor = serializers.IntegerField(min_value=0, default=0)
+class FeedFilterQuerySerializer(serializers.Serializer):
+    source = serializers.CharField(  # type: ignore[assignment]
+        max_length=SOURCE_MAX,
+        required=False,
+        trim_whitespace=False,
+        help_text=_("Only records of this source (exactly as stored)."),
+    )
+    type = serializers.ChoiceField(
+        choices=[VENDOR, SOLUTION],
+        required=False,
+        help_text=_("Only vendors or only solutions."),
+    )
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+
+    def to_internal_value(self, data):
+        # DRF reads an empty query parameter as a missing one: `?source=` would silently be no
+        # filter at all (the whole catalog) instead of the refusal the schema promises.
+        blank = [name for name in ("source", "type") if data.get(name, None) == ""]
+        if blank:
+            raise serializers.ValidationError(
+                {name: [_("This field may not be blank.")] for name in blank}
+            )
+        return super().to_internal_value(data)
+
+    def feed_filter(self, **kwargs) -> FeedFilter:
+        data = self.validated_data
+        return FeedFilter(source=data.get("source"), type=data.get("type"), **kwargs)
+
+
+class ChangesQuerySerializer(FeedFilterQuerySerializer):
+    cursor = serializers.IntegerField(min_value=0, default=0)
+
+
+class SnapshotQuerySerializer(FeedFilterQuerySerializer):
+    cursor = serializers.IntegerField(
+        min_value=0,
+        default=0,
+        help_text=_("The previous page's next_cursor; 0 (or none) for the first page."),
+    )
+    feed_cursor = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text=_(
+            "The feed_cursor of the snapshot's first page, on every following page: the "
+            "position the snapshot is taken at. Left out: the catalog's current position (a "
+            "new snapshot)."
+        ),
+    )
+
+    def validate(self, attrs):
+        if attrs.get("cursor") and "feed_cursor" not in attrs:
+            raise serializers.ValidationError(
+                {"feed_cursor": [_("Required with a cursor: pass the first page's feed_cursor.")]}
+            )
+        return attrs
+
+
+class CatalogSnapshotPageSerializer(serializers.Serializer):
+    records = PolymorphicProxySerializer(
+        component_name="CatalogSnapshotRecord",
+        serializers={VENDOR: VendorChangeSerializer, SOLUTION: SolutionChangeSerializer},
+        resource_type_field_name="type",
+        many=True,
+    )
+    next_cursor = serializers.IntegerField(
+        help_text=_("Pass as cursor (with the same feed_cursor) to read the next page.")
+    )
+    has_more = serializers.BooleanField()
+    feed_cursor = serializers.IntegerField(
+        help_text=_(
+            "The position the snapshot is taken at: pass it with every following page, and "
+            "once has_more is false, as cursor to /api/v1/catalog/changes/ (with the same "
+            "source and type) to follow what changed since."
+        )
+    )
 
 
 RECORD_SERIALIZERS = {VENDOR: VendorRecordSerializer, SOLUTION: SolutionRecordSerializer}
@@ -487,6 +563,35 @@ def change_json(change: CatalogChange) -> str:
     )
 
 
+def _reset(cursor: int, *, name: str, restart: str) -> Response:
+    """The feed's reset signal: 410 with the error shape, and where to start again."""
+    return Response(
+        error_body(
+            str(
+                _(
+                    "The %(name)s %(cursor)d is ahead of every change this catalog has "
+                    "numbered: it comes from another catalog or from before a restore. "
+                    "%(restart)s"
+                )
+            )
+            % {"name": name, "cursor": cursor, "restart": restart},
+            {name: [str(_("Ahead of the catalog's changes: restart from 0."))]},
+        ),
+        status=410,
+    )
+
+
+RESTART_FEED = _(
+    "Start again from cursor 0 (the whole catalog, tombstones included), or from a new "
+    "snapshot (/api/v1/catalog/snapshot/) and its feed_cursor."
+)
+FILTER_PARAMETERS_TEXT = _(
+    "source and type narrow the feed to one source and one kind of record; each filtered page "
+    "costs the same as an unfiltered one (an index per filter). Keep the same filters for "
+    "every page: a cursor is a position in the whole catalog's sequence, valid with any filter."
+)
+
+
 class CatalogChangesApi(APIView):
     """Every change to vendors and solutions since a cursor, tombstones included."""
 
@@ -495,13 +600,19 @@ class CatalogChangesApi(APIView):
     @extend_schema(
         operation_id="catalog_changes",
         summary=_("Catalog changes since a cursor"),
-        description=_(
-            "Changes in the order of a monotonic sequence that misses nothing even while "
-            "writes happen. Start with cursor=0 and pass next_cursor back until has_more "
-            "is false. A record changed several times appears once, at its latest change. "
-            "Pages of up to 1,000 changes (limit); read them one after another, each from the "
-            "previous page's next_cursor (keyset paging: every page costs the same, however "
-            "far into the feed). Timestamps are in UTC."
+        description=_interpolate_lazy(
+            _(
+                "Changes in the order of a monotonic sequence that misses nothing even while "
+                "writes happen. Start with cursor=0 (or from a snapshot's feed_cursor) and pass "
+                "next_cursor back until has_more is false. A record changed several times "
+                "appears once, at its latest change. Pages of up to 1,000 changes (limit); "
+                "read them one after another, each from the previous page's next_cursor "
+                "(keyset paging: every page costs the same, however far into the feed). "
+                "Nothing is ever pruned from the feed (records are never deleted; a removed "
+                "record stays as a tombstone), so every cursor from 0 to the head stays "
+                "valid. Timestamps are in UTC. %(filters)s"
+            ),
+            {"filters": FILTER_PARAMETERS_TEXT},
         ),
         parameters=[ChangesQuerySerializer],
         responses={
@@ -511,8 +622,8 @@ class CatalogChangesApi(APIView):
                 description=_(
                     "Reset: the cursor is ahead of every change this catalog has numbered (a "
                     "cursor from another catalog, or from before a restore). Nothing is lost "
-                    "by starting again from cursor 0: every record, tombstones included, is in "
-                    "the feed at its latest change."
+                    "by starting again from cursor 0 (every record, tombstones included, is "
+                    "in the feed at its latest change) or from a new snapshot."
                 ),
             ),
             **error_responses(400, 401, 403, 429),
@@ -523,24 +634,71 @@ class CatalogChangesApi(APIView):
         query = ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cursor, limit = query.validated_data["cursor"], query.validated_data["limit"]
-        page = catalog_changes_page(cursor=cursor, limit=limit, encode=change_json)
+        page = catalog_changes_page(
+            cursor=cursor, limit=limit, where=query.feed_filter(), encode=change_json
+        )
         # Only an empty page can be past the head (one more query, then, not on every page).
         if not page.changes and cursor > catalog_change_head():
-            return Response(
-                error_body(
-                    str(
-                        _(
-                            "The cursor %(cursor)d is ahead of every change this catalog has "
-                            "numbered: it comes from another catalog or from before a restore. "
-                            "Start again from cursor 0 (the whole catalog, tombstones "
-                            "included)."
-                        )
-                    )
-                    % {"cursor": cursor},
-                    {"cursor": [str(_("Ahead of the catalog's changes: restart from 0."))]},
-                ),
-                status=410,
-            )
+            return _reset(cursor, name="cursor", restart=str(RESTART_FEED))
         # The page is JSON already (built by PostgreSQL): sent as it is, not parsed and
         # rendered again.
         return HttpResponse(page.as_json(), content_type="application/json")
+
+
+class CatalogSnapshotApi(APIView):
+    """Every live record, in pages, as of one position of the change feed."""
+
+    required_scope = SCOPE_CATALOG
+
+    @extend_schema(
+        operation_id="catalog_snapshot",
+        summary=_("Every live record, to start from scratch"),
+        description=_interpolate_lazy(
+            _(
+                "Every live vendor and solution (no tombstones), in the change feed's record "
+                "format, as of one position of the feed: feed_cursor. The first page (no "
+                "cursor) takes the catalog's current position; pass feed_cursor and "
+                "next_cursor back until has_more is false, then follow "
+                "/api/v1/catalog/changes/ from feed_cursor. Together they miss nothing and "
+                "repeat nothing: the snapshot holds each record at a change numbered up to "
+                "feed_cursor, the feed every change after it. A record that changes while the "
+                "snapshot is read leaves the snapshot and comes with the feed instead (a "
+                "removed one as a delete you may ignore). Records come in change order, so a "
+                "solution may come before its vendor. %(filters)s"
+            ),
+            {"filters": FILTER_PARAMETERS_TEXT},
+        ),
+        parameters=[SnapshotQuerySerializer],
+        responses={
+            200: CatalogSnapshotPageSerializer,
+            410: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Reset: feed_cursor is ahead of every change this catalog has numbered "
+                    "(from another catalog, or from before a restore). Start a new snapshot "
+                    "without cursor and feed_cursor."
+                ),
+            ),
+            **error_responses(400, 401, 403, 429),
+        },
+        tags=["catalog"],
+    )
+    def get(self, request):
+        query = SnapshotQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        position = data.get("feed_cursor")
+        if position is None:
+            position = catalog_feed_position()
+        elif position > catalog_change_head():
+            restart = _("Start a new snapshot: leave out cursor and feed_cursor.")
+            return _reset(position, name="feed_cursor", restart=str(restart))
+        page = catalog_changes_page(
+            cursor=data["cursor"],
+            limit=data["limit"],
+            where=query.feed_filter(live_only=True, up_to=position),
+            encode=change_json,
+        )
+        return HttpResponse(
+            page.as_snapshot_json(feed_cursor=position), content_type="application/json"
+        )

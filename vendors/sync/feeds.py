@@ -39,6 +39,7 @@ from core.text import json_loads
 from vendors.models import CatalogSyncRun, SyncRunStatus
 from vendors.sync.access import catalog_source_synced
 from vendors.sync.apply import BatchResult, DeletionRefused, UnidentifiedItems, apply_batch
+from vendors.sync.events import catalog_records_changed_notify, sync_report_changes
 from vendors.sync.push import catalog_synced_notify
 from vendors.sync.request import parse_sync_request
 from vendors.sync.sessions import (
@@ -377,6 +378,15 @@ def _apply_page(page: dict[str, Any], *, url: str, source: str, sync_id: str | N
                 sync_session_page(session=session, batch=batch)
             except UnidentifiedItems as error:
                 raise FeedError(f"{url}: {error.message}") from None
+        catalog_records_changed_notify(
+            source=source,
+            changes=lambda: sync_report_changes(
+                {
+                    "items": [i.as_report() for i in [*batch.vendors, *batch.solutions]],
+                    "tombstoned": [],
+                }
+            ),
+        )
     return batch
 
 
@@ -387,7 +397,12 @@ def _finish_full_pull(
     try:
         with transaction.atomic():
             session = sync_session_open(source=source, sync_id=sync_id)
-            return sync_session_finish(session=session, confirm_deletions=confirm_deletions).removed
+            removed = sync_session_finish(
+                session=session, confirm_deletions=confirm_deletions
+            ).removed
+            changes = sync_report_changes({"items": [], "tombstoned": removed})
+            catalog_records_changed_notify(source=source, changes=changes)
+            return removed
     except DeletionRefused as error:
         # No request to confirm it in: the operator runs the pull with --confirm-deletions.
         raise FeedError(

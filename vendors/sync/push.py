@@ -28,6 +28,7 @@ from vendors.sync.apply import (
     remove_listed,
     tombstone_unlisted,
 )
+from vendors.sync.events import catalog_records_changed_notify, sync_report_changes
 from vendors.sync.request import SyncRequest, parse_sync_request
 from vendors.sync.sessions import (
     NothingListed,
@@ -228,6 +229,7 @@ def _push(data: Any, actor) -> dict[str, Any]:
     body = _checked_sync(request, actor)
     catalog_source_synced(source=request.source)
     catalog_synced_notify(body=body)
+    catalog_records_changed_notify(source=request.source, changes=lambda: sync_report_changes(body))
     return body
 
 

@@ -47,7 +47,7 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
     errors: dict[str, list[str]] = {}
     for key in sorted(set(data) - TOP_LEVEL_KEYS):
         errors[str(key)] = [_("Unknown field.")]
-    source = data.get("source", _MISSING)
+    source = _stripped(data.get("source", _MISSING))
     if (problem := _source_problem(source)) is not None:
         errors["source"] = [problem]
     mode = data.get("mode", MODE_UPSERT)
@@ -92,6 +92,12 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
         removed_vendors=removed["vendors"],
         removed_solutions=removed["solutions"],
     )
+
+
+def _stripped(value: Any) -> Any:
+    """An identifier without its surrounding whitespace, which is never meant. Only a plain
+    str: core.text marks unreadable text (a lone surrogate) by its type, which strip() drops."""
+    return value.strip() if type(value) is str else value
 
 
 def _source_problem(source: Any) -> str | None:

@@ -86,6 +86,8 @@ class FieldSpec:
     help: str = ""
     # A CharField (a name, a unit): one line. A TextField (a description) may have several.
     single_line: bool = False
+    # Identifying text (a name, a country code): surrounding whitespace is removed.
+    strip: bool = False
 
 
 def _spec(model: type[models.Model], name: str) -> FieldSpec:
@@ -124,7 +126,13 @@ def _spec(model: type[models.Model], name: str) -> FieldSpec:
         max_length=f.max_length,
         help=str(f.verbose_name),
         single_line=isinstance(f, models.CharField),
+        strip=name in STRIPPED_FIELDS,
     )
+
+
+# Lenient where harmless: the fields whose surrounding whitespace is removed (besides the
+# external ids and the vendor reference); a country code is also upper-cased.
+STRIPPED_FIELDS = frozenset({"name", "country"})
 
 
 VENDOR_SPECS = tuple(_spec(Vendor, name) for name in VENDOR_FIELDS)
@@ -146,13 +154,16 @@ _url_validator = URLValidator(schemes=["http", "https"])
 def _clean_str(spec: FieldSpec, raw: Any) -> str:
     if not isinstance(raw, str):
         raise _Invalid(_("Expected a string."))
+    # Unreadable text first: core.text marks it by its type, which strip() would drop.
+    if (problem := unreadable(raw)) is not None:
+        raise _Invalid(problem)
+    if spec.strip:
+        raw = raw.strip()
     if spec.max_length is not None and len(raw) > spec.max_length:
         raise _Invalid(
             _("At most %(max)d characters (this has %(n)d).")
             % {"max": spec.max_length, "n": len(raw)}
         )
-    if (problem := unreadable(raw)) is not None:
-        raise _Invalid(problem)
     if spec.single_line and LINE_BREAK.search(raw):
         raise _Invalid(_("Line breaks are not allowed here."))
     if spec.required and not raw.strip():
@@ -239,16 +250,22 @@ def _cleaner(spec: FieldSpec) -> Callable[[Any], Any]:
 
 
 def _clean_country(value: str) -> str:
+    """An ISO 3166 code in any case and with surrounding whitespace, stored upper-case."""
+    value = value.strip().upper()
     if value and not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
         raise _Invalid(_("Expected an ISO 3166 country code such as NL."))
     return value
 
 
 def _clean_external_id(raw: Any) -> str:
+    """A record's key in its source. Surrounding whitespace is removed (never meant, and
+    invisible in most tools); anything else is kept as sent: ids that differ in case or in
+    inner whitespace are different records, as they are in most sources."""
     if not isinstance(raw, str):
         raise _Invalid(_("Expected a string."))
-    if (problem := unreadable(raw)) is not None:
+    if (problem := unreadable(raw)) is not None:  # before strip(), which drops its mark
         raise _Invalid(problem)
+    raw = raw.strip()
     if not raw.strip():
         raise _Invalid(_("This field may not be blank."))
     if len(raw) > EXTERNAL_ID_MAX:
@@ -319,7 +336,7 @@ SYNC_ID_MAX = _max_length(CatalogSyncSession, "sync_id")
 # What the types publish as JSON Schema patterns but the fast path checks in Python (a pattern
 # per text field costs msgspec more than the rest of the item): no NUL anywhere, and for a
 # required text some character that is not a space.
-COUNTRY = r"^([A-Z]{2})?$"
+COUNTRY = r"^\s*([A-Za-z]{2})?\s*$"
 
 
 def _pattern(*, required: bool, single_line: bool) -> str:
@@ -363,15 +380,29 @@ def _decimal(spec: FieldSpec) -> Any:
     return Annotated[Decimal | None, msgspec.Meta(extra_json_schema=schema)]
 
 
+def _described(spec: FieldSpec) -> str:
+    if spec.name == "country":
+        return (
+            "ISO 3166 country code, such as NL; any case and surrounding whitespace are "
+            "accepted and stored as upper case (nl → NL)."
+        )
+    if spec.strip:
+        return f"{spec.help}. Surrounding whitespace is removed."
+    return spec.help
+
+
 def _item_type(name: str, specs: tuple[FieldSpec, ...], *, with_vendor: bool) -> type:
-    key = "The record's id in the source; unique per source."
+    key = (
+        "The record's id in the source; unique per source. Surrounding whitespace is removed; "
+        "case and inner whitespace are kept: ids differing in them are different records."
+    )
     fields: list[tuple[str, Any, Any]] = [
         ("external_id", _text(EXTERNAL_ID_MAX, required=True, description=key), msgspec.field())
     ]
     if with_vendor:
         vendor = (
             "The external_id of the solution's vendor in the same source: in this request or "
-            "sent earlier."
+            "sent earlier. Surrounding whitespace is removed."
         )
         fields.append(
             ("vendor", _text(EXTERNAL_ID_MAX, required=True, description=vendor), msgspec.field())
@@ -382,7 +413,7 @@ def _item_type(name: str, specs: tuple[FieldSpec, ...], *, with_vendor: bool) ->
             annotation = _text(
                 spec.max_length,
                 required=spec.required,
-                description=spec.help,
+                description=_described(spec),
                 single_line=spec.single_line,
                 pattern=pattern,
             )
@@ -417,6 +448,15 @@ TEXT_CHECKS = {
             for spec in specs
             if spec.kind in ("str", "url")
         ),
+    )
+    for kind, specs in ((VENDOR, VENDOR_SPECS), (SOLUTION, SOLUTION_SPECS))
+}
+# After the type, the text the fast path strips as the slow path's cleaners do.
+STRIPPED = {
+    kind: (
+        "external_id",
+        *(("vendor",) if kind == SOLUTION else ()),
+        *(spec.name for spec in specs if spec.strip and spec.name != "country"),
     )
     for kind, specs in ((VENDOR, VENDOR_SPECS), (SOLUTION, SOLUTION_SPECS))
 }

@@ -16,6 +16,7 @@ from vendors.sync.spec import (
     ITEM_TYPES,
     POST_CHECKS,
     SOLUTION_KEYS,
+    STRIPPED,
     TEXT_CHECKS,
     VENDOR,
     VENDOR_KEYS,
@@ -46,6 +47,8 @@ def validate_item(raw: Any, *, type_: str) -> Item:
                 or (single_line and LINE_BREAK.search(text))
             ):
                 return validate_slow(raw, type_=type_)
+        for name in STRIPPED[type_]:
+            values[name] = values[name].strip()
         for name, clean in POST_CHECKS[type_]:
             values[name] = clean(values[name])
     except (msgspec.ValidationError, _Invalid):
@@ -77,7 +80,8 @@ def validate_slow(raw: Any, *, type_: str) -> Item:
     vendor_ref = None
     if type_ == VENDOR:
         try:
-            _clean_country(values.get("country", ""))
+            if "country" in values:
+                values["country"] = _clean_country(values["country"])
         except _Invalid as error:
             errors["country"] = [str(error)]
     else:
