@@ -314,7 +314,7 @@ ROWS = [
             "data": "Budgets",
             "method": "api",
             "criticality": "low",
-        },  # fmt: skip
+        },
         ok=302,
         allowed=TOOL_KEEPERS,
     ),
