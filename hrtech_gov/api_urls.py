@@ -10,6 +10,7 @@ from decisions.apis import DecisionViewSet, ProposalViewSet, SignOffViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSyncApi
+from vendors.sync.job_apis import CatalogSyncJobApi, CatalogSyncJobErrorsApi, CatalogSyncJobsApi
 
 router = SimpleRouter()
 router.register("departments", DepartmentViewSet, basename="department")
@@ -25,5 +26,12 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
+    path("catalog/jobs/", CatalogSyncJobsApi.as_view(), name="catalog-jobs"),
+    path("catalog/jobs/<int:pk>/", CatalogSyncJobApi.as_view(), name="catalog-job"),
+    path(
+        "catalog/jobs/<int:pk>/errors/",
+        CatalogSyncJobErrorsApi.as_view(),
+        name="catalog-job-errors",
+    ),
     *router.urls,
 ]

@@ -7,7 +7,7 @@ from api.models import ApiToken
 from audit.models import Event
 from decisions.models import Comment, Decision, Notification, Proposal, SignOff
 from stakeholders.models import Delegation
-from vendors.models import CatalogSyncRun, Solution, Vendor
+from vendors.models import CatalogSyncJob, CatalogSyncRun, Solution, Vendor
 
 
 def snapshot() -> tuple:
@@ -22,5 +22,6 @@ def snapshot() -> tuple:
         Vendor.objects.count(),
         Solution.objects.count(),
         CatalogSyncRun.objects.count(),
+        CatalogSyncJob.objects.count(),
         Event.objects.count(),
     )

@@ -10,7 +10,12 @@ class VendorsConfig(AppConfig):
         from core.dataversion import track_models
         from webhooks.registry import register_event_kinds
 
-        register_event_kinds({"catalog.synced": _("Catalog synced")})
+        register_event_kinds(
+            {
+                "catalog.synced": _("Catalog synced"),
+                "catalog.sync_job.finished": _("Catalog sync job finished"),
+            }
+        )
         # Every write numbering catalog rows bumps it (vendors.models.reserve_change_seqs);
         # integrations are the one catalog table that is not numbered.
         track_models(self.get_model("Integration"))
