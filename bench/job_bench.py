@@ -31,9 +31,7 @@ from bench.run import RESULTS, ensure_database, env, free_port, manage, setup_dj
 def json_lines() -> bytes:
     lines = [json.dumps({"source": sync_bench.SOURCE, "mode": "upsert"})]
     lines += [json.dumps({"vendor": sync_bench.vendor(v)}) for v in range(sync_bench.VENDORS)]
-    lines += [
-        json.dumps({"solution": sync_bench.solution(s)}) for s in range(sync_bench.SOLUTIONS)
-    ]
+    lines += [json.dumps({"solution": sync_bench.solution(s)}) for s in range(sync_bench.SOLUTIONS)]
     return ("\n".join(lines) + "\n").encode()
 
 
