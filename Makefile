@@ -86,6 +86,12 @@ bench: install
 bench-sync: install
 	$(PY) bench/sync_bench.py
 
+# Catalog sync jobs: ~200,000 items as one job through gunicorn and a Celery worker, against
+# the COPY floor (bench/job_bench.py; figures under "sync_job" in bench/results.json).
+.PHONY: bench-job
+bench-job: install
+	$(PY) bench/job_bench.py
+
 # Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml; docs/mutation.md):
 # each mutant runs only the tests that called the function it changes, on SQLite, in
 # MUTATION_JOBS parallel processes (each with its own test database). Not part of every CI run

@@ -33,9 +33,9 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
-def too_large_message() -> str:
+def too_large_message(limit: int | None = None) -> str:
     return _("The request body is too large (the limit is %(limit)s bytes).") % {
-        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
     }
 
 

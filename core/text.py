@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -92,3 +93,63 @@ def validate_storable(value: str) -> None:
     """Text a database can store: no NUL, no lone surrogate."""
     if isinstance(value, str) and (message := unreadable(value)) is not None:
         raise ValidationError(message, code="unreadable")
+
+
+def strict_json_loads(raw: bytes, *, encoding: str = "utf-8") -> Any:
+    """A JSON document as the API reads every body: NaN/Infinity refused, strings with lone
+    surrogates marked (core.text), no duplicate keys, no absurd nesting. ValueError with a
+    message for a person when it is not such a document."""
+    try:
+        text = raw.decode(encoding)
+        data = json_loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except RecursionError:
+        # json's decoder recurses once per level: thousands of "[" exhaust the stack long
+        # before the size limit. Answer as for any other malformed body, never a 500.
+        raise ValueError(_too_deep_message()) from None
+    except UnicodeDecodeError as error:
+        raise ValueError(str(_("The body is not valid %(enc)s.")) % {"enc": encoding}) from error
+    except ValueError as error:
+        raise ValueError(str(_("JSON parse error - %(error)s")) % {"error": str(error)}) from error
+    if _depth_exceeds(data, JSON_MAX_DEPTH):
+        # Shallower than the recursion limit but still deeper than any resource of ours:
+        # refused here so that serializers and error reports never walk such a structure.
+        raise ValueError(_too_deep_message())
+    return data
+
+
+# No resource nests more than a few levels (a proposal's goals: object → list → object).
+JSON_MAX_DEPTH = 64
+
+
+def _too_deep_message() -> str:
+    return str(_("JSON is nested too deeply (the limit is %(limit)d levels).")) % {
+        "limit": JSON_MAX_DEPTH
+    }
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels deep. Iterative, so that the
+    check itself cannot exhaust the stack."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children: Iterable[Any]
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(str(_("duplicate key %(key)r")) % {"key": key})
+        seen[key] = value
+    return seen

@@ -11,6 +11,7 @@ from landscape.apis import IntegrationViewSet, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
+from vendors.sync.job_apis import CatalogSyncJobApi, CatalogSyncJobErrorsApi, CatalogSyncJobsApi
 
 router = SimpleRouter()
 router.register("departments", DepartmentViewSet, basename="department")
@@ -29,5 +30,12 @@ urlpatterns = [
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
     path("catalog/snapshot/", CatalogSnapshotApi.as_view(), name="catalog-snapshot"),
+    path("catalog/jobs/", CatalogSyncJobsApi.as_view(), name="catalog-jobs"),
+    path("catalog/jobs/<int:pk>/", CatalogSyncJobApi.as_view(), name="catalog-job"),
+    path(
+        "catalog/jobs/<int:pk>/errors/",
+        CatalogSyncJobErrorsApi.as_view(),
+        name="catalog-job-errors",
+    ),
     *router.urls,
 ]

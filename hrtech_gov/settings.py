@@ -532,6 +532,20 @@ for _source, _feed in CATALOG_FEEDS.items():
 CATALOG_SYNC_MAX_DELETE_SHARE = env.float("CATALOG_SYNC_MAX_DELETE_SHARE", default=0.2)
 if not 0 <= CATALOG_SYNC_MAX_DELETE_SHARE <= 1:
     raise ImproperlyConfigured("CATALOG_SYNC_MAX_DELETE_SHARE must be between 0 and 1.")
+# Large pushes as jobs (POST /api/v1/catalog/jobs/, vendors/sync/jobs.py): at most this many
+# items and bytes per job (413 beyond). A job whose worker made no progress for
+# CATALOG_SYNC_JOB_STALLED_AFTER_SECONDS is queued again (every 5 minutes), at most
+# CATALOG_SYNC_JOB_MAX_ATTEMPTS runs in all, then failed.
+CATALOG_SYNC_JOB_MAX_ITEMS = env.int("CATALOG_SYNC_JOB_MAX_ITEMS", default=200_000)
+CATALOG_SYNC_JOB_MAX_BYTES = env.int("CATALOG_SYNC_JOB_MAX_BYTES", default=256 * 1024 * 1024)
+CATALOG_SYNC_JOB_STALLED_AFTER_SECONDS = env.float(
+    "CATALOG_SYNC_JOB_STALLED_AFTER_SECONDS", default=600.0
+)
+CATALOG_SYNC_JOB_MAX_ATTEMPTS = env.int("CATALOG_SYNC_JOB_MAX_ATTEMPTS", default=5)
+CELERY_BEAT_SCHEDULE["requeue-stalled-catalog-jobs"] = {
+    "task": "vendors.tasks.requeue_stalled_catalog_jobs",
+    "schedule": 5 * 60.0,
+}
 CATALOG_FEED_TIMEOUT = env.float("CATALOG_FEED_TIMEOUT", default=30.0)  # seconds per request
 CATALOG_FEED_RETRIES = env.int("CATALOG_FEED_RETRIES", default=4)  # per page, after the first try
 CATALOG_FEED_BACKOFF = env.float("CATALOG_FEED_BACKOFF", default=2.0)  # seconds, doubling

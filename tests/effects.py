@@ -8,7 +8,7 @@ from audit.models import Event
 from decisions.models import Comment, Decision, Notification, Proposal, SignOff
 from landscape.models import Integration, Tool
 from stakeholders.models import Delegation
-from vendors.models import CatalogSyncRun, Solution, Vendor
+from vendors.models import CatalogSyncJob, CatalogSyncRun, Solution, Vendor
 
 
 def snapshot() -> tuple:
@@ -23,6 +23,7 @@ def snapshot() -> tuple:
         Vendor.objects.count(),
         Solution.objects.count(),
         CatalogSyncRun.objects.count(),
+        CatalogSyncJob.objects.count(),
         Event.objects.count(),
         tuple(Tool.objects.order_by("pk").values_list("lifecycle", "seats", "lane")),
         tuple(Integration.objects.order_by("pk").values_list("data", "criticality", "removed_at")),

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from vendors.models import (
     CatalogSource,
+    CatalogSyncJob,
     CatalogSyncRun,
     CatalogSyncSession,
     Integration,
@@ -152,6 +153,39 @@ class CatalogSyncRunAdmin(admin.ModelAdmin):
         "counts",
         "error",
     ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CatalogSyncJob)
+class CatalogSyncJobAdmin(admin.ModelAdmin):
+    """Catalog sync jobs (POST /api/v1/catalog/jobs/): read-only, written by
+    vendors.sync.jobs. Their invalid items are read through the API (paged)."""
+
+    list_display = [
+        "id",
+        "source",
+        "mode",
+        "dry_run",
+        "status",
+        "processed",
+        "total",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "mode", "dry_run", "source"]
+    list_select_related = ["created_by"]
+    search_fields = ["source", "error"]
+    date_hierarchy = "created_at"
+    exclude = ["duplicates"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in CatalogSyncJob._meta.fields if f.name != "duplicates"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -12,7 +12,11 @@ class VendorsConfig(AppConfig):
         from webhooks.registry import register_event_kinds
 
         register_event_kinds(
-            {"catalog.synced": _("Catalog synced"), RECORD_CHANGED: RECORD_CHANGED_LABEL}
+            {
+                "catalog.synced": _("Catalog synced"),
+                "catalog.sync_job.finished": _("Catalog sync job finished"),
+                RECORD_CHANGED: RECORD_CHANGED_LABEL,
+            }
         )
         # Every write numbering catalog rows bumps it (vendors.models.reserve_change_seqs);
         # integrations are the one catalog table that is not numbered.

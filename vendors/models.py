@@ -433,3 +433,127 @@ class CatalogSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SyncJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class CatalogSyncJob(models.Model):
+    """A large push applied by a Celery worker (POST /api/v1/catalog/jobs/): the request's
+    envelope, its items stored in chunks (CatalogSyncJobChunk) until they are applied, its
+    progress and counts, and how it ended. Each invalid item is a CatalogSyncJobError."""
+
+    source = models.CharField(_("source"), max_length=50)
+    mode = models.CharField(_("mode"), max_length=10)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    # The envelope's flags (confirm_empty, confirm_deletions, removed), as sent.
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    # External ids the whole request lists more than once, per type ({"vendor": {id: n}}):
+    # each such item is invalid, as in a synchronous push, whichever chunk it is in.
+    duplicates = models.JSONField(_("duplicate external ids"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    token = models.ForeignKey(
+        "api.ApiToken",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("API token"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SyncJobStatus, default=SyncJobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("items"), default=0)
+    processed = models.PositiveIntegerField(_("items processed"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    bytes = models.PositiveBigIntegerField(_("bytes received"), default=0)
+    # Runs started (a worker lost mid-job and the job queued again makes two).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # Moved on by every chunk the worker applies: a running job whose heartbeat is old has
+    # lost its worker, and the sweeper queues it again (vendors.sync.jobs).
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    error_fields = models.JSONField(_("error by field"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("catalog sync job")
+        verbose_name_plural = _("catalog sync jobs")
+        indexes = [
+            # The API's list of a source's jobs, newest first.
+            models.Index(fields=["source", "-created_at"], name="syncjob_source_created"),
+            # The sweeper's look for unfinished jobs.
+            models.Index(fields=["status", "heartbeat_at"], name="syncjob_status_heartbeat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} job {self.pk} {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (SyncJobStatus.SUCCEEDED, SyncJobStatus.FAILED)
+
+
+class CatalogSyncJobChunk(models.Model):
+    """Up to a push's worth of one job's items of one kind, as JSON text, applied in order
+    (`number`: the vendors first, then the solutions, as in one push) in one transaction each
+    and deleted in that transaction: what is left is what the job still has to do."""
+
+    job = models.ForeignKey(CatalogSyncJob, on_delete=models.CASCADE, related_name="chunks")
+    # Vendors (0) before solutions (1), as one push writes them; then in the order sent.
+    phase = models.PositiveSmallIntegerField(_("phase"))
+    number = models.PositiveIntegerField(_("number"))
+    # The position of the chunk's first item in the job (its items' `index` in errors).
+    first_index = models.PositiveIntegerField(_("first item"))
+    size = models.PositiveIntegerField(_("items"))
+    # JSON with only ASCII (\u escapes): any string a client sent, even one PostgreSQL could
+    # not store as text (a lone surrogate), is kept and reported by the item's validation.
+    items = models.TextField(_("items"))
+
+    class Meta:
+        ordering = ["job", "phase", "number"]
+        constraints = [
+            # Also the worker's look for the next chunk.
+            models.UniqueConstraint(
+                fields=["job", "phase", "number"], name="syncjobchunk_job_phase_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.phase}.{self.number}"
+
+
+class CatalogSyncJobError(models.Model):
+    """One invalid item of a job, by its position in the request (vendors first, then
+    solutions, then removals): the job's errors are paged by (job, index)."""
+
+    job = models.ForeignKey(CatalogSyncJob, on_delete=models.CASCADE, related_name="item_errors")
+    index = models.PositiveIntegerField(_("item"))
+    type = models.CharField(_("type"), max_length=10)
+    # Empty when the item had none that could be read.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    errors = models.JSONField(_("errors"), default=dict)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [
+            # Also the keyset paging of a job's errors.
+            models.UniqueConstraint(fields=["job", "index"], name="syncjoberror_job_index"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} #{self.index}"

@@ -7,10 +7,15 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 
 from vendors.models import SyncRunStatus
 from vendors.sync.feeds import catalog_feed_pull
+from vendors.sync.jobs import (
+    catalog_sync_job_fail,
+    catalog_sync_job_run,
+    catalog_sync_jobs_requeue_stalled,
+)
 from vendors.sync.push import idempotency_records_purge
 from vendors.sync.sessions import catalog_sync_sessions_purge
 
@@ -48,3 +53,32 @@ def purge_idempotency_records() -> int:
     and the full-sync sessions that expired. Returns the number of Idempotency-Key records."""
     catalog_sync_sessions_purge()
     return idempotency_records_purge()
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def run_catalog_sync_job(job_id: int) -> str | None:
+    """Apply a catalog sync job (vendors.sync.jobs). The database away: retried (the chunks
+    applied stay applied); a bug: the job fails, saying so, rather than stay running."""
+    try:
+        job = catalog_sync_job_run(job_id=job_id)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        log.exception("catalog sync job %s failed", job_id)
+        catalog_sync_job_fail(
+            job_id=job_id, message="The job failed on an internal error; it was logged."
+        )
+        raise
+    return job.status if job is not None else None
+
+
+@shared_task
+def requeue_stalled_catalog_jobs() -> int:
+    """Queue again the catalog sync jobs whose worker was lost (scheduled every 5 minutes)."""
+    return catalog_sync_jobs_requeue_stalled()

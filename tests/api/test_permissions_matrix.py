@@ -82,6 +82,16 @@ class World:
             )
         return proposal
 
+    def sync_job(self):
+        """A catalog sync job of the administrator's (queued: its worker is not run here)."""
+        from vendors.sync.jobs import catalog_sync_job_submit
+        from vendors.sync.upload import upload_from_json
+
+        body = {"source": "matrix", "vendors": [{"external_id": "v-1", "name": "Matrix"}]}
+        return catalog_sync_job_submit(
+            actor=self.org.superuser, upload=upload_from_json(body, received=0)
+        )
+
     def decision(self):
         proposal = self.awaiting()
         return services.decision_take(
@@ -315,6 +325,37 @@ ROWS = [
         "DELETE",
         lambda w: f"/api/v1/integrations/{w.flow.pk}/",
         allowed=TOOL_KEEPERS,
+    # Catalog sync jobs: the same right as the push; a job is seen only by its source's writers
+    # (tests/vendors/test_sync_jobs.py), here the administrator's own.
+    Row(
+        "catalog jobs list",
+        "GET",
+        lambda w: "/api/v1/catalog/jobs/",
+        allowed={"superuser"},
+        overrides={"catalog_token": 403},
+    ),
+    Row(
+        "catalog job submit",
+        "POST",
+        lambda w: "/api/v1/catalog/jobs/",
+        lambda w: {"source": "matrix", "vendors": [{"external_id": "v-1", "name": "Matrix"}]},
+        ok=202,
+        allowed={"superuser"},
+        overrides={"catalog_token": 403},
+    ),
+    Row(
+        "catalog job",
+        "GET",
+        lambda w: f"/api/v1/catalog/jobs/{w.sync_job().pk}/",
+        allowed={"superuser"},
+        overrides={"catalog_token": 403},
+    ),
+    Row(
+        "catalog job errors",
+        "GET",
+        lambda w: f"/api/v1/catalog/jobs/{w.sync_job().pk}/errors/",
+        allowed={"superuser"},
+        overrides={"catalog_token": 403},
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
     Row("docs", "GET", lambda w: "/api/docs/", public=True),

@@ -65,7 +65,26 @@ def _changed(row: dict[str, Any], values: dict[str, Any]) -> bool:
     return False
 
 
-def apply_batch(*, source: str, vendors: list[Any], solutions: list[Any]) -> BatchResult:
+@dataclass
+class RequestContext:
+    """What a batch that is one part of a larger request (a job's chunk, vendors.sync.jobs)
+    needs to know of the whole request to judge its items as one push of it would: the
+    external ids the request lists more than once (by type, id → times), the vendors of the
+    request found invalid so far (its solutions are invalid too), and the removals' ids the
+    request also upserts (by type)."""
+
+    duplicates: dict[str, dict[str, int]]
+    invalid_vendors: set[str]
+    upserted: dict[str, set[str]]
+
+
+def apply_batch(
+    *,
+    source: str,
+    vendors: list[Any],
+    solutions: list[Any],
+    context: RequestContext | None = None,
+) -> BatchResult:
     """Validate every item, then write the valid ones in one transaction. Must run inside a
     transaction (the caller's: a full sync tombstones in the same one).
 
@@ -83,15 +102,19 @@ def apply_batch(*, source: str, vendors: list[Any], solutions: list[Any]) -> Bat
     redone with the lock held from the start."""
     vendor_items = [validate_item(raw, type_=VENDOR) for raw in vendors]
     solution_items = [validate_item(raw, type_=SOLUTION) for raw in solutions]
-    _mark_duplicates(vendor_items)
-    _mark_duplicates(solution_items)
+    _mark_duplicates(vendor_items, context.duplicates.get(VENDOR) if context else None)
+    _mark_duplicates(solution_items, context.duplicates.get(SOLUTION) if context else None)
     listed_vendors = {i.external_id for i in vendor_items if i.external_id is not None}
     listed_solutions = {i.external_id for i in solution_items if i.external_id is not None}
     valid_vendors = [i for i in vendor_items if i.values is not None]
-    valid_vendor_ids = {i.external_id for i in valid_vendors}
+    # Vendors this request lists, none of them valid: their solutions are invalid too.
+    invalid_vendors = listed_vendors - {i.external_id for i in valid_vendors}
+    if context is not None:
+        context.invalid_vendors |= invalid_vendors
+        invalid_vendors = context.invalid_vendors
     for item in solution_items:
         ref = item.vendor_ref
-        if item.values is not None and ref in listed_vendors and ref not in valid_vendor_ids:
+        if item.values is not None and ref in invalid_vendors:
             item.invalidate(
                 "vendor", _("The vendor %(id)s is invalid in this request.") % {"id": ref}
             )
@@ -473,17 +496,25 @@ def _check_deletions(source: str, *, count: int, total: int, confirmed: int | No
 
 
 def remove_listed(
-    *, source: str, vendors: list[Any], solutions: list[Any], batch: BatchResult
+    *,
+    source: str,
+    vendors: list[Any],
+    solutions: list[Any],
+    batch: BatchResult,
+    context: RequestContext | None = None,
 ) -> tuple[list[Item], list[dict[str, Any]]]:
     """A delta push's removals: tombstone the records of `source` with these external ids
     (solutions first, so that a vendor and its solutions go together). Returns one report item
     per id (DELETED, UNCHANGED when already removed, INVALID with why) and the tombstones.
     After the batch's upserts, in the caller's transaction, under the catalog's lock."""
     reserve_change_seqs(0)
-    upserted = {
+    upserted: dict[str, set[str | None]] = {
         VENDOR: {i.external_id for i in batch.vendors},
         SOLUTION: {i.external_id for i in batch.solutions},
     }
+    if context is not None:  # the ids the rest of the request upserts
+        for type_, ids in context.upserted.items():
+            upserted[type_] |= ids
     report: list[Item] = []
     tombstones: list[dict[str, Any]] = []
     for model, type_, raws in ((Solution, SOLUTION, solutions), (Vendor, VENDOR, vendors)):

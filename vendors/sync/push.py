@@ -9,6 +9,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from vendors.models import (
 from vendors.sync.access import catalog_source_check, catalog_source_synced
 from vendors.sync.apply import (
     BatchResult,
+    RequestContext,
     Tombstones,
     apply_batch,
     catalog_change_head,
@@ -111,6 +113,7 @@ def catalog_sync(
     removed_vendors: list[Any] | None = None,
     removed_solutions: list[Any] | None = None,
     actor=None,
+    context: RequestContext | None = None,
 ) -> dict:
     """Apply one push: upsert the valid items; in full mode also tombstone the records of
     `source` that the sync does not list (and resurrect those it lists again).
@@ -125,12 +128,13 @@ def catalog_sync(
     head when it started) are tombstoned, and never a vendor with live solutions.
 
     In upsert mode `removed_vendors` and `removed_solutions` tombstone records by external id
-    (a delta push's removals), each reported as an item."""
+    (a delta push's removals), each reported as an item. A `context` makes the batch one part
+    of a larger request (a job's chunk): see apply.RequestContext."""
     session = None
     seen_up_to = catalog_change_head()
     if sync_id is not None:
         session = sync_session_open(source=source, sync_id=sync_id, actor=actor)
-    batch = apply_batch(source=source, vendors=vendors, solutions=solutions)
+    batch = apply_batch(source=source, vendors=vendors, solutions=solutions, context=context)
     tombstones = Tombstones([], [])
     removals: list[Item] = []
     try:
@@ -160,6 +164,7 @@ def catalog_sync(
                 vendors=removed_vendors or [],
                 solutions=removed_solutions or [],
                 batch=batch,
+                context=context,
             )
             tombstones = Tombstones(gone, [])
     except NothingListed:
@@ -224,8 +229,20 @@ def _checked_sync(request: SyncRequest, actor) -> dict[str, Any]:
     )
 
 
+def jobs_hint() -> str:
+    """What a push too large for one request should do instead (its 413 says so)."""
+    return _(
+        "Send them in several requests (a full sync in pages with one sync_id), or all at once "
+        "as a job: POST /api/v1/catalog/jobs/ takes up to %(max)d items."
+    ) % {"max": settings.CATALOG_SYNC_JOB_MAX_ITEMS}
+
+
+def _parse(data: Any) -> SyncRequest:
+    return parse_sync_request(data, too_many_hint=jobs_hint())
+
+
 def _push(data: Any, actor) -> dict[str, Any]:
-    request = parse_sync_request(data)
+    request = _parse(data)
     body = _checked_sync(request, actor)
     catalog_source_synced(source=request.source)
     catalog_synced_notify(body=body)
@@ -238,7 +255,7 @@ def catalog_sync_dry_run(*, actor, data: Any) -> dict[str, Any]:
     and counts), with nothing kept: everything it wrote is rolled back and nothing is sent.
     Created items have no id (the rows they would be do not exist)."""
     with transaction.atomic():
-        body = _checked_sync(parse_sync_request(data), actor)
+        body = _checked_sync(_parse(data), actor)
         transaction.set_rollback(True)
     for item in body["items"]:
         if item["status"] == CREATED:

@@ -40,8 +40,11 @@ class SyncRequest:
     removed_solutions: list[Any] = field(default_factory=list)
 
 
-def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
-    """Check the top level of a push body; items are checked one by one later."""
+def parse_sync_request(
+    data: Any, *, max_items: int = MAX_ITEMS, too_many_hint: str | None = None
+) -> SyncRequest:
+    """Check the top level of a push body; items are checked one by one later. More than
+    `max_items` items: SyncRequestInvalid (413) with `too_many_hint` (what to do instead)."""
     if not isinstance(data, dict):
         raise SyncRequestInvalid(_("Expected a JSON object."))
     errors: dict[str, list[str]] = {}
@@ -74,9 +77,11 @@ def parse_sync_request(data: Any, *, max_items: int = MAX_ITEMS) -> SyncRequest:
         )
     total = len(lists["vendors"]) + len(lists["solutions"]) + sum(map(len, removed.values()))
     if total > max_items:
+        hint = too_many_hint or _("Send them in several requests.")
         raise SyncRequestInvalid(
-            _("%(n)d items in one request; the limit is %(max)d. Send them in several requests.")
-            % {"n": total, "max": max_items},
+            _("%(n)d items in one request; the limit is %(max)d.") % {"n": total, "max": max_items}
+            + " "
+            + hint,
             errors={"non_field_errors": [_("At most %(max)d items.") % {"max": max_items}]},
             status=413,
         )

@@ -4,6 +4,7 @@ that names every field at fault for the others."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -120,10 +121,14 @@ def _clean_vendor_ref(raw: dict[Any, Any], *, errors: dict[str, list[str]]) -> s
         return None
 
 
-def _mark_duplicates(items: list[Item]) -> None:
-    counts = Counter(item.external_id for item in items if item.external_id is not None)
+def _mark_duplicates(items: list[Item], counts: Mapping[str, int] | None = None) -> None:
+    """Invalidate every item whose external_id the request lists more than once: `counts`,
+    when the items are a part of a larger request (a job's chunk), says how often the whole
+    request lists each id; otherwise they are counted here."""
+    if counts is None:
+        counts = Counter(item.external_id for item in items if item.external_id is not None)
     for item in items:
-        if item.external_id is not None and counts[item.external_id] > 1:
+        if item.external_id is not None and counts.get(item.external_id, 1) > 1:
             item.invalidate(
                 "external_id",
                 _("external_id %(id)s is listed %(n)d times in this request; send it once.")
