@@ -170,7 +170,7 @@ class ProposalForm(forms.ModelForm):
         value = self["tool"].value()
         if not self.is_retirement or not str(value or "").isdigit():
             return None
-        return self._choices("tool").queryset.filter(pk=int(str(value))).first()
+        return Tool.objects.filter(lifecycle__in=LIVE_LIFECYCLES, pk=int(str(value))).first()
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or ProposalKind.NEW

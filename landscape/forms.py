@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +25,7 @@ class IntegrationForm(forms.Form):
     other = forms.ModelChoiceField(
         label=_("Tool"), queryset=Tool.objects.none(), empty_label=_("Choose a tool")
     )
-    data = forms.CharField(label=_("What data flows"), max_length=200)
+    what = forms.CharField(label=_("What data flows"), max_length=200)
     method = forms.ChoiceField(label=_("Method"), choices=Method.choices)
     criticality = forms.ChoiceField(
         label=_("Criticality"), choices=Criticality.choices, initial=Criticality.MEDIUM
@@ -31,7 +33,7 @@ class IntegrationForm(forms.Form):
 
     def __init__(self, *args, tool: Tool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["other"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["other"]).queryset = (
             Tool.objects.filter(lifecycle__in=LIVE_LIFECYCLES)
             .exclude(pk=tool.pk)
             .select_related("solution")

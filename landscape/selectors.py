@@ -153,7 +153,7 @@ def tool_proposals(tool: Tool, *, user: Any, limit: int = 20) -> list[Any]:
     it), newest first, at most `limit`."""
     visible = _proposal_visibility[0](user) if _proposal_visibility else Q(pk__in=[])
     return list(
-        tool.proposals.filter(visible)  # type: ignore[attr-defined]
+        tool.proposals.filter(visible)
         .select_related("requesting_department")
         .order_by("-created_at")[:limit]
     )

@@ -131,7 +131,9 @@ class LifecycleInputSerializer(StrictInputSerializer):
 
 
 class IntegrationSerializer(serializers.ModelSerializer):
-    source = ToolRefSerializer()
+    # Fields named like Field/Serializer attributes (source, data, errors): DRF's metaclass
+    # takes declared fields off the class, so they shadow nothing at run time; mypy cannot know.
+    source = ToolRefSerializer()  # type: ignore[assignment]
     target = ToolRefSerializer()
     owner = PersonSerializer(allow_null=True)
     removed = serializers.SerializerMethodField()
@@ -157,7 +159,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
 
 class IntegrationInputSerializer(StrictInputSerializer):
-    source = serializers.PrimaryKeyRelatedField(
+    source = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Tool.objects.select_related("solution", "owner_department"),
         help_text=gettext_lazy("The tool the data flows from."),
     )
@@ -165,7 +167,7 @@ class IntegrationInputSerializer(StrictInputSerializer):
         queryset=Tool.objects.select_related("solution", "owner_department"),
         help_text=gettext_lazy("The tool the data flows to."),
     )
-    data = StrictCharField(max_length=200, single_line=True)
+    data = StrictCharField(max_length=200, single_line=True)  # type: ignore[assignment]
     method = serializers.ChoiceField(choices=Method.choices, required=False, default=Method.API)
     criticality = serializers.ChoiceField(
         choices=Criticality.choices, required=False, default=Criticality.MEDIUM
@@ -176,7 +178,7 @@ class IntegrationInputSerializer(StrictInputSerializer):
 
 
 class IntegrationPatchSerializer(StrictInputSerializer):
-    data = StrictCharField(max_length=200, single_line=True, required=False)
+    data = StrictCharField(max_length=200, single_line=True, required=False)  # type: ignore[assignment]
     method = serializers.ChoiceField(choices=Method.choices, required=False)
     criticality = serializers.ChoiceField(choices=Criticality.choices, required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=_people(), required=False, allow_null=True)
@@ -196,7 +198,7 @@ class IntegrationBulkSerializer(StrictInputSerializer):
 
 class IntegrationBulkReportSerializer(serializers.Serializer):
     created = serializers.ListField(child=serializers.IntegerField())
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
         help_text=gettext_lazy("Item index → field → messages, for the refused items."),
     )

@@ -44,6 +44,11 @@ GOVERNOR_MOVES = OWNER_MOVES | {
 }
 
 
+def _person(actor: Actor | None) -> Any:
+    """The user to record as having acted: None for the system (a scheduled retirement)."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def _lock(tool: Tool) -> Tool:
     return Tool.objects.select_for_update(of=("self",)).select_related("solution").get(pk=tool.pk)
 
@@ -66,7 +71,7 @@ def _move(
     tool: Tool,
     to: str,
     *,
-    actor: Actor,
+    actor: Actor | None,
     reason: str,
     proposal_reference: str = "",
 ) -> ToolLifecycleChange:
@@ -88,7 +93,7 @@ def _move(
         tool=tool,
         from_lifecycle=previous,
         to_lifecycle=to,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=_person(actor),
         reason=reason,
         proposal_reference=proposal_reference,
     )
@@ -173,7 +178,7 @@ def tool_from_proposal(
         ToolLifecycleChange.objects.create(
             tool=tool,
             to_lifecycle=lifecycle,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor=_person(actor),
             reason=reason,
             proposal_reference=proposal_reference,
         )
@@ -269,7 +274,7 @@ def tools_due_for_retirement(*, today: dt.date) -> list[int]:
     )
 
 
-def tool_retire_planned(*, tool_id: int, today: dt.date, actor: Actor = None) -> Tool | None:
+def tool_retire_planned(*, tool_id: int, today: dt.date, actor: Actor | None = None) -> Tool | None:
     """Retire a tool in sunset whose planned day has come (None if it moved meanwhile). The
     workflow's task calls it, one tool per transaction. Must run inside that transaction."""
     tool = (

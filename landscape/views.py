@@ -97,7 +97,9 @@ def _moves_for(user, tool: Tool) -> list[tuple[str, str]]:
         allowed |= OWNER_MOVES
     if governs_landscape(user):
         allowed |= GOVERNOR_MOVES
-    return [(to, Lifecycle(to).label) for frm, to in sorted(allowed) if frm == tool.lifecycle]
+    return [
+        (str(to), str(Lifecycle(to).label)) for frm, to in sorted(allowed) if frm == tool.lifecycle
+    ]
 
 
 def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
@@ -174,7 +176,7 @@ def integration_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.integration_create(
             actor=request.user,
             spec=IntegrationInput(
-                source=source, target=target, data=data["data"], method=data["method"],
+                source=source, target=target, data=data["what"], method=data["method"],
                 criticality=data["criticality"], owner=request.user,
             ),
         )  # fmt: skip

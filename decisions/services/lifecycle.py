@@ -109,6 +109,7 @@ def _tool_follows(proposal: Proposal, *, action: str, actor: Actor, note: str) -
         proposal.solution = solution
         proposal.save(update_fields=["solution", "pricing_model", "updated_at"])
     start = proposal.pilot_start if lifecycle == Lifecycle.PILOT else None
+    assert proposal.solution_id is not None  # noqa: S101 - entered just above when missing
     tool = landscape.tool_from_proposal(
         solution_id=proposal.solution_id,
         department=proposal.requesting_department,

@@ -19,7 +19,7 @@ from landscape import services as landscape
 def retirement_approved(proposal: Proposal, *, actor: Actor) -> None:
     """Called when a retirement proposal is approved, in the approval's transaction: the tool
     goes into sunset until the planned day — retired at once when that day has come."""
-    if proposal.kind != ProposalKind.RETIREMENT or proposal.tool_id is None:
+    if proposal.kind != ProposalKind.RETIREMENT or proposal.tool is None:
         return
     today = timezone.localdate()
     retire_on = proposal.retire_on or today
@@ -34,7 +34,7 @@ def retirement_approved(proposal: Proposal, *, actor: Actor) -> None:
         _retire(tool.pk, today=today, actor=actor)
 
 
-def _retire(tool_id: int, *, today: dt.date, actor: Actor) -> bool:
+def _retire(tool_id: int, *, today: dt.date, actor: Actor | None) -> bool:
     tool = landscape.tool_retire_planned(tool_id=tool_id, today=today, actor=actor)
     if tool is None:
         return False

@@ -115,7 +115,8 @@ def _decisions_refused(
         return response
     card = selectors.decision_cards().filter(pk=proposal.pk).first() or proposal
     decorate_decision_card(card)
-    card.impact = tools_impact([card.tool])[card.tool_id] if card.tool else None  # type: ignore[attr-defined]
+    tool = card.tool
+    card.impact = tools_impact([tool])[tool.pk] if tool else None  # type: ignore[attr-defined]
     card.decide_error = error.message  # type: ignore[attr-defined]
     card.decide_data = typed  # type: ignore[attr-defined]
     return render(
@@ -214,7 +215,7 @@ def _decisions_page(
     impacts = tools_impact([p.tool for p in proposals if p.tool is not None])
     for proposal in proposals:
         decorate_decision_card(proposal)
-        proposal.impact = impacts.get(proposal.tool_id)  # type: ignore[attr-defined]
+        proposal.impact = impacts.get(proposal.tool_id or 0)  # type: ignore[attr-defined]
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
         if refused and proposal.pk in refused:  # a refused decision, posted without JavaScript
             error, typed = refused[proposal.pk]

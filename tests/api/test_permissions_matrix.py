@@ -325,6 +325,7 @@ ROWS = [
         "DELETE",
         lambda w: f"/api/v1/integrations/{w.flow.pk}/",
         allowed=TOOL_KEEPERS,
+    ),
     # Catalog sync jobs: the same right as the push; a job is seen only by its source's writers
     # (tests/vendors/test_sync_jobs.py), here the administrator's own.
     Row(

@@ -311,7 +311,7 @@ ROWS = [
         lambda w: {
             "direction": "in",
             "other": w.fin_tool.pk,
-            "data": "Budgets",
+            "what": "Budgets",
             "method": "api",
             "criticality": "low",
         },
