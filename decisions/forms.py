@@ -196,6 +196,8 @@ class ProposalForm(forms.ModelForm):
                 self.add_error(name, message)
         if candidate.category and not data.get("category"):
             data["category"] = candidate.category  # taken from the catalog solution
+        if candidate.kind != ProposalKind.NEW and candidate.solution_id:
+            data["solution"] = candidate.solution  # the retired tool's
         warning = (
             None if self.errors or data.get("confirm_amounts") else implausible_amounts(candidate)
         )

@@ -451,6 +451,8 @@ class ProposalInputSerializer(StrictInputSerializer):
             raise serializers.ValidationError(errors)
         if candidate.category and not current("category"):
             attrs["category"] = candidate.category  # taken from the catalog solution
+        if candidate.kind != ProposalKind.NEW and candidate.solution_id:
+            attrs["solution"] = candidate.solution  # the retired tool's
         return attrs
 
     def service_kwargs(self) -> dict:

@@ -446,7 +446,7 @@ OWNERS = {
     HR: ("head.hr", "reviewer.it"),
     MKT: ("head.mkt", "reviewer.it"),
     IT: ("head.it", "reviewer.it"),
-    FIN: ("", "reviewer.it"),  # Finance only reads: IT looks after its tools
+    FIN: ("head.fin", "reviewer.it"),
 }
 
 

@@ -60,6 +60,8 @@ USERS = [
     DemoUser("head.mkt", "Isabelle", "Dubois", "MKT", Role.HEAD),
     DemoUser("cdo", "Carla", "Romano", cdo=True),
     DemoUser("finance.viewer", "Peter", "Lindqvist", "FIN", Role.VIEWER),
+    # Finance owns the payroll and accounting tools: its head signs what would break them.
+    DemoUser("head.fin", "Nora", "Jansen", "FIN", Role.HEAD),
     DemoUser("admin", "Sam", "Taylor", admin=True),
 ]
 

@@ -27,7 +27,8 @@ Vermicelli (`vermicelli()`), the markers of integrations grown without a plan:
 - hubs: tools (not the platform) whose degree, in + out counting each integration, is at
   least HUB_MIN_DEGREE (5) and at least the degree of the tool ranked ceil(5 %) of the tools
   (at least 1), ties included; ordered by degree descending, then id;
-- cycles: directed simple cycles of 3 to CYCLE_MAX_LENGTH (6) tools along the data flow (a
+- cycles: directed simple cycles of 3 to CYCLE_MAX_LENGTH (6) tools along point-to-point
+  integrations (a loop through the integration platform is what the platform is for; a
   two-way sync between two tools, A <-> B, is common and not reported), at most CYCLE_LIMIT
   (50) of them, searched in at most CYCLE_STEPS (100,000) steps, so that a dense graph cannot
   explode (the cap may then leave cycles unreported); each starts at its smallest id; sorted;
@@ -319,12 +320,20 @@ def _vermicelli(
     degree: Mapping[int, int],
 ) -> Vermicelli:
     platform = {node.id for node in nodes if node.is_platform}
-    p2p = [
-        edge.id
+    direct = [
+        edge
         for edge in kept
         if edge.method != "platform" and edge.source not in platform and edge.target not in platform
     ]
-    return Vermicelli(hubs=_hubs(nodes, degree), cycles=_cycles(graph), point_to_point=p2p)
+    # A loop is vermicelli only when it is wired point to point: data going round through the
+    # integration platform is what the platform is for.
+    wired: nx.DiGraph[int] = nx.DiGraph()
+    wired.add_edges_from((edge.source, edge.target) for edge in direct)
+    return Vermicelli(
+        hubs=_hubs(nodes, degree),
+        cycles=_cycles(wired),
+        point_to_point=[edge.id for edge in direct],
+    )
 
 
 def vermicelli(nodes: Sequence[MapNode], edges: Sequence[MapEdge]) -> Vermicelli:

@@ -9,6 +9,10 @@ The rule, as the tool page and `GET /api/v1/tools/{id}/impact/` state it:
   data flows (source → target) — whose incoming data depends on it; the integrations between
   them break with it. Tools that only send data upstream are not affected further: their own
   data does not depend on the removed tool.
+- the integration platform (iPaaS, ESB) is hit like any tool, but the walk does not go on
+  through it: it routes every department's data, and which of its outgoing flows carry the
+  removed tool's data cannot be told from the graph. Its own flows into and out of the removed
+  tool break directly.
 Cycles and diamonds are walked once (breadth first, each tool at its shortest distance)."""
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ def graph(flows: Iterable[Flow]) -> nx.MultiDiGraph:
     return g
 
 
-def impact(g: nx.MultiDiGraph, tool: int) -> Impact:
+def impact(g: nx.MultiDiGraph, tool: int, *, platforms: frozenset[int] = frozenset()) -> Impact:
     result = Impact(tool=tool)
     if tool not in g:
         return result
@@ -60,13 +64,24 @@ def impact(g: nx.MultiDiGraph, tool: int) -> Impact:
     for other, _t, key in g.in_edges(tool, keys=True):
         result.flows[key] = "direct"
         result.tools.setdefault(other, 1)
-    distances = nx.single_source_shortest_path_length(g, tool)
+    # Downstream, breadth first; the walk stops at a platform (it is hit, not walked through).
+    distances = {tool: 0}
+    frontier = [tool]
+    while frontier:
+        following = []
+        for node in frontier:
+            if node != tool and node in platforms:
+                continue
+            for _s, other, key in g.out_edges(node, keys=True):
+                if node != tool:
+                    result.flows.setdefault(key, "transitive")
+                if other not in distances:
+                    distances[other] = distances[node] + 1
+                    following.append(other)
+        frontier = following
     for other, distance in distances.items():
-        if other == tool:
-            continue
-        result.tools[other] = min(result.tools.get(other, distance), distance)
-        for _s, _target, key in g.out_edges(other, keys=True):
-            result.flows.setdefault(key, "transitive")
+        if other != tool:
+            result.tools[other] = min(result.tools.get(other, distance), distance)
     # A flow back into the removed tool from downstream is direct (it touches it).
     result.tools.pop(tool, None)
     return result

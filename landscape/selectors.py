@@ -90,13 +90,14 @@ def tool_impact(tool: Tool) -> ToolImpact:
 
 
 def tools_impact(tools: list[Tool]) -> dict[int, ToolImpact]:
-    """tool_impact for several tools (a page of decision cards): three queries however many
-    tools and however large the landscape's history — the live graph's edges, then the tools
-    and integrations hit."""
+    """tool_impact for several tools (a page of decision cards): four queries however many
+    tools and however large the landscape's history — the live graph's edges, the platforms,
+    then the tools and integrations hit."""
     if not tools:
         return {}
     g = graph_impact.graph(live_flows())
-    found = {t.pk: graph_impact.impact(g, t.pk) for t in tools}
+    platforms = frozenset(Tool.objects.filter(is_platform=True).values_list("pk", flat=True))
+    found = {t.pk: graph_impact.impact(g, t.pk, platforms=platforms) for t in tools}
     tool_ids = {i for f in found.values() for i in f.tools}
     flow_ids = {i for f in found.values() for i in f.flows}
     hit = {

@@ -52,3 +52,13 @@ def test_a_disconnected_part_is_untouched_and_an_isolated_tool_breaks_nothing():
 def test_two_flows_between_the_same_tools_both_break():
     found = impact(graph([Flow(1, 1, 2), Flow(2, 1, 2)]), 1)
     assert found.flows == {1: "direct", 2: "direct"}
+
+
+def test_the_walk_does_not_go_on_through_the_integration_platform():
+    # 1 -> P -> 3 -> 4, and 1 -> 5 -> 6: P is hit, what it routes on is not attributed to 1.
+    g = graph(flows((1, 9), (9, 3), (3, 4), (1, 5), (5, 6)))
+    found = impact(g, 1, platforms=frozenset({9}))
+    assert found.tools == {9: 1, 5: 1, 6: 2}
+    assert found.flows == {100: "direct", 103: "direct", 104: "transitive"}
+    # Removing the platform itself breaks its own flows, and what is downstream of them.
+    assert impact(g, 9, platforms=frozenset({9})).tools == {1: 1, 3: 1, 4: 2}
