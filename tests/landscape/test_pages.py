@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -24,7 +26,7 @@ def dept(code):
 def fleet(n: int):
     """n HR tools in a chain, each feeding the next, and one Finance tool at the end."""
     tools = [ToolFactory(owner_department=dept("HR")) for _ in range(n)]
-    for a, b in zip(tools, tools[1:], strict=False):
+    for a, b in itertools.pairwise(tools):
         ToolIntegrationFactory(source=a, target=b)
     end = ToolFactory(owner_department=dept("FIN"))
     ToolIntegrationFactory(source=tools[-1], target=end)
@@ -183,7 +185,7 @@ def test_a_bulk_import_takes_the_good_items_and_reports_the_bad(org):
 
 
 def test_a_retirement_through_the_api_lists_the_owners_who_sign(org):
-    tools, end = fleet(2)
+    tools, _end = fleet(2)
     api = session_api(org.requester)
     body = proposal_body(kind="retirement", tool=tools[0].pk, title="Retire the first",
                          new_vendor_name="", new_solution_name="", retire_on=None)  # fmt: skip
