@@ -7,16 +7,19 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.conditional import ConditionalMixin, check_if_match
 from core.errors import InvalidTransition, NotAllowed
 from decisions import selectors, services
 from decisions.filters import DecisionFilterSet, ProposalFilterSet, SignOffFilterSet
 from decisions.models import Decision, Proposal, SignOff, SignOffStatus
+from decisions.radar import radar_blips
 from decisions.rights import can_edit, signing_rights
 from decisions.serializers import (
     DecideInputSerializer,
@@ -29,6 +32,7 @@ from decisions.serializers import (
     SignOffSerializer,
     WithdrawInputSerializer,
 )
+from landscape.drawing import RINGS
 from stakeholders.models import ChecklistQuestion
 
 
@@ -219,3 +223,40 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.decisions_for_api()
+
+
+class RadarEntrySerializer(serializers.Serializer):
+    """One entry, in the shape Thoughtworks' Build Your Own Radar reads (JSON source)."""
+
+    name = serializers.CharField()
+    ring = serializers.ChoiceField(choices=[(r, r) for r in RINGS])
+    quadrant = serializers.CharField()
+    isNew = serializers.BooleanField()
+    status = serializers.ChoiceField(
+        choices=[(s, s) for s in ("New", "Moved In", "Moved Out", "No Change")],
+        help_text=gettext_lazy("Since last quarter (Build Your Own Radar's newer field)."),
+    )
+    description = serializers.CharField()
+
+
+class RadarApi(APIView):
+    """The technology radar, generated from the data (decisions.radar): Adopt = standard
+    tools, Trial = pilots, Assess = new tools being decided, Hold = tools in sunset and
+    rejections of the last 12 months. A plain list, loadable by Build Your Own Radar."""
+
+    @extend_schema(responses=RadarEntrySerializer(many=True))
+    def get(self, request):
+        blips = radar_blips()
+        return Response(
+            [
+                {
+                    "name": b.entry.name,
+                    "ring": b.entry.ring,
+                    "quadrant": b.entry.quadrant,
+                    "isNew": b.entry.is_new,
+                    "status": b.status,
+                    "description": b.entry.description,
+                }
+                for b in blips
+            ]
+        )

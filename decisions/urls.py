@@ -20,6 +20,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("radar/", views.radar, name="radar"),
     path("catalog/solutions/<int:pk>/", views.solution_detail, name="solution-detail"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),

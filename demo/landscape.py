@@ -491,9 +491,14 @@ def load_demo_landscape() -> dict[str, tuple[int, int]]:
             yearly_cost=Decimal(spec.yearly_cost) if spec.yearly_cost else None,
             retire_on=now.date() + dt.timedelta(days=180) if spec.lifecycle == L.SUNSET else None,
         )
-        ToolLifecycleChange.objects.create(
+        # Set up long ago, but for the pilots and sunsets of this quarter (the radar marks them).
+        recent = spec.lifecycle in (L.PILOT, L.SUNSET)
+        when = now - dt.timedelta(days=20 if recent else 400)
+        change = ToolLifecycleChange.objects.create(
             tool=tool, to_lifecycle=spec.lifecycle, reason="Recorded when the landscape was set up."
         )
+        ToolLifecycleChange.objects.filter(pk=change.pk).update(changed_at=when)
+        Tool.objects.filter(pk=tool.pk).update(lifecycle_changed_at=when)
         if not solution.in_use:
             solution.in_use = True
             solution.save(update_fields=["in_use"])

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from api.apis import ApiTokenViewSet
-from decisions.apis import DecisionViewSet, ProposalViewSet, SignOffViewSet
+from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
 from landscape.apis import IntegrationViewSet, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import SolutionViewSet, VendorViewSet
@@ -27,6 +27,7 @@ router.register("integrations", IntegrationViewSet, basename="integration")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("radar/", RadarApi.as_view(), name="radar"),
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
     path("catalog/snapshot/", CatalogSnapshotApi.as_view(), name="catalog-snapshot"),

@@ -20,6 +20,7 @@ from decisions.views.proposals import (
     proposal_timeline,
     proposal_validate,
 )
+from decisions.views.radar import radar
 from decisions.views.workflow import (
     cdo_decisions,
     comment_add,
@@ -52,6 +53,7 @@ __all__ = [
     "proposal_validate",
     "proposal_withdraw",
     "queue",
+    "radar",
     "signoff_decide",
     "solution_detail",
 ]

@@ -279,6 +279,7 @@ ROWS = [
         allowed={"superuser"},
         overrides={"catalog_token": 403},
     ),
+    Row("radar", "GET", lambda w: "/api/v1/radar/"),
     Row("tools list", "GET", lambda w: "/api/v1/tools/"),
     Row("tool detail", "GET", lambda w: f"/api/v1/tools/{w.tool.pk}/"),
     Row("tool impact", "GET", lambda w: f"/api/v1/tools/{w.tool.pk}/impact/"),

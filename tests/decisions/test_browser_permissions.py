@@ -296,6 +296,7 @@ ROWS = [
     Row("landscape", "GET", lambda w: "/landscape/?lifecycle=adopted&sort=connections"),
     Row("tool page", "GET", lambda w: f"/landscape/tools/{w.tool.pk}/"),
     Row("integration map", "GET", lambda w: "/landscape/map/?department=HR"),
+    Row("technology radar", "GET", lambda w: "/radar/"),
     Row(
         "tool lifecycle",
         "POST",
