@@ -42,7 +42,8 @@ def test_rings_come_from_the_landscape_and_the_proposals(org):
     make_proposal(requester=org.requester, new_solution_name="Draft only")
     found = rings()
     assert {name: ring for name, (ring, _q, _s) in found.items()} == {
-        "Std": "Adopt", "Pilot": "Trial", "Sunset": "Hold", "Newbie": "Assess", "Nope": "Hold"}  # fmt: skip
+        "Std": "Adopt", "Pilot": "Trial", "Sunset": "Hold", "Newbie": "Assess",
+        "Nope": "Hold"}  # fmt: skip
     assert found["Std"][1] == "Customers"
     assert found["Pilot"][1] == "People"
 
