@@ -92,6 +92,12 @@ bench-sync: install
 bench-job: install
 	$(PY) bench/job_bench.py
 
+# The landscape: the integration map and a removal's impact with 2,000 tools and 5,000
+# integrations (bench/landscape_bench.py; figures under "landscape" in bench/results.json).
+.PHONY: bench-landscape
+bench-landscape: install
+	$(PY) bench/landscape_bench.py
+
 # Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml; docs/mutation.md):
 # each mutant runs only the tests that called the function it changes, on SQLite, in
 # MUTATION_JOBS parallel processes (each with its own test database). Not part of every CI run

@@ -217,10 +217,12 @@ def _ink_on(colour: str) -> str:
 def _svg_open(
     prefix: str, box: tuple[float, float, float, float], title: str, desc: str, css: str
 ) -> list[str]:
+    # role="group", not "img": an image's content is presentational, and the drawing holds
+    # links (one per tool or entry) that keyboard and screen-reader users must reach.
     x, y, w, h = box
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(x)} {_f(y)} {_f(w)} {_f(h)}" '
-        f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" class="{css}" '
+        f'width="100%" preserveAspectRatio="xMidYMid meet" role="group" class="{css}" '
         f'aria-labelledby="{prefix}-title {prefix}-desc" font-family="system-ui, sans-serif">',
         f'<title id="{prefix}-title">{_esc(title, TITLE_CHARS)}</title>',
         f'<desc id="{prefix}-desc">{html.escape(desc, quote=True)}</desc>',
