@@ -123,6 +123,7 @@ def figures(samples: list[float]) -> dict:
 def main() -> None:
     ensure_database()
     manage("migrate", "--noinput", "-v0")
+    manage("collectstatic", "--noinput", "-v0")  # pages render with the production storage
     setup_django()
     fill()
     from django.contrib.auth import get_user_model

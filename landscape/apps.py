@@ -7,9 +7,19 @@ class LandscapeConfig(AppConfig):
     verbose_name = _("Tool landscape")
 
     def ready(self) -> None:
+        from audit.models import register_event_labels
         from core.dataversion import track_models
         from webhooks.registry import register_event_kinds
 
+        register_event_labels(
+            {
+                "tool.lifecycle_changed": _("Tool lifecycle changed"),
+                "tool.updated": _("Tool edited"),
+                "integration.created": _("Integration added"),
+                "integration.updated": _("Integration edited"),
+                "integration.removed": _("Integration removed"),
+            }
+        )
         register_event_kinds(
             {
                 "tool.lifecycle_changed": _("Tool lifecycle changed"),
