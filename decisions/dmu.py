@@ -30,7 +30,7 @@ def signing_departments(*, proposal: Proposal) -> list[Department]:
         required |= Q(pk=proposal.paying_department_id)
     if proposal.kind == ProposalKind.RETIREMENT and proposal.tool is not None:
         owners = {proposal.tool.owner_department_id}
-        owners |= {d.pk for d in tool_impact(proposal.tool).departments}
+        owners |= {d.id for d in tool_impact(proposal.tool).departments}
         required |= Q(pk__in=owners, is_active=True)
     return list(Department.objects.filter(required).order_by("code"))
 

@@ -58,9 +58,41 @@ def live_flows() -> list[graph_impact.Flow]:
     ]
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class DepartmentRow:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRow:
+    """A tool as an impact report names it: read as plain values, not model instances (a
+    removal can hit most of a large landscape)."""
+
+    id: int
+    name: str
+    lifecycle: str
+    department: DepartmentRow
+
+    @property
+    def owner_department(self) -> str:
+        return self.department.code
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRow:
+    id: int
+    source: ToolRow
+    target: ToolRow
+    data: str
+    method: str
+    criticality: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImpactedTool:
-    tool: Tool
+    tool: ToolRow
     distance: int
 
 
@@ -69,14 +101,13 @@ class ToolImpact:
     tool: Tool
     direct: list[ImpactedTool]
     transitive: list[ImpactedTool]
-    integrations: list[tuple[Integration, str]]  # with "direct" or "transitive"
+    integrations: list[tuple[FlowRow, str]]  # with "direct" or "transitive"
 
     @property
-    def departments(self) -> list[Any]:
+    def departments(self) -> list[DepartmentRow]:
         """The owner departments of every tool that breaks (the tool's own excluded)."""
-        seen = {}
-        for item in self.direct + self.transitive:
-            seen[item.tool.owner_department_id] = item.tool.owner_department
+        seen = {item.tool.department.id: item.tool.department for item in self.direct}
+        seen.update((item.tool.department.id, item.tool.department) for item in self.transitive)
         return sorted(seen.values(), key=lambda d: d.code)
 
     @property
@@ -89,44 +120,61 @@ def tool_impact(tool: Tool) -> ToolImpact:
     return tools_impact([tool])[tool.pk]
 
 
+def _tool_rows(ids: set[int]) -> dict[int, ToolRow]:
+    departments: dict[int, DepartmentRow] = {}
+    rows = {}
+    for pk, name, lifecycle, dept_id, code, dept_name in Tool.objects.filter(
+        pk__in=sorted(ids)
+    ).values_list(
+        "pk",
+        "solution__name",
+        "lifecycle",
+        "owner_department_id",
+        "owner_department__code",
+        "owner_department__name",
+    ):
+        department = departments.setdefault(dept_id, DepartmentRow(dept_id, code, dept_name))
+        rows[pk] = ToolRow(pk, name, lifecycle, department)
+    return rows
+
+
 def tools_impact(tools: list[Tool]) -> dict[int, ToolImpact]:
     """tool_impact for several tools (a page of decision cards): four queries however many
-    tools and however large the landscape's history — the live graph's edges, the platforms,
-    then the tools and integrations hit."""
+    tools — the live graph with what a report shows of each integration, the platforms, then
+    the tools hit — read as values; what grows is what the report shows, never the history
+    (removed integrations stay out, on their partial index)."""
     if not tools:
         return {}
-    g = graph_impact.graph(live_flows())
+    flows = {
+        pk: (s, t, data, method, criticality)
+        for pk, s, t, data, method, criticality in Integration.objects.filter(
+            LIVE_FLOWS,
+            source__lifecycle__in=LIVE_LIFECYCLES,
+            target__lifecycle__in=LIVE_LIFECYCLES,
+        ).values_list("pk", "source_id", "target_id", "data", "method", "criticality")
+    }
+    g = graph_impact.graph(graph_impact.Flow(pk, f[0], f[1]) for pk, f in flows.items())
     platforms = frozenset(Tool.objects.filter(is_platform=True).values_list("pk", flat=True))
     found = {t.pk: graph_impact.impact(g, t.pk, platforms=platforms) for t in tools}
-    tool_ids = {i for f in found.values() for i in f.tools}
-    flow_ids = {i for f in found.values() for i in f.flows}
-    hit = {
-        t.pk: t
-        for t in Tool.objects.filter(pk__in=tool_ids).select_related("solution", "owner_department")
-    }
-    integrations = {
-        i.pk: i
-        for i in Integration.objects.filter(pk__in=flow_ids).select_related(
-            "source__solution", "target__solution"
-        )
-    }
+    needed = {t.pk for t in tools} | {i for f in found.values() for i in f.tools}
+    rows = _tool_rows(needed)
 
     def report(tool: Tool, f: graph_impact.Impact) -> ToolImpact:
         def items(ids: list[int]) -> list[ImpactedTool]:
             return sorted(
-                (ImpactedTool(hit[i], f.tools[i]) for i in ids if i in hit),
-                key=lambda it: (it.distance, it.tool.solution.name),
+                (ImpactedTool(rows[i], f.tools[i]) for i in ids if i in rows),
+                key=lambda it: (it.distance, it.tool.name, it.tool.id),
             )
 
-        flows = sorted(
-            (integrations[k] for k in f.flows if k in integrations),
-            key=lambda i: (f.flows[i.pk] != "direct", str(i)),
-        )
+        broken = []
+        for pk, how in f.flows.items():
+            source, target, data, method, criticality = flows[pk]
+            if source in rows and target in rows:
+                flow = FlowRow(pk, rows[source], rows[target], data, method, criticality)
+                broken.append((flow, how))
+        broken.sort(key=lambda fh: (fh[1] != "direct", fh[0].source.name, fh[0].target.name))
         return ToolImpact(
-            tool=tool,
-            direct=items(f.direct),
-            transitive=items(f.transitive),
-            integrations=[(i, f.flows[i.pk]) for i in flows],
+            tool=tool, direct=items(f.direct), transitive=items(f.transitive), integrations=broken
         )
 
     return {t.pk: report(t, found[t.pk]) for t in tools}
@@ -166,10 +214,9 @@ def lifecycle_history(tool: Tool, *, limit: int = 50) -> list[ToolLifecycleChang
 
 def map_drawing(*, department: str = "") -> drawing.MapDrawing:
     """The integration map of the live landscape (one department's tools and what they connect
-    to, when `department` is a code): two queries, then the drawing (landscape.drawing)."""
-    tools = Tool.objects.filter(lifecycle__in=LIVE_LIFECYCLES).select_related(
-        "solution", "owner_department"
-    )
+    to, when `department` is a code): three queries read as values, then the drawing
+    (landscape.drawing)."""
+    tools = Tool.objects.filter(lifecycle__in=LIVE_LIFECYCLES)
     flows = Integration.objects.filter(
         LIVE_FLOWS, source__lifecycle__in=LIVE_LIFECYCLES, target__lifecycle__in=LIVE_LIFECYCLES
     )
@@ -186,19 +233,28 @@ def map_drawing(*, department: str = "") -> drawing.MapDrawing:
     ]
     if department:
         ends = {e.source for e in edges} | {e.target for e in edges}
-        tools = tools.filter(Q(owner_department__code=department) | Q(pk__in=ends))
+        tools = tools.filter(Q(owner_department__code=department) | Q(pk__in=sorted(ends)))
+    url = reverse("tool-detail", args=[0]).replace("/0/", "/{}/")
     nodes = [
         drawing.MapNode(
-            id=t.pk,
-            label=t.solution.name,
-            department=t.owner_department.code,
-            department_name=t.owner_department.name,
-            lifecycle=t.lifecycle,
-            lane=t.lane,
-            url=reverse("tool-detail", args=[t.pk]),
-            is_platform=t.is_platform,
+            id=pk,
+            label=name,
+            department=code,
+            department_name=dept_name,
+            lifecycle=lifecycle,
+            lane=lane,
+            url=url.format(pk),
+            is_platform=platform,
         )
-        for t in tools
+        for pk, name, code, dept_name, lifecycle, lane, platform in tools.values_list(
+            "pk",
+            "solution__name",
+            "owner_department__code",
+            "owner_department__name",
+            "lifecycle",
+            "lane",
+            "is_platform",
+        )
     ]
     order = list(
         Department.objects.filter(is_active=True).order_by("code").values_list("code", flat=True)

@@ -204,16 +204,40 @@ class IntegrationBulkReportSerializer(serializers.Serializer):
     )
 
 
+class ToolRowSerializer(serializers.Serializer):
+    """A tool in an impact report: the same fields as a tool reference."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    owner_department = serializers.CharField()
+    lifecycle = serializers.ChoiceField(choices=Lifecycle.choices)
+
+
+class DepartmentRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 class ImpactedToolSerializer(serializers.Serializer):
-    tool = ToolRefSerializer()
-    owner_department = DepartmentRefSerializer(source="tool.owner_department")
+    tool = ToolRowSerializer()
+    owner_department = DepartmentRowSerializer(source="tool.department")
     distance = serializers.IntegerField(
         help_text=gettext_lazy("1: connected to the tool; 2 or more: further downstream.")
     )
 
 
+class ImpactFlowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = ToolRowSerializer()  # type: ignore[assignment]
+    target = ToolRowSerializer()
+    data = serializers.CharField()  # type: ignore[assignment]
+    method = serializers.ChoiceField(choices=Method.choices)
+    criticality = serializers.ChoiceField(choices=Criticality.choices)
+
+
 class ImpactIntegrationSerializer(serializers.Serializer):
-    integration = IntegrationSerializer()
+    integration = ImpactFlowSerializer()
     how = serializers.ChoiceField(
         choices=[("direct", "direct"), ("transitive", "transitive")],
         help_text=gettext_lazy(
@@ -227,7 +251,7 @@ class ImpactSerializer(serializers.Serializer):
     direct = ImpactedToolSerializer(many=True)
     transitive = ImpactedToolSerializer(many=True)
     integrations = serializers.SerializerMethodField()
-    departments = DepartmentRefSerializer(
+    departments = DepartmentRowSerializer(
         many=True,
         help_text=gettext_lazy(
             "Owner departments of every tool that breaks: they sign its retirement."
@@ -237,6 +261,6 @@ class ImpactSerializer(serializers.Serializer):
     @extend_schema_field(ImpactIntegrationSerializer(many=True))
     def get_integrations(self, impact: Any) -> list[dict]:
         return [
-            ImpactIntegrationSerializer({"integration": i, "how": how}).data
-            for i, how in impact.integrations
+            {"integration": ImpactFlowSerializer(flow).data, "how": how}
+            for flow, how in impact.integrations
         ]
