@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from core.dataversion import data_version
 from landscape import drawing
 from landscape import impact as graph_impact
 from landscape.models import LIVE_LIFECYCLES, Integration, Tool, ToolLifecycleChange
@@ -120,31 +123,22 @@ def tool_impact(tool: Tool) -> ToolImpact:
     return tools_impact([tool])[tool.pk]
 
 
-def _tool_rows(ids: set[int]) -> dict[int, ToolRow]:
-    departments: dict[int, DepartmentRow] = {}
-    rows = {}
-    for pk, name, lifecycle, dept_id, code, dept_name in Tool.objects.filter(
-        pk__in=sorted(ids)
-    ).values_list(
-        "pk",
-        "solution__name",
-        "lifecycle",
-        "owner_department_id",
-        "owner_department__code",
-        "owner_department__name",
-    ):
-        department = departments.setdefault(dept_id, DepartmentRow(dept_id, code, dept_name))
-        rows[pk] = ToolRow(pk, name, lifecycle, department)
-    return rows
+@dataclass(frozen=True)
+class LiveLandscape:
+    """The live graph with what an impact report shows of it, read once per data version."""
+
+    key: tuple[str, int]
+    flows: dict[int, tuple[int, int, str, str, str]]  # id -> source, target, data, method, crit.
+    graph: Any
+    platforms: frozenset[int]
+    tools: dict[int, ToolRow]
 
 
-def tools_impact(tools: list[Tool]) -> dict[int, ToolImpact]:
-    """tool_impact for several tools (a page of decision cards): four queries however many
-    tools — the live graph with what a report shows of each integration, the platforms, then
-    the tools hit — read as values; what grows is what the report shows, never the history
-    (removed integrations stay out, on their partial index)."""
-    if not tools:
-        return {}
+_LIVE: dict[str, LiveLandscape] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+def _read_live_landscape(key: tuple[str, int]) -> LiveLandscape:
     flows = {
         pk: (s, t, data, method, criticality)
         for pk, s, t, data, method, criticality in Integration.objects.filter(
@@ -153,11 +147,57 @@ def tools_impact(tools: list[Tool]) -> dict[int, ToolImpact]:
             target__lifecycle__in=LIVE_LIFECYCLES,
         ).values_list("pk", "source_id", "target_id", "data", "method", "criticality")
     }
-    g = graph_impact.graph(graph_impact.Flow(pk, f[0], f[1]) for pk, f in flows.items())
-    platforms = frozenset(Tool.objects.filter(is_platform=True).values_list("pk", flat=True))
-    found = {t.pk: graph_impact.impact(g, t.pk, platforms=platforms) for t in tools}
-    needed = {t.pk for t in tools} | {i for f in found.values() for i in f.tools}
-    rows = _tool_rows(needed)
+    departments: dict[int, DepartmentRow] = {}
+    tools: dict[int, ToolRow] = {}
+    platforms = set()
+    for pk, name, lifecycle, platform, dept_id, code, dept_name in Tool.objects.filter(
+        lifecycle__in=LIVE_LIFECYCLES
+    ).values_list(
+        "pk",
+        "solution__name",
+        "lifecycle",
+        "is_platform",
+        "owner_department_id",
+        "owner_department__code",
+        "owner_department__name",
+    ):
+        department = departments.setdefault(dept_id, DepartmentRow(dept_id, code, dept_name))
+        tools[pk] = ToolRow(pk, name, lifecycle, department)
+        if platform:
+            platforms.add(pk)
+    graph = graph_impact.graph(graph_impact.Flow(pk, f[0], f[1]) for pk, f in flows.items())
+    return LiveLandscape(key, flows, graph, frozenset(platforms), tools)
+
+
+def live_landscape() -> LiveLandscape:
+    """The live landscape, two queries, kept in this process until the data version moves (a
+    committed change to a tool or an integration moves it). Inside a transaction — which may
+    hold its own uncommitted changes, such as a submission computing who signs — it is read
+    afresh."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        return _read_live_landscape(("", 0))
+    key = (str(connection.settings_dict["NAME"]), data_version())
+    with _LIVE_LOCK:
+        cached = _LIVE.get("current")
+    if cached is not None and cached.key == key:
+        return cached
+    fresh = _read_live_landscape(key)
+    with _LIVE_LOCK:
+        _LIVE["current"] = fresh
+    return fresh
+
+
+def tools_impact(tools: list[Tool]) -> dict[int, ToolImpact]:
+    """tool_impact for several tools (a page of decision cards): the live landscape (two
+    queries, or none when this process read it since the last change), then the walk. What
+    grows is what the report shows, never the history (removed integrations stay out, on their
+    partial index)."""
+    if not tools:
+        return {}
+    live = live_landscape()
+    found = {t.pk: graph_impact.impact(live.graph, t.pk, platforms=live.platforms) for t in tools}
+    rows = live.tools
 
     def report(tool: Tool, f: graph_impact.Impact) -> ToolImpact:
         def items(ids: list[int]) -> list[ImpactedTool]:
@@ -168,7 +208,7 @@ def tools_impact(tools: list[Tool]) -> dict[int, ToolImpact]:
 
         broken = []
         for pk, how in f.flows.items():
-            source, target, data, method, criticality = flows[pk]
+            source, target, data, method, criticality = live.flows[pk]
             if source in rows and target in rows:
                 flow = FlowRow(pk, rows[source], rows[target], data, method, criticality)
                 broken.append((flow, how))

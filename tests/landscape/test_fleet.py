@@ -218,3 +218,19 @@ def test_a_retirement_does_not_add_to_the_vendors_spend(org):
     later = make_proposal(requester=org.requester, solution=tool.solution, submit=True,
                           new_vendor_name="", new_solution_name="")  # fmt: skip
     assert later.tier_basis == later.tco
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_impact_kept_in_memory_follows_every_committed_change(departments, tiers):
+    from landscape.selectors import live_landscape, tool_impact
+
+    a = ToolFactory(owner_department=departments["HR"])
+    b = ToolFactory(owner_department=departments["FIN"])
+    assert tool_impact(a).direct == []
+    first = live_landscape()
+    assert live_landscape() is first  # nothing changed: read once
+    ToolIntegrationFactory(source=a, target=b)
+    assert [item.tool.id for item in tool_impact(a).direct] == [b.pk]
+    b.lifecycle = Lifecycle.RETIRED
+    b.save()
+    assert tool_impact(a).direct == []
