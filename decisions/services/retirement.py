@@ -14,12 +14,16 @@ from core.actors import Actor
 from decisions.models import Proposal, ProposalKind, ProposalStatus
 from decisions.services._common import set_status
 from landscape import services as landscape
+from landscape.models import Lifecycle
 
 
 def retirement_approved(proposal: Proposal, *, actor: Actor) -> None:
     """Called when a retirement proposal is approved, in the approval's transaction: the tool
     goes into sunset until the planned day — retired at once when that day has come."""
     if proposal.kind != ProposalKind.RETIREMENT or proposal.tool is None:
+        return
+    if not proposal.tool.is_live or proposal.tool.lifecycle == Lifecycle.SUNSET:
+        # Another retirement of the same tool was approved first: it is on its way out already.
         return
     today = timezone.localdate()
     retire_on = proposal.retire_on or today

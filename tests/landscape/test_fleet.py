@@ -234,3 +234,17 @@ def test_the_impact_kept_in_memory_follows_every_committed_change(departments, t
     b.lifecycle = Lifecycle.RETIRED
     b.save()
     assert tool_impact(a).direct == []
+
+
+def test_a_second_approved_retirement_of_the_same_tool_changes_nothing_more(org):
+    tool = ToolFactory()
+    later = timezone.localdate() + dt.timedelta(days=10)
+    first = retirement(org, tool, retire_on=later)
+    second = retirement(org, tool, retire_on=later + dt.timedelta(days=5), title="Again")
+    workflow.proposal_submit(proposal=first, actor=org.requester)
+    workflow.proposal_submit(proposal=second, actor=org.requester)
+    approve_all(org, first)
+    approve_all(org, second)  # not blocked: the tool is on its way out already
+    tool.refresh_from_db()
+    assert (tool.lifecycle, tool.retire_on) == (Lifecycle.SUNSET, later)
+    assert second.status == ProposalStatus.APPROVED
