@@ -108,6 +108,7 @@ class ProposalForm(forms.ModelForm):
             "pilot_start": forms.DateInput(attrs={"type": "date"}),
             "pilot_end": forms.DateInput(attrs={"type": "date"}),
             "integrates_with": forms.SelectMultiple(attrs={"size": 6}),
+            "exit_clause": forms.NullBooleanSelect(),
         }
         help_texts = {
             "problem": _("What goes wrong today, for whom, and how often."),
@@ -155,6 +156,15 @@ class ProposalForm(forms.ModelForm):
         ).select_related("solution__vendor", "owner_department")
         self.fields["tool"].widget = forms.HiddenInput()
         self.fields["retire_on"].widget = forms.DateInput(attrs={"type": "date"})
+        # Lock-in and exit: every answer optional (decisions.lockin counts a missing one).
+        export = self._choices_field("export_format")
+        export.choices = [("", _("— not answered —")), *export.choices[1:]]
+        self.fields["exit_clause"].widget.choices = [  # type: ignore[attr-defined]
+            ("unknown", _("— not answered —")),
+            ("true", _("Yes")),
+            ("false", _("No")),
+        ]
+        self.fields["proprietary_integrations"].required = False
         if self.instance.pk:
             links = list(self.instance.goal_links.all())
             self.initial["goals"] = [link.goal_id for link in links]
@@ -183,6 +193,12 @@ class ProposalForm(forms.ModelForm):
 
     def _choices(self, name: str) -> forms.ModelChoiceField:
         return cast(forms.ModelChoiceField, self.fields[name])
+
+    def _choices_field(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
+
+    def clean_proprietary_integrations(self) -> int:
+        return self.cleaned_data.get("proprietary_integrations") or 0
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
