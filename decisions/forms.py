@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import format_base_money, to_base_currency
 from core.text import validate_single_line
-from decisions.models import DecisionOutcome, Proposal, ProposalKind, SignOffStatus
+from decisions.models import (
+    DecisionOutcome,
+    ExportFormat,
+    Proposal,
+    ProposalKind,
+    SignOffStatus,
+)
 from decisions.rules import proposal_errors
 from decisions.services import PROPOSAL_FIELDS
 from landscape.models import LIVE_LIFECYCLES, Tool
@@ -158,8 +164,8 @@ class ProposalForm(forms.ModelForm):
         self.fields["retire_on"].widget = forms.DateInput(attrs={"type": "date"})
         # Lock-in and exit: every answer optional (decisions.lockin counts a missing one).
         export = self._choices_field("export_format")
-        export.choices = [("", _("— not answered —")), *export.choices[1:]]
-        self.fields["exit_clause"].widget.choices = [  # type: ignore[attr-defined]
+        export.choices = [("", _("— not answered —")), *ExportFormat.choices]
+        cast(forms.NullBooleanSelect, self.fields["exit_clause"].widget).choices = [
             ("unknown", _("— not answered —")),
             ("true", _("Yes")),
             ("false", _("No")),

@@ -175,9 +175,10 @@ def _switching_cost_points(proposal: Proposal, cost: Decimal) -> tuple[int, str]
     except ValueError:  # no exchange rate: the share of the TCO still tells
         in_base = None
     if in_base is not None and in_base > SWITCHING_COST_HIGH:
-        return SWITCHING_COST_HIGH_POINTS, _(
-            "Switching cost %(cost)s is over %(limit)s."
-        ) % {"cost": format_base_money(in_base), "limit": format_base_money(SWITCHING_COST_HIGH)}
+        return SWITCHING_COST_HIGH_POINTS, _("Switching cost %(cost)s is over %(limit)s.") % {
+            "cost": format_base_money(in_base),
+            "limit": format_base_money(SWITCHING_COST_HIGH),
+        }
     tco = proposal.compute_tco()
     if cost > tco * SWITCHING_COST_TCO_SHARE:
         return SWITCHING_COST_SHARE_POINTS, _(

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from api.fields import MoneySerializer, StrictCharField, StrictInputSerializer, money
 from core.money import MAX_AMOUNT
-from decisions.dmu import who_decides
+from decisions.dmu import WhoDecides, who_decides
 from decisions.lockin import LockIn
 from decisions.models import (
     Decision,
@@ -362,9 +362,9 @@ class ProposalDetailSerializer(ProposalSerializer):
         lock_in: LockIn | None = self._who_decides_of(p).lock_in
         return LockInSerializer(lock_in).data if lock_in is not None else None
 
-    def _who_decides_of(self, p: Proposal) -> Any:
+    def _who_decides_of(self, p: Proposal) -> WhoDecides:
         # Both who_decides and lock_in read it: assessed once per proposal (a tier query).
-        cache = self.context.setdefault("_who_decides", {})
+        cache: dict[int, WhoDecides] = self.__dict__.setdefault("_who_decides_cache", {})
         if p.pk not in cache:
             cache[p.pk] = who_decides(proposal=p)
         return cache[p.pk]
@@ -526,28 +526,7 @@ class ProposalInputSerializer(StrictInputSerializer):
             attrs["currency"] = currency
         for name, value in costs.items():
             attrs[name] = value["amount"]
-        # The switching cost is stored in the proposal's currency, like its costs.
-        currency = attrs.get("currency") or current(
-            "currency", Proposal._meta.get_field("currency").get_default()
-        )
-        if attrs.get("switching_cost") is not None:
-            switching = attrs["switching_cost"]
-            if switching["currency"] != currency:
-                errors["switching_cost.currency"] = [
-                    _("The switching cost must be in the proposal's currency, %(currency)s.")
-                    % {"currency": currency}
-                ]
-            attrs["switching_cost"] = switching["amount"]
-        elif (
-            "switching_cost" not in attrs
-            and proposal is not None
-            and proposal.switching_cost is not None
-            and currency != proposal.currency
-        ):
-            errors["switching_cost.currency"] = [
-                _("The costs change currency: send the switching cost in %(currency)s too.")
-                % {"currency": currency}
-            ]
+        errors.update(self._switching_cost_in_currency(attrs, proposal, current("currency")))
         if errors:
             raise serializers.ValidationError(errors)
         # The whole-proposal rules (decisions.rules) on the proposal as it would be; costs are
@@ -563,6 +542,29 @@ class ProposalInputSerializer(StrictInputSerializer):
         if candidate.kind != ProposalKind.NEW and candidate.solution_id:
             attrs["solution"] = candidate.solution  # the retired tool's
         return attrs
+
+    @staticmethod
+    def _switching_cost_in_currency(
+        attrs: dict, proposal: Proposal | None, currency: str | None
+    ) -> dict[str, list[str]]:
+        """The switching cost is stored as an amount in the proposal's currency, like its costs:
+        a money object in another currency, or costs changing currency without it, is refused."""
+        currency = currency or Proposal._meta.get_field("currency").get_default()
+        switching = attrs.get("switching_cost")
+        if switching is not None:
+            attrs["switching_cost"] = switching["amount"]
+            if switching["currency"] != currency:
+                message = _("The switching cost must be in the proposal's currency, %(currency)s.")
+                return {"switching_cost.currency": [message % {"currency": currency}]}
+        elif (
+            "switching_cost" not in attrs
+            and proposal is not None
+            and proposal.switching_cost is not None
+            and currency != proposal.currency
+        ):
+            message = _("The costs change currency: send the switching cost in %(currency)s too.")
+            return {"switching_cost.currency": [message % {"currency": currency}]}
+        return {}
 
     def service_kwargs(self) -> dict:
         data = dict(self.validated_data)

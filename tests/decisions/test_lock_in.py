@@ -283,7 +283,8 @@ def test_the_preview_and_the_page_show_what_submission_will_do(client, org):
     draft = on_demand_proposal(org, submit=False, **HIGH)
     preview = who_decides(proposal=draft)
     assert not preview.fixed
-    assert preview.lock_in is not None and preview.lock_in.is_high
+    assert preview.lock_in is not None
+    assert preview.lock_in.is_high
     assert {d.department.code: d.required_role for d in preview.departments} == {
         "HR": Role.REVIEWER,
         "IT": Role.HEAD,
@@ -292,10 +293,12 @@ def test_the_preview_and_the_page_show_what_submission_will_do(client, org):
     client.force_login(org.requester)
     page = client.get(reverse("proposal-detail", args=[draft.reference])).text
     assert "IT Operations (head)" in page
-    assert "Lock-in and exit" in page and "No data export." in page
+    assert "Lock-in and exit" in page
+    assert "No data export." in page
     services.proposal_submit(proposal=draft, actor=org.requester)
     page = client.get(reverse("proposal-detail", args=[draft.reference])).text
-    assert "IT Operations (head)" in page and "No data export." in page
+    assert "IT Operations (head)" in page
+    assert "No data export." in page
 
 
 def test_the_form_preview_says_the_it_head_signs(client, org):
@@ -327,12 +330,16 @@ def test_on_the_page_the_it_reviewer_cannot_sign_and_the_head_can(client, org):
     url = reverse("proposal-detail", args=[proposal.reference])
     client.force_login(org.it_reviewer)
     assert form not in client.get(url).text
-    client.post(reverse("signoff-decide", args=[signoff.pk]), {f"s{signoff.pk}-outcome": "approved"})
+    client.post(
+        reverse("signoff-decide", args=[signoff.pk]), {f"s{signoff.pk}-outcome": "approved"}
+    )
     signoff.refresh_from_db()
     assert signoff.status == SignOffStatus.PENDING
     client.force_login(org.it_head)
     assert form in client.get(url).text
-    client.post(reverse("signoff-decide", args=[signoff.pk]), {f"s{signoff.pk}-outcome": "approved"})
+    client.post(
+        reverse("signoff-decide", args=[signoff.pk]), {f"s{signoff.pk}-outcome": "approved"}
+    )
     signoff.refresh_from_db()
     assert (signoff.status, signoff.reviewer) == (SignOffStatus.APPROVED, org.it_head)
 
@@ -347,7 +354,8 @@ def test_the_cdo_decision_card_shows_the_rating(client, org):
     assert proposal.status == ProposalStatus.AWAITING_DECISION
     client.force_login(org.cdo)
     page = client.get(reverse("cdo-decisions")).text
-    assert "Lock-in and exit" in page and "Lock-in: high" in page
+    assert "Lock-in and exit" in page
+    assert "Lock-in: high" in page
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,7 +385,9 @@ def test_through_the_api_a_high_lock_in_asks_the_it_head(org):
         True,
         180,
     )
-    deciders = {d["department"]["code"]: d["required_role"] for d in data["who_decides"]["departments"]}
+    deciders = {
+        d["department"]["code"]: d["required_role"] for d in data["who_decides"]["departments"]
+    }
     assert deciders["IT"] == "head"
     reference = data["reference"]
     submitted = api.post(f"/api/v1/proposals/{reference}/submit/")
@@ -461,7 +471,8 @@ def form_data(org, **changes) -> dict:
 def test_the_form_shows_the_lock_in_fieldset_and_saves_the_answers(client, org):
     client.force_login(org.requester)
     page = client.get(reverse("proposal-create")).text
-    assert "Lock-in and exit" in page and "priced on demand or by API" in page
+    assert "Lock-in and exit" in page
+    assert "priced on demand or by API" in page
     response = client.post(
         reverse("proposal-create"),
         form_data(
@@ -489,7 +500,11 @@ def test_the_form_leaves_the_answers_unanswered_when_not_given(client, org):
     response = client.post(reverse("proposal-create"), form_data(org))
     assert response.status_code == 302
     proposal = Proposal.objects.get()
-    assert (proposal.export_format, proposal.exit_clause, proposal.switching_cost) == ("", None, None)
+    assert (proposal.export_format, proposal.exit_clause, proposal.switching_cost) == (
+        "",
+        None,
+        None,
+    )
     assert proposal.proprietary_integrations == 0
 
 
