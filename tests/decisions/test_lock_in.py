@@ -119,6 +119,13 @@ def test_it_compares_the_switching_cost_threshold_in_the_base_currency(settings)
     assert rated(switching_cost=Decimal("100000.04"), **big).points == 2
 
 
+def test_without_an_exchange_rate_only_the_share_of_the_tco_counts(settings):
+    settings.FX_RATES = {k: v for k, v in settings.FX_RATES.items() if k != "USD"}
+    big = {"currency": "USD", "one_off_cost": Decimal("1000000"), "recurring_cost": Decimal("0")}
+    assert rated(switching_cost=Decimal("500000"), **big).points == 0
+    assert rated(switching_cost=Decimal("500000.01"), **big).points == 1
+
+
 @pytest.mark.parametrize(
     ("points", "rating"),
     [
@@ -264,6 +271,11 @@ def test_the_it_department_is_the_configured_one(org, settings):
         "IT": Role.REVIEWER,
         "MKT": Role.HEAD,
     }
+
+
+def test_without_an_it_department_a_high_lock_in_adds_nobody(org, settings):
+    settings.LANDSCAPE_IT_DEPARTMENT = "NOPE"
+    assert set(roles(on_demand_proposal(org, **HIGH)).values()) == {Role.REVIEWER}
 
 
 def test_the_submitted_event_records_the_rating_and_its_reasons(org):
