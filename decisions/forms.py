@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import format_base_money, to_base_currency
 from core.text import validate_single_line
-from decisions.models import DecisionOutcome, Proposal, ProposalKind, SignOffStatus
+from decisions.models import (
+    DecisionOutcome,
+    ExportFormat,
+    Proposal,
+    ProposalKind,
+    SignOffStatus,
+)
 from decisions.rules import proposal_errors
 from decisions.services import PROPOSAL_FIELDS
 from landscape.models import LIVE_LIFECYCLES, Tool
@@ -108,6 +114,7 @@ class ProposalForm(forms.ModelForm):
             "pilot_start": forms.DateInput(attrs={"type": "date"}),
             "pilot_end": forms.DateInput(attrs={"type": "date"}),
             "integrates_with": forms.SelectMultiple(attrs={"size": 6}),
+            "exit_clause": forms.NullBooleanSelect(),
         }
         help_texts = {
             "problem": _("What goes wrong today, for whom, and how often."),
@@ -155,6 +162,15 @@ class ProposalForm(forms.ModelForm):
         ).select_related("solution__vendor", "owner_department")
         self.fields["tool"].widget = forms.HiddenInput()
         self.fields["retire_on"].widget = forms.DateInput(attrs={"type": "date"})
+        # Lock-in and exit: every answer optional (decisions.lockin counts a missing one).
+        export = self._choices_field("export_format")
+        export.choices = [("", _("— not answered —")), *ExportFormat.choices]
+        cast(forms.NullBooleanSelect, self.fields["exit_clause"].widget).choices = [
+            ("unknown", _("— not answered —")),
+            ("true", _("Yes")),
+            ("false", _("No")),
+        ]
+        self.fields["proprietary_integrations"].required = False
         if self.instance.pk:
             links = list(self.instance.goal_links.all())
             self.initial["goals"] = [link.goal_id for link in links]
@@ -183,6 +199,12 @@ class ProposalForm(forms.ModelForm):
 
     def _choices(self, name: str) -> forms.ModelChoiceField:
         return cast(forms.ModelChoiceField, self.fields[name])
+
+    def _choices_field(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
+
+    def clean_proprietary_integrations(self) -> int:
+        return self.cleaned_data.get("proprietary_integrations") or 0
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -83,6 +83,20 @@ class RecurringPeriod(models.TextChoices):
     YEARLY = "yearly", _("per year")
 
 
+class ExportFormat(models.TextChoices):
+    """How our data leaves the tool when we leave it (blank: not answered)."""
+
+    OPEN = "open", _("Open standard (CSV, JSON, a standard API)")
+    PROPRIETARY = "proprietary", _("Proprietary format")
+    NONE = "none", _("No export")
+
+
+class LockInRating(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
 class ReferenceCounter(models.Model):
     """The last proposal number handed out in a year (TP-2026-0042); locked while incremented."""
 
@@ -186,6 +200,33 @@ class Proposal(models.Model):
     integration_notes = models.TextField(_("integration notes"), blank=True)
     processes_personal_data = models.BooleanField(_("processes personal data"), default=False)
     personal_data_notes = models.TextField(_("personal data notes"), blank=True)
+    # Lock-in and exit (decisions.lockin rates them): asked whenever the catalog solution is
+    # priced on demand or by API / white-label, and may be answered for any proposal. Blank or
+    # null: not answered.
+    export_format = models.CharField(
+        _("data export format"), max_length=12, choices=ExportFormat, blank=True
+    )
+    exit_clause = models.BooleanField(
+        _("exit clause"),
+        null=True,
+        blank=True,
+        help_text=_("Whether the contract lets us leave before its term ends."),
+    )
+    exit_notice_days = models.PositiveSmallIntegerField(
+        _("exit notice (days)"), null=True, blank=True
+    )
+    proprietary_integrations = models.PositiveSmallIntegerField(
+        _("proprietary integrations"),
+        default=0,
+        help_text=_("Integrations that only work with this vendor's tool."),
+    )
+    switching_cost = models.DecimalField(
+        _("estimated switching cost"),
+        null=True,
+        blank=True,
+        help_text=_("In the proposal's currency: migrating away, rebuilding integrations."),
+        **MONEY,
+    )
     # Pilot.
     pilot_start = models.DateField(_("pilot start"), null=True, blank=True)
     pilot_end = models.DateField(_("pilot end"), null=True, blank=True)
@@ -230,6 +271,10 @@ class Proposal(models.Model):
             models.CheckConstraint(
                 condition=Q(one_off_cost__gte=0) & Q(recurring_cost__gte=0),
                 name="proposal_costs_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(switching_cost__isnull=True) | Q(switching_cost__gte=0),
+                name="proposal_switching_cost_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(solution__isnull=False) | ~Q(new_solution_name=""),

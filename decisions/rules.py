@@ -26,7 +26,7 @@ def proposal_fill_derived(proposal: Proposal) -> None:
         proposal.solution = proposal.tool.solution
     if proposal.solution is not None and not proposal.category:
         proposal.category = proposal.solution.category
-    for name in COST_FIELDS:
+    for name in (*COST_FIELDS, "switching_cost"):
         value = getattr(proposal, name)
         if value is not None and not isinstance(value, Decimal):
             setattr(proposal, name, Decimal(str(value)))
@@ -40,7 +40,7 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
       no earlier than today);
     - a category;
     - a pilot that does not end before it starts;
-    - no negative cost;
+    - no negative cost (the switching cost included);
     - a total cost of ownership small enough to record (blamed on the cost that makes it so).
     """
     proposal_fill_derived(proposal)
@@ -69,6 +69,8 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
     negative = [name for name in COST_FIELDS if (getattr(proposal, name) or 0) < 0]
     for name in negative:
         errors[name] = _("A cost cannot be negative.")
+    if proposal.switching_cost is not None and proposal.switching_cost < 0:
+        errors["switching_cost"] = _("A switching cost cannot be negative.")
     if not negative and all(getattr(proposal, name) is not None for name in COST_FIELDS):
         blame = proposal_tco_limit_field(proposal=proposal)
         if blame is not None:

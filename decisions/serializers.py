@@ -14,10 +14,13 @@ from rest_framework import serializers
 
 from api.fields import MoneySerializer, StrictCharField, StrictInputSerializer, money
 from core.money import MAX_AMOUNT
-from decisions.dmu import who_decides
+from decisions.dmu import WhoDecides, who_decides
+from decisions.lockin import LockIn
 from decisions.models import (
     Decision,
     DecisionOutcome,
+    ExportFormat,
+    LockInRating,
     Proposal,
     ProposalKind,
     RecurringPeriod,
@@ -173,6 +176,14 @@ class DeciderSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=SignOffStatus.choices, allow_null=True)
 
 
+class LockInSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=LockInRating.choices)
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=gettext_lazy("What the rating's points were given for."),
+    )
+
+
 class WhoDecidesSerializer(serializers.Serializer):
     fixed = serializers.BooleanField(
         help_text=gettext_lazy(
@@ -285,6 +296,16 @@ class ProposalDetailSerializer(ProposalSerializer):
     )
     decisions = DecisionInProposalSerializer(many=True)
     who_decides = serializers.SerializerMethodField()
+    switching_cost = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The estimated cost of leaving, in the proposal's currency.")
+    )
+    lock_in = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The lock-in rating and its reasons; null when the pricing model is neither on "
+            "demand nor API / white-label and no lock-in question was answered. A high rating "
+            "asks the IT Operations head to sign."
+        )
+    )
 
     class Meta(ProposalSerializer.Meta):
         fields = [
@@ -305,6 +326,12 @@ class ProposalDetailSerializer(ProposalSerializer):
             "decision",
             "decisions",
             "who_decides",
+            "export_format",
+            "exit_clause",
+            "exit_notice_days",
+            "proprietary_integrations",
+            "switching_cost",
+            "lock_in",
         ]
 
     @extend_schema_field(SignOffInProposalSerializer(many=True))
@@ -324,7 +351,26 @@ class ProposalDetailSerializer(ProposalSerializer):
 
     @extend_schema_field(WhoDecidesSerializer)
     def get_who_decides(self, p: Proposal) -> dict:
-        return WhoDecidesSerializer(who_decides(proposal=p)).data
+        return self._who_decides(p)
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_switching_cost(self, p: Proposal) -> dict | None:
+        return money(p.switching_cost, p.currency)
+
+    @extend_schema_field(LockInSerializer(allow_null=True))
+    def get_lock_in(self, p: Proposal) -> dict | None:
+        lock_in: LockIn | None = self._who_decides_of(p).lock_in
+        return LockInSerializer(lock_in).data if lock_in is not None else None
+
+    def _who_decides_of(self, p: Proposal) -> WhoDecides:
+        # Both who_decides and lock_in read it: assessed once per proposal (a tier query).
+        cache: dict[int, WhoDecides] = self.__dict__.setdefault("_who_decides_cache", {})
+        if p.pk not in cache:
+            cache[p.pk] = who_decides(proposal=p)
+        return cache[p.pk]
+
+    def _who_decides(self, p: Proposal) -> dict:
+        return WhoDecidesSerializer(self._who_decides_of(p)).data
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,6 +387,8 @@ class GoalInputSerializer(StrictInputSerializer):
 
 
 TEXT_LIMIT = 10_000
+# Ten years: a longer notice is a typing mistake (the column holds up to 32767).
+MAX_EXIT_NOTICE_DAYS_INPUT = 3650
 
 
 class ProposalInputSerializer(StrictInputSerializer):
@@ -403,6 +451,44 @@ class ProposalInputSerializer(StrictInputSerializer):
     pilot_success_criteria = StrictCharField(
         max_length=TEXT_LIMIT, required=False, allow_blank=True
     )
+    export_format = serializers.ChoiceField(
+        choices=ExportFormat.choices,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "Lock-in and exit (asked when the solution is priced on demand or by API / "
+            "white-label; unanswered, it counts against the offer): how our data leaves the "
+            "tool. Blank: not answered."
+        ),
+    )
+    exit_clause = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Whether the contract lets us leave before its term ends; null: not answered."
+        ),
+    )
+    exit_notice_days = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_EXIT_NOTICE_DAYS_INPUT,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("The notice the exit clause asks, in days."),
+    )
+    proprietary_integrations = serializers.IntegerField(
+        min_value=0,
+        max_value=1000,
+        required=False,
+        help_text=gettext_lazy("How many integrations only work with this vendor's tool."),
+    )
+    switching_cost = MoneySerializer(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The estimated cost of leaving (migration, rebuilt integrations), in the same "
+            "currency as the costs; null: not estimated."
+        ),
+    )
     goals = GoalInputSerializer(many=True, required=False)
     integrates_with = serializers.PrimaryKeyRelatedField(
         many=True,
@@ -440,13 +526,15 @@ class ProposalInputSerializer(StrictInputSerializer):
             attrs["currency"] = currency
         for name, value in costs.items():
             attrs[name] = value["amount"]
+        errors.update(self._switching_cost_in_currency(attrs, proposal, current("currency")))
         if errors:
             raise serializers.ValidationError(errors)
         # The whole-proposal rules (decisions.rules) on the proposal as it would be; costs are
         # Money objects here, so their errors name the amount.
         candidate = Proposal(**{f: current(f) for f in PROPOSAL_FIELDS if current(f) is not None})
         for name, message in proposal_errors(candidate).items():
-            errors[f"{name}.amount" if name in COST_FIELDS else name] = [message]
+            money_field = name in (*COST_FIELDS, "switching_cost")
+            errors[f"{name}.amount" if money_field else name] = [message]
         if errors:
             raise serializers.ValidationError(errors)
         if candidate.category and not current("category"):
@@ -454,6 +542,29 @@ class ProposalInputSerializer(StrictInputSerializer):
         if candidate.kind != ProposalKind.NEW and candidate.solution_id:
             attrs["solution"] = candidate.solution  # the retired tool's
         return attrs
+
+    @staticmethod
+    def _switching_cost_in_currency(
+        attrs: dict, proposal: Proposal | None, currency: str | None
+    ) -> dict[str, list[str]]:
+        """The switching cost is stored as an amount in the proposal's currency, like its costs:
+        a money object in another currency, or costs changing currency without it, is refused."""
+        currency = currency or Proposal._meta.get_field("currency").get_default()
+        switching = attrs.get("switching_cost")
+        if switching is not None:
+            attrs["switching_cost"] = switching["amount"]
+            if switching["currency"] != currency:
+                message = _("The switching cost must be in the proposal's currency, %(currency)s.")
+                return {"switching_cost.currency": [message % {"currency": currency}]}
+        elif (
+            "switching_cost" not in attrs
+            and proposal is not None
+            and proposal.switching_cost is not None
+            and currency != proposal.currency
+        ):
+            message = _("The costs change currency: send the switching cost in %(currency)s too.")
+            return {"switching_cost.currency": [message % {"currency": currency}]}
+        return {}
 
     def service_kwargs(self) -> dict:
         data = dict(self.validated_data)

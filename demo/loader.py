@@ -269,6 +269,7 @@ def _proposal_data(spec: DemoProposal, ctx: _Context) -> dict[str, Any]:
         "pilot_start": pilot_start,
         "pilot_end": pilot_end,
         "pilot_success_criteria": criteria,
+        **spec.lock_in,
     }
 
 

@@ -74,6 +74,7 @@ class DemoProposal:
     integration_notes: str = ""
     goals: dict[str, str] = field(default_factory=dict)
     pilot: tuple[int, int, str] | None = None  # start and end, in days from today; criteria
+    lock_in: dict[str, Any] = field(default_factory=dict)  # the lock-in and exit answers
 
 
 APPROVED, REJECTED, CHANGES = (
@@ -656,6 +657,34 @@ PROPOSALS: list[DemoProposal] = [
         steps=(SUBMIT, sign("IT")),
         expect=S.IN_REVIEW,
         age=9,
+    ),
+    DemoProposal(
+        # Lock-in and exit (issue 12): an on-demand offer that is hard to leave. Its high
+        # rating asks the IT Operations head (head.it) to sign, whatever the tier asks.
+        title="A/B testing on the website after the pilot",
+        requester="MKT",
+        payer="MKT",
+        solution="Optimizely Web Experimentation",
+        problem="Page changes go live on opinion; the pilot showed tests settle them in weeks.",
+        rationale="Keep testing the careers pages and sign-up forms with the tool we piloted.",
+        alternatives="Google Analytics 4 experiments (discontinued), a home-made split test.",
+        recurring="1500",
+        term=24,
+        currency="USD",
+        employees=6,
+        integrates=("Google Analytics 4",),
+        integration_notes="Its snippet, audiences and result exports work only with Optimizely.",
+        lock_in={
+            "export_format": "proprietary",
+            "exit_clause": True,
+            "exit_notice_days": 180,
+            "proprietary_integrations": 3,
+            "switching_cost": Decimal("20000"),
+        },
+        goals={"employer-brand": "Careers pages that convert, tested rather than guessed."},
+        steps=(SUBMIT, sign("MKT")),
+        expect=S.IN_REVIEW,
+        age=4,
     ),
     DemoProposal(
         title="Privacy-friendly web analytics",

@@ -92,7 +92,7 @@ class TestTheDemo:
         assert Proposal.objects.exists()
 
     def test_it_seeds_an_empty_database(self, demo):
-        assert "Proposals: 34 created, 0 already there." in demo
+        assert "Proposals: 35 created, 0 already there." in demo
         departments = {d.code: d for d in Department.objects.all()}
         assert set(departments) == {"HR", "IT", "MKT", "FIN"}
         assert all(departments[c].signoff_required for c in ("HR", "IT", "MKT"))
@@ -124,6 +124,16 @@ class TestTheDemo:
         assert Solution.objects.filter(soc2=True).exists()
         assert Solution.objects.filter(processes_personal_data=False).exists()
         assert Integration.objects.filter(source__in_use=True, target__in_use=True).count() >= 3
+
+    def test_its_on_demand_offer_with_a_high_lock_in_waits_for_the_it_head(self):
+        from decisions.lockin import lock_in_rating
+
+        proposal = Proposal.objects.get(title="A/B testing on the website after the pilot")
+        assert proposal.status == ProposalStatus.IN_REVIEW
+        assert proposal.pricing_model == PricingModel.ON_DEMAND
+        assert lock_in_rating(proposal).rating == "high"
+        it = proposal.signoffs.get(round=proposal.round, department__code="IT")
+        assert (it.required_role, it.status) == (Role.HEAD, SignOffStatus.PENDING)
 
     def test_it_spreads_the_proposals_over_every_status_and_tier(self):
         proposals = Proposal.objects.all()
@@ -228,7 +238,7 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
 
     assert row_counts() == before
     assert AuditChainHead.objects.get().last_hash == head.last_hash
-    assert "Proposals: 0 created, 34 already there." in output
+    assert "Proposals: 0 created, 35 already there." in output
     assert "Audit events: 0 recorded." in output
 
 
@@ -259,7 +269,7 @@ def test_it_skips_the_stories_an_organisation_configured_otherwise_cannot_tell()
     assert "Demo proposal not played: “Replace Personio and DATEV" in err.getvalue()
     assert "could not be played" in out.getvalue()
     played = Proposal.objects.count()
-    assert 20 <= played < 34
+    assert 20 <= played < 35
     # Nothing half-made: every proposal ended where its story says, and the chain verifies.
     assert not Proposal.objects.filter(title__startswith="Replace Personio").exists()
     call_command("verify_audit", stdout=StringIO())

@@ -15,8 +15,9 @@ from core.actors import Actor, signed_in
 from core.calendar import add_business_days
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import tasks
-from decisions.dmu import signing_departments
+from decisions.dmu import signers
 from decisions.events import webhook_proposal_event
+from decisions.lockin import lock_in_rating
 from decisions.models import (
     EDITABLE_STATES,
     Comment,
@@ -62,6 +63,11 @@ PROPOSAL_FIELDS = (
     "pilot_start",
     "pilot_end",
     "pilot_success_criteria",
+    "export_format",
+    "exit_clause",
+    "exit_notice_days",
+    "proprietary_integrations",
+    "switching_cost",
 )
 
 
@@ -182,10 +188,6 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
         # Membership may have ended since the draft was written: it is the filing that counts.
         _check_may_propose(actor, proposal)
         proposal_check(proposal)
-        departments = signing_departments(proposal=proposal)
-        if not departments:
-            raise DomainError(_("No department is configured to sign off; ask an administrator."))
-
         now = timezone.now()
         assessment = assess_tier(proposal=proposal, at=now)
         tco, basis, tier, reason = (
@@ -194,6 +196,12 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
             assessment.tier,
             assessment.reason,
         )
+        # A high lock-in asks IT Operations' head, whatever the tier asks (decisions.dmu).
+        lock_in = lock_in_rating(proposal)
+        signing = signers(proposal=proposal, role=tier.signoff_role, lock_in=lock_in)
+        if not signing:
+            raise DomainError(_("No department is configured to sign off; ask an administrator."))
+        departments = [dept for dept, _role in signing]
 
         proposal.round += 1
         proposal.status = ProposalStatus.IN_REVIEW
@@ -212,12 +220,12 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 proposal=proposal,
                 department=dept,
                 round=proposal.round,
-                required_role=tier.signoff_role,
+                required_role=role,
                 due_on=due,
                 proposal_requester_id=proposal.requester_id,
                 tco=proposal.tco,
             )
-            for dept in departments
+            for dept, role in signing
         )
         record_event(
             kind="proposal.submitted",
@@ -230,6 +238,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "tier": tier.name,
                 "departments": [d.code for d in departments],
                 "due_on": due,
+                "lock_in": lock_in.as_payload() if lock_in else None,
             },
         )
         for signoff in created:

@@ -219,6 +219,12 @@ PREVIEW_FIELDS = (
     "solution",
     "new_vendor_name",
     "category",
+    # A high lock-in changes who signs (decisions.dmu.signers).
+    "export_format",
+    "exit_clause",
+    "exit_notice_days",
+    "proprietary_integrations",
+    "switching_cost",
 )
 
 

@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
+from decisions.lockin import lock_in_rating
 from decisions.models import Proposal, SignOff
 from decisions.rights import cdo_conflicts, is_cdo
 from decisions.views._common import (
@@ -164,13 +165,15 @@ DECISIONS_PAGE_SIZE = 20
 
 def decorate_decision_card(proposal: Proposal) -> None:
     """What a decision card shows beyond the proposal: this round's sign-offs with the
-    checklist answers that said no, and the TCO's share of the payer's yearly budget."""
+    checklist answers that said no, the TCO's share of the payer's yearly budget, and the
+    lock-in rating."""
     signoffs = [s for s in getattr(proposal, "all_signoffs", []) if s.round == proposal.round]
     for signoff in signoffs:
         signoff.noes = [
             a["question"] for a in (signoff.answers or {}).values() if a.get("answer") == "no"
         ]
     proposal.round_signoffs = signoffs  # type: ignore[attr-defined]
+    proposal.lock_in = lock_in_rating(proposal)  # type: ignore[attr-defined]
     budget = proposal.paying_department.annual_budget
     proposal.budget_share = (  # type: ignore[attr-defined]
         round(float(proposal.tco / budget * 100), 1) if budget and proposal.tco else None
