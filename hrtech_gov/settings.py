@@ -459,6 +459,8 @@ SPECTACULAR_SETTINGS = {
         "DeploymentEnum": "vendors.models.Deployment",
         "ProposalKindEnum": "decisions.models.ProposalKind",
         "ToolLifecycleEnum": "landscape.models.Lifecycle",
+        "LaneEnum": "landscape.models.Lane",
+        "GuardrailKindEnum": "landscape.models.GuardrailKind",
         "CatalogRecordTypeEnum": [("vendor", "vendor"), ("solution", "solution")],
         "VendorChangeTypeEnum": [("vendor", "vendor")],
         "SolutionChangeTypeEnum": [("solution", "solution")],

@@ -15,7 +15,7 @@ from core.actors import Actor, signed_in
 from core.calendar import add_business_days
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import tasks
-from decisions.dmu import signing_departments
+from decisions.dmu import guardrail_signed, signing_departments
 from decisions.events import webhook_proposal_event
 from decisions.models import (
     EDITABLE_STATES,
@@ -27,6 +27,7 @@ from decisions.models import (
     SignOff,
     SignOffStatus,
 )
+from decisions.plugin import LaneCheck, lane_check
 from decisions.pricing import assess_tier
 from decisions.rights import can_propose_for, can_see, is_read_only
 from decisions.rules import proposal_check
@@ -62,6 +63,10 @@ PROPOSAL_FIELDS = (
     "pilot_start",
     "pilot_end",
     "pilot_success_criteria",
+    "dpa_signed",
+    "sso",
+    "certified",
+    "data_location",
 )
 
 
@@ -182,6 +187,9 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
         # Membership may have ended since the draft was written: it is the filing that counts.
         _check_may_propose(actor, proposal)
         proposal_check(proposal)
+        # The lane, from IT Operations' guardrails as they are now: checked again each round.
+        check = lane_check(proposal)
+        proposal.lane = check.lane
         departments = signing_departments(proposal=proposal)
         if not departments:
             raise DomainError(_("No department is configured to sign off; ask an administrator."))
@@ -219,6 +227,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
             )
             for dept in departments
         )
+        satisfied = _guardrails_sign(proposal, created, check=check, now=now)
         record_event(
             kind="proposal.submitted",
             actor=actor,
@@ -230,10 +239,12 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "tier": tier.name,
                 "departments": [d.code for d in departments],
                 "due_on": due,
+                "lane": proposal.lane,
             },
         )
         for signoff in created:
-            queue_after_commit(tasks.notify_signoff_requested, signoff.pk)
+            if signoff not in satisfied:  # nobody to ask: the guardrails signed
+                queue_after_commit(tasks.notify_signoff_requested, signoff.pk)
         webhook_proposal_event(
             kind="proposal.submitted",
             proposal=proposal,
@@ -242,6 +253,39 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
             due_on=due,
         )
         return proposal
+
+
+def _guardrails_sign(
+    proposal: Proposal, created: list[SignOff], *, check: LaneCheck, now: Any
+) -> list[SignOff]:
+    """The plug-in lane: IT Operations' sign-off of the new round is approved by the guardrails
+    (no reviewer; the comment and the audit event name each guardrail and why it passed). The
+    round keeps at least the buying department's sign-off open, so it never ends here."""
+    if not check.plug_in:
+        return []
+    satisfied = [
+        s for s in created if guardrail_signed(proposal, s.department, lane=check.lane)
+    ]
+    comment = _("Satisfied by IT Operations' guardrails: %(list)s") % {
+        "list": "; ".join(f"{r.guardrail.name} ({r.why})" for r in check.results)
+    }
+    for signoff in satisfied:
+        signoff.status = SignOffStatus.APPROVED
+        signoff.by_guardrails = True
+        signoff.comment = comment
+        signoff.decided_at = now
+        signoff.save(update_fields=["status", "by_guardrails", "comment", "decided_at"])
+        record_event(
+            kind="signoff.satisfied_by_guardrails",
+            actor=None,  # no reviewer: the guardrails signed
+            proposal_id=proposal.pk,
+            payload={
+                "department": signoff.department.code,
+                "round": signoff.round,
+                "guardrails": [r.as_dict() for r in check.results],
+            },
+        )
+    return satisfied
 
 
 def proposal_withdraw(*, proposal: Proposal, actor: Actor, reason: str = "") -> Proposal:
