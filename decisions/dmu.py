@@ -87,8 +87,7 @@ def who_decides(
             tier=proposal.tier,
             reason=proposal.tier_reason,
             departments=[
-                Decider(s.department, s.required_role, s.status, s.by_guardrails)
-                for s in current
+                Decider(s.department, s.required_role, s.status, s.by_guardrails) for s in current
             ],
             lane=proposal.lane,
         )

@@ -20,7 +20,7 @@ class GuardrailAdmin(admin.ModelAdmin[Guardrail]):
     list_display = ["name", "code", "kind", "threshold", "currency", "position", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name", "description"]
-    fields = services.GUARDRAIL_FIELDS
+    fields = [*services.GUARDRAIL_FIELDS]
     readonly_fields = ["created_at", "updated_at"]
     actions = ["deactivate"]
 

@@ -237,5 +237,7 @@ class GuardrailViewSet(
         stood for keep naming it."""
         guardrail = self.get_object()
         self._governs()
-        services.guardrail_update(guardrail=guardrail, actor=request.user, data={"is_active": False})
+        services.guardrail_update(
+            guardrail=guardrail, actor=request.user, data={"is_active": False}
+        )
         return self._detail(guardrail)

@@ -7,7 +7,7 @@ guardrail comes out passed or failed, with why in a sentence."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -120,58 +120,79 @@ def _said(source: str) -> str:
     return _("the catalog") if source == "catalog" else _("the proposal")
 
 
+def _sso(guardrail: Guardrail, facts: Facts) -> tuple[bool, str]:
+    src = _said(facts.sso_source)
+    if facts.sso:
+        return True, _("Single sign-on, says %(src)s.") % {"src": src}
+    return False, _("No single sign-on, says %(src)s.") % {"src": src}
+
+
+def _certified(guardrail: Guardrail, facts: Facts) -> tuple[bool, str]:
+    src = _said(facts.certified_source)
+    if facts.certified:
+        return True, _("ISO 27001 or SOC 2 certified, says %(src)s.") % {"src": src}
+    return False, _("Neither ISO 27001 nor SOC 2 certified, says %(src)s.") % {"src": src}
+
+
+def _personal_data(guardrail: Guardrail, facts: Facts) -> tuple[bool, str]:
+    if not facts.personal_data:
+        return True, _("No personal data processed.")
+    if facts.dpa_signed:
+        return True, _("Personal data, under a signed data-processing agreement.")
+    return False, _("Personal data, and no signed data-processing agreement.")
+
+
+def _eu_data(guardrail: Guardrail, facts: Facts) -> tuple[bool, str]:
+    if not facts.data_location:
+        return False, _("Where the data is held is not known.")
+    said = {"where": facts.data_location, "src": _said(facts.data_location_source)}
+    if data_stays_in_eu(facts.data_location):
+        return True, _("Data held in %(where)s, says %(src)s.") % said
+    return False, _("Data held in %(where)s (not only the EU), says %(src)s.") % said
+
+
+def _platform_only(guardrail: Guardrail, facts: Facts) -> tuple[bool, str]:
+    direct = sorted(name for name, platform in facts.integrates_with if not platform)
+    if direct:
+        return False, _("Connects directly to %(tools)s.") % {"tools": ", ".join(direct)}
+    if facts.integrates_with:
+        return True, _("Connects only through the integration platform.")
+    return True, _("Connects to no other tool.")
+
+
+def _yearly_cost_under(guardrail: Guardrail, facts: Facts) -> tuple[bool, str]:
+    if guardrail.threshold is None:
+        return False, _("The guardrail has no threshold.")
+    said = {
+        "cost": f"{facts.yearly_cost:,.2f} {facts.currency}",
+        "limit": f"{guardrail.threshold:,.2f} {guardrail.currency}",
+    }
+    try:
+        under = to_base_currency(facts.yearly_cost, facts.currency) < to_base_currency(
+            guardrail.threshold, guardrail.currency
+        )
+    except ValueError as error:  # a currency without an exchange rate
+        return False, str(error)
+    if under:
+        return True, _("%(cost)s a year, under %(limit)s.") % said
+    return False, _("%(cost)s a year, not under %(limit)s.") % said
+
+
+CHECKS: dict[str, Callable[[Guardrail, Facts], tuple[bool, str]]] = {
+    GuardrailKind.SSO: _sso,
+    GuardrailKind.CERTIFIED: _certified,
+    GuardrailKind.NO_PERSONAL_DATA_OR_DPA: _personal_data,
+    GuardrailKind.EU_DATA: _eu_data,
+    GuardrailKind.PLATFORM_ONLY: _platform_only,
+    GuardrailKind.YEARLY_COST_UNDER: _yearly_cost_under,
+}
+
+
 def _check(guardrail: Guardrail, facts: Facts) -> tuple[bool, str]:
-    kind = guardrail.kind
-    if kind == GuardrailKind.SSO:
-        if facts.sso:
-            return True, _("Single sign-on, says %(src)s.") % {"src": _said(facts.sso_source)}
-        return False, _("No single sign-on, says %(src)s.") % {"src": _said(facts.sso_source)}
-    if kind == GuardrailKind.CERTIFIED:
-        src = _said(facts.certified_source)
-        if facts.certified:
-            return True, _("ISO 27001 or SOC 2 certified, says %(src)s.") % {"src": src}
-        return False, _("Neither ISO 27001 nor SOC 2 certified, says %(src)s.") % {"src": src}
-    if kind == GuardrailKind.NO_PERSONAL_DATA_OR_DPA:
-        if not facts.personal_data:
-            return True, _("No personal data processed.")
-        if facts.dpa_signed:
-            return True, _("Personal data, under a signed data-processing agreement.")
-        return False, _("Personal data, and no signed data-processing agreement.")
-    if kind == GuardrailKind.EU_DATA:
-        src = _said(facts.data_location_source)
-        if not facts.data_location:
-            return False, _("Where the data is held is not known.")
-        if data_stays_in_eu(facts.data_location):
-            return True, _("Data held in %(where)s, says %(src)s.") % {
-                "where": facts.data_location,
-                "src": src,
-            }
-        return False, _("Data held in %(where)s (not only the EU), says %(src)s.") % {
-            "where": facts.data_location,
-            "src": src,
-        }
-    if kind == GuardrailKind.PLATFORM_ONLY:
-        direct = sorted(name for name, platform in facts.integrates_with if not platform)
-        if direct:
-            return False, _("Connects directly to %(tools)s.") % {"tools": ", ".join(direct)}
-        if facts.integrates_with:
-            return True, _("Connects only through the integration platform.")
-        return True, _("Connects to no other tool.")
-    if kind == GuardrailKind.YEARLY_COST_UNDER:
-        if guardrail.threshold is None:
-            return False, _("The guardrail has no threshold.")
-        limit = f"{guardrail.threshold:,.2f} {guardrail.currency}"
-        cost = f"{facts.yearly_cost:,.2f} {facts.currency}"
-        try:
-            under = to_base_currency(facts.yearly_cost, facts.currency) < to_base_currency(
-                guardrail.threshold, guardrail.currency
-            )
-        except ValueError as error:  # a currency without an exchange rate
-            return False, str(error)
-        if under:
-            return True, _("%(cost)s a year, under %(limit)s.") % {"cost": cost, "limit": limit}
-        return False, _("%(cost)s a year, not under %(limit)s.") % {"cost": cost, "limit": limit}
-    return False, _("Unknown check.")
+    check = CHECKS.get(guardrail.kind)
+    if check is None:
+        return False, _("Unknown check.")
+    return check(guardrail, facts)
 
 
 def active_guardrails() -> list[Guardrail]:

@@ -565,7 +565,9 @@ def tool_pull_back(*, tool: Tool, actor: Actor, reason: str) -> Tool:
         tool = _lock(tool)
         reason = reason.strip()
         if not reason:
-            raise DomainError(_("Say why the tool comes back into the governed lane."), field="reason")
+            raise DomainError(
+                _("Say why the tool comes back into the governed lane."), field="reason"
+            )
         if tool.lane != Lane.PLUG_IN:
             raise InvalidTransition(_("The tool is in the governed lane already."))
         _lane_set(tool, Lane.GOVERNED, actor=actor, reason=reason)

@@ -263,9 +263,7 @@ def _guardrails_sign(
     round keeps at least the buying department's sign-off open, so it never ends here."""
     if not check.plug_in:
         return []
-    satisfied = [
-        s for s in created if guardrail_signed(proposal, s.department, lane=check.lane)
-    ]
+    satisfied = [s for s in created if guardrail_signed(proposal, s.department, lane=check.lane)]
     comment = _("Satisfied by IT Operations' guardrails: %(list)s") % {
         "list": "; ".join(f"{r.guardrail.name} ({r.why})" for r in check.results)
     }

@@ -272,8 +272,8 @@ def test_pull_back_through_the_api_and_the_page(org, client):
                                             {"to": "governed", "reason": "Mine."})  # fmt: skip
     assert refused.status_code == 403
     assert set(refused.json()) == {"message", "errors"}
-    done = session_api(org.it_reviewer).post(f"/api/v1/tools/{tool.pk}/lane/",
-                                             {"to": "governed", "reason": "Holds HR data."})  # fmt: skip
+    body = {"to": "governed", "reason": "Holds HR data."}
+    done = session_api(org.it_reviewer).post(f"/api/v1/tools/{tool.pk}/lane/", body)
     assert done.status_code == 200
     assert done.json()["lane"] == "governed"
 
