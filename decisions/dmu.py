@@ -1,11 +1,13 @@
 """The decision-making unit ("who decides?"): the departments that sign a proposal, with the
-role the tier asks of them (a high lock-in asks IT Operations' head: decisions.lockin), and
-whether the CDO takes the final decision. Fixed at submission; previewed with the same
-assessment while the proposal is a draft."""
+role the tier asks of them (a high lock-in asks IT Operations' head: decisions.lockin), the lane
+(in the plug-in lane IT Operations' guardrails sign for it: decisions.plugin), and whether the
+CDO takes the final decision. Fixed at submission; previewed with the same assessment while the
+proposal is a draft."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -15,18 +17,26 @@ from django.utils import timezone
 from core.errors import DomainError
 from decisions.lockin import LockIn, lock_in_rating
 from decisions.models import Proposal, ProposalKind
+from decisions.plugin import LaneCheck, it_department_code, lane_check
 from decisions.pricing import assess_tier
+from landscape.guardrails import GuardrailResult
+from landscape.models import Lane
 from landscape.selectors import tool_impact
 from stakeholders.models import ApprovalTier, Department, Role
+from vendors.models import Solution
 
 
-def signing_departments(*, proposal: Proposal) -> list[Department]:
+def signing_departments(*, proposal: Proposal, lane: str | None = None) -> list[Department]:
     """The departments whose sign-off the proposal needs, in code order: every department
     whose sign-off is always required, the paying department when it is not the buying one
-    (it pays: it has a say), and, to retire a tool, its owner department and the owner
-    department of every tool that breaks when it goes (landscape.impact): whoever depends on it
-    has a say."""
+    (it pays: it has a say), to retire a tool, its owner department and the owner department
+    of every tool that breaks when it goes (landscape.impact): whoever depends on it has a say,
+    and in the plug-in lane (`lane`, else the proposal's), the buying department, which will
+    own the tool. IT Operations stays on the list: in the plug-in lane the guardrails sign for
+    it (guardrail_signed)."""
     required = Q(signoff_required=True, is_active=True)
+    if (lane or proposal.lane) == Lane.PLUG_IN:
+        required |= Q(pk=proposal.requesting_department_id)
     if proposal.paying_department_id and (
         proposal.paying_department_id != proposal.requesting_department_id
     ):
@@ -38,13 +48,21 @@ def signing_departments(*, proposal: Proposal) -> list[Department]:
     return list(Department.objects.filter(required).order_by("code"))
 
 
+def lane_for(check: LaneCheck, lock_in: LockIn | None) -> str:
+    """The lane a proposal runs in: the plug-in lane when every guardrail passes, unless its
+    lock-in is high — then IT Operations' head signs it, which the guardrails cannot do."""
+    if lock_in is not None and lock_in.is_high:
+        return Lane.GOVERNED
+    return check.lane
+
+
 def signers(
-    *, proposal: Proposal, role: str, lock_in: LockIn | None
+    *, proposal: Proposal, role: str, lock_in: LockIn | None, lane: str | None = None
 ) -> list[tuple[Department, str]]:
     """Each signing department with the role it signs with: the tier's `role`, except that a
     high lock-in asks the head of IT Operations (settings.LANDSCAPE_IT_DEPARTMENT), added when
     it would not sign otherwise. What submission creates and the preview shows."""
-    departments = signing_departments(proposal=proposal)
+    departments = signing_departments(proposal=proposal, lane=lane)
     if lock_in is None or not lock_in.is_high:
         return [(d, role) for d in departments]
     code = settings.LANDSCAPE_IT_DEPARTMENT
@@ -55,11 +73,23 @@ def signers(
     return [(d, Role.HEAD if d.code == code else role) for d in departments]
 
 
+def guardrail_signed(proposal: Proposal, department: Department, *, lane: str) -> bool:
+    """Whether the guardrails sign for this department: IT Operations' sign-off, in the
+    plug-in lane, unless IT Operations is itself the buying department (then it owns the tool
+    and signs for it as owner)."""
+    return (
+        lane == Lane.PLUG_IN
+        and department.code == it_department_code()
+        and department.pk != proposal.requesting_department_id
+    )
+
+
 @dataclass
 class Decider:
     department: Department
     required_role: str
     status: str | None = None  # the sign-off's status once submitted
+    by_guardrails: bool = False  # the plug-in lane: the guardrails sign for the department
 
     @property
     def required_role_label(self) -> str:
@@ -73,25 +103,37 @@ class WhoDecides:
     reason: str
     departments: list[Decider] = field(default_factory=list)
     lock_in: LockIn | None = None
+    lane: str = Lane.GOVERNED
+    # The preview's guardrail checks (empty once submitted: the audit trail has them).
+    guardrails: list[GuardrailResult] = field(default_factory=list)
 
     @property
     def cdo_decision_required(self) -> bool:
         return bool(self.tier and self.tier.cdo_decision_required)
 
 
-def who_decides(*, proposal: Proposal, at: dt.datetime | None = None) -> WhoDecides:
+def who_decides(
+    *,
+    proposal: Proposal,
+    at: dt.datetime | None = None,
+    integrates_with: Iterable[Solution] | None = None,
+) -> WhoDecides:
     """The proposal's decision-making unit: from its tier and the current round's sign-offs
-    once submitted (prefetch `signoffs__department`), otherwise as submission would fix it."""
+    once submitted (prefetch `signoffs__department`), otherwise as submission would fix it
+    (with `integrates_with` for an unsaved draft: the form's choice)."""
     if proposal.tier_id is not None and proposal.round:
         current = [s for s in proposal.signoffs.all() if s.round == proposal.round]
         return WhoDecides(
             fixed=True,
             tier=proposal.tier,
             reason=proposal.tier_reason,
-            departments=[Decider(s.department, s.required_role, s.status) for s in current],
+            departments=[
+                Decider(s.department, s.required_role, s.status, s.by_guardrails) for s in current
+            ],
             # The answers cannot change once submitted (only a draft or a proposal back with
             # its requester is edited): the rating is the one submission acted on.
             lock_in=lock_in_rating(proposal),
+            lane=proposal.lane,
         )
     try:
         assessment = assess_tier(proposal=proposal, at=at or timezone.now())
@@ -103,12 +145,17 @@ def who_decides(*, proposal: Proposal, at: dt.datetime | None = None) -> WhoDeci
         tier, reason = assessment.tier, assessment.reason
     role = tier.signoff_role if tier else Role.REVIEWER
     lock_in = lock_in_rating(proposal)
+    check = lane_check(proposal, integrates_with=integrates_with)
+    lane = lane_for(check, lock_in)
     return WhoDecides(
         fixed=False,
         tier=tier,
         reason=str(reason),
         departments=[
-            Decider(d, r) for d, r in signers(proposal=proposal, role=role, lock_in=lock_in)
+            Decider(d, r, by_guardrails=guardrail_signed(proposal, d, lane=lane))
+            for d, r in signers(proposal=proposal, role=role, lock_in=lock_in, lane=lane)
         ],
         lock_in=lock_in,
+        lane=lane,
+        guardrails=check.results,
     )

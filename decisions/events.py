@@ -27,6 +27,7 @@ EVENT_LABELS = {
     "signoff.approved": _("Sign-off approved"),
     "signoff.rejected": _("Sign-off rejected"),
     "signoff.changes_requested": _("Changes requested"),
+    "signoff.satisfied_by_guardrails": _("Sign-off satisfied by IT Operations' guardrails"),
     "signoff.reminded": _("Overdue sign-off reminded"),
     "signoff.escalated": _("Overdue sign-off escalated"),
     "decision.approved": _("CDO approved"),

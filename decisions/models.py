@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import MONEY, Currency
 from core.text import validate_single_line
+from landscape.models import Lane
 from stakeholders.models import ApprovalTier, Department, Role, StrategicGoal
 from vendors.models import Category, PricingModel, Solution
 
@@ -227,6 +228,28 @@ class Proposal(models.Model):
         help_text=_("In the proposal's currency: migrating away, rebuilding integrations."),
         **MONEY,
     )
+    # The plug-in lane's answers, checked against IT Operations' guardrails (the catalog's
+    # facts win where the catalog has them: single sign-on, certifications, data location).
+    dpa_signed = models.BooleanField(
+        _("data-processing agreement signed"),
+        default=False,
+        help_text=_("The vendor has signed the company's data-processing agreement."),
+    )
+    sso = models.BooleanField(
+        _("single sign-on"),
+        default=False,
+        help_text=_("People sign in through the company's identity provider."),
+    )
+    certified = models.BooleanField(
+        _("ISO 27001 or SOC 2"), default=False, help_text=_("The vendor holds either.")
+    )
+    data_location = models.CharField(
+        _("data location"),
+        max_length=60,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Where the data is held, e.g. EU, Germany."),
+    )
     # Pilot.
     pilot_start = models.DateField(_("pilot start"), null=True, blank=True)
     pilot_end = models.DateField(_("pilot end"), null=True, blank=True)
@@ -251,6 +274,16 @@ class Proposal(models.Model):
         **MONEY,
     )
     tier_reason = models.TextField(_("why this tier"), blank=True)
+    lane = models.CharField(
+        _("lane"),
+        max_length=10,
+        choices=Lane,
+        default=Lane.GOVERNED,
+        help_text=_(
+            "Plug-in: it met every guardrail at submission, and the guardrails stand for "
+            "IT Operations' sign-off."
+        ),
+    )
     # The pricing model of the proposal's solution (blank: a vendor not in the catalog), copied
     # here so that the dashboard's spend by pricing model is one of ProposalCount's dimensions.
     # save() copies it when the solution is chosen; a trigger on the catalog (decisions.
@@ -486,6 +519,8 @@ class SignOff(models.Model):
     )
     answers = models.JSONField(_("checklist answers"), default=dict, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # Approved at submission by IT Operations' guardrails (the plug-in lane), not a reviewer.
+    by_guardrails = models.BooleanField(_("satisfied by the guardrails"), default=False)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)

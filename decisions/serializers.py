@@ -29,7 +29,7 @@ from decisions.models import (
 )
 from decisions.rules import COST_FIELDS, proposal_errors
 from decisions.services import PROPOSAL_FIELDS
-from landscape.models import Tool
+from landscape.models import Lane, Tool
 from stakeholders.models import ApprovalTier, ChecklistQuestion, Department, Role, StrategicGoal
 from stakeholders.serializers import DepartmentRefSerializer
 from vendors.models import Category, Solution
@@ -101,6 +101,7 @@ class SignOffSerializer(serializers.ModelSerializer):
             "on_behalf_of",
             "answers",
             "comment",
+            "by_guardrails",
             "due_on",
             "created_at",
             "decided_at",
@@ -174,6 +175,19 @@ class DeciderSerializer(serializers.Serializer):
     department = DepartmentRefSerializer()
     required_role = serializers.ChoiceField(choices=Role.choices)
     status = serializers.ChoiceField(choices=SignOffStatus.choices, allow_null=True)
+    by_guardrails = serializers.BooleanField(
+        help_text=gettext_lazy("The plug-in lane: IT Operations' guardrails sign for it.")
+    )
+
+
+class GuardrailCheckSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    passed = serializers.BooleanField()
+    why = serializers.CharField()
+
+    def to_representation(self, instance: Any) -> Any:
+        return instance.as_dict()
 
 
 class LockInSerializer(serializers.Serializer):
@@ -194,6 +208,20 @@ class WhoDecidesSerializer(serializers.Serializer):
     reason = serializers.CharField()
     departments = DeciderSerializer(many=True)
     cdo_decision_required = serializers.BooleanField()
+    lane = serializers.ChoiceField(
+        choices=Lane.choices,
+        help_text=gettext_lazy(
+            "plug_in: the proposal meets every guardrail of IT Operations, which then need "
+            "not sign; governed otherwise."
+        ),
+    )
+    guardrails = GuardrailCheckSerializer(
+        many=True,
+        help_text=gettext_lazy(
+            "A draft's preview: each active guardrail, passed or not, and why (empty once "
+            "submitted: the audit trail keeps what was checked)."
+        ),
+    )
 
 
 def _base_money(amount) -> dict | None:
@@ -247,6 +275,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "seats",
             "employees_affected",
             "processes_personal_data",
+            "lane",
             "round",
             "tier",
             "tier_reason",
@@ -318,6 +347,10 @@ class ProposalDetailSerializer(ProposalSerializer):
             "integrates_with",
             "integration_notes",
             "personal_data_notes",
+            "dpa_signed",
+            "sso",
+            "certified",
+            "data_location",
             "pilot_start",
             "pilot_end",
             "pilot_success_criteria",
@@ -446,6 +479,31 @@ class ProposalInputSerializer(StrictInputSerializer):
     integration_notes = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
     processes_personal_data = serializers.BooleanField(required=False)
     personal_data_notes = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    dpa_signed = serializers.BooleanField(
+        required=False,
+        help_text=gettext_lazy("The vendor signed the company's data-processing agreement."),
+    )
+    sso = serializers.BooleanField(
+        required=False,
+        help_text=gettext_lazy(
+            "People sign in through the company's identity provider (the catalog's answer "
+            "wins for a catalog solution)."
+        ),
+    )
+    certified = serializers.BooleanField(
+        required=False,
+        help_text=gettext_lazy(
+            "The vendor holds ISO 27001 or SOC 2 (the catalog's answer wins for a catalog "
+            "solution)."
+        ),
+    )
+    data_location = StrictCharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        single_line=True,
+        help_text=gettext_lazy("Where the data is held, e.g. EU (the catalog's wins if known)."),
+    )
     pilot_start = serializers.DateField(required=False, allow_null=True)
     pilot_end = serializers.DateField(required=False, allow_null=True)
     pilot_success_criteria = StrictCharField(

@@ -19,6 +19,8 @@ from decisions.models import OPEN_STATES, Proposal, ProposalStatus
 from landscape.models import (
     Classification,
     Criticality,
+    Guardrail,
+    GuardrailKind,
     Integration,
     Lane,
     Lifecycle,
@@ -559,6 +561,85 @@ def seed_demo_retirement() -> Proposal | None:
             "recurring_period": "monthly",
             "term_months": 1,
             "employees_affected": 8,
+        },
+    )
+    return services.proposal_submit(proposal=proposal, actor=requester)
+
+
+# IT Operations' guardrails for the plug-in lane: (code, name, kind, threshold in EUR).
+GUARDRAILS = [
+    ("sso", "Single sign-on through the company identity provider", GuardrailKind.SSO, None),
+    (
+        "personal-data",
+        "No personal data, or a signed data-processing agreement",
+        GuardrailKind.NO_PERSONAL_DATA_OR_DPA,
+        None,
+    ),
+    ("eu-data", "Data stays in the EU", GuardrailKind.EU_DATA, None),
+    (
+        "platform-only",
+        "Connects only through the integration platform (Boomi)",
+        GuardrailKind.PLATFORM_ONLY,
+        None,
+    ),
+    (
+        "cost-under-10k",
+        "Yearly cost under 10,000 EUR",
+        GuardrailKind.YEARLY_COST_UNDER,
+        Decimal("10000"),
+    ),
+]
+
+
+def load_demo_guardrails() -> tuple[int, int]:
+    """The plug-in lane's guardrails, entered directly as the catalog is; one that exists (by
+    code) is left as IT Operations keeps it. (created, existing)"""
+    existing = set(Guardrail.objects.values_list("code", flat=True))
+    missing = [
+        Guardrail(code=code, name=name, kind=kind, threshold=threshold, position=position)
+        for position, (code, name, kind, threshold) in enumerate(GUARDRAILS, start=1)
+        if code not in existing
+    ]
+    Guardrail.objects.bulk_create(missing)
+    return len(missing), len(GUARDRAILS) - len(missing)
+
+
+PLUGIN_TITLE = "Campaign decks in Pitch"
+
+
+def seed_demo_plugin() -> Proposal | None:
+    """A proposal in review in the plug-in lane: Pitch for Marketing, a tool the catalog
+    does not list, so its answers stand: single sign-on, ISO 27001, data held in the EU, no
+    personal data, about 1,200 EUR a year, connected to nothing. The guardrails sign for IT
+    Operations; Marketing and HR sign as usual. None when it exists or cannot be filed."""
+    from decisions import services
+
+    if Proposal.objects.filter(title=PLUGIN_TITLE).exists():
+        return None
+    requester = get_user_model().objects.filter(username="requester.mkt").first()
+    marketing = Department.objects.filter(code=MKT).first()
+    if requester is None or marketing is None:
+        return None
+    proposal = services.proposal_create(
+        requester=requester,
+        data={
+            "title": PLUGIN_TITLE,
+            "problem": "Campaign decks are rebuilt by hand for every pitch and go out off-brand.",
+            "rationale": "Shared on-brand templates; decks built together, live.",
+            "requesting_department": marketing,
+            "paying_department": marketing,
+            "new_vendor_name": "Pitch",
+            "new_solution_name": "Pitch Pro",
+            "category": "marketing_automation",
+            "one_off_cost": Decimal("0"),
+            "recurring_cost": Decimal("100"),
+            "recurring_period": "monthly",
+            "term_months": 12,
+            "seats": 10,
+            "employees_affected": 10,
+            "sso": True,
+            "certified": True,
+            "data_location": "EU (Frankfurt)",
         },
     )
     return services.proposal_submit(proposal=proposal, actor=requester)

@@ -39,7 +39,12 @@ from decisions.models import (
 )
 from decisions.rights import cdo_group, signing_right
 from demo.catalog import demo_solution, load_demo_catalog
-from demo.landscape import load_demo_landscape, seed_demo_retirement
+from demo.landscape import (
+    load_demo_guardrails,
+    load_demo_landscape,
+    seed_demo_plugin,
+    seed_demo_retirement,
+)
 from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, USERS
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from stakeholders.checklists import load_default_checklists
@@ -87,6 +92,11 @@ def seed_demo() -> SeedReport:
     if retirement := seed_demo_retirement():
         _backdate_notifications(retirement)
         report.lines.append(f"Retirement proposal in review: {retirement.reference}.")
+    # The guardrails come after the demo proposals, whose stories have IT Operations sign.
+    report.add("Plug-in lane guardrails", *load_demo_guardrails())
+    if plugin := seed_demo_plugin():
+        _backdate_notifications(plugin)
+        report.lines.append(f"Plug-in lane proposal in review: {plugin.reference}.")
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 

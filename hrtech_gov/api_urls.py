@@ -7,7 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
-from landscape.apis import IntegrationViewSet, ToolViewSet
+from landscape.apis import GuardrailViewSet, IntegrationViewSet, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
@@ -24,6 +24,7 @@ router.register("signoffs", SignOffViewSet, basename="signoff")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("tools", ToolViewSet, basename="tool")
 router.register("integrations", IntegrationViewSet, basename="integration")
+router.register("guardrails", GuardrailViewSet, basename="guardrail")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

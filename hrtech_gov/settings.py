@@ -461,6 +461,8 @@ SPECTACULAR_SETTINGS = {
         "ToolLifecycleEnum": "landscape.models.Lifecycle",
         "ExportFormatEnum": "decisions.models.ExportFormat",
         "LockInRatingEnum": "decisions.models.LockInRating",
+        "LaneEnum": "landscape.models.Lane",
+        "GuardrailKindEnum": "landscape.models.GuardrailKind",
         "CatalogRecordTypeEnum": [("vendor", "vendor"), ("solution", "solution")],
         "VendorChangeTypeEnum": [("vendor", "vendor")],
         "SolutionChangeTypeEnum": [("solution", "solution")],

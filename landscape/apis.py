@@ -13,14 +13,18 @@ from rest_framework.response import Response
 from core.errors import NotAllowed
 from landscape import selectors, services
 from landscape.filters import IntegrationFilterSet, ToolFilterSet
-from landscape.models import Integration, Tool
+from landscape.models import Guardrail, Integration, Tool
+from landscape.rights import governs_landscape
 from landscape.serializers import (
+    GuardrailInputSerializer,
+    GuardrailSerializer,
     ImpactSerializer,
     IntegrationBulkReportSerializer,
     IntegrationBulkSerializer,
     IntegrationInputSerializer,
     IntegrationPatchSerializer,
     IntegrationSerializer,
+    LaneInputSerializer,
     LifecycleInputSerializer,
     ToolInputSerializer,
     ToolSerializer,
@@ -69,6 +73,18 @@ class ToolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         payload = LifecycleInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.tool_move(tool=tool, actor=request.user, **payload.validated_data)
+        return Response(ToolSerializer(self.get_queryset().get(pk=tool.pk)).data)
+
+    @extend_schema(request=LaneInputSerializer, responses=ToolSerializer)
+    @action(detail=True, methods=["post"])
+    def lane(self, request, pk=None):
+        """Pull a plug-in tool back into the governed lane, with a reason (IT Operations, at
+        any time). A tool enters the plug-in lane only through a proposal that meets every
+        guardrail."""
+        tool = self._tool()
+        payload = LaneInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.tool_lane_move(tool=tool, actor=request.user, **payload.validated_data)
         return Response(ToolSerializer(self.get_queryset().get(pk=tool.pk)).data)
 
     @extend_schema(responses=ImpactSerializer)
@@ -167,3 +183,61 @@ class IntegrationViewSet(
                 {"created": report.created, "errors": {str(k): v for k, v in report.errors.items()}}
             ).data
         )
+
+
+class GuardrailViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """IT Operations' guardrails for the plug-in lane: a proposal for a new tool that meets
+    every active one runs in the plug-in lane (the guardrails sign for IT Operations). Everyone
+    signed in reads them; IT Operations creates, changes and deactivates them."""
+
+    serializer_class = GuardrailSerializer
+    queryset = Guardrail.objects.all()
+    ordering_fields = ["position", "code", "id"]
+    ordering = ["position", "code"]
+    state_changes = True
+
+    def _governs(self) -> None:
+        # Refused before the body is read: only IT Operations' input is worth checking.
+        if not governs_landscape(self.request.user):
+            raise NotAllowed(_("Only IT Operations keeps the plug-in lane's guardrails."))
+
+    def _detail(self, guardrail: Guardrail, code: int = status.HTTP_200_OK) -> Response:
+        return Response(
+            GuardrailSerializer(Guardrail.objects.get(pk=guardrail.pk)).data, status=code
+        )
+
+    @extend_schema(request=GuardrailInputSerializer, responses={201: GuardrailSerializer})
+    def create(self, request):
+        """A new guardrail (IT Operations)."""
+        self._governs()
+        payload = GuardrailInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        created = services.guardrail_create(actor=request.user, data=payload.service_data())
+        return self._detail(created, status.HTTP_201_CREATED)
+
+    @extend_schema(request=GuardrailInputSerializer(partial=True), responses=GuardrailSerializer)
+    def partial_update(self, request, pk=None):
+        """Change a guardrail, or reactivate it with `is_active` (IT Operations)."""
+        guardrail = self.get_object()
+        self._governs()
+        payload = GuardrailInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        services.guardrail_update(
+            guardrail=guardrail, actor=request.user, data=payload.service_data()
+        )
+        return self._detail(guardrail)
+
+    @extend_schema(request=None, responses={200: GuardrailSerializer})
+    def destroy(self, request, pk=None):
+        """Deactivate the guardrail (IT Operations): it stays readable, and the sign-offs it
+        stood for keep naming it."""
+        guardrail = self.get_object()
+        self._governs()
+        services.guardrail_update(
+            guardrail=guardrail, actor=request.user, data={"is_active": False}
+        )
+        return self._detail(guardrail)

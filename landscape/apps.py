@@ -24,6 +24,7 @@ class LandscapeConfig(AppConfig):
             {
                 "tool.lifecycle_changed": _("Tool lifecycle changed"),
                 "integration.changed": _("Integration added, changed or removed"),
+                "tool.lane_changed": _("Tool moved between the plug-in and governed lanes"),
             }
         )
         # The landscape pages and the map are cached reads of these.

@@ -17,6 +17,12 @@ class LifecycleMoveForm(forms.Form):
     )
 
 
+class PullBackForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class IntegrationForm(forms.Form):
     """Connect the tool whose page this is with another one."""
 

@@ -237,3 +237,62 @@ class Integration(models.Model):
     @property
     def is_live(self) -> bool:
         return self.removed_at is None
+
+
+class GuardrailKind(models.TextChoices):
+    """The checks the code knows how to evaluate (landscape.guardrails); a guardrail names one."""
+
+    SSO = "sso", _("Single sign-on through the company identity provider")
+    NO_PERSONAL_DATA_OR_DPA = (
+        "no_personal_data_or_dpa",
+        _("No personal data, or a signed data-processing agreement"),
+    )
+    EU_DATA = "eu_data", _("Data stays in the EU")
+    PLATFORM_ONLY = "platform_only", _("Connects only through the integration platform")
+    YEARLY_COST_UNDER = "yearly_cost_under", _("Yearly cost under a threshold")
+    CERTIFIED = "certified", _("ISO 27001 or SOC 2 certified")
+
+
+class Guardrail(models.Model):
+    """One of IT Operations' guardrails for the plug-in lane: a proposal for a new tool that
+    meets every active guardrail needs no sign-off from IT (the guardrails stand for it), and
+    its tool joins the fleet in the plug-in lane. Kept as data: IT Operations edits them in the
+    admin and through the API; never deleted (the audit trail names them), deactivated."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120, validators=[validate_single_line])
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    kind = models.CharField(_("check"), max_length=30, choices=GuardrailKind)
+    threshold = models.DecimalField(
+        _("threshold"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For a yearly cost check: the yearly cost must stay under this amount."),
+    )
+    currency = models.CharField(
+        _("threshold currency"), max_length=3, choices=Currency, default=Currency.EUR
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("guardrail")
+        verbose_name_plural = _("guardrails")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__isnull=True) | Q(threshold__gte=0),
+                name="guardrail_threshold_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="yearly_cost_under") | Q(threshold__isnull=False),
+                name="guardrail_cost_check_has_threshold",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

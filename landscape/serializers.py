@@ -13,7 +13,10 @@ from api.fields import MoneySerializer, StrictCharField, StrictInputSerializer, 
 from landscape.models import (
     Classification,
     Criticality,
+    Guardrail,
+    GuardrailKind,
     Integration,
+    Lane,
     Lifecycle,
     Method,
     Tool,
@@ -128,6 +131,68 @@ class ToolInputSerializer(StrictInputSerializer):
 class LifecycleInputSerializer(StrictInputSerializer):
     to = serializers.ChoiceField(choices=Lifecycle.choices)
     reason = StrictCharField(max_length=500)
+
+
+class LaneInputSerializer(StrictInputSerializer):
+    to = serializers.ChoiceField(
+        choices=Lane.choices,
+        help_text=gettext_lazy(
+            "governed: IT Operations pulls a plug-in tool back. plug_in is refused: a tool "
+            "enters the plug-in lane only through a proposal that meets every guardrail."
+        ),
+    )
+    reason = StrictCharField(max_length=500)
+
+
+class GuardrailSerializer(serializers.ModelSerializer):
+    threshold = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Guardrail
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "kind",
+            "threshold",
+            "position",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_threshold(self, guardrail: Guardrail) -> dict | None:
+        return money(guardrail.threshold, guardrail.currency)
+
+
+class GuardrailInputSerializer(StrictInputSerializer):
+    """A guardrail as IT Operations writes it (PATCH: any subset)."""
+
+    code = serializers.SlugField(max_length=40)
+    name = StrictCharField(max_length=120, single_line=True)
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(
+        choices=GuardrailKind.choices,
+        help_text=gettext_lazy("The check the guardrail makes (one the code knows)."),
+    )
+    threshold = MoneySerializer(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("yearly_cost_under: the yearly cost must stay under it."),
+    )
+    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.validated_data)
+        if "threshold" in data:
+            threshold = data.pop("threshold")
+            data["threshold"] = None if threshold is None else threshold["amount"]
+            if threshold is not None:
+                data["currency"] = threshold["currency"]
+        return data
 
 
 class IntegrationSerializer(serializers.ModelSerializer):

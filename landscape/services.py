@@ -21,7 +21,10 @@ from core.errors import DomainError, InvalidTransition, NotAllowed
 from landscape.models import (
     LIFECYCLE_MOVES,
     Criticality,
+    Guardrail,
+    GuardrailKind,
     Integration,
+    Lane,
     Lifecycle,
     Method,
     Tool,
@@ -149,11 +152,15 @@ def tool_from_proposal(
     contract_start: dt.date | None = None,
     term_months: int | None = None,
     reason: str = "",
+    lane: str = Lane.GOVERNED,
 ) -> Tool:
     """An approved proposal's pilot starts or its tool is adopted: the tool joins the fleet,
     or, already there (another department's proposal, an earlier pilot, a retired tool brought
     back), moves on and takes the new contract. The workflow has checked the actor's right.
-    Must run inside the workflow's transaction."""
+    A tool new to the fleet, or a retired one brought back, takes the proposal's `lane` (the
+    plug-in lane when the proposal met every guardrail); a live tool keeps its own: a plug-in
+    proposal never takes a governed tool out of IT's hands. Must run inside the workflow's
+    transaction."""
     if lifecycle not in (Lifecycle.PILOT, Lifecycle.ADOPTED):
         raise DomainError(_("A proposal brings a tool in as a pilot or adopted."))
     solution = Solution.objects.get(pk=solution_id)
@@ -172,6 +179,7 @@ def tool_from_proposal(
             business_owner=business_owner,
             lifecycle=lifecycle,
             lifecycle_changed_at=timezone.now(),
+            lane=lane,
             personal_data=personal_data or solution.processes_personal_data,
             **contract,
         )
@@ -193,6 +201,7 @@ def tool_from_proposal(
                 "to": lifecycle,
                 "reason": reason,
                 "proposal": proposal_reference,
+                "lane": lane,
             },
         )
         webhook_event_queue(
@@ -202,6 +211,9 @@ def tool_from_proposal(
             ),
         )
         return tool
+    if tool.lifecycle == Lifecycle.RETIRED and tool.lane != lane:
+        # Back in the fleet on this proposal's terms.
+        _lane_set(tool, lane, actor=actor, reason=reason, proposal_reference=proposal_reference)
     for name, value in contract.items():
         if value is not None:
             setattr(tool, name, value)
@@ -510,3 +522,156 @@ def integrations_import(
             report.errors[index] = {exc.field or "non_field_errors": [exc.message]}
             report.not_allowed += isinstance(exc, NotAllowed)
     return report
+
+
+# --------------------------------------------------------------------------------------------
+# The plug-in lane: a tool's lane, and IT Operations' guardrails
+
+
+def _lane_set(
+    tool: Tool, lane: str, *, actor: Actor | None, reason: str, proposal_reference: str = ""
+) -> None:
+    """Change a locked tool's lane, with its audit event and webhook."""
+    previous = tool.lane
+    tool.lane = lane
+    tool.save(update_fields=["lane", "updated_at"])
+    record_event(
+        kind="tool.lane_changed",
+        actor=actor,
+        payload={
+            "tool": tool.pk,
+            "solution": tool.solution_id,
+            "from": previous,
+            "to": lane,
+            "reason": reason,
+            "proposal": proposal_reference,
+        },
+    )
+    webhook_event_queue(
+        kind="tool.lane_changed",
+        payload=lambda: tool_event_data(
+            tool, **{"from": previous, "to": lane, "reason": reason, "proposal": proposal_reference}
+        ),
+    )
+
+
+def tool_pull_back(*, tool: Tool, actor: Actor, reason: str) -> Tool:
+    """IT Operations takes a plug-in tool back into the governed lane, saying why, at any time.
+    The other way is no manual move: a tool enters the plug-in lane only through a proposal
+    that met every guardrail."""
+    with transaction.atomic():
+        if not governs_landscape(actor):
+            raise NotAllowed(_("Only IT Operations can pull a tool back into the governed lane."))
+        tool = _lock(tool)
+        reason = reason.strip()
+        if not reason:
+            raise DomainError(
+                _("Say why the tool comes back into the governed lane."), field="reason"
+            )
+        if tool.lane != Lane.PLUG_IN:
+            raise InvalidTransition(_("The tool is in the governed lane already."))
+        _lane_set(tool, Lane.GOVERNED, actor=actor, reason=reason)
+        return tool
+
+
+def tool_lane_move(*, tool: Tool, actor: Actor, to: str, reason: str) -> Tool:
+    """A lane move asked for by hand (the tool page, the API): only back to governed."""
+    if to != Lane.GOVERNED:
+        if not governs_landscape(actor):
+            raise NotAllowed(_("Only IT Operations can pull a tool back into the governed lane."))
+        raise DomainError(
+            _("A tool enters the plug-in lane only through a proposal that meets every guardrail."),
+            field="to",
+        )
+    return tool_pull_back(tool=tool, actor=actor, reason=reason)
+
+
+GUARDRAIL_FIELDS = [
+    "code",
+    "name",
+    "description",
+    "kind",
+    "threshold",
+    "currency",
+    "position",
+    "is_active",
+]
+
+
+def _guardrail_clean(guardrail: Guardrail) -> None:
+    if guardrail.kind == GuardrailKind.YEARLY_COST_UNDER and guardrail.threshold is None:
+        raise DomainError(_("A yearly cost check needs a threshold."), field="threshold")
+    if guardrail.threshold is not None and guardrail.threshold < 0:
+        raise DomainError(_("A threshold cannot be negative."), field="threshold")
+    try:
+        guardrail.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=name) from exc
+
+
+def _guardrail_event(kind: str, guardrail: Guardrail, *, actor: Actor, **extra: Any) -> None:
+    record_event(
+        kind=kind,
+        actor=actor,
+        payload={
+            "guardrail": guardrail.pk,
+            "code": guardrail.code,
+            "name": guardrail.name,
+            "kind": guardrail.kind,
+            "threshold": guardrail.threshold,
+            "currency": guardrail.currency,
+            "is_active": guardrail.is_active,
+            **extra,
+        },
+    )
+
+
+def _guardrail_save(guardrail: Guardrail) -> None:
+    try:
+        with transaction.atomic():
+            guardrail.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            _("A guardrail with this code exists already."), code="duplicate", field="code"
+        ) from exc
+
+
+def guardrail_create(*, actor: Actor, data: dict[str, Any]) -> Guardrail:
+    """A new guardrail for the plug-in lane (IT Operations)."""
+    with transaction.atomic():
+        if not governs_landscape(actor):
+            raise NotAllowed(_("Only IT Operations keeps the plug-in lane's guardrails."))
+        unknown = set(data) - set(GUARDRAIL_FIELDS)
+        if unknown:
+            raise DomainError(
+                _("These fields cannot be set here: %s.") % ", ".join(sorted(unknown))
+            )
+        guardrail = Guardrail(**data)
+        _guardrail_clean(guardrail)
+        _guardrail_save(guardrail)
+        _guardrail_event("guardrail.created", guardrail, actor=actor)
+        return guardrail
+
+
+def guardrail_update(*, guardrail: Guardrail, actor: Actor, data: dict[str, Any]) -> Guardrail:
+    """Change a guardrail, or (`is_active`) deactivate or reactivate it (IT Operations). A
+    guardrail is never deleted: sign-offs it stood for name it in the audit trail."""
+    with transaction.atomic():
+        if not governs_landscape(actor):
+            raise NotAllowed(_("Only IT Operations keeps the plug-in lane's guardrails."))
+        guardrail = Guardrail.objects.select_for_update().get(pk=guardrail.pk)
+        unknown = set(data) - set(GUARDRAIL_FIELDS)
+        if unknown:
+            raise DomainError(
+                _("These fields cannot be changed here: %s.") % ", ".join(sorted(unknown))
+            )
+        changed = sorted(name for name, value in data.items() if getattr(guardrail, name) != value)
+        if not changed:
+            return guardrail
+        for name in changed:
+            setattr(guardrail, name, data[name])
+        _guardrail_clean(guardrail)
+        _guardrail_save(guardrail)
+        _guardrail_event("guardrail.updated", guardrail, actor=actor, fields=changed)
+        return guardrail

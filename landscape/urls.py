@@ -7,6 +7,7 @@ urlpatterns = [
     path("map/", views.landscape_map, name="landscape-map"),
     path("tools/<int:pk>/", views.tool_detail, name="tool-detail"),
     path("tools/<int:pk>/lifecycle/", views.tool_move, name="tool-move"),
+    path("tools/<int:pk>/lane/", views.tool_pull_back, name="tool-pull-back"),
     path("tools/<int:pk>/integrations/", views.integration_add, name="integration-add"),
     path(
         "tools/<int:pk>/integrations/<int:integration_pk>/remove/",

@@ -14,11 +14,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dataversion import data_version
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from core.filtering import active_filters, lenient_filterset
 from landscape import selectors, services
 from landscape.filters import ToolFilterSet
-from landscape.forms import IntegrationForm, IntegrationRemoveForm, LifecycleMoveForm
+from landscape.forms import (
+    IntegrationForm,
+    IntegrationRemoveForm,
+    LifecycleMoveForm,
+    PullBackForm,
+)
 from landscape.models import Criticality, Integration, Lane, Lifecycle, Method, Tool
 from landscape.rights import can_connect, can_edit_tool, governs_landscape
 from landscape.services import GOVERNOR_MOVES, OWNER_MOVES, IntegrationInput
@@ -121,6 +126,8 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
         },
         "may_retire": tool.lifecycle in (Lifecycle.ADOPTED, Lifecycle.STANDARD, Lifecycle.PILOT),
         "move_form": extra.pop("move_form", None) or LifecycleMoveForm(),
+        "can_pull_back": tool.lane == Lane.PLUG_IN and governs_landscape(user),
+        "lane_form": extra.pop("lane_form", None) or PullBackForm(),
         "integration_form": extra.pop("integration_form", None) or IntegrationForm(tool=tool),
         "methods": Method.choices,
         "criticalities": Criticality.choices,
@@ -158,6 +165,28 @@ def tool_move(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         return _refused(request, tool, error, move_form=form)
     messages.success(request, _("The tool's lifecycle changed."))
+    return redirect("tool-detail", pk=tool.pk)
+
+
+@login_required
+@require_POST
+def tool_pull_back(request: HttpRequest, pk: int) -> HttpResponse:
+    """IT Operations takes a plug-in tool back into the governed lane, saying why."""
+    tool = _tool(pk)
+    form = PullBackForm(request.POST)
+    if not form.is_valid():
+        if not governs_landscape(request.user):  # a refusal says so before any typo
+            error: DomainError = NotAllowed(
+                _("Only IT Operations can pull a tool back into the governed lane.")
+            )
+        else:
+            error = DomainError(_("Say why the tool comes back into the governed lane."))
+        return _refused(request, tool, error, lane_form=form)
+    try:
+        services.tool_pull_back(tool=tool, actor=request.user, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        return _refused(request, tool, error, lane_form=form)
+    messages.success(request, _("The tool is back in the governed lane."))
     return redirect("tool-detail", pk=tool.pk)
 
 

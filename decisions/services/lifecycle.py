@@ -126,6 +126,7 @@ def _tool_follows(proposal: Proposal, *, action: str, actor: Actor, note: str) -
         contract_start=start or timezone.localdate(),
         term_months=proposal.term_months,
         reason=note,
+        lane=proposal.lane,
     )
     if proposal.tool_id != tool.pk:
         proposal.tool = tool

@@ -15,7 +15,7 @@ from core.actors import Actor, signed_in
 from core.calendar import add_business_days
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import tasks
-from decisions.dmu import signers
+from decisions.dmu import guardrail_signed, lane_for, signers
 from decisions.events import webhook_proposal_event
 from decisions.lockin import lock_in_rating
 from decisions.models import (
@@ -28,10 +28,12 @@ from decisions.models import (
     SignOff,
     SignOffStatus,
 )
+from decisions.plugin import LaneCheck, lane_check
 from decisions.pricing import assess_tier
 from decisions.rights import can_propose_for, can_see, is_read_only
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
+from landscape.models import Lane
 from stakeholders.models import StrategicGoal
 from vendors.models import Solution
 
@@ -68,6 +70,10 @@ PROPOSAL_FIELDS = (
     "exit_notice_days",
     "proprietary_integrations",
     "switching_cost",
+    "dpa_signed",
+    "sso",
+    "certified",
+    "data_location",
 )
 
 
@@ -196,9 +202,15 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
             assessment.tier,
             assessment.reason,
         )
-        # A high lock-in asks IT Operations' head, whatever the tier asks (decisions.dmu).
+        # A high lock-in asks IT Operations' head, whatever the tier asks (decisions.dmu). The
+        # lane, from IT Operations' guardrails as they are now (checked again each round): the
+        # plug-in lane when every guardrail passes, unless the lock-in is high.
         lock_in = lock_in_rating(proposal)
-        signing = signers(proposal=proposal, role=tier.signoff_role, lock_in=lock_in)
+        check = lane_check(proposal)
+        proposal.lane = lane_for(check, lock_in)
+        signing = signers(
+            proposal=proposal, role=tier.signoff_role, lock_in=lock_in, lane=proposal.lane
+        )
         if not signing:
             raise DomainError(_("No department is configured to sign off; ask an administrator."))
         departments = [dept for dept, _role in signing]
@@ -227,6 +239,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
             )
             for dept, role in signing
         )
+        satisfied = _guardrails_sign(proposal, created, check=check, now=now)
         record_event(
             kind="proposal.submitted",
             actor=actor,
@@ -239,10 +252,12 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "departments": [d.code for d in departments],
                 "due_on": due,
                 "lock_in": lock_in.as_payload() if lock_in else None,
+                "lane": proposal.lane,
             },
         )
         for signoff in created:
-            queue_after_commit(tasks.notify_signoff_requested, signoff.pk)
+            if signoff not in satisfied:  # nobody to ask: the guardrails signed
+                queue_after_commit(tasks.notify_signoff_requested, signoff.pk)
         webhook_proposal_event(
             kind="proposal.submitted",
             proposal=proposal,
@@ -251,6 +266,37 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
             due_on=due,
         )
         return proposal
+
+
+def _guardrails_sign(
+    proposal: Proposal, created: list[SignOff], *, check: LaneCheck, now: Any
+) -> list[SignOff]:
+    """The plug-in lane: IT Operations' sign-off of the new round is approved by the guardrails
+    (no reviewer; the comment and the audit event name each guardrail and why it passed). The
+    round keeps at least the buying department's sign-off open, so it never ends here."""
+    if proposal.lane != Lane.PLUG_IN:
+        return []
+    satisfied = [s for s in created if guardrail_signed(proposal, s.department, lane=proposal.lane)]
+    comment = _("Satisfied by IT Operations' guardrails: %(list)s") % {
+        "list": "; ".join(f"{r.guardrail.name} ({r.why})" for r in check.results)
+    }
+    for signoff in satisfied:
+        signoff.status = SignOffStatus.APPROVED
+        signoff.by_guardrails = True
+        signoff.comment = comment
+        signoff.decided_at = now
+        signoff.save(update_fields=["status", "by_guardrails", "comment", "decided_at"])
+        record_event(
+            kind="signoff.satisfied_by_guardrails",
+            actor=None,  # no reviewer: the guardrails signed
+            proposal_id=proposal.pk,
+            payload={
+                "department": signoff.department.code,
+                "round": signoff.round,
+                "guardrails": [r.as_dict() for r in check.results],
+            },
+        )
+    return satisfied
 
 
 def proposal_withdraw(*, proposal: Proposal, actor: Actor, reason: str = "") -> Proposal:

@@ -218,6 +218,7 @@ PREVIEW_FIELDS = (
     "term_months",
     "solution",
     "new_vendor_name",
+    "new_solution_name",
     "category",
     # A high lock-in changes who signs (decisions.dmu.signers).
     "export_format",
@@ -225,6 +226,13 @@ PREVIEW_FIELDS = (
     "exit_notice_days",
     "proprietary_integrations",
     "switching_cost",
+    "kind",
+    # The plug-in lane's answers (decisions.plugin).
+    "processes_personal_data",
+    "dpa_signed",
+    "sso",
+    "certified",
+    "data_location",
 )
 
 
@@ -255,7 +263,11 @@ def proposal_preview(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "category": category,
         "costs_invalid": costs_invalid,
-        "who": None if costs_invalid else who_decides(proposal=draft),
+        "who": None
+        if costs_invalid
+        else who_decides(
+            proposal=draft, integrates_with=form.cleaned_data.get("integrates_with") or []
+        ),
     }
     if category:
         context["in_use"] = selectors.solutions_in_use(category=category)

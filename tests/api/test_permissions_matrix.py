@@ -15,6 +15,7 @@ from api.models import TokenScope
 from api.services import api_token_create
 from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
+from landscape.models import Guardrail
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
 from tests.effects import snapshot
 from tests.factories import (
@@ -71,6 +72,9 @@ class World:
         self.tool = ToolFactory(owner_department=org.departments["HR"])
         self.fin_tool = ToolFactory(owner_department=org.departments["FIN"])
         self.flow = ToolIntegrationFactory(source=self.tool, target=self.fin_tool, data="Pay")
+        # A plug-in tool IT Operations may pull back, and one of its guardrails.
+        self.plug_in_tool = ToolFactory(owner_department=org.departments["HR"], lane="plug_in")
+        self.guardrail = Guardrail.objects.create(code="sso", name="Single sign-on", kind="sso")
 
     def awaiting(self):
         proposal = make_proposal(requester=self.org.requester, submit=True)
@@ -295,6 +299,36 @@ ROWS = [
         "POST",
         lambda w: f"/api/v1/tools/{w.tool.pk}/lifecycle/",
         lambda w: {"to": "standard", "reason": "Everyone uses it."},
+        allowed={"it_reviewer"},
+    ),
+    Row(
+        "tool lane (pull back)",
+        "POST",
+        lambda w: f"/api/v1/tools/{w.plug_in_tool.pk}/lane/",
+        lambda w: {"to": "governed", "reason": "It holds payroll data now."},
+        allowed={"it_reviewer"},
+    ),
+    Row("guardrails list", "GET", lambda w: "/api/v1/guardrails/"),
+    Row("guardrail detail", "GET", lambda w: f"/api/v1/guardrails/{w.guardrail.pk}/"),
+    Row(
+        "guardrail create",
+        "POST",
+        lambda w: "/api/v1/guardrails/",
+        lambda w: {"code": "eu", "name": "Data stays in the EU", "kind": "eu_data"},
+        201,
+        allowed={"it_reviewer"},
+    ),
+    Row(
+        "guardrail update",
+        "PATCH",
+        lambda w: f"/api/v1/guardrails/{w.guardrail.pk}/",
+        lambda w: {"name": "SSO through the company IdP"},
+        allowed={"it_reviewer"},
+    ),
+    Row(
+        "guardrail deactivate",
+        "DELETE",
+        lambda w: f"/api/v1/guardrails/{w.guardrail.pk}/",
         allowed={"it_reviewer"},
     ),
     Row("integrations list", "GET", lambda w: "/api/v1/integrations/"),

@@ -81,6 +81,7 @@ class World:
         self.tool = ToolFactory(owner_department=org.departments["HR"])
         self.fin_tool = ToolFactory(owner_department=org.departments["FIN"])
         self.flow = ToolIntegrationFactory(source=self.tool, target=self.fin_tool, data="Pay")
+        self.plug_in_tool = ToolFactory(owner_department=org.departments["HR"], lane="plug_in")
         owner = me or org.requester
         self.own_token, _secret = api_token_create(user=owner, name="mine")
         self.own_notification = Notification.objects.create(
@@ -302,6 +303,14 @@ ROWS = [
         "POST",
         lambda w: f"/landscape/tools/{w.tool.pk}/lifecycle/",
         lambda w: {"to": "standard", "reason": "Everyone uses it."},
+        ok=302,
+        allowed={"it_reviewer"},
+    ),
+    Row(
+        "pull a tool back into the governed lane",
+        "POST",
+        lambda w: f"/landscape/tools/{w.plug_in_tool.pk}/lane/",
+        lambda w: {"reason": "It holds payroll data now."},
         ok=302,
         allowed={"it_reviewer"},
     ),
