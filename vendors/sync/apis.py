@@ -28,6 +28,7 @@ from api.fields import StrictInputSerializer
 from api.permissions import SCOPE_CATALOG, TokenScopePermission
 from api.schema import error_responses
 from vendors.models import Solution, Vendor
+from vendors.serializers import RichRecordFields
 from vendors.selectors import (
     FEED_DATETIME_FORMAT,
     SOLUTION_RECORD_FIELDS,
@@ -406,7 +407,7 @@ class FeedDateTimeField(serializers.DateTimeField):
         )
 
 
-class VendorRecordSerializer(serializers.ModelSerializer):
+class VendorRecordSerializer(RichRecordFields, serializers.ModelSerializer):
     created_at = FeedDateTimeField()
     updated_at = FeedDateTimeField()
 
@@ -415,7 +416,7 @@ class VendorRecordSerializer(serializers.ModelSerializer):
         fields = list(VENDOR_RECORD_FIELDS)
 
 
-class SolutionRecordSerializer(serializers.ModelSerializer):
+class SolutionRecordSerializer(RichRecordFields, serializers.ModelSerializer):
     vendor_external_id = serializers.CharField(source="vendor.external_id", read_only=True)
     created_at = FeedDateTimeField()
     updated_at = FeedDateTimeField()
