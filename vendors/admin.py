@@ -51,7 +51,7 @@ class CatalogRecordForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self._meta.model is Solution and (problem := check_lifecycle(cleaned)) is not None:
+        if self._meta.model is Solution and (problem := check_lifecycle(cleaned or {})):
             self.add_error("end_of_life_on", problem)
         return cleaned
 

@@ -14,9 +14,9 @@ from vendors.models import (
     TAG_MAX_LENGTH,
     Category,
     Deployment,
-    Lifecycle,
     PricingModel,
     Solution,
+    SolutionLifecycle,
     Vendor,
 )
 from vendors.sync.spec import TAG
@@ -63,7 +63,7 @@ class SolutionFilterSet(CatalogFilterSet):
     pricing_model = django_filters.ChoiceFilter(choices=PricingModel.choices)
     deployment = django_filters.ChoiceFilter(choices=Deployment.choices)
     vendor = IdFilter(field_name="vendor_id")
-    lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices)
+    lifecycle = django_filters.ChoiceFilter(choices=SolutionLifecycle.choices)
 
     class Meta:
         model = Solution

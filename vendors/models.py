@@ -224,7 +224,7 @@ class Deployment(models.TextChoices):
     HYBRID = "hybrid", _("Hybrid")
 
 
-class Lifecycle(models.TextChoices):
+class SolutionLifecycle(models.TextChoices):
     ACTIVE = "active", _("Active")
     END_OF_LIFE = "end_of_life", _("End of life")
 
@@ -259,7 +259,7 @@ class Solution(CatalogRecord, RichRecord):
         _("in use"), default=False, help_text=_("Part of the organisation's tool landscape.")
     )
     lifecycle = models.CharField(
-        _("lifecycle"), max_length=12, choices=Lifecycle, default=Lifecycle.ACTIVE
+        _("lifecycle"), max_length=12, choices=SolutionLifecycle, default=SolutionLifecycle.ACTIVE
     )
     end_of_life_on = models.DateField(
         _("end of life"),
@@ -283,7 +283,8 @@ class Solution(CatalogRecord, RichRecord):
                 name="solution_price_not_negative",
             ),
             models.CheckConstraint(
-                condition=~Q(lifecycle=Lifecycle.END_OF_LIFE) | Q(end_of_life_on__isnull=False),
+                condition=~Q(lifecycle=SolutionLifecycle.END_OF_LIFE)
+                | Q(end_of_life_on__isnull=False),
                 name="solution_end_of_life_dated",
             ),
         ]

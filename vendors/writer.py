@@ -76,9 +76,7 @@ def catalog_insert_prepare(
     json_names = [f.attname for f in fields if isinstance(f, models.JSONField)]
     if json_names:  # jsonb columns as JSON text, not Python's repr
         defaults.update((name, json.dumps(defaults[name])) for name in json_names)
-        rows = [
-            {**row, **{n: json.dumps(row[n]) for n in json_names if n in row}} for row in rows
-        ]
+        rows = [{**row, **{n: json.dumps(row[n]) for n in json_names if n in row}} for row in rows]
     with conn.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",

@@ -93,8 +93,13 @@ def test_each_field_is_accepted_and_stored_normalised(client, custom_fields):
         [rich_vendor(custom={"buyer": "Procurement"})],
         [
             rich_solution(
-                custom={"cost_centre": "CC-1", "seats": 40, "renewal": "2027-01-01",
-                        "audited": True, "tier": "gold"}  # fmt: skip
+                custom={
+                    "cost_centre": "CC-1",
+                    "seats": 40,
+                    "renewal": "2027-01-01",
+                    "audited": True,
+                    "tier": "gold",
+                }
             )
         ],
     )
@@ -319,9 +324,7 @@ def test_postgresql_builds_the_same_feed_json_as_the_serializers(client, custom_
 
 
 @pytest.mark.postgres
-def test_the_staged_merge_carries_the_fields_and_compares_them_in_postgresql(
-    client, custom_fields
-):
+def test_the_staged_merge_carries_the_fields_and_compares_them_in_postgresql(client, custom_fields):
     need_postgres()
     vendors = [rich_vendor(n, custom={"buyer": f"B{n}"}) for n in range(50)]
     solutions = [rich_solution(n, n % 50, custom={"seats": n}) for n in range(300)]

@@ -28,7 +28,6 @@ from api.fields import StrictInputSerializer
 from api.permissions import SCOPE_CATALOG, TokenScopePermission
 from api.schema import error_responses
 from vendors.models import Solution, Vendor
-from vendors.serializers import RichRecordFields
 from vendors.selectors import (
     FEED_DATETIME_FORMAT,
     SOLUTION_RECORD_FIELDS,
@@ -38,6 +37,7 @@ from vendors.selectors import (
     catalog_changes_page,
     catalog_feed_position,
 )
+from vendors.serializers import RichRecordFields
 from vendors.sync.apply import catalog_change_head, max_deletion_share
 from vendors.sync.push import KEPT_REASON, catalog_sync_push
 from vendors.sync.spec import (

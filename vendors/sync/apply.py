@@ -21,17 +21,17 @@ from vendors.sync.spec import (
     CREATED,
     DELETED,
     INVALID,
+    NO_CUSTOM,
     SOLUTION,
     SOLUTION_FIELDS,
     UNCHANGED,
     UPDATED,
     VENDOR,
     VENDOR_FIELDS,
-    NO_CUSTOM,
     Item,
-    load_custom_definitions,
     _clean_external_id,
     _Invalid,
+    load_custom_definitions,
 )
 from vendors.sync.validate import _mark_duplicates, validate_item
 from vendors.writer import CatalogConflict, catalog_insert, catalog_update

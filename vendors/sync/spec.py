@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -27,8 +27,8 @@ from vendors.models import (
     CatalogCustomField,
     CatalogSyncSession,
     CustomFieldType,
-    Lifecycle,
     Solution,
+    SolutionLifecycle,
     Vendor,
 )
 
@@ -311,8 +311,7 @@ def _clean_tags(spec: FieldSpec | None, raw: Any) -> list[str]:
         tag = tag.strip().lower()
         if len(tag) > TAG_MAX_LENGTH:
             raise _Invalid(
-                _("Tag %(n)d: at most %(max)d characters.")
-                % {"n": position, "max": TAG_MAX_LENGTH}
+                _("Tag %(n)d: at most %(max)d characters.") % {"n": position, "max": TAG_MAX_LENGTH}
             )
         if not tag.isascii() or not TAG.fullmatch(tag):
             raise _Invalid(
@@ -420,7 +419,10 @@ _PLANS = {
 def check_lifecycle(values: dict[str, Any]) -> str | None:
     """The rule across a solution's lifecycle fields: end of life needs its date (a date while
     active is an announced end of life)."""
-    if values.get("lifecycle") == Lifecycle.END_OF_LIFE and values.get("end_of_life_on") is None:
+    if (
+        values.get("lifecycle") == SolutionLifecycle.END_OF_LIFE
+        and values.get("end_of_life_on") is None
+    ):
         return _("Required when the lifecycle is end_of_life.")
     return None
 
@@ -463,38 +465,44 @@ def load_custom_definitions() -> CustomDefinitions:
     return definitions
 
 
-def _custom_value(definition: CustomDefinition, raw: Any) -> Any:
-    """One custom value as stored (JSON), or _Invalid."""
-    kind = definition.type
-    if kind == CustomFieldType.TEXT:
-        if not isinstance(raw, str):
-            raise _Invalid(_("Expected a string."))
-        if (problem := unreadable(raw)) is not None:
-            raise _Invalid(problem)
-        if len(raw) > definition.max_length:
-            raise _Invalid(
-                _("At most %(max)d characters (this has %(n)d).")
-                % {"max": definition.max_length, "n": len(raw)}
-            )
-        if definition.required and not raw.strip():
-            raise _Invalid(_("This field may not be blank."))
+def _custom_text(definition: CustomDefinition, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _Invalid(_("Expected a string."))
+    if (problem := unreadable(raw)) is not None:
+        raise _Invalid(problem)
+    if len(raw) > definition.max_length:
+        raise _Invalid(
+            _("At most %(max)d characters (this has %(n)d).")
+            % {"max": definition.max_length, "n": len(raw)}
+        )
+    if definition.required and not raw.strip():
+        raise _Invalid(_("This field may not be blank."))
+    return raw
+
+
+def _custom_number(definition: CustomDefinition, raw: Any) -> int | float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise _Invalid(_("Expected a number."))
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise _Invalid(_("Expected a finite number."))
+    if isinstance(raw, int) and abs(raw) >= 2**63:
+        raise _Invalid(_("The number is too large."))
+    return raw
+
+
+def _custom_date(definition: CustomDefinition, raw: Any) -> str:
+    if not isinstance(raw, str) or unreadable(raw) is not None:
+        raise _Invalid(_("Expected a date as YYYY-MM-DD."))
+    return _iso_date(raw).isoformat()
+
+
+def _custom_boolean(definition: CustomDefinition, raw: Any) -> bool:
+    if raw is True or raw is False:
         return raw
-    if kind == CustomFieldType.NUMBER:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise _Invalid(_("Expected a number."))
-        if isinstance(raw, float) and not math.isfinite(raw):
-            raise _Invalid(_("Expected a finite number."))
-        if isinstance(raw, int) and abs(raw) >= 2**63:
-            raise _Invalid(_("The number is too large."))
-        return raw
-    if kind == CustomFieldType.DATE:
-        if not isinstance(raw, str) or unreadable(raw) is not None:
-            raise _Invalid(_("Expected a date as YYYY-MM-DD."))
-        return _iso_date(raw).isoformat()
-    if kind == CustomFieldType.BOOLEAN:
-        if raw is True or raw is False:
-            return raw
-        raise _Invalid(_("Expected true or false."))
+    raise _Invalid(_("Expected true or false."))
+
+
+def _custom_choice(definition: CustomDefinition, raw: Any) -> str:
     if type(raw) is str and raw in definition.choices:
         return raw
     raise _Invalid(
@@ -503,8 +511,18 @@ def _custom_value(definition: CustomDefinition, raw: Any) -> Any:
     )
 
 
+# One custom value as stored (JSON), by its definition's type, or _Invalid.
+_CUSTOM_CLEANERS: dict[str, Callable[[CustomDefinition, Any], Any]] = {
+    CustomFieldType.TEXT: _custom_text,
+    CustomFieldType.NUMBER: _custom_number,
+    CustomFieldType.DATE: _custom_date,
+    CustomFieldType.BOOLEAN: _custom_boolean,
+    CustomFieldType.CHOICE: _custom_choice,
+}
+
+
 def clean_custom(
-    raw: Any, definitions: dict[str, CustomDefinition]
+    raw: Any, definitions: Mapping[str, CustomDefinition]
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """An item's custom object as stored (nulls dropped) and its errors, each named
     custom.<key>. A missing object is an empty one (its required fields are then missing)."""
@@ -530,7 +548,7 @@ def clean_custom(
         if value is None:
             continue
         try:
-            values[key] = _custom_value(definition, value)
+            values[key] = _CUSTOM_CLEANERS[definition.type](definition, value)
         except _Invalid as error:
             errors[f"custom.{key}"] = [str(error)]
     for key, definition in definitions.items():
@@ -685,7 +703,9 @@ def _item_type(name: str, specs: tuple[FieldSpec, ...], *, with_vendor: bool) ->
         else:
             annotation = Annotated[bool, msgspec.Meta(description=spec.help)]
         if spec.kind in ("tags", "custom"):
-            fields.append((spec.name, annotation, msgspec.field(default_factory=type(spec.default))))
+            fields.append(
+                (spec.name, annotation, msgspec.field(default_factory=type(spec.default)))
+            )
             continue
         default = msgspec.NODEFAULT if spec.required else spec.default
         fields.append((spec.name, annotation, msgspec.field(default=default)))

@@ -23,11 +23,11 @@ from vendors.sync.spec import (
     VENDOR_KEYS,
     CustomDefinition,
     Item,
-    check_lifecycle,
-    clean_custom,
     _clean_country,
     _clean_external_id,
     _Invalid,
+    check_lifecycle,
+    clean_custom,
 )
 
 
@@ -103,9 +103,9 @@ def validate_slow(
             errors["country"] = [str(error)]
     else:
         vendor_ref = _clean_vendor_ref(raw, errors=errors)
-        if "lifecycle" in values and "end_of_life_on" in values:
-            if (problem := check_lifecycle(values)) is not None:
-                errors["end_of_life_on"] = [problem]
+        both = "lifecycle" in values and "end_of_life_on" in values
+        if both and (problem := check_lifecycle(values)) is not None:
+            errors["end_of_life_on"] = [problem]
     return Item(type_, external_id, None if errors else values, errors, vendor_ref)
 
 
