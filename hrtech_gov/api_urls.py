@@ -9,7 +9,7 @@ from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
-from vendors.apis import SolutionViewSet, VendorViewSet
+from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
 from vendors.sync.job_apis import CatalogSyncJobApi, CatalogSyncJobErrorsApi, CatalogSyncJobsApi
 
@@ -32,6 +32,9 @@ urlpatterns = [
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
     path("catalog/snapshot/", CatalogSnapshotApi.as_view(), name="catalog-snapshot"),
+    path(
+        "catalog/custom-fields/", CatalogCustomFieldsApi.as_view(), name="catalog-custom-fields"
+    ),
     path("catalog/jobs/", CatalogSyncJobsApi.as_view(), name="catalog-jobs"),
     path("catalog/jobs/<int:pk>/", CatalogSyncJobApi.as_view(), name="catalog-job"),
     path(

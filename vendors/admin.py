@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -5,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from vendors.models import (
+    CatalogCustomField,
     CatalogSource,
     CatalogSyncJob,
     CatalogSyncRun,
@@ -14,13 +16,52 @@ from vendors.models import (
     Vendor,
 )
 from vendors.sync.events import catalog_records_changed_by_source, record_change
-from vendors.sync.spec import CREATED, DELETED, SOLUTION, UPDATED, VENDOR
+from vendors.sync.spec import (
+    CREATED,
+    DELETED,
+    SOLUTION,
+    UPDATED,
+    VENDOR,
+    _clean_tags,
+    _Invalid,
+    check_lifecycle,
+    clean_custom,
+    load_custom_definitions,
+)
+
+
+class CatalogRecordForm(forms.ModelForm):
+    """A vendor's or solution's tags, custom fields and lifecycle, held to the sync's rules (the
+    same functions): tags normalised, custom values checked against the active definitions."""
+
+    def clean_tags(self):
+        try:
+            return _clean_tags(None, self.cleaned_data.get("tags") or [])
+        except _Invalid as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_custom(self):
+        type_ = VENDOR if self._meta.model is Vendor else SOLUTION
+        values, errors = clean_custom(
+            self.cleaned_data.get("custom") or {}, load_custom_definitions()[type_]
+        )
+        if errors:
+            raise forms.ValidationError([f"{name}: {' '.join(m)}" for name, m in errors.items()])
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        if self._meta.model is Solution and (problem := check_lifecycle(cleaned or {})):
+            self.add_error("end_of_life_on", problem)
+        return cleaned
 
 
 class CatalogRecordAdmin(admin.ModelAdmin):
     """Catalog records are never deleted (proposals refer to them, and the change feed must
     report removals): they are marked removed instead. A save without a change writes nothing,
     so the change feed and ETags move only on a real change."""
+
+    form = CatalogRecordForm
 
     readonly_fields = ["change_seq", "created_at", "updated_at"]
     actions = ["mark_removed", "mark_listed"]
@@ -108,9 +149,11 @@ class SolutionAdmin(CatalogRecordAdmin):
         "list_price",
         "price_currency",
         "in_use",
+        "lifecycle",
         "is_deleted",
     ]
     list_filter = [
+        "lifecycle",
         "category",
         "pricing_model",
         "deployment",
@@ -124,6 +167,16 @@ class SolutionAdmin(CatalogRecordAdmin):
     search_fields = ["name", "vendor__name", "external_id", "description"]
     autocomplete_fields = ["vendor"]
     list_select_related = ["vendor"]
+
+
+@admin.register(CatalogCustomField)
+class CatalogCustomFieldAdmin(admin.ModelAdmin):
+    """The custom fields of catalog records: what an item's `custom` object may hold. The sync
+    checks against the active ones; records keep what they hold when a definition changes."""
+
+    list_display = ["key", "label", "applies_to", "type", "required", "active"]
+    list_filter = ["applies_to", "type", "required", "active"]
+    search_fields = ["key", "label"]
 
 
 @admin.register(Integration)

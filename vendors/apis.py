@@ -3,13 +3,22 @@ Both are catalog endpoints: a catalog-scoped token may use them."""
 
 from __future__ import annotations
 
-from rest_framework import viewsets
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.conditional import ConditionalMixin
 from api.permissions import SCOPE_CATALOG
+from api.schema import error_responses
 from vendors.filters import SolutionFilterSet, VendorFilterSet
-from vendors.models import Solution, Vendor
-from vendors.serializers import SolutionSerializer, VendorSerializer
+from vendors.models import CatalogCustomField, Solution, Vendor
+from vendors.serializers import (
+    CatalogCustomFieldSerializer,
+    SolutionSerializer,
+    VendorSerializer,
+)
 
 
 class VendorViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
@@ -54,3 +63,30 @@ class SolutionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         return self.conditional_retrieve(self.get_object())
+
+
+class CatalogCustomFieldsSerializer(serializers.Serializer):
+    fields = CatalogCustomFieldSerializer(many=True)  # type: ignore[assignment]
+
+
+class CatalogCustomFieldsApi(APIView):
+    """The active custom field definitions: what a record's `custom` object may hold."""
+
+    required_scope = SCOPE_CATALOG
+
+    @extend_schema(
+        operation_id="catalog_custom_fields",
+        summary=_("The custom fields of catalog records"),
+        description=_(
+            "The active custom field definitions, defined by an administrator: the keys a "
+            "vendor's or solution's `custom` object may hold (applies_to), each value's type "
+            "(text, number, date as YYYY-MM-DD, boolean, choice), whether it is required, "
+            "a text's max_length and a choice's choices. The catalog sync refuses an item "
+            "whose custom object breaks them, naming custom.<key>."
+        ),
+        responses={200: CatalogCustomFieldsSerializer, **error_responses(401, 403, 429)},
+        tags=["catalog"],
+    )
+    def get(self, request):
+        fields = CatalogCustomField.objects.filter(active=True).order_by("applies_to", "key")
+        return Response({"fields": CatalogCustomFieldSerializer(fields, many=True).data})

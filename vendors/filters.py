@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from api.fields import ApiFilterSet, IdFilter, StrictBooleanFilter
-from vendors.models import Category, Deployment, PricingModel, Solution, Vendor
+from vendors.models import (
+    TAG_MAX_LENGTH,
+    Category,
+    Deployment,
+    PricingModel,
+    Solution,
+    SolutionLifecycle,
+    Vendor,
+)
+from vendors.sync.spec import TAG
 
 
 class CatalogFilterSet(ApiFilterSet):
@@ -19,6 +29,20 @@ class CatalogFilterSet(ApiFilterSet):
         help_text=_("true: only tombstones; false (the default): only live records.")
     )
     source = django_filters.CharFilter()
+    tag = django_filters.CharFilter(
+        method="filter_tag",
+        max_length=TAG_MAX_LENGTH + 10,
+        help_text=_("Only records with this tag (any case; surrounding whitespace ignored)."),
+    )
+
+    def filter_tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        tag = value.strip().lower()
+        if not tag.isascii() or not TAG.fullmatch(tag) or len(tag) > TAG_MAX_LENGTH:
+            return queryset.none()  # no record can have it (and nothing odd reaches SQL)
+        if connection.vendor == "postgresql":
+            return queryset.filter(tags__contains=[tag])  # jsonb @>
+        # Elsewhere the JSON text: a tag is quoted in it, and holds no quote itself.
+        return queryset.filter(tags__icontains=f'"{tag}"')
 
     def filter_queryset(self, queryset):
         if self.form.cleaned_data.get("is_deleted") is None:
@@ -39,6 +63,7 @@ class SolutionFilterSet(CatalogFilterSet):
     pricing_model = django_filters.ChoiceFilter(choices=PricingModel.choices)
     deployment = django_filters.ChoiceFilter(choices=Deployment.choices)
     vendor = IdFilter(field_name="vendor_id")
+    lifecycle = django_filters.ChoiceFilter(choices=SolutionLifecycle.choices)
 
     class Meta:
         model = Solution

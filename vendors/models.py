@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -133,7 +134,37 @@ class CatalogRecord(models.Model):
             super().save(*args, **kwargs)
 
 
-class Vendor(CatalogRecord):
+# A record's tags: short slugs, stored normalised (stripped, lower case, sorted, each once).
+TAGS_MAX = 20
+TAG_MAX_LENGTH = 40
+
+
+class RichRecord(models.Model):
+    """What a vendor and a solution both carry besides their own fields: tags, an owner contact
+    and the custom fields an administrator defines (CatalogCustomField)."""
+
+    tags = models.JSONField(
+        _("tags"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "A list of short labels (letters, digits, '-', '_', '.'), stored in lower case."
+        ),
+    )
+    owner_name = models.CharField(_("owner contact name"), max_length=150, blank=True)
+    owner_email = models.EmailField(_("owner contact email"), blank=True)
+    custom = models.JSONField(
+        _("custom fields"),
+        default=dict,
+        blank=True,
+        help_text=_("Values of the custom fields defined under Catalog custom fields."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Vendor(CatalogRecord, RichRecord):
     name = models.CharField(_("name"), max_length=150)
     website = models.URLField(_("website"), blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166 code"))
@@ -193,7 +224,12 @@ class Deployment(models.TextChoices):
     HYBRID = "hybrid", _("Hybrid")
 
 
-class Solution(CatalogRecord):
+class SolutionLifecycle(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    END_OF_LIFE = "end_of_life", _("End of life")
+
+
+class Solution(CatalogRecord, RichRecord):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="solutions")
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
@@ -222,6 +258,15 @@ class Solution(CatalogRecord):
     in_use = models.BooleanField(
         _("in use"), default=False, help_text=_("Part of the organisation's tool landscape.")
     )
+    lifecycle = models.CharField(
+        _("lifecycle"), max_length=12, choices=SolutionLifecycle, default=SolutionLifecycle.ACTIVE
+    )
+    end_of_life_on = models.DateField(
+        _("end of life"),
+        null=True,
+        blank=True,
+        help_text=_("When the product is (or was) retired; required once it is end of life."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -237,6 +282,11 @@ class Solution(CatalogRecord):
                 condition=Q(list_price__isnull=True) | Q(list_price__gte=0),
                 name="solution_price_not_negative",
             ),
+            models.CheckConstraint(
+                condition=~Q(lifecycle=SolutionLifecycle.END_OF_LIFE)
+                | Q(end_of_life_on__isnull=False),
+                name="solution_end_of_life_dated",
+            ),
         ]
         indexes = [
             # Catalog filters and "what we already use in this category".
@@ -251,6 +301,67 @@ class Solution(CatalogRecord):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.vendor.name})"
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date (YYYY-MM-DD)")
+    BOOLEAN = "boolean", _("Yes / no")
+    CHOICE = "choice", _("Choice")
+
+
+class CustomFieldTarget(models.TextChoices):
+    VENDOR = "vendor", _("Vendors")
+    SOLUTION = "solution", _("Solutions")
+
+
+class CatalogCustomField(models.Model):
+    """A field of the catalog records' `custom` object, defined by an administrator. The sync
+    validates each item's `custom` against the active definitions of its type (an unknown key,
+    a wrong type, a missing required value, a choice not offered: the item is invalid, naming
+    custom.<key>); records written before a definition changed keep what they hold."""
+
+    key = models.SlugField(
+        _("key"),
+        max_length=50,
+        unique=True,
+        help_text=_("The name in the records' custom object, e.g. cost_centre."),
+    )
+    label = models.CharField(_("label"), max_length=100)
+    applies_to = models.CharField(_("applies to"), max_length=10, choices=CustomFieldTarget)
+    type = models.CharField(_("type"), max_length=10, choices=CustomFieldType)
+    required = models.BooleanField(_("required"), default=False)
+    max_length = models.PositiveIntegerField(
+        _("maximum length"), null=True, blank=True, help_text=_("Text only; empty: 500.")
+    )
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("Choice only: the values allowed, one a line.")
+    )
+    help_text = models.CharField(_("description"), max_length=200, blank=True)
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive: no longer accepted by the sync.")
+    )
+
+    class Meta:
+        ordering = ["applies_to", "key"]
+        verbose_name = _("catalog custom field")
+        verbose_name_plural = _("catalog custom fields")
+
+    def __str__(self) -> str:
+        return f"{self.applies_to}.{self.key}"
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        if self.type == CustomFieldType.CHOICE and not self.choice_list:
+            raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+        if self.type != CustomFieldType.CHOICE and self.choices.strip():
+            raise ValidationError({"choices": _("Only a choice field has choices.")})
+        if self.type != CustomFieldType.TEXT and self.max_length is not None:
+            raise ValidationError({"max_length": _("Only a text field has a maximum length.")})
 
 
 class Integration(models.Model):

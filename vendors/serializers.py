@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import MoneySerializer, money
-from vendors.models import Solution, Vendor
+from vendors.models import TAG_MAX_LENGTH, TAGS_MAX, CatalogCustomField, Solution, Vendor
+
+CUSTOM_HELP = _(
+    "Values of the custom fields an administrator defined for this type of record (key → "
+    "value: text, number, date as YYYY-MM-DD, boolean or a choice). The active definitions are "
+    "listed by GET /api/v1/catalog/custom-fields/."
+)
+
+
+class RichRecordFields(serializers.Serializer):
+    """The richer record's fields of a vendor and a solution, as the API and the feed send
+    them: the JSON columns described (a list of strings, a free-form object), not as any."""
+
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=TAG_MAX_LENGTH),
+        max_length=TAGS_MAX,
+        read_only=True,
+        help_text=_("Short labels, lower case, sorted."),
+    )
+    custom = serializers.DictField(read_only=True, help_text=CUSTOM_HELP)
 
 
 class VendorRefSerializer(serializers.ModelSerializer):
@@ -15,7 +35,7 @@ class VendorRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class VendorSerializer(serializers.ModelSerializer):
+class VendorSerializer(RichRecordFields, serializers.ModelSerializer):
     class Meta:
         model = Vendor
         fields = [
@@ -24,6 +44,10 @@ class VendorSerializer(serializers.ModelSerializer):
             "website",
             "country",
             "description",
+            "tags",
+            "owner_name",
+            "owner_email",
+            "custom",
             "source",
             "external_id",
             "is_deleted",
@@ -32,7 +56,7 @@ class VendorSerializer(serializers.ModelSerializer):
         ]
 
 
-class SolutionSerializer(serializers.ModelSerializer):
+class SolutionSerializer(RichRecordFields, serializers.ModelSerializer):
     vendor = VendorRefSerializer()
     list_price = serializers.SerializerMethodField()
 
@@ -55,6 +79,12 @@ class SolutionSerializer(serializers.ModelSerializer):
             "processes_personal_data",
             "data_location",
             "in_use",
+            "lifecycle",
+            "end_of_life_on",
+            "tags",
+            "owner_name",
+            "owner_email",
+            "custom",
             "source",
             "external_id",
             "is_deleted",
@@ -65,3 +95,17 @@ class SolutionSerializer(serializers.ModelSerializer):
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_list_price(self, obj: Solution) -> dict | None:
         return money(obj.list_price, obj.price_currency)
+
+
+class CatalogCustomFieldSerializer(serializers.ModelSerializer):
+    choices = serializers.ListField(
+        source="choice_list",
+        child=serializers.CharField(),
+        help_text=_("The values a choice field allows (empty for other types)."),
+    )
+    description = serializers.CharField(source="help_text")
+
+    class Meta:
+        model = CatalogCustomField
+        fields = ["key", "label", "applies_to", "type", "required", "max_length", "choices",
+                  "description"]  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import operator
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,10 @@ def catalog_insert_prepare(
     # Formatted once: str() of a datetime per row would cost more than the rest of the row.
     defaults["created_at"] = defaults["updated_at"] = timezone.now().isoformat()
     names = [f.attname for f in fields if f.attname != "change_seq"]
+    json_names = [f.attname for f in fields if isinstance(f, models.JSONField)]
+    if json_names:  # jsonb columns as JSON text, not Python's repr
+        defaults.update((name, json.dumps(defaults[name])) for name in json_names)
+        rows = [{**row, **{n: json.dumps(row[n]) for n in json_names if n in row}} for row in rows]
     with conn.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -133,7 +138,11 @@ def catalog_update(
     qn = conn.ops.quote_name
     casts = [f"%s::{by_attname[n].db_type(conn)}" for n in ["id", *names]]
     aliases = [qn(n) for n in ["id", *names]]
-    values = [[row["id"], *(row[n] for n in names)] for row in rows]
+    json_names = {n for n in names if isinstance(by_attname[n], models.JSONField)}
+    values = [
+        [row["id"], *(json.dumps(row[n]) if n in json_names else row[n] for n in names)]
+        for row in rows
+    ]
     check = ""
     if expected_seqs is not None:
         casts.append("%s::bigint")

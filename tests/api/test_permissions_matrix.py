@@ -273,6 +273,7 @@ ROWS = [
     ),
     Row("catalog changes", "GET", lambda w: "/api/v1/catalog/changes/", catalog=True),
     Row("catalog snapshot", "GET", lambda w: "/api/v1/catalog/snapshot/", catalog=True),
+    Row("catalog custom fields", "GET", lambda w: "/api/v1/catalog/custom-fields/", catalog=True),
     Row(
         # Needs the "sync catalog" permission (or staff: the administrator), which none of the
         # other personas has; tests/vendors/test_sync*.py cover the users who have it.

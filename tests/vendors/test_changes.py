@@ -237,6 +237,12 @@ def _admin_form(solution):
         "price_unit": solution.price_unit,
         "deployment": solution.deployment,
         "data_location": solution.data_location,
+        "lifecycle": solution.lifecycle,
+        "tags": json.dumps(solution.tags),
+        "custom": json.dumps(solution.custom),
+        # What the page sends along for a field with a callable default (show_hidden_initial).
+        "initial-tags": json.dumps(solution.tags),
+        "initial-custom": json.dumps(solution.custom),
         "source": solution.source,
         "external_id": solution.external_id,
     }

@@ -37,6 +37,7 @@ from vendors.selectors import (
     catalog_changes_page,
     catalog_feed_position,
 )
+from vendors.serializers import RichRecordFields
 from vendors.sync.apply import catalog_change_head, max_deletion_share
 from vendors.sync.push import KEPT_REASON, catalog_sync_push
 from vendors.sync.spec import (
@@ -406,7 +407,7 @@ class FeedDateTimeField(serializers.DateTimeField):
         )
 
 
-class VendorRecordSerializer(serializers.ModelSerializer):
+class VendorRecordSerializer(RichRecordFields, serializers.ModelSerializer):
     created_at = FeedDateTimeField()
     updated_at = FeedDateTimeField()
 
@@ -415,7 +416,7 @@ class VendorRecordSerializer(serializers.ModelSerializer):
         fields = list(VENDOR_RECORD_FIELDS)
 
 
-class SolutionRecordSerializer(serializers.ModelSerializer):
+class SolutionRecordSerializer(RichRecordFields, serializers.ModelSerializer):
     vendor_external_id = serializers.CharField(source="vendor.external_id", read_only=True)
     created_at = FeedDateTimeField()
     updated_at = FeedDateTimeField()

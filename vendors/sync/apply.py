@@ -21,6 +21,7 @@ from vendors.sync.spec import (
     CREATED,
     DELETED,
     INVALID,
+    NO_CUSTOM,
     SOLUTION,
     SOLUTION_FIELDS,
     UNCHANGED,
@@ -30,6 +31,7 @@ from vendors.sync.spec import (
     Item,
     _clean_external_id,
     _Invalid,
+    load_custom_definitions,
 )
 from vendors.sync.validate import _mark_duplicates, validate_item
 from vendors.writer import CatalogConflict, catalog_insert, catalog_update
@@ -100,8 +102,11 @@ def apply_batch(
     each update conditional on the change number read. If anything changed in between (a key
     inserted, a row updated), that attempt is rolled back to its savepoint and the batch is
     redone with the lock held from the start."""
-    vendor_items = [validate_item(raw, type_=VENDOR) for raw in vendors]
-    solution_items = [validate_item(raw, type_=SOLUTION) for raw in solutions]
+    custom = load_custom_definitions() if vendors or solutions else NO_CUSTOM
+    vendor_items = [validate_item(raw, type_=VENDOR, custom=custom[VENDOR]) for raw in vendors]
+    solution_items = [
+        validate_item(raw, type_=SOLUTION, custom=custom[SOLUTION]) for raw in solutions
+    ]
     _mark_duplicates(vendor_items, context.duplicates.get(VENDOR) if context else None)
     _mark_duplicates(solution_items, context.duplicates.get(SOLUTION) if context else None)
     listed_vendors = {i.external_id for i in vendor_items if i.external_id is not None}

@@ -5,7 +5,9 @@ declarative item types the fast path validates with and the schema publishes (ms
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -13,13 +15,22 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_email
 from django.db import models
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.text import LINE_BREAK, unreadable
-from vendors.models import CatalogSyncSession, Solution, Vendor
+from vendors.models import (
+    TAG_MAX_LENGTH,
+    TAGS_MAX,
+    CatalogCustomField,
+    CatalogSyncSession,
+    CustomFieldType,
+    Solution,
+    SolutionLifecycle,
+    Vendor,
+)
 
 MAX_ITEMS = 5000
 # A full sync in several requests must send its final page within this time of its first.
@@ -34,7 +45,9 @@ DELETED = "deleted"
 CHUNK = 1000
 # The fields an item may carry besides its key, as stored on the models. Solution.in_use is
 # ours (the landscape, set by adoption), is_deleted follows from full syncs: neither is synced.
-VENDOR_FIELDS = ("name", "website", "country", "description")
+# The richer record (tags, owner contact, custom fields) on both; a solution's lifecycle.
+RICH_FIELDS = ("tags", "owner_name", "owner_email", "custom")
+VENDOR_FIELDS = ("name", "website", "country", "description", *RICH_FIELDS)
 SOLUTION_FIELDS = (
     "name",
     "description",
@@ -50,6 +63,9 @@ SOLUTION_FIELDS = (
     "has_api",
     "processes_personal_data",
     "data_location",
+    "lifecycle",
+    "end_of_life_on",
+    *RICH_FIELDS,
 )
 _MISSING = object()
 
@@ -76,7 +92,7 @@ class _Invalid(Exception):
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    kind: str  # "str", "url", "choice", "decimal", "bool"
+    kind: str  # "str", "url", "email", "choice", "decimal", "bool", "date", "tags", "custom"
     required: bool
     default: Any
     max_length: int | None = None
@@ -95,6 +111,10 @@ def _spec(model: type[models.Model], name: str) -> FieldSpec:
     if not isinstance(f, models.Field):
         raise TypeError(f"{model.__name__}.{name} is a relation, not a synced column")
     default = f.get_default()
+    if isinstance(f, models.JSONField):  # tags (a list) or custom (an object)
+        return FieldSpec(name, name, False, default, help=str(f.verbose_name))
+    if isinstance(f, models.DateField):
+        return FieldSpec(name, "date", False, None, help=str(f.verbose_name))
     if isinstance(f, models.BooleanField):
         return FieldSpec(name, "bool", False, default, help=str(f.verbose_name))
     if isinstance(f, models.DecimalField):
@@ -117,7 +137,13 @@ def _spec(model: type[models.Model], name: str) -> FieldSpec:
             choices=frozenset(str(value) for value, _label in f.flatchoices),
             help=str(f.verbose_name),
         )
-    kind = "url" if isinstance(f, models.URLField) else "str"
+    kind = (
+        "url"
+        if isinstance(f, models.URLField)
+        else "email"
+        if isinstance(f, models.EmailField)
+        else "str"
+    )
     return FieldSpec(
         name,
         kind,
@@ -132,7 +158,7 @@ def _spec(model: type[models.Model], name: str) -> FieldSpec:
 
 # Lenient where harmless: the fields whose surrounding whitespace is removed (besides the
 # external ids and the vendor reference); a country code is also upper-cased.
-STRIPPED_FIELDS = frozenset({"name", "country"})
+STRIPPED_FIELDS = frozenset({"name", "country", "owner_name", "owner_email"})
 
 
 VENDOR_SPECS = tuple(_spec(Vendor, name) for name in VENDOR_FIELDS)
@@ -234,12 +260,85 @@ def _clean_url(spec: FieldSpec, raw: Any) -> str:
     return value
 
 
+def _clean_email(spec: FieldSpec, raw: Any) -> str:
+    value = _clean_str(spec, raw)
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise _Invalid(_("Enter a valid email address.")) from None
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(raw: Any) -> dt.date:
+    """A date written YYYY-MM-DD (nothing else: no time, no other format)."""
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):  # the fast path's
+        return raw
+    if type(raw) is str and ISO_DATE.fullmatch(raw):
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise _Invalid(_("Expected a date as YYYY-MM-DD."))
+
+
+def _clean_date(spec: FieldSpec, raw: Any) -> dt.date | None:
+    return None if raw is None else _iso_date(raw)
+
+
+TAG = re.compile(r"[a-z0-9][a-z0-9._-]*")
+TAG_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*$"
+
+
+def _clean_tags(spec: FieldSpec | None, raw: Any) -> list[str]:
+    """Tags as stored: each stripped and lower-cased, each once, sorted (so the same tags in
+    another order or case are no change)."""
+    if type(raw) is not list:
+        raise _Invalid(_("Expected a list of tags."))
+    if len(raw) > TAGS_MAX:  # before reading them: a list of 10,000 costs nothing more
+        raise _Invalid(
+            _("At most %(max)d tags (this has %(n)d).") % {"max": TAGS_MAX, "n": len(raw)}
+        )
+    tags = set()
+    for position, tag in enumerate(raw, start=1):
+        if not isinstance(tag, str):
+            raise _Invalid(_("Tag %(n)d: expected a string.") % {"n": position})
+        if (problem := unreadable(tag)) is not None:
+            raise _Invalid(_("Tag %(n)d: %(problem)s") % {"n": position, "problem": problem})
+        tag = tag.strip().lower()
+        if len(tag) > TAG_MAX_LENGTH:
+            raise _Invalid(
+                _("Tag %(n)d: at most %(max)d characters.") % {"n": position, "max": TAG_MAX_LENGTH}
+            )
+        if not tag.isascii() or not TAG.fullmatch(tag):
+            raise _Invalid(
+                _(
+                    "Tag %(n)d: letters, digits, '-', '_' and '.' only, starting with a letter "
+                    "or a digit."
+                )
+                % {"n": position}
+            )
+        tags.add(tag)
+    return sorted(tags)
+
+
+def _clean_custom_placeholder(spec: FieldSpec, raw: Any) -> Any:
+    raise TypeError("custom is cleaned against its definitions: clean_custom()")
+
+
 _CLEANERS: dict[str, Callable[[FieldSpec, Any], Any]] = {
     "str": _clean_str,
     "url": _clean_url,
+    "email": _clean_email,
     "choice": _clean_choice,
     "bool": _clean_bool,
     "decimal": _clean_decimal,
+    "date": _clean_date,
+    "tags": _clean_tags,
+    "custom": _clean_custom_placeholder,
 }
 
 
@@ -305,11 +404,157 @@ VENDOR_KEYS = frozenset({"external_id", *VENDOR_FIELDS})
 SOLUTION_KEYS = frozenset({"external_id", "vendor", *SOLUTION_FIELDS})
 
 
-# (name, required, default, cleaner) per field, in order.
+# (name, required, default, cleaner) per field, in order; `custom` is cleaned apart, against
+# the definitions of the moment (clean_custom).
 _PLANS = {
-    kind: tuple((spec.name, spec.required, spec.default, _cleaner(spec)) for spec in specs)
+    kind: tuple(
+        (spec.name, spec.required, spec.default, _cleaner(spec))
+        for spec in specs
+        if spec.kind != "custom"
+    )
     for kind, specs in (("vendor", VENDOR_SPECS), ("solution", SOLUTION_SPECS))
 }
+
+
+def check_lifecycle(values: dict[str, Any]) -> str | None:
+    """The rule across a solution's lifecycle fields: end of life needs its date (a date while
+    active is an announced end of life)."""
+    if (
+        values.get("lifecycle") == SolutionLifecycle.END_OF_LIFE
+        and values.get("end_of_life_on") is None
+    ):
+        return _("Required when the lifecycle is end_of_life.")
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Custom fields: an item's `custom` object checked against the active CatalogCustomField
+# definitions of its type, loaded once per batch (one query, whatever the batch's size).
+
+CUSTOM_TEXT_MAX = 500
+# An object with more keys than this is refused whole (one message, not one per key).
+CUSTOM_KEYS_MAX = 100
+# A key is quoted in an error's name up to this length.
+CUSTOM_KEY_SHOWN = 60
+
+
+@dataclass(frozen=True)
+class CustomDefinition:
+    key: str
+    type: str
+    required: bool
+    max_length: int = CUSTOM_TEXT_MAX
+    choices: tuple[str, ...] = ()
+
+
+CustomDefinitions = dict[str, dict[str, CustomDefinition]]  # by item type, then by key
+NO_CUSTOM: CustomDefinitions = {VENDOR: {}, SOLUTION: {}}
+
+
+def load_custom_definitions() -> CustomDefinitions:
+    """The active custom field definitions by item type and key. One query."""
+    definitions: CustomDefinitions = {VENDOR: {}, SOLUTION: {}}
+    for field_ in CatalogCustomField.objects.filter(active=True).order_by():
+        definitions[field_.applies_to][field_.key] = CustomDefinition(
+            field_.key,
+            field_.type,
+            field_.required,
+            field_.max_length or CUSTOM_TEXT_MAX,
+            tuple(field_.choice_list),
+        )
+    return definitions
+
+
+def _custom_text(definition: CustomDefinition, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _Invalid(_("Expected a string."))
+    if (problem := unreadable(raw)) is not None:
+        raise _Invalid(problem)
+    if len(raw) > definition.max_length:
+        raise _Invalid(
+            _("At most %(max)d characters (this has %(n)d).")
+            % {"max": definition.max_length, "n": len(raw)}
+        )
+    if definition.required and not raw.strip():
+        raise _Invalid(_("This field may not be blank."))
+    return raw
+
+
+def _custom_number(definition: CustomDefinition, raw: Any) -> int | float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise _Invalid(_("Expected a number."))
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise _Invalid(_("Expected a finite number."))
+    if isinstance(raw, int) and abs(raw) >= 2**63:
+        raise _Invalid(_("The number is too large."))
+    return raw
+
+
+def _custom_date(definition: CustomDefinition, raw: Any) -> str:
+    if not isinstance(raw, str) or unreadable(raw) is not None:
+        raise _Invalid(_("Expected a date as YYYY-MM-DD."))
+    return _iso_date(raw).isoformat()
+
+
+def _custom_boolean(definition: CustomDefinition, raw: Any) -> bool:
+    if raw is True or raw is False:
+        return raw
+    raise _Invalid(_("Expected true or false."))
+
+
+def _custom_choice(definition: CustomDefinition, raw: Any) -> str:
+    if type(raw) is str and raw in definition.choices:
+        return raw
+    raise _Invalid(
+        _("Unknown value %(value)s; expected one of: %(choices)s.")
+        % {"value": repr(raw)[:60], "choices": ", ".join(definition.choices)}
+    )
+
+
+# One custom value as stored (JSON), by its definition's type, or _Invalid.
+_CUSTOM_CLEANERS: dict[str, Callable[[CustomDefinition, Any], Any]] = {
+    CustomFieldType.TEXT: _custom_text,
+    CustomFieldType.NUMBER: _custom_number,
+    CustomFieldType.DATE: _custom_date,
+    CustomFieldType.BOOLEAN: _custom_boolean,
+    CustomFieldType.CHOICE: _custom_choice,
+}
+
+
+def clean_custom(
+    raw: Any, definitions: Mapping[str, CustomDefinition]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """An item's custom object as stored (nulls dropped) and its errors, each named
+    custom.<key>. A missing object is an empty one (its required fields are then missing)."""
+    errors: dict[str, list[str]] = {}
+    if raw is _MISSING or raw is None:
+        raw = {}
+    if type(raw) is not dict:
+        return {}, {"custom": [_("Expected a JSON object.")]}
+    if len(raw) > CUSTOM_KEYS_MAX:
+        return {}, {
+            "custom": [
+                _("At most %(max)d custom fields (this has %(n)d).")
+                % {"max": CUSTOM_KEYS_MAX, "n": len(raw)}
+            ]
+        }
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        definition = definitions.get(key)
+        if definition is None:
+            shown = key if unreadable(key) is None else key.encode("unicode_escape").decode()
+            errors[f"custom.{shown[:CUSTOM_KEY_SHOWN]}"] = [_("Unknown custom field.")]
+            continue
+        if value is None:
+            continue
+        try:
+            values[key] = _CUSTOM_CLEANERS[definition.type](definition, value)
+        except _Invalid as error:
+            errors[f"custom.{key}"] = [str(error)]
+    for key, definition in definitions.items():
+        if definition.required and key not in values and f"custom.{key}" not in errors:
+            errors[f"custom.{key}"] = [_("This custom field is required.")]
+    return values, errors
 
 
 TOP_LEVEL_KEYS = frozenset(
@@ -391,6 +636,27 @@ def _described(spec: FieldSpec) -> str:
     return spec.help
 
 
+_DATE_HELP = (
+    "The end-of-life date, YYYY-MM-DD, or null. Required when lifecycle is end_of_life; "
+    "while active, an announced end of life."
+)
+_TAGS_SCHEMA = {
+    "maxItems": TAGS_MAX,
+    "items": {"type": "string", "maxLength": TAG_MAX_LENGTH, "pattern": TAG_PATTERN},
+    "description": f"Up to {TAGS_MAX} short labels of at most {TAG_MAX_LENGTH} characters: "
+    "letters, digits, '-', '_' and '.', starting with a letter or a digit. Stored stripped, "
+    "lower-cased, each once and sorted ([' HR ', 'ats', 'hr'] → ['ats', 'hr']).",
+}
+_CUSTOM_SCHEMA = {
+    "additionalProperties": True,
+    "description": "Values of the custom fields an administrator defined for this type of "
+    "record: the active definitions are listed by GET /api/v1/catalog/custom-fields/ (key, "
+    "type: text, number, date as YYYY-MM-DD, boolean or choice, required, max_length, "
+    "choices). An unknown key, a wrong type, a missing required field or a choice not offered "
+    "makes the item invalid, the error named custom.<key>. A null value is no value.",
+}
+
+
 def _item_type(name: str, specs: tuple[FieldSpec, ...], *, with_vendor: bool) -> type:
     key = (
         "The record's id in the source; unique per source. Surrounding whitespace is removed; "
@@ -408,7 +674,7 @@ def _item_type(name: str, specs: tuple[FieldSpec, ...], *, with_vendor: bool) ->
             ("vendor", _text(EXTERNAL_ID_MAX, required=True, description=vendor), msgspec.field())
         )
     for spec in specs:
-        if spec.kind in ("str", "url"):
+        if spec.kind in ("str", "url", "email"):
             pattern = COUNTRY if spec.name == "country" else None
             annotation = _text(
                 spec.max_length,
@@ -420,13 +686,27 @@ def _item_type(name: str, specs: tuple[FieldSpec, ...], *, with_vendor: bool) ->
             if spec.kind == "url":
                 uri_or_blank = {"anyOf": [{"format": "uri"}, {"maxLength": 0}]}
                 annotation = Annotated[annotation, msgspec.Meta(extra_json_schema=uri_or_blank)]
+            elif spec.kind == "email":
+                email_or_blank = {"anyOf": [{"format": "email"}, {"maxLength": 0}]}
+                annotation = Annotated[annotation, msgspec.Meta(extra_json_schema=email_or_blank)]
         elif spec.kind == "choice":
             choices = Literal[tuple(sorted(spec.choices))]  # type: ignore[valid-type]
             annotation = Annotated[choices, msgspec.Meta(description=spec.help)]
         elif spec.kind == "decimal":
             annotation = _decimal(spec)
+        elif spec.kind == "date":
+            annotation = Annotated[dt.date | None, msgspec.Meta(description=_DATE_HELP)]
+        elif spec.kind == "tags":
+            annotation = Annotated[list[str], msgspec.Meta(extra_json_schema=_TAGS_SCHEMA)]
+        elif spec.kind == "custom":
+            annotation = Annotated[dict[str, Any], msgspec.Meta(extra_json_schema=_CUSTOM_SCHEMA)]
         else:
             annotation = Annotated[bool, msgspec.Meta(description=spec.help)]
+        if spec.kind in ("tags", "custom"):
+            fields.append(
+                (spec.name, annotation, msgspec.field(default_factory=type(spec.default)))
+            )
+            continue
         default = msgspec.NODEFAULT if spec.required else spec.default
         fields.append((spec.name, annotation, msgspec.field(default=default)))
     return msgspec.defstruct(
@@ -446,7 +726,7 @@ TEXT_CHECKS = {
         *(
             (spec.name, spec.required, spec.single_line)
             for spec in specs
-            if spec.kind in ("str", "url")
+            if spec.kind in ("str", "url", "email")
         ),
     )
     for kind, specs in ((VENDOR, VENDOR_SPECS), (SOLUTION, SOLUTION_SPECS))
@@ -460,11 +740,17 @@ STRIPPED = {
     )
     for kind, specs in ((VENDOR, VENDOR_SPECS), (SOLUTION, SOLUTION_SPECS))
 }
+_POST_CLEANERS: dict[str, Callable[[FieldSpec, Any], Any]] = {
+    "url": _clean_url,
+    "decimal": _fit_decimal,
+    "email": _clean_email,
+    "tags": _clean_tags,
+}
 POST_CHECKS: dict[str, tuple[tuple[str, Callable[[Any], Any]], ...]] = {
     kind: tuple(
-        (spec.name, partial(_clean_url if spec.kind == "url" else _fit_decimal, spec))
+        (spec.name, partial(_POST_CLEANERS[spec.kind], spec))
         for spec in specs
-        if spec.kind in ("url", "decimal")
+        if spec.kind in _POST_CLEANERS
     )
     for kind, specs in ((VENDOR, VENDOR_SPECS), (SOLUTION, SOLUTION_SPECS))
 }

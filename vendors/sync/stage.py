@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -72,6 +73,10 @@ def stage(model: type[models.Model], fields: tuple[str, ...], rows: list[dict[st
     lines = _Lines()
     # Every string quoted, so "" is an empty string and an unquoted empty field NULL.
     writer = csv.writer(lines, quoting=csv.QUOTE_STRINGS, lineterminator="\n")
+    json_names = {f.attname for f in columns if isinstance(f, models.JSONField)}
+    if json_names:
+        # jsonb columns (tags, custom) as JSON text; an empty one without a call.
+        rows = [{**row, **{name: _json(row[name]) for name in json_names}} for row in rows]
     writer.writerows(
         (ord_, row["external_id"], *(row[name] for name in attnames))
         for ord_, row in enumerate(rows)
@@ -86,6 +91,12 @@ def stage(model: type[models.Model], fields: tuple[str, ...], rows: list[dict[st
         cursor.cursor.copy_expert(
             f"COPY {table} ({quoted}) FROM STDIN WITH (FORMAT csv)", io.StringIO("".join(lines))
         )
+
+
+def _json(value: Any) -> str:
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value, separators=(",", ":"))
 
 
 def compare(

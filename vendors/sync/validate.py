@@ -21,22 +21,31 @@ from vendors.sync.spec import (
     TEXT_CHECKS,
     VENDOR,
     VENDOR_KEYS,
+    CustomDefinition,
     Item,
     _clean_country,
     _clean_external_id,
     _Invalid,
+    check_lifecycle,
+    clean_custom,
 )
 
 
-def validate_item(raw: Any, *, type_: str) -> Item:
+def validate_item(
+    raw: Any, *, type_: str, custom: Mapping[str, CustomDefinition] | None = None
+) -> Item:
     """Clean one item; its errors name each field (unknown fields included).
 
     A plainly valid item passes the declared item type in one call (msgspec, in C) and the few
     checks a type cannot state; anything off goes through validate_slow for its messages. The
     fast path is never more permissive than the slow one (tests/vendors/test_sync.py compares
-    them), it only saves the per-field calls on the common path."""
+    them), it only saves the per-field calls on the common path.
+
+    `custom`: the active custom field definitions of the item's type (spec.
+    load_custom_definitions); none given, none exist."""
+    definitions = custom or {}
     if type(raw) is not dict:
-        return validate_slow(raw, type_=type_)
+        return validate_slow(raw, type_=type_, custom=definitions)
     try:
         values = msgspec.structs.asdict(msgspec.convert(raw, ITEM_TYPES[type_]))
         for name, required, single_line in TEXT_CHECKS[type_]:
@@ -47,19 +56,24 @@ def validate_item(raw: Any, *, type_: str) -> Item:
                 or (required and not text.strip())
                 or (single_line and LINE_BREAK.search(text))
             ):
-                return validate_slow(raw, type_=type_)
+                return validate_slow(raw, type_=type_, custom=definitions)
         for name in STRIPPED[type_]:
             values[name] = values[name].strip()
         for name, clean in POST_CHECKS[type_]:
             values[name] = clean(values[name])
+        values["custom"], custom_errors = clean_custom(values["custom"], definitions)
+        if custom_errors or (type_ != VENDOR and check_lifecycle(values) is not None):
+            return validate_slow(raw, type_=type_, custom=definitions)
     except (msgspec.ValidationError, _Invalid):
-        return validate_slow(raw, type_=type_)
+        return validate_slow(raw, type_=type_, custom=definitions)
     external_id = values.pop("external_id")
     vendor_ref = values.pop("vendor", None)
     return Item(type_, external_id, values, {}, vendor_ref)
 
 
-def validate_slow(raw: Any, *, type_: str) -> Item:
+def validate_slow(
+    raw: Any, *, type_: str, custom: Mapping[str, CustomDefinition] | None = None
+) -> Item:
     """Clean one item field by field, collecting a message for every field at fault."""
     if not isinstance(raw, dict):
         item = Item(type_, None, None)
@@ -78,6 +92,8 @@ def validate_slow(raw: Any, *, type_: str) -> Item:
     for key in raw.keys() - keys:
         errors[str(key)] = [_("Unknown field.")]
     values = _clean_fields(raw, type_=type_, errors=errors)
+    values["custom"], custom_errors = clean_custom(raw.get("custom", _MISSING), custom or {})
+    errors.update(custom_errors)
     vendor_ref = None
     if type_ == VENDOR:
         try:
@@ -87,6 +103,9 @@ def validate_slow(raw: Any, *, type_: str) -> Item:
             errors["country"] = [str(error)]
     else:
         vendor_ref = _clean_vendor_ref(raw, errors=errors)
+        both = "lifecycle" in values and "end_of_life_on" in values
+        if both and (problem := check_lifecycle(values)) is not None:
+            errors["end_of_life_on"] = [problem]
     return Item(type_, external_id, None if errors else values, errors, vendor_ref)
 
 
