@@ -48,7 +48,7 @@ QUADRANTS = {
     ),
 }  # fmt: skip
 QUADRANT_OF = {str(c): key for key, (_label, categories) in QUADRANTS.items() for c in categories}
-RING_OF_LIFECYCLE = {
+RING_OF_LIFECYCLE: dict[str, str] = {
     Lifecycle.STANDARD: "Adopt",
     Lifecycle.PILOT: "Trial",
     Lifecycle.SUNSET: "Hold",

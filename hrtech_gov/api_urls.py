@@ -32,9 +32,7 @@ urlpatterns = [
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
     path("catalog/snapshot/", CatalogSnapshotApi.as_view(), name="catalog-snapshot"),
-    path(
-        "catalog/custom-fields/", CatalogCustomFieldsApi.as_view(), name="catalog-custom-fields"
-    ),
+    path("catalog/custom-fields/", CatalogCustomFieldsApi.as_view(), name="catalog-custom-fields"),
     path("catalog/jobs/", CatalogSyncJobsApi.as_view(), name="catalog-jobs"),
     path("catalog/jobs/<int:pk>/", CatalogSyncJobApi.as_view(), name="catalog-job"),
     path(
