@@ -244,7 +244,7 @@ def copy_floor(bodies: list[bytes]) -> float:
             seq += 1
             vendor_csv.writerow(
                 [SOURCE, v["external_id"], "f", now, now, seq, v["name"], v["website"],
-                 v["country"], v["description"]]
+                 v["country"], v["description"], "[]", "", "", "{}"]
             )  # fmt: skip
         for s in body["solutions"]:
             seq += 1
@@ -253,16 +253,18 @@ def copy_floor(bodies: list[bytes]) -> float:
                  s["name"], s["description"], s["category"], s["pricing_model"],
                  s["list_price"], s["price_currency"], s["price_unit"], s["deployment"],
                  s["iso27001"], s["soc2"], s["sso"], s["has_api"],
-                 s["processes_personal_data"], s["data_location"], False]
+                 s["processes_personal_data"], s["data_location"], False, "[]", "", "", "{}",
+                 "active"]
             )  # fmt: skip
     vendor_columns = (
         "source, external_id, is_deleted, created_at, updated_at, change_seq, name, website, "
-        "country, description"
+        "country, description, tags, owner_name, owner_email, custom"
     )
     solution_columns = (
         "source, external_id, is_deleted, created_at, updated_at, change_seq, vendor_id, name, "
         "description, category, pricing_model, list_price, price_currency, price_unit, "
-        "deployment, iso27001, soc2, sso, has_api, processes_personal_data, data_location, in_use"
+        "deployment, iso27001, soc2, sso, has_api, processes_personal_data, data_location, "
+        "in_use, tags, owner_name, owner_email, custom, lifecycle"
     )
     with connection.cursor() as cursor:
         for table in ("bench_floor_vendor", "bench_floor_solution"):

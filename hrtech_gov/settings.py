@@ -459,6 +459,7 @@ SPECTACULAR_SETTINGS = {
         "DeploymentEnum": "vendors.models.Deployment",
         "ProposalKindEnum": "decisions.models.ProposalKind",
         "ToolLifecycleEnum": "landscape.models.Lifecycle",
+        "SolutionLifecycleEnum": "vendors.models.SolutionLifecycle",
         "ExportFormatEnum": "decisions.models.ExportFormat",
         "LockInRatingEnum": "decisions.models.LockInRating",
         "LaneEnum": "landscape.models.Lane",
