@@ -1,5 +1,5 @@
 """Catalog sync jobs' throughput (`make bench-job`): the catalog of bench/sync_bench.py (by
-default 190,476 solutions with their 9,523 vendors: 199,999 items, just under a job's limit)
+default 190,460 solutions, 20 to each of their 9,523 vendors: 199,983 items, under a job's limit)
 sent as ONE job, POST /api/v1/catalog/jobs/ with a JSON-lines body, through gunicorn, applied
 by a real Celery worker into PostgreSQL; timed from the upload to the job's end, against the
 floor of PostgreSQL loading the same rows by COPY (bench/sync_bench.copy_floor). Figures go to
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("BENCH_SYNC_SOLUTIONS", os.environ.get("BENCH_JOB_SOLUTIONS", "190476"))
+os.environ.setdefault("BENCH_SYNC_SOLUTIONS", os.environ.get("BENCH_JOB_SOLUTIONS", "190460"))
 
 from bench import sync_bench  # noqa: E402  (the path above makes bench importable)
 from bench.run import RESULTS, ensure_database, env, free_port, manage, setup_django  # noqa: E402

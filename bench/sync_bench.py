@@ -229,6 +229,10 @@ def read_feed(port: int, token: str) -> tuple[int, float]:
     return changes, elapsed
 
 
+# CSV reads an unquoted empty value as NULL: the owner contact's empty strings stay strings.
+COPY_OPTIONS = "(FORMAT csv, FORCE_NOT_NULL (owner_name, owner_email))"
+
+
 def copy_floor(bodies: list[bytes]) -> float:
     """PostgreSQL loading the same rows with one COPY per table, into scratch tables shaped
     like the real ones (indexes and constraints included), in one transaction."""
@@ -277,10 +281,11 @@ def copy_floor(bodies: list[bytes]) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg2's own cursor, for COPY
         raw.copy_expert(
-            f"COPY bench_floor_vendor ({vendor_columns}) FROM STDIN WITH (FORMAT csv)", vendor_rows
+            f"COPY bench_floor_vendor ({vendor_columns}) FROM STDIN WITH {COPY_OPTIONS}",
+            vendor_rows,
         )
         raw.copy_expert(
-            f"COPY bench_floor_solution ({solution_columns}) FROM STDIN WITH (FORMAT csv)",
+            f"COPY bench_floor_solution ({solution_columns}) FROM STDIN WITH {COPY_OPTIONS}",
             solution_rows,
         )
     elapsed = time.perf_counter() - started
