@@ -364,9 +364,9 @@ class DeletionRefused(DomainError):
     """A full sync would remove more than the allowed share of its source, or not the number
     of records the request confirmed: nothing is removed (the caller's transaction rolls back)."""
 
-    def __init__(self, message: str, *, count: int, total: int):
+    def __init__(self, message: str, *, count: int):
         super().__init__(message, code="confirm_deletions", field="confirm_deletions")
-        self.count, self.total = count, total
+        self.count = count
 
 
 def max_deletion_share() -> float:
@@ -469,7 +469,7 @@ def _check_deletions(source: str, *, count: int, total: int, confirmed: int | No
             "This full sync would remove %(n)d of the %(total)d live records of %(source)s, "
             'more than the %(confirmed)d that "confirm_deletions" allows. Nothing was changed.'
         )
-    raise DeletionRefused(message % values, count=count, total=total)
+    raise DeletionRefused(message % values, count=count)
 
 
 def remove_listed(
