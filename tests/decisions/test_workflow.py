@@ -265,6 +265,22 @@ def test_a_comment_is_stored_trimmed_and_recorded_in_the_audit_trail(org):
     )
 
 
+def test_the_cdos_decision_is_recorded_with_who_the_round_the_rationale_and_conditions(org):
+    proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=50000)
+    approve_all(org, proposal)
+    proposal.refresh_from_db()
+    decision = services.decision_take(
+        proposal=proposal, actor=org.cdo, outcome="approved", rationale="Fits the plan."
+    )
+    assert decision.conditions == ""
+    event = Event.objects.get(kind="decision.approved")
+    assert (event.actor, event.proposal_id, event.payload) == (
+        org.cdo,
+        proposal.pk,
+        {"round": 1, "rationale": "Fits the plan.", "conditions": ""},
+    )
+
+
 def test_references_count_up_per_year(org):
     with time_machine.travel(dt.datetime(2026, 6, 1, tzinfo=dt.UTC)):
         a = make_proposal(requester=org.requester)
