@@ -10,7 +10,7 @@ from audit.models import Event
 from core.calendar import add_business_days
 from core.errors import InvalidTransition
 from decisions import services
-from decisions.models import ProposalStatus, SignOffStatus
+from decisions.models import Notification, ProposalStatus, SignOffStatus
 from tests.factories import SolutionFactory, VendorFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -265,13 +265,16 @@ def test_a_comment_is_stored_trimmed_and_recorded_in_the_audit_trail(org):
     )
 
 
-def test_the_cdos_decision_is_recorded_with_who_the_round_the_rationale_and_conditions(org):
+def test_the_cdos_decision_is_recorded_with_who_the_round_the_rationale_and_conditions(
+    org, django_capture_on_commit_callbacks
+):
     proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=50000)
     approve_all(org, proposal)
     proposal.refresh_from_db()
-    decision = services.decision_take(
-        proposal=proposal, actor=org.cdo, outcome="approved", rationale="Fits the plan."
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = services.decision_take(
+            proposal=proposal, actor=org.cdo, outcome="approved", rationale="Fits the plan."
+        )
     assert decision.conditions == ""
     event = Event.objects.get(kind="decision.approved")
     assert (event.actor, event.proposal_id, event.payload) == (
@@ -279,6 +282,12 @@ def test_the_cdos_decision_is_recorded_with_who_the_round_the_rationale_and_cond
         proposal.pk,
         {"round": 1, "rationale": "Fits the plan.", "conditions": ""},
     )
+    status = Event.objects.filter(kind="proposal.status_changed", proposal_id=proposal.pk).last()
+    assert (status.actor, status.payload["to"]) == (org.cdo, ProposalStatus.APPROVED)
+    # Once committed, the requester is told of this round's decision.
+    key = f"decision_taken:{proposal.pk}:1"
+    told = Notification.objects.get(dedupe_key=key, user=org.requester)
+    assert told.proposal == proposal
 
 
 def test_references_count_up_per_year(org):
