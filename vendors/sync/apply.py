@@ -122,7 +122,9 @@ def apply_batch(*, source: str, vendors: list[Any], solutions: list[Any]) -> Bat
     )
 
 
-def _refresh_statistics(model: type[models.Model], *, inserted: int) -> None:
+def _refresh_statistics(
+    model: type[models.Model], *, inserted: int
+) -> None:  # pragma: no mutate block (PostgreSQL only)
     """On PostgreSQL, ANALYZE a table that this batch grew by more than a tenth.
 
     Each new solution's foreign key to its vendor is checked at commit by a cached query whose
@@ -212,7 +214,7 @@ STAGED_SOLUTION_FIELDS = ("vendor", *SOLUTION_FIELDS)
 
 def _write_batch_staged(
     source: str, vendors: list[Item], solutions: list[Item], *, locked: bool
-) -> list[tuple[Item, bool]]:
+) -> list[tuple[Item, bool]]:  # pragma: no mutate block (PostgreSQL only)
     """_write_batch on PostgreSQL: each table's items staged by COPY, compared with the
     catalog by one join and merged by one INSERT … SELECT and one UPDATE … FROM
     (vendors.sync.stage). The ids of new records are taken before the writes, so that the
@@ -243,7 +245,7 @@ def _plan_staged(
     writes: list[Callable[[], None]],
     *,
     locked: bool,
-) -> None:
+) -> None:  # pragma: no mutate block (PostgreSQL only)
     if not items:
         return
     stage.stage(
