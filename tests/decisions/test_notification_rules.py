@@ -323,6 +323,14 @@ def test_a_reviewer_whose_limit_is_below_the_amount_is_not_asked_to_sign(org):
     assert "lou.lowlimit" not in asked
 
 
+def test_a_reviewer_is_not_asked_to_sign_off_their_own_proposal(org):
+    proposal = make_proposal(requester=org.hr_reviewer, submit=True)
+    hr = proposal.signoffs.get(department__code="HR")
+    asked = {u.username for u in notifications.signoff_reviewers(hr)}
+    assert "hanna.hr" not in asked
+    assert "henk.hrhead" in asked
+
+
 # --- The sweeper: what it finds again, and what it leaves
 
 
