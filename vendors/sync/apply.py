@@ -98,7 +98,7 @@ def apply_batch(*, source: str, vendors: list[Any], solutions: list[Any]) -> Bat
     valid_solutions = [i for i in solution_items if i.values is not None]
 
     orphans: list[tuple[Item, bool]] | None = None
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # pragma: no mutate block (PostgreSQL only)
         try:
             with transaction.atomic():
                 orphans = _write_batch(source, valid_vendors, valid_solutions, locked=False)
