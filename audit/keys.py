@@ -9,8 +9,13 @@ from django.conf import settings
 
 
 def current_key() -> tuple[str, bytes]:
+    """The id and key that sign new events and checkpoints. A key id without its key is refused:
+    an HMAC with an empty key is one anyone can compute."""
     key_id = str(settings.AUDIT_HMAC_KEY_ID)
-    return key_id, key_for(key_id) or b""
+    key = key_for(key_id)
+    if key is None:
+        raise ValueError(f"no key for the audit chain's key id {key_id!r}")
+    return key_id, key
 
 
 def key_for(key_id: str) -> bytes | None:

@@ -26,9 +26,10 @@ MAIN_STATUSES = ("killed", "survived", "timeout", "no tests", "not checked")
 
 
 def equivalent_mutants() -> dict[str, tuple[str, str]]:
-    """`- `name` — reason` lines of docs/mutation.md, by name: (reason, kind). Under a heading
-    that says "PostgreSQL only" the kind is "postgres_only" (code a SQLite run cannot reach),
-    elsewhere "equivalent" (no test could ever kill it)."""
+    """`- `name` — reason` lines of docs/mutation.md, by name (or `…__mutmut_*`: every mutant of
+    a function): (reason, kind). Under a heading that says "PostgreSQL only" the kind is
+    "postgres_only" (code a SQLite run cannot reach), elsewhere "equivalent" (no test could
+    ever kill it)."""
     if not EQUIVALENTS_DOC.exists():
         return {}
     found = {}
@@ -36,10 +37,18 @@ def equivalent_mutants() -> dict[str, tuple[str, str]]:
     for line in EQUIVALENTS_DOC.read_text(encoding="utf-8").splitlines():
         if line.startswith("#"):
             kind = "postgres_only" if "postgresql only" in line.lower() else "equivalent"
-        match = re.match(r"^\s*[-*]\s+`([\w.ǁ]+__mutmut_\d+)`\s*[—:-]+\s*(.+)$", line)
+        match = re.match(r"^\s*[-*]\s+`([\w.ǁ]+__mutmut_(?:\d+|\*))`\s*[—:-]+\s*(.+)$", line)
         if match:
             found[match.group(1)] = (match.group(2).strip(), kind)
     return found
+
+
+def explained(name: str, equivalents: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """The reason docs/mutation.md gives for this mutant: its own line, or a line naming every
+    mutant of its function (`module.x_function__mutmut_*`, for code a SQLite run cannot reach)."""
+    if name in equivalents:
+        return equivalents[name]
+    return equivalents.get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_*")
 
 
 def function_start(source_path: Path, function: str, class_name: str | None) -> int | None:
@@ -114,8 +123,8 @@ def main() -> int:
             counts[status] += 1
             if status in ("survived", "no tests"):
                 entry = locate(name, path) | {"status": status}
-                if name in equivalents:
-                    why, kind = equivalents[name]
+                if (reason := explained(name, equivalents)) is not None:
+                    why, kind = reason
                     equivalent.append(entry | {"why": why, "kind": kind})
                 else:
                     survivors.append(entry)

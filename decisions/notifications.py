@@ -214,10 +214,6 @@ def signoff_reviewers(signoff: SignOff) -> list:
     ]
 
 
-def _who(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _with_text(message: str, text: str) -> str:
     text = " ".join(text.split())
     return f"{message} {text}" if text else message

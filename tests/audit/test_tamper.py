@@ -209,6 +209,18 @@ def test_events_signed_with_a_rotated_key_still_verify(chain, settings, org):
     assert "no key 'k1' is configured" in broken()
 
 
+def test_nothing_is_recorded_while_the_current_key_id_names_no_configured_key(chain, settings, org):
+    """A key id without its key (a rotation half done) must stop the writes: signing with a
+    stand-in key would leave events nobody can ever verify."""
+    settings.AUDIT_HMAC_KEY_ID = "k9"
+    with pytest.raises(ValueError, match="no key for the audit chain's key id 'k9'"):
+        make_proposal(requester=org.requester)
+    assert Event.objects.count() == len(chain)
+    with pytest.raises(ValueError, match="no key for the audit chain's key id 'k9'"):
+        checkpoint_write()
+    assert checkpoints_read() == []
+
+
 def test_events_from_before_the_chain_was_keyed_need_a_checkpoint(org):
     make_proposal(requester=org.requester)
     # As an upgraded database has them: plain SHA-256, no key id.

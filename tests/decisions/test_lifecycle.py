@@ -89,6 +89,43 @@ def test_adopting_a_tool_the_catalog_did_not_list_enters_it(org):
     assert proposal.tool.solution == proposal.solution
 
 
+def adopted(org, solution, **overrides):
+    proposal = approved_proposal(org, solution=solution, **overrides)
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="adopt")
+    return proposal
+
+
+def test_a_tool_stays_in_use_while_another_adoption_of_it_stands(org):
+    tool, other_tool = SolutionFactory(), SolutionFactory()
+    first = adopted(org, tool)
+    second = adopted(org, tool, title="Second site")
+    adopted(org, other_tool, title="Another tool")
+    # Proposed again, but not adopted: that proposal does not keep it in use.
+    approved_proposal(org, solution=tool, title="Approved only")
+    services.proposal_advance(proposal=first, actor=org.requester, action="retire")
+    tool.refresh_from_db()
+    assert tool.in_use
+    services.proposal_advance(proposal=second, actor=org.requester, action="retire")
+    tool.refresh_from_db()
+    other_tool.refresh_from_db()
+    assert (tool.in_use, other_tool.in_use) == (False, True)
+
+
+def test_a_lifecycle_step_is_recorded_with_who_and_the_note(org):
+    proposal = approved_proposal(org)
+    services.proposal_advance(
+        proposal=proposal, actor=org.cdo, action="start_pilot", note="Two teams first"
+    )
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="adopt")
+    steps = Event.objects.filter(proposal_id=proposal.pk, kind="proposal.status_changed").order_by(
+        "-seq"
+    )[:2]
+    assert [(e.actor, e.payload["to"], e.payload["note"]) for e in reversed(steps)] == [
+        (org.cdo, ProposalStatus.PILOTING, "Two teams first"),
+        (org.requester, ProposalStatus.ADOPTED, ""),
+    ]
+
+
 @pytest.mark.parametrize("persona", ["hr_reviewer", "it_head", "outsider"])
 def test_only_the_requester_or_the_cdo_steer_the_lifecycle(org, persona):
     proposal = approved_proposal(org)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from decisions import notifications, services
 from decisions.models import Notification, NotificationKind
+from stakeholders import services as stakeholder_services
 from stakeholders.models import Role
 from tests.factories import MembershipFactory, UserFactory, make_proposal
 
@@ -194,3 +195,163 @@ def test_an_email_states_the_amount_in_the_base_currency(org, mailoutbox, settin
     (notification,) = notify([org.cdo], proposal, f"decision_needed:{proposal.pk}:1")
     notifications.notification_email_send(notification_id=notification.pk)
     assert f"{proposal.tco} {settings.BASE_CURRENCY}" in mailoutbox[-1].body
+
+
+# --- Who is told what, round by round
+
+
+def sign_all(org, proposal, *, by="heads"):
+    signers = getattr(org, by)
+    for signoff in proposal.signoffs.filter(round=proposal.round):
+        services.signoff_decide(signoff=signoff, actor=signers[signoff.department.code],
+                                outcome="approved")  # fmt: skip
+    proposal.refresh_from_db()
+    return proposal
+
+
+def ask_changes(org, proposal, code, comment):
+    signoff = proposal.signoffs.get(round=proposal.round, department__code=code)
+    services.signoff_decide(signoff=signoff, actor=org.heads[code], outcome="changes_requested",
+                            comment=comment)  # fmt: skip
+    proposal.refresh_from_db()
+    return services.proposal_submit(proposal=proposal, actor=org.requester)
+
+
+def test_the_requester_is_told_who_asked_for_changes_in_that_round_and_why(org):
+    proposal = make_proposal(requester=org.requester, submit=True, title="Payroll bridge")
+    proposal = ask_changes(org, proposal, "HR", "Add the works council's opinion.")
+    ask_changes(org, proposal, "IT", "Needs single sign-on.")
+    told = notifications.proposal_notify_changes_requested(proposal_id=proposal.pk, round_number=2)
+    assert [n.message for n in told] == [
+        f"{org.departments['IT'].name} asked for changes to {proposal.reference} “Payroll bridge”: "
+        "Needs single sign-on."
+    ]
+    assert (told[0].user, told[0].proposal, told[0].url) == (
+        org.requester,
+        proposal,
+        f"/proposals/{proposal.reference}/",
+    )
+
+
+def test_a_request_for_changes_on_another_proposal_is_not_this_ones(org):
+    other = make_proposal(requester=org.requester, submit=True, title="Other")
+    sign_all(org, other)
+    services.decision_take(proposal=other, actor=org.cdo, outcome="returned",
+                           rationale="Wait for the budget.")  # fmt: skip
+    earlier = make_proposal(requester=org.requester, submit=True, title="Earlier")
+    services.signoff_decide(signoff=earlier.signoffs.get(department__code="HR"),
+                            actor=org.hr_head, outcome="changes_requested",
+                            comment="Not this one.")  # fmt: skip
+    proposal = make_proposal(requester=org.requester, submit=True, title="Mine")
+    services.signoff_decide(signoff=proposal.signoffs.get(department__code="IT"),
+                            actor=org.it_head, outcome="changes_requested",
+                            comment="Needs single sign-on.")  # fmt: skip
+    told = notifications.proposal_notify_changes_requested(proposal_id=proposal.pk, round_number=1)
+    assert [n.message for n in told] == [
+        f"{org.departments['IT'].name} asked for changes to {proposal.reference} “Mine”: "
+        "Needs single sign-on."
+    ]
+
+
+def test_a_department_asking_after_the_cdo_returned_it_is_what_the_requester_is_told(org):
+    proposal = make_proposal(requester=org.requester, submit=True, title="Mine")
+    sign_all(org, proposal)
+    services.decision_take(proposal=proposal, actor=org.cdo, outcome="returned",
+                           rationale="Wait for the budget.")  # fmt: skip
+    proposal.refresh_from_db()
+    proposal = services.proposal_submit(proposal=proposal, actor=org.requester)
+    ask_changes(org, proposal, "IT", "Needs single sign-on.")
+    first = notifications.proposal_notify_changes_requested(proposal_id=proposal.pk, round_number=1)
+    second = notifications.proposal_notify_changes_requested(
+        proposal_id=proposal.pk, round_number=2
+    )
+    assert [n.message for n in first] == [
+        f"The CDO returned {proposal.reference} “Mine” for changes: Wait for the budget."
+    ]
+    assert [n.message for n in second] == [
+        f"{org.departments['IT'].name} asked for changes to {proposal.reference} “Mine”: "
+        "Needs single sign-on."
+    ]
+
+
+def test_the_decision_tells_the_reviewer_a_delegate_signed_for_and_links_the_proposal(org):
+    today = timezone.localdate()
+    stakeholder_services.delegation_create(
+        delegator=org.hr_head, delegate=org.hr_member, department=None, starts_on=today,
+        ends_on=today + dt.timedelta(days=5), reason="Holiday",
+    )  # fmt: skip
+    # Another proposal, signed in the same round, whose signers are nobody here.
+    sign_all(
+        org, make_proposal(requester=org.requester, submit=True, title="Other"), by="reviewers"
+    )
+    proposal = make_proposal(requester=org.requester, submit=True, title="Payroll bridge")
+    for signoff in proposal.signoffs.all():
+        code = signoff.department.code
+        actor = org.hr_member if code == "HR" else org.heads[code]
+        services.signoff_decide(signoff=signoff, actor=actor, outcome="approved")
+    proposal.refresh_from_db()
+    services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved", rationale="Ok")
+    told = notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=1)
+    signers = {s.department.code: s.reviewer.username for s in proposal.signoffs.all()}
+    assert sorted(n.user.username for n in told) == sorted(
+        {"rita.requester", "henk.hrhead", *signers.values()}
+    )
+    assert {(n.proposal, n.url) for n in told} == {(proposal, f"/proposals/{proposal.reference}/")}
+    assert {n.message for n in told} == {f"The CDO approved {proposal.reference} “Payroll bridge”."}
+
+
+def test_the_cdos_are_asked_to_decide_with_a_link_but_not_the_requester_become_cdo(org):
+    proposal = sign_all(org, make_proposal(requester=org.requester, submit=True))
+    # The requester was made a CDO after proposing it: they do not decide their own proposal.
+    org.requester.groups.add(*org.cdo.groups.all())
+    told = notifications.proposal_notify_decision_needed(proposal_id=proposal.pk, round_number=1)
+    assert [(n.user, n.proposal) for n in told] == [(org.cdo, proposal)]
+    assert told[0].url == f"/proposals/{proposal.reference}/"
+
+
+def test_a_reviewer_whose_limit_is_below_the_amount_is_not_asked_to_sign(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    hr = proposal.signoffs.get(department__code="HR")
+    low = UserFactory(username="lou.lowlimit")
+    MembershipFactory(user=low, department=org.departments["HR"], role=Role.REVIEWER,
+                      approval_limit=proposal.tco - 1)  # fmt: skip
+    exact = UserFactory(username="eve.exactlimit")
+    MembershipFactory(user=exact, department=org.departments["HR"], role=Role.REVIEWER,
+                      approval_limit=proposal.tco)  # fmt: skip
+    asked = {u.username for u in notifications.signoff_reviewers(hr)}
+    assert "eve.exactlimit" in asked
+    assert "lou.lowlimit" not in asked
+
+
+def test_a_reviewer_is_not_asked_to_sign_off_their_own_proposal(org):
+    proposal = make_proposal(requester=org.hr_reviewer, submit=True)
+    hr = proposal.signoffs.get(department__code="HR")
+    asked = {u.username for u in notifications.signoff_reviewers(hr)}
+    assert "hanna.hr" not in asked
+    assert "henk.hrhead" in asked
+
+
+# --- The sweeper: what it finds again, and what it leaves
+
+
+def test_the_sweep_sends_again_only_pending_requests_that_have_settled(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    hr = proposal.signoffs.get(department__code="HR")
+    services.signoff_decide(signoff=hr, actor=org.hr_head, outcome="approved")
+    pending = sorted(proposal.signoffs.exclude(pk=hr.pk).values_list("pk", flat=True))
+    now = timezone.now()
+    # Just created: the request's own task may still be on its way.
+    assert notifications.notifications_to_sweep(now=now + dt.timedelta(minutes=5)).signoffs == []
+    later = notifications.notifications_to_sweep(now=now + dt.timedelta(minutes=30))
+    assert sorted(later.signoffs) == pending
+
+
+def test_the_sweep_gives_up_on_a_status_change_older_than_its_window(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    sign_all(org, proposal)
+    now = timezone.now()
+    wanted = ("decision_needed", proposal.pk, 1)
+    assert notifications.notifications_to_sweep(now=now + dt.timedelta(hours=1)).proposals == [
+        wanted
+    ]
+    assert notifications.notifications_to_sweep(now=now + dt.timedelta(hours=25)).proposals == []

@@ -15,7 +15,7 @@ from decisions.rights import (
     is_read_only,
     proposals_visible_to,
 )
-from stakeholders.models import Role
+from stakeholders.models import Membership, Role
 from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,14 @@ def test_a_cdo_who_signed_as_someones_delegate_is_tied_to_the_proposal(org):
     MembershipFactory(user=org.cdo, department=org.departments["MKT"], role=Role.HEAD)
     MembershipFactory(user=org.cdo, department=org.departments["IT"], role=Role.REVIEWER)
     assert cdo_conflicts(user=org.cdo, proposals=[other]) == {}
+
+
+def test_a_cdo_who_is_a_member_but_not_the_head_of_the_paying_department_still_decides(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    MembershipFactory(user=org.cdo, department=org.departments["HR"], role=Role.REVIEWER)
+    assert cdo_conflicts(user=org.cdo, proposals=[proposal]) == {}
+    Membership.objects.filter(user=org.cdo, department=org.departments["HR"]).update(role=Role.HEAD)
+    assert (
+        "You head the department that pays"
+        in cdo_conflicts(user=org.cdo, proposals=[proposal])[proposal.pk]
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from audit.models import Event
+from core.errors import NotAllowed
 from decisions import services
 from decisions.models import ProposalStatus, SignOffStatus
 from decisions.rights import can_edit
-from tests.factories import make_proposal
+from stakeholders.models import Role
+from tests.factories import GoalFactory, MembershipFactory, SolutionFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +70,64 @@ def test_only_the_requester_edits_and_only_while_the_proposal_is_editable(org):
     proposal = services.proposal_submit(proposal=proposal, actor=org.requester)
     assert not can_edit(user=org.requester, proposal=proposal)
     assert not can_edit(user=org.hr_head, proposal=proposal)
+
+
+def test_an_edit_may_not_move_the_proposal_to_a_department_the_requester_is_not_in(org):
+    proposal = make_proposal(requester=org.requester)
+    with pytest.raises(NotAllowed) as refused:
+        services.proposal_update(
+            proposal=proposal,
+            actor=org.requester,
+            data={"requesting_department": org.departments["IT"]},
+        )
+    assert refused.value.field == "requesting_department"
+    proposal.refresh_from_db()
+    assert proposal.requesting_department == org.departments["HR"]
+    assert not Event.objects.filter(kind="proposal.updated").exists()
+    # A member of both files for either.
+    MembershipFactory(user=org.requester, department=org.departments["IT"], role=Role.MEMBER)
+    services.proposal_update(
+        proposal=proposal,
+        actor=org.requester,
+        data={"requesting_department": org.departments["IT"]},
+    )
+    proposal.refresh_from_db()
+    assert proposal.requesting_department == org.departments["IT"]
+
+
+def test_an_edit_is_recorded_with_who_which_proposal_and_only_the_fields_that_changed(org):
+    proposal = make_proposal(requester=org.requester)
+    services.proposal_update(
+        proposal=proposal,
+        actor=org.requester,
+        data={"title": "Payroll bridge", "problem": proposal.problem},
+    )
+    event = Event.objects.get(kind="proposal.updated")
+    assert (event.actor, event.proposal_id) == (org.requester, proposal.pk)
+    assert event.payload["fields"] == ["title"]
+
+
+def test_an_edit_replaces_the_goals_and_integrations_it_is_given_and_keeps_the_others(org):
+    first_goal, second_goal = GoalFactory(), GoalFactory()
+    first_tool, second_tool = SolutionFactory(), SolutionFactory()
+    proposal = make_proposal(requester=org.requester)
+    services.proposal_update(
+        proposal=proposal,
+        actor=org.requester,
+        data={},
+        goals={first_goal: "Faster hiring"},
+        integrates_with=[first_tool],
+    )
+    assert [g.goal for g in proposal.goal_links.all()] == [first_goal]
+    services.proposal_update(
+        proposal=proposal, actor=org.requester, data={}, goals={second_goal: "Fewer spreadsheets"}
+    )
+    assert [(g.goal, g.note) for g in proposal.goal_links.all()] == [
+        (second_goal, "Fewer spreadsheets")
+    ]
+    assert list(proposal.integrates_with.all()) == [first_tool]
+    services.proposal_update(
+        proposal=proposal, actor=org.requester, data={}, integrates_with=[second_tool]
+    )
+    assert list(proposal.integrates_with.all()) == [second_tool]
+    assert [g.goal for g in proposal.goal_links.all()] == [second_goal]

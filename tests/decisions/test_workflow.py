@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from audit.models import Event
 from core.calendar import add_business_days
 from core.errors import InvalidTransition
 from decisions import services
-from decisions.models import ProposalStatus, SignOffStatus
+from decisions.models import Notification, ProposalStatus, SignOffStatus
 from tests.factories import SolutionFactory, VendorFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +215,79 @@ def test_withdrawal_cancels_pending_signoffs_and_stops_signing(org):
         )
     with pytest.raises(InvalidTransition):
         services.proposal_withdraw(proposal=proposal, actor=org.requester)
+
+
+def test_withdrawal_keeps_the_signoffs_given_and_leaves_other_proposals_alone(org):
+    other = make_proposal(requester=org.requester, submit=True, title="Other")
+    proposal = make_proposal(requester=org.requester, submit=True)
+    hr = proposal.signoffs.get(department__code="HR")
+    services.signoff_decide(signoff=hr, actor=org.hr_reviewer, outcome="approved")
+    services.proposal_withdraw(proposal=proposal, actor=org.requester, reason="Budget cut")
+    statuses = dict(proposal.signoffs.values_list("department__code", "status"))
+    assert statuses.pop("HR") == SignOffStatus.APPROVED
+    assert set(statuses.values()) == {SignOffStatus.CANCELLED}
+    assert set(other.signoffs.values_list("status", flat=True)) == {SignOffStatus.PENDING}
+
+
+def test_a_withdrawal_is_recorded_with_who_and_why_and_dated(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    services.proposal_withdraw(proposal=proposal, actor=org.requester, reason="Budget cut")
+    proposal.refresh_from_db()
+    assert proposal.decided_at is not None
+    event = Event.objects.filter(kind="proposal.status_changed", proposal_id=proposal.pk).last()
+    assert (event.actor, event.payload["to"], event.payload["reason"]) == (
+        org.requester,
+        ProposalStatus.WITHDRAWN,
+        "Budget cut",
+    )
+    quiet = make_proposal(requester=org.requester, title="Quiet")
+    services.proposal_withdraw(proposal=quiet, actor=org.requester)
+    event = Event.objects.filter(kind="proposal.status_changed", proposal_id=quiet.pk).last()
+    assert event.payload["reason"] == ""
+
+
+def test_a_comment_is_stored_trimmed_and_recorded_in_the_audit_trail(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    comment = services.comment_add(
+        proposal=proposal, actor=org.hr_reviewer, body="  Which data leaves the EU?  "
+    )
+    comment.refresh_from_db()
+    assert (comment.proposal, comment.author, comment.body) == (
+        proposal,
+        org.hr_reviewer,
+        "Which data leaves the EU?",
+    )
+    event = Event.objects.get(kind="comment.added")
+    assert (event.actor, event.proposal_id, event.payload) == (
+        org.hr_reviewer,
+        proposal.pk,
+        {"comment": comment.pk},
+    )
+
+
+def test_the_cdos_decision_is_recorded_with_who_the_round_the_rationale_and_conditions(
+    org, django_capture_on_commit_callbacks
+):
+    proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=50000)
+    approve_all(org, proposal)
+    proposal.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = services.decision_take(
+            proposal=proposal, actor=org.cdo, outcome="approved", rationale="Fits the plan."
+        )
+    assert decision.conditions == ""
+    event = Event.objects.get(kind="decision.approved")
+    assert (event.actor, event.proposal_id, event.payload) == (
+        org.cdo,
+        proposal.pk,
+        {"round": 1, "rationale": "Fits the plan.", "conditions": ""},
+    )
+    status = Event.objects.filter(kind="proposal.status_changed", proposal_id=proposal.pk).last()
+    assert (status.actor, status.payload["to"]) == (org.cdo, ProposalStatus.APPROVED)
+    # Once committed, the requester is told of this round's decision.
+    key = f"decision_taken:{proposal.pk}:1"
+    told = Notification.objects.get(dedupe_key=key, user=org.requester)
+    assert told.proposal == proposal
 
 
 def test_references_count_up_per_year(org):

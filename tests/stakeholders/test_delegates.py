@@ -44,6 +44,14 @@ def test_without_a_department_a_delegate_must_belong_to_each_signed_for(org):
     assert names(delegates_eligible(delegator=org.hr_member)) == []
 
 
+def test_for_one_department_a_delegate_need_belong_only_to_that_one(org):
+    MembershipFactory(user=org.hr_reviewer, department=org.departments["IT"], role=Role.REVIEWER)
+    eligible = names(
+        delegates_eligible(delegator=org.hr_reviewer, department=org.departments["IT"])
+    )
+    assert sorted(eligible) == ["iris.ithead", "ivan.it"]
+
+
 def test_delegates_are_listed_by_first_name_then_username(org):
     hr = org.departments["HR"]
     for username, first in (("zed.b", "Anna"), ("abe.a", "Anna"), ("kim.c", "Zoe")):

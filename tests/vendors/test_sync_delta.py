@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.vendors.sync_helpers import (
@@ -104,6 +106,27 @@ def test_it_reports_a_removal_it_cannot_do_and_does_the_others(client, stored, r
     assert message in invalid[0]["errors"]["external_id"][0]
     assert "s-2" not in live(Solution)
     assert len(live(Vendor)) == 4
+
+
+def test_a_vendor_is_refused_while_any_of_its_solutions_is_live(client, stored):
+    """v-1's solutions are s-1 and s-5: with s-1 removed alone, s-5 still holds the vendor."""
+    post(client, removal(solutions=["s-1"]))
+    result = post(client, removal(vendors=["v-1"])).json()
+    assert result["items"][0]["status"] == "invalid"
+    assert "still has live solutions" in result["items"][0]["errors"]["external_id"][0]
+    assert "v-1" in live(Vendor)
+    post(client, removal(solutions=["s-5"]))
+    assert post(client, removal(vendors=["v-1"])).json()["items"][0]["status"] == "deleted"
+
+
+def test_removing_many_records_costs_the_queries_of_removing_one(client, stored):
+    def queries_to_remove(*external_ids):
+        with CaptureQueriesContext(connection) as queries:
+            assert post(client, removal(solutions=list(external_ids))).status_code == 200
+        return len(queries)
+
+    assert queries_to_remove("s-0", "s-1", "s-2", "s-3") == queries_to_remove("s-4")
+    assert live(Solution) == {"s-5", "s-6", "s-7"}
 
 
 def test_a_record_upserted_and_removed_in_one_request_is_refused_for_the_removal(client, stored):

