@@ -77,9 +77,12 @@ stack: install
 	bash scripts/stack.sh
 
 # Page latency (and catalog sync throughput, bench/sync_bench.py) on a large PostgreSQL
-# database: figures in bench/results.json. BENCH_DATABASE_URL picks the database.
+# database, then the catalog sync job path at 200,000 items and the landscape's map and impact:
+# figures in bench/results.json. BENCH_DATABASE_URL picks the database.
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/job_bench.py
+	$(PY) bench/landscape_bench.py
 
 # Only the catalog sync part of the bench (bench/run.py runs it too, after the pages).
 .PHONY: bench-sync
