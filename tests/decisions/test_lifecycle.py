@@ -97,18 +97,18 @@ def adopted(org, solution, **overrides):
 
 def test_a_tool_stays_in_use_while_another_adoption_of_it_stands(org):
     tool, other_tool = SolutionFactory(), SolutionFactory()
-    first = adopted(org, tool)
-    second = adopted(org, tool, title="Second site")
+    adopted(org, tool)
     adopted(org, other_tool, title="Another tool")
-    # Proposed again, but not adopted: that proposal does not keep it in use.
-    approved_proposal(org, solution=tool, title="Approved only")
-    services.proposal_advance(proposal=first, actor=org.requester, action="retire")
-    tool.refresh_from_db()
-    assert tool.in_use
+    # Another department pilots the same tool, then stops its pilot: the adopted tool stays.
+    second = approved_proposal(org, solution=tool, title="Second site")
+    services.proposal_advance(proposal=second, actor=org.requester, action="start_pilot")
     services.proposal_advance(proposal=second, actor=org.requester, action="retire")
     tool.refresh_from_db()
     other_tool.refresh_from_db()
-    assert (tool.in_use, other_tool.in_use) == (False, True)
+    assert (tool.in_use, other_tool.in_use) == (True, True)
+    assert Tool.objects.get(solution=tool).lifecycle == Lifecycle.ADOPTED
+    second.refresh_from_db()
+    assert second.status == ProposalStatus.RETIRED
 
 
 def test_a_lifecycle_step_is_recorded_with_who_and_the_note(org):
