@@ -30,6 +30,7 @@ from decisions.serializers import (
     SignOffDetailSerializer,
     SignOffInputSerializer,
     SignOffSerializer,
+    VoiceInputSerializer,
     WithdrawInputSerializer,
 )
 from landscape.drawing import RINGS
@@ -130,6 +131,24 @@ class ProposalViewSet(
         return self._transition(
             request, services.proposal_withdraw, reason=payload.validated_data["reason"]
         )
+
+    @extend_schema(
+        methods=["POST"], request=VoiceInputSerializer, responses=ProposalDetailSerializer
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={200: ProposalDetailSerializer})
+    @action(detail=True, methods=["post", "delete"])
+    def voice(self, request, reference=None):
+        """Employee voice, while the proposal is in review: anyone who can see it but its
+        requester says they would use it (`endorse`) or raises a `concern` (with a reason),
+        optionally without their name; again to change it; DELETE takes it back."""
+        proposal = self.get_object()
+        if request.method == "DELETE":
+            services.voice_withdraw(proposal=proposal, actor=request.user)
+        else:
+            payload = VoiceInputSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            services.voice_give(proposal=proposal, actor=request.user, **payload.validated_data)
+        return self.conditional_retrieve(self.get_object())
 
     @extend_schema(request=DecideInputSerializer, responses={201: DecisionSerializer})
     @action(detail=True, methods=["post"])

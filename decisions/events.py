@@ -21,6 +21,8 @@ WEBHOOK_KINDS = {
 
 EVENT_LABELS = {
     "proposal.created": _("Proposal created"),
+    "voice.given": _("Employee voice given"),
+    "voice.withdrawn": _("Employee voice taken back"),
     "proposal.updated": _("Proposal edited"),
     "proposal.submitted": _("Submitted for review"),
     "proposal.status_changed": _("Status changed"),

@@ -615,6 +615,42 @@ class Decision(models.Model):
         return f"{self.proposal.reference}: {self.get_outcome_display()}"
 
 
+class VoiceKind(models.TextChoices):
+    ENDORSE = "endorse", _("I would use this")
+    CONCERN = "concern", _("Concern")
+
+
+class Voice(models.Model):
+    """An employee's voice on a proposal in review: they would use the tool, or they have a
+    concern (with its reason). One voice a person a proposal, which they may change or take
+    back while the proposal is decided. A concern may be shown without the name; the audit
+    trail keeps it."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="voices")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voices"
+    )
+    kind = models.CharField(_("voice"), max_length=10, choices=VoiceKind)
+    reason = models.TextField(_("why"), max_length=1000, blank=True)
+    anonymous = models.BooleanField(_("show without my name"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("employee voice")
+        verbose_name_plural = _("employee voices")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "person"], name="voice_one_per_person"),
+            models.CheckConstraint(
+                condition=~Q(kind="concern") | ~Q(reason=""), name="voice_concern_has_a_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.proposal_id}"
+
+
 class Comment(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(

@@ -175,16 +175,25 @@ def proposal_detail(*, reference: str, user: Any) -> Proposal:
         .prefetch_related("comments__author")
         .get(reference=reference)
     )
-    proposal.timeline = proposal_timeline(proposal=proposal)  # type: ignore[attr-defined]
+    proposal.timeline = proposal_timeline(proposal=proposal, viewer=user)  # type: ignore[attr-defined]
     return proposal
 
 
-def proposal_timeline(*, proposal: Proposal) -> list[Event]:
+# Employee voice may be given without the name: the pages' timelines show who only to
+# administrators; the audit chain itself keeps every actor.
+NAMELESS_EVENTS = {"voice.given", "voice.withdrawn"}
+
+
+def proposal_timeline(*, proposal: Proposal, viewer: Any = None) -> list[Event]:
     """The proposal's audit events in order, each with `status_change`: the (from, to) status
-    labels when it records a change of status."""
+    labels when it records a change of status. Who gave their voice is shown to administrators
+    only (`viewer`)."""
     labels = dict(ProposalStatus.choices)
     events = list(events_of_proposal(proposal_id=proposal.pk))
+    show_names = bool(getattr(viewer, "is_superuser", False))
     for event in events:
+        if event.kind in NAMELESS_EVENTS and not show_names:
+            event.actor = None  # on this page only: the event itself is never changed
         change = None
         if "to" in event.payload:
             before, after = event.payload.get("from", ""), event.payload["to"]

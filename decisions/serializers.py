@@ -26,9 +26,11 @@ from decisions.models import (
     RecurringPeriod,
     SignOff,
     SignOffStatus,
+    VoiceKind,
 )
 from decisions.rules import COST_FIELDS, proposal_errors
 from decisions.services import PROPOSAL_FIELDS
+from decisions.voices import voice_summary
 from landscape.models import Lane, Tool
 from stakeholders.models import ApprovalTier, ChecklistQuestion, Department, Role, StrategicGoal
 from stakeholders.serializers import DepartmentRefSerializer
@@ -311,6 +313,35 @@ class ProposalSerializer(serializers.ModelSerializer):
         return money(tco, p.currency) if tco <= MAX_AMOUNT else None
 
 
+class ConcernSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    by = serializers.CharField(
+        allow_null=True, help_text=gettext_lazy("Null when shown without the name.")
+    )
+    at = serializers.DateTimeField()
+
+
+class VoiceSummarySerializer(serializers.Serializer):
+    endorsements = serializers.IntegerField(help_text=gettext_lazy("Employees who would use it."))
+    concerns = ConcernSerializer(many=True)
+
+
+class VoiceInputSerializer(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=VoiceKind.choices)
+    reason = StrictCharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Required for a concern."),
+    )
+    anonymous = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy("Show it without your name (the audit trail keeps it)."),
+    )
+
+
 class ProposalDetailSerializer(ProposalSerializer):
     """A proposal with its five answers, current sign-offs, earlier rounds and decisions."""
 
@@ -327,6 +358,12 @@ class ProposalDetailSerializer(ProposalSerializer):
     who_decides = serializers.SerializerMethodField()
     switching_cost = serializers.SerializerMethodField(
         help_text=gettext_lazy("The estimated cost of leaving, in the proposal's currency.")
+    )
+    voice = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Employee voice: how many would use it, and the concerns raised (with the name, "
+            "unless shown without it)."
+        )
     )
     lock_in = serializers.SerializerMethodField(
         help_text=gettext_lazy(
@@ -365,7 +402,12 @@ class ProposalDetailSerializer(ProposalSerializer):
             "proprietary_integrations",
             "switching_cost",
             "lock_in",
+            "voice",
         ]
+
+    @extend_schema_field(VoiceSummarySerializer)
+    def get_voice(self, p: Proposal) -> Any:
+        return VoiceSummarySerializer(voice_summary(p)).data
 
     @extend_schema_field(SignOffInProposalSerializer(many=True))
     def get_signoffs(self, p: Proposal) -> Any:

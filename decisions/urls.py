@@ -16,6 +16,7 @@ urlpatterns = [
     path("proposals/<str:reference>/decide/", views.decision_take, name="decision-take"),
     path("proposals/<str:reference>/lifecycle/", views.proposal_advance, name="proposal-advance"),
     path("proposals/<str:reference>/comments/", views.comment_add, name="comment-add"),
+    path("proposals/<str:reference>/voice/", views.voice_give, name="voice-give"),
     path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
     path("queue/", views.queue, name="queue"),
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),

@@ -87,6 +87,7 @@ def seed_demo() -> SeedReport:
             f"{S(status).label.lower()} {n}" for status, n in sorted(created_by_status.items())
         )
         report.lines.append(f"  new proposals by status: {spread}.")
+    _seed_voices(report)
     for kind, (created, existing) in load_demo_landscape().items():
         report.add(f"Landscape {kind}", created, existing)
     if retirement := seed_demo_retirement():
@@ -175,6 +176,44 @@ def _seed_organisation(report: SeedReport) -> None:
 
     questions = load_default_checklists()
     report.lines.append(f"Checklist questions: {questions} created.")
+
+
+# Employee voice on two proposals in review: (title, username, kind, reason, anonymous).
+VOICES = [
+    ("Employee app for frontline staff", "requester.it", "endorse", "", False),
+    ("Employee app for frontline staff", "requester.mkt", "endorse", "", False),
+    ("Employee app for frontline staff", "finance.viewer", "concern",
+     "Shift workers have no company laptop: will it work on their phones?", True),
+    ("Password manager for all staff", "requester.hr", "endorse", "", False),
+    ("Password manager for all staff", "requester.mkt", "concern",
+     "Another login for agencies we work with: who sets them up?", False),
+]  # fmt: skip
+
+
+def _seed_voices(report: SeedReport) -> None:
+    """A few employees' voices on proposals in review (skipped when any exists)."""
+    from decisions.models import IN_FLIGHT_STATES, Voice
+
+    if Voice.objects.exists():
+        return
+    users = {u.username: u for u in get_user_model().objects.filter(
+        username__in=[v[1] for v in VOICES])}  # fmt: skip
+    proposals = {
+        p.title: p
+        for p in Proposal.objects.filter(
+            title__in=[v[0] for v in VOICES], status__in=IN_FLIGHT_STATES
+        )
+    }
+    given = 0
+    for title, username, kind, reason, anonymous in VOICES:
+        if title in proposals and username in users:
+            try:
+                services.voice_give(proposal=proposals[title], actor=users[username],
+                                    kind=kind, reason=reason, anonymous=anonymous)  # fmt: skip
+            except DomainError:  # the story's organisation changed: the rest still loads
+                continue
+            given += 1
+    report.lines.append(f"Employee voices: {given} given.")
 
 
 class _Context:

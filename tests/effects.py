@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api.models import ApiToken
 from audit.models import Event
-from decisions.models import Comment, Decision, Notification, Proposal, SignOff
+from decisions.models import Comment, Decision, Notification, Proposal, SignOff, Voice
 from landscape.models import Integration, Tool
 from stakeholders.models import Delegation
 from vendors.models import CatalogSyncJob, CatalogSyncRun, Solution, Vendor
@@ -17,6 +17,7 @@ def snapshot() -> tuple:
         tuple(SignOff.objects.order_by("pk").values_list("status", flat=True)),
         Decision.objects.count(),
         Comment.objects.count(),
+        tuple(Voice.objects.order_by("pk").values_list("kind", "reason")),
         tuple(Delegation.objects.order_by("pk").values_list("pk", "ends_on")),
         ApiToken.objects.filter(revoked_at__isnull=True).count(),
         Notification.objects.filter(read_at__isnull=True).count(),

@@ -17,6 +17,7 @@ from decisions.services.proposals import (
 )
 from decisions.services.retirement import retirement_open, tools_retire_due
 from decisions.services.signoffs import checklist_answers, signoff_decide
+from decisions.services.voice import voice_give, voice_withdraw
 
 __all__ = [
     "LIFECYCLE_TARGETS",
@@ -33,4 +34,6 @@ __all__ = [
     "retirement_open",
     "signoff_decide",
     "tools_retire_due",
+    "voice_give",
+    "voice_withdraw",
 ]

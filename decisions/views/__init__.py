@@ -30,6 +30,7 @@ from decisions.views.workflow import (
     proposal_withdraw,
     queue,
     signoff_decide,
+    voice_give,
 )
 
 __all__ = [
@@ -56,4 +57,5 @@ __all__ = [
     "radar",
     "signoff_decide",
     "solution_detail",
+    "voice_give",
 ]

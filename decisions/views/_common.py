@@ -19,7 +19,13 @@ from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.dmu import who_decides
 from decisions.forms import CommentForm, DecisionForm, SignOffForm
-from decisions.models import ALLOWED_TRANSITIONS, Proposal, ProposalKind, ProposalStatus
+from decisions.models import (
+    ALLOWED_TRANSITIONS,
+    IN_FLIGHT_STATES,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+)
 from decisions.rights import (
     can_edit,
     can_steer_lifecycle,
@@ -30,6 +36,7 @@ from decisions.rights import (
     signing_rights,
 )
 from decisions.services.lifecycle import lifecycle_actions_allowed
+from decisions.voices import voice_summary
 from landscape.selectors import tool_impact
 from stakeholders.models import ChecklistQuestion
 
@@ -107,6 +114,10 @@ def detail_context(
         "can_decide": cdo_may_decide and not decide_conflict,
         "decide_conflict": decide_conflict,
         "lifecycle_actions": lifecycle_actions(user, proposal),
+        "voice": voice_summary(proposal, user=user),
+        "may_voice": user.is_authenticated
+        and proposal.requester_id != user.pk
+        and proposal.status in IN_FLIGHT_STATES,
         # A retirement: what breaks, while the tool still runs.
         "impact": tool_impact(proposal.tool)
         if proposal.kind == ProposalKind.RETIREMENT and proposal.tool and proposal.tool.is_live

@@ -202,7 +202,7 @@ def proposal_timeline(request: HttpRequest, reference: str) -> HttpResponse:
         ),
         reference=reference,
     )
-    events = selectors.proposal_timeline(proposal=proposal)
+    events = selectors.proposal_timeline(proposal=proposal, viewer=request.user)
     return render(
         request, "decisions/proposal_timeline.html", {"proposal": proposal, "events": events}
     )

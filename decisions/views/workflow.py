@@ -25,6 +25,7 @@ from decisions.views._common import (
     questions_by_department,
     refused,
 )
+from decisions.voices import voice_summaries, voice_summary
 from landscape.selectors import tools_impact
 
 
@@ -116,6 +117,7 @@ def _decisions_refused(
         return response
     card = selectors.decision_cards().filter(pk=proposal.pk).first() or proposal
     decorate_decision_card(card)
+    card.voice = voice_summary(card)  # type: ignore[attr-defined]
     tool = card.tool
     card.impact = tools_impact([tool])[tool.pk] if tool else None  # type: ignore[attr-defined]
     card.decide_error = error.message  # type: ignore[attr-defined]
@@ -216,9 +218,11 @@ def _decisions_page(
     # A CDO sees what waits, but decides only where nothing ties them to the proposal.
     conflicts = cdo_conflicts(user=request.user, proposals=proposals)
     impacts = tools_impact([p.tool for p in proposals if p.tool is not None])
+    voices = voice_summaries(proposals)
     for proposal in proposals:
         decorate_decision_card(proposal)
         proposal.impact = impacts.get(proposal.tool_id or 0)  # type: ignore[attr-defined]
+        proposal.voice = voices[proposal.pk]  # type: ignore[attr-defined]
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
         if refused and proposal.pk in refused:  # a refused decision, posted without JavaScript
             error, typed = refused[proposal.pk]
@@ -229,3 +233,28 @@ def _decisions_page(
         "decisions/cdo_decisions.html",
         {"proposals": proposals, "page": page, "decision_form": DecisionForm()},
     )
+
+
+@login_required
+@require_POST
+def voice_give(request: HtmxHttpRequest, reference: str) -> HttpResponse:
+    """An employee's voice (a plain form): endorse, raise a concern, or take it back."""
+    proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
+    kind = request.POST.get("kind", "")
+    try:
+        if kind == "withdraw":
+            services.voice_withdraw(proposal=proposal, actor=request.user)
+            message = _("Your voice was taken back.")
+        else:
+            services.voice_give(
+                proposal=proposal,
+                actor=request.user,
+                kind=kind,
+                reason=request.POST.get("reason", "")[: services.voice.REASON_MAX + 1],
+                anonymous=request.POST.get("anonymous") == "1",
+            )
+            message = _("Thank you: your voice is heard by the departments and the CDO.")
+    except DomainError as error:
+        return refused(request, proposal, error)
+    messages.success(request, message)
+    return redirect(reverse("proposal-detail", args=[reference]) + "#voice")

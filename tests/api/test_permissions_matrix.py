@@ -285,6 +285,21 @@ ROWS = [
         overrides={"catalog_token": 403},
     ),
     Row("radar", "GET", lambda w: "/api/v1/radar/"),
+    Row(
+        "give my voice",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.in_review.reference}/voice/",
+        lambda w: {"kind": "concern", "reason": "Yet another login."},
+        allowed=SESSIONS - {"requester"},
+    ),
+    Row(
+        # Taking back a voice never given changes nothing, and is no error.
+        "take my voice back",
+        "DELETE",
+        lambda w: f"/api/v1/proposals/{w.in_review.reference}/voice/",
+        allowed=SESSIONS - {"requester"},
+        writes=False,
+    ),
     Row("tools list", "GET", lambda w: "/api/v1/tools/"),
     Row("tool detail", "GET", lambda w: f"/api/v1/tools/{w.tool.pk}/"),
     Row("tool impact", "GET", lambda w: f"/api/v1/tools/{w.tool.pk}/impact/"),

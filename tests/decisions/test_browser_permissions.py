@@ -299,6 +299,15 @@ ROWS = [
     Row("integration map", "GET", lambda w: "/landscape/map/?department=HR"),
     Row("technology radar", "GET", lambda w: "/radar/"),
     Row(
+        # Employee voice: anyone who sees it but its requester (whose voice is the proposal).
+        "give my voice",
+        "POST",
+        lambda w: f"/proposals/{w.in_review.reference}/voice/",
+        lambda w: {"kind": "endorse"},
+        ok=302,
+        allowed=SIGNED_IN - {"requester"},
+    ),
+    Row(
         "tool lifecycle",
         "POST",
         lambda w: f"/landscape/tools/{w.tool.pk}/lifecycle/",
