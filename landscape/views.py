@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.dataversion import data_version
 from core.errors import DomainError, NotAllowed
-from core.filtering import active_filters, lenient_filterset
+from core.filtering import active_filters, lenient_filterset, offset_page
 from landscape import selectors, services
 from landscape.filters import ToolFilterSet
 from landscape.forms import (
@@ -30,16 +30,6 @@ from landscape.services import GOVERNOR_MOVES, OWNER_MOVES, IntegrationInput
 from stakeholders.models import Department
 from vendors.models import Category
 
-MAX_PAGE = 10_000
-
-
-def _page_number(value: str | None) -> int:
-    try:
-        number = int(value or 1)
-    except ValueError:
-        return 1
-    return min(max(number, 1), MAX_PAGE)
-
 
 @login_required
 @require_GET
@@ -50,21 +40,9 @@ def tool_list(request: HttpRequest) -> HttpResponse:
     current = active_filters(filters)
     cleaned = filters.form.cleaned_data
     tools = filters.qs if cleaned.get("sort") else filters.qs.order_by("solution__name", "id")
-    size = settings.LANDSCAPE_PAGE_SIZE
-    number = _page_number(request.GET.get("page"))
-    start = (number - 1) * size
-    # One row more than shown says whether there is a next page: no count of everything.
-    rows = list(tools[start : start + size + 1])
-
-    def page_link(n: int) -> str:
-        query = QueryDict(mutable=True)
-        query.update(current)
-        if n > 1:
-            query["page"] = str(n)
-        return f"?{query.urlencode()}"
-
+    page = offset_page(tools, request.GET, filters=current, size=settings.LANDSCAPE_PAGE_SIZE)
     context = {
-        "tools": rows[:size],
+        "tools": page.rows,
         "departments": Department.objects.filter(is_active=True).order_by("code"),
         "lifecycles": Lifecycle.choices,
         "lanes": Lane.choices,
@@ -79,9 +57,9 @@ def tool_list(request: HttpRequest) -> HttpResponse:
             "sort": cleaned.get("sort") or "name",
         },
         "filters": current,
-        "page_number": number,
-        "previous_link": page_link(number - 1) if number > 1 else None,
-        "next_link": page_link(number + 1) if len(rows) > size else None,
+        "page_number": page.number,
+        "previous_link": page.previous_link,
+        "next_link": page.next_link,
     }
     return render(request, "landscape/tool_list.html", context)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.filtering import active_filters, lenient_filterset
+from core.filtering import active_filters, lenient_filterset, offset_page
 from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.dmu import who_decides
@@ -62,21 +62,9 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     cleaned = filters.form.cleaned_data
     statuses = cleaned.get("status") or []
     proposals = filters.qs if cleaned.get("sort") else filters.qs.order_by(*SORTS["newest"])
-    # Pages by offset, one row more than shown telling whether there is a next page: no
-    # count of everything that matches (a page costs what it shows).
-    number = _page_number(request.GET.get("page"))
-    start = (number - 1) * PROPOSALS_PAGE_SIZE
-    rows = list(proposals[start : start + PROPOSALS_PAGE_SIZE + 1])
-
-    def page_link(n: int) -> str:
-        query = QueryDict(mutable=True)
-        query.update(current)
-        if n > 1:
-            query["page"] = str(n)
-        return f"?{query.urlencode()}"
-
+    page = offset_page(proposals, request.GET, filters=current, size=PROPOSALS_PAGE_SIZE)
     context = {
-        "proposals": rows[:PROPOSALS_PAGE_SIZE],
+        "proposals": page.rows,
         "statuses": ProposalStatus.choices,
         "status": statuses[0] if len(statuses) == 1 else None,
         "mine": bool(cleaned.get("mine")),
@@ -84,23 +72,14 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "sort": cleaned.get("sort") or "newest",
         "sorts": filters.filters["sort"].extra["choices"],
         "filters": current,
-        "page_number": number,
-        "previous_link": page_link(number - 1) if number > 1 else None,
-        "next_link": page_link(number + 1) if len(rows) > PROPOSALS_PAGE_SIZE else None,
+        "page_number": page.number,
+        "previous_link": page.previous_link,
+        "next_link": page.next_link,
     }
     return render(request, "decisions/proposal_list.html", context)
 
 
 PROPOSALS_PAGE_SIZE = 50
-
-
-def _page_number(value: str | None) -> int:
-    """The page asked for: 1 unless a positive number (a bookmarked or edited URL never
-    fails), at most 10,000 pages deep."""
-    try:
-        return min(max(int(value or 1), 1), 10_000)
-    except ValueError:
-        return 1
 
 
 def _submit_if_asked(request: HttpRequest, proposal: Proposal, *, saved: str) -> None:
