@@ -3,8 +3,6 @@ owners, lifecycle, lane, data and contract) and the integrations between them.""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -137,10 +135,6 @@ class Tool(models.Model):
     @property
     def is_live(self) -> bool:
         return self.lifecycle in LIVE_LIFECYCLES
-
-    @property
-    def yearly_cost_display(self) -> Decimal | None:
-        return self.yearly_cost
 
 
 class ToolLifecycleChange(models.Model):

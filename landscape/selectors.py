@@ -49,18 +49,6 @@ def tools_listed() -> QuerySet[Tool]:
     )
 
 
-def live_flows() -> list[graph_impact.Flow]:
-    """Every live integration between live tools, as (id, source, target): the graph."""
-    return [
-        graph_impact.Flow(pk, s, t)
-        for pk, s, t in Integration.objects.filter(
-            LIVE_FLOWS,
-            source__lifecycle__in=LIVE_LIFECYCLES,
-            target__lifecycle__in=LIVE_LIFECYCLES,
-        ).values_list("pk", "source_id", "target_id")
-    ]
-
-
 @dataclass(frozen=True, slots=True)
 class DepartmentRow:
     id: int

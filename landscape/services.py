@@ -439,6 +439,14 @@ def integration_create(*, actor: Actor, spec: IntegrationInput) -> Integration:
         return integration
 
 
+def _lock_integration(integration: Integration) -> Integration:
+    return (
+        Integration.objects.select_for_update(of=("self",))
+        .select_related("source__solution", "target__solution")
+        .get(pk=integration.pk)
+    )
+
+
 INTEGRATION_EDITABLE = ["data", "method", "criticality", "owner"]
 
 
@@ -446,11 +454,7 @@ def integration_update(
     *, integration: Integration, actor: Actor, data: dict[str, Any]
 ) -> Integration:
     with transaction.atomic():
-        integration = (
-            Integration.objects.select_for_update(of=("self",))
-            .select_related("source__solution", "target__solution")
-            .get(pk=integration.pk)
-        )
+        integration = _lock_integration(integration)
         if not can_connect(user=actor, source=integration.source, target=integration.target):
             raise NotAllowed(_("Only IT Operations or an owner of either tool can change it."))
         if integration.removed_at is not None:
@@ -482,11 +486,7 @@ def integration_update(
 
 def integration_remove(*, integration: Integration, actor: Actor, reason: str = "") -> Integration:
     with transaction.atomic():
-        integration = (
-            Integration.objects.select_for_update(of=("self",))
-            .select_related("source__solution", "target__solution")
-            .get(pk=integration.pk)
-        )
+        integration = _lock_integration(integration)
         if not can_connect(user=actor, source=integration.source, target=integration.target):
             raise NotAllowed(_("Only IT Operations or an owner of either tool can remove it."))
         if integration.removed_at is not None:

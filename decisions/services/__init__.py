@@ -15,7 +15,7 @@ from decisions.services.proposals import (
     proposal_update,
     proposal_withdraw,
 )
-from decisions.services.retirement import retirement_open, tools_retire_due
+from decisions.services.retirement import tools_retire_due
 from decisions.services.signoffs import checklist_answers, signoff_decide
 from decisions.services.voice import voice_give, voice_withdraw
 
@@ -31,7 +31,6 @@ __all__ = [
     "proposal_submit",
     "proposal_update",
     "proposal_withdraw",
-    "retirement_open",
     "signoff_decide",
     "tools_retire_due",
     "voice_give",

@@ -62,21 +62,3 @@ def tools_retire_due(*, today: dt.date | None = None) -> list[int]:
             if _retire(tool_id, today=today, actor=None):
                 retired.append(tool_id)
     return retired
-
-
-def retirement_open(tool_id: int) -> Proposal | None:
-    """The retirement proposal of this tool still being decided, if any."""
-    return (
-        Proposal.objects.filter(
-            tool_id=tool_id,
-            kind=ProposalKind.RETIREMENT,
-            status__in=[
-                ProposalStatus.DRAFT,
-                ProposalStatus.IN_REVIEW,
-                ProposalStatus.AWAITING_DECISION,
-                ProposalStatus.CHANGES_REQUESTED,
-            ],
-        )
-        .order_by("-created_at")
-        .first()
-    )
