@@ -70,6 +70,17 @@ class MoneySerializer(StrictInputSerializer):
     currency = serializers.ChoiceField(choices=Currency.choices)
 
 
+class UserRefSerializer(serializers.Serializer):
+    """A person as other resources refer to them (a requester, a reviewer, a tool's owner)."""
+
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField(source="get_username")
+    full_name = serializers.SerializerMethodField()
+
+    def get_full_name(self, user: Any) -> str:
+        return user.get_full_name() or user.get_username()
+
+
 def money(amount, currency: str) -> dict | None:
     """The API's representation of an amount: {"amount": "1234.50", "currency": "EUR"}."""
     if amount is None:

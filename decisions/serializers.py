@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import MoneySerializer, StrictCharField, StrictInputSerializer, money
+from api.fields import (
+    MoneySerializer,
+    StrictCharField,
+    StrictInputSerializer,
+    UserRefSerializer,
+    money,
+)
 from core.money import MAX_AMOUNT
 from decisions.dmu import WhoDecides, who_decides
 from decisions.lockin import LockIn
@@ -38,15 +44,6 @@ from vendors.models import Category, Solution
 
 # --------------------------------------------------------------------------------------------
 # Output
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    username = serializers.CharField(source="get_username")
-    full_name = serializers.SerializerMethodField()
-
-    def get_full_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
 
 
 class SolutionRefSerializer(serializers.ModelSerializer):

@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import MoneySerializer, StrictCharField, StrictInputSerializer, money
+from api.fields import (
+    MoneySerializer,
+    StrictCharField,
+    StrictInputSerializer,
+    UserRefSerializer,
+    money,
+)
 from landscape.models import (
     Classification,
     Criticality,
@@ -22,15 +28,6 @@ from landscape.models import (
     Tool,
 )
 from stakeholders.serializers import DepartmentRefSerializer
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    username = serializers.CharField(source="get_username")
-    full_name = serializers.SerializerMethodField()
-
-    def get_full_name(self, user: Any) -> str:
-        return user.get_full_name() or user.get_username()
 
 
 class ToolRefSerializer(serializers.ModelSerializer):
@@ -47,8 +44,8 @@ class ToolSerializer(serializers.ModelSerializer):
     vendor = serializers.CharField(source="solution.vendor.name")
     category = serializers.CharField(source="solution.category")
     owner_department = DepartmentRefSerializer()
-    business_owner = PersonSerializer(allow_null=True)
-    it_steward = PersonSerializer(allow_null=True)
+    business_owner = UserRefSerializer(allow_null=True)
+    it_steward = UserRefSerializer(allow_null=True)
     yearly_cost = serializers.SerializerMethodField()
     flows_out = serializers.IntegerField(source="flows_out_count", read_only=True)
     flows_in = serializers.IntegerField(source="flows_in_count", read_only=True)
@@ -200,7 +197,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
     # takes declared fields off the class, so they shadow nothing at run time; mypy cannot know.
     source = ToolRefSerializer()  # type: ignore[assignment]
     target = ToolRefSerializer()
-    owner = PersonSerializer(allow_null=True)
+    owner = UserRefSerializer(allow_null=True)
     removed = serializers.SerializerMethodField()
 
     class Meta:
