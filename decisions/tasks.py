@@ -191,3 +191,12 @@ def retire_due_tools() -> int:
     if retired:
         log.info("Landscape: %d tool(s) retired on their planned day", len(retired))
     return len(retired)
+
+
+@shared_task(**RETRY)
+def run_lifecycle() -> dict[str, int]:
+    """Every hour (CELERY_BEAT_SCHEDULE): the steps of decisions.services.schedule for today,
+    each idempotent. Returns what each step did."""
+    from decisions.services.schedule import run_lifecycle as run
+
+    return run()

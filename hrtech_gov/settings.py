@@ -261,6 +261,12 @@ CELERY_BEAT_SCHEDULE["retire-due-tools"] = {
     "task": "decisions.tasks.retire_due_tools",
     "schedule": 60 * 60.0,
 }
+# The rest of a tool's life on dates (decisions.services.schedule): pilot ends, the shelfware
+# rule, renewal reminders. Hourly; each step is idempotent, so the hour it runs in is no matter.
+CELERY_BEAT_SCHEDULE["run-lifecycle"] = {
+    "task": "decisions.tasks.run_lifecycle",
+    "schedule": 60 * 60.0,
+}
 
 # --- Email
 # EMAIL_URL: smtp://user:password@host:587/?ssl=True, consolemail://, filemail:///path, ...

@@ -106,6 +106,22 @@ class Tool(models.Model):
         blank=True,
         help_text=_("Set when a retirement is approved; the tool is retired on that day."),
     )
+    # The life of a tool after adoption (decisions.services.schedule runs the rules on dates).
+    shelfware_since = models.DateField(
+        _("shelfware since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when adoption stayed below the threshold for the months the rule asks; "
+            "cleared when it recovers."
+        ),
+    )
+    standard_since = models.DateTimeField(
+        _("standard since"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the CDO makes the tool the standard for its category."),
+    )
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
