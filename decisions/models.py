@@ -675,6 +675,9 @@ class NotificationKind(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
     DECISION_NEEDED = "decision_needed", _("Decision needed")
     DECISION = "decision", _("Decision taken")
+    PILOT = "pilot", _("Pilot")
+    SHELFWARE = "shelfware", _("Unused tool")
+    RENEWAL = "renewal", _("Renewal due")
 
 
 class Notification(models.Model):

@@ -92,17 +92,25 @@ def department_heads(*, department_id: int, exclude_user_id: int | None = None) 
 
 
 def notifications_create(
-    *, users: Iterable, kind: str, proposal: Proposal | None, key: str, message: str
+    *,
+    users: Iterable,
+    kind: str,
+    proposal: Proposal | None,
+    key: str,
+    message: str,
+    url: str | None = None,
 ) -> list[Notification]:
     """One notification per user under `key`, created once however often this runs. Returns the
-    users' notifications under that key, new and earlier ones alike (two queries)."""
+    users' notifications under that key, new and earlier ones alike (two queries). The link is the
+    proposal's page unless `url` names another page (a tool, the renewal calendar)."""
     if key.split(":", 1)[0] not in EMAIL_TEMPLATES:
         raise ValueError(f"No email template for notification key {key!r}")
     user_ids = list(dict.fromkeys(u.pk for u in users))
     if not user_ids:
         return []
     message = Truncator(message).chars(MESSAGE_LENGTH)
-    url = proposal_path(proposal) if proposal is not None else ""
+    if url is None:
+        url = proposal_path(proposal) if proposal is not None else ""
     Notification.objects.bulk_create(
         [
             Notification(
