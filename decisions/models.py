@@ -254,6 +254,8 @@ class Proposal(models.Model):
     pilot_start = models.DateField(_("pilot start"), null=True, blank=True)
     pilot_end = models.DateField(_("pilot end"), null=True, blank=True)
     pilot_success_criteria = models.TextField(_("pilot success criteria"), blank=True)
+    # A pilot extended by its review starts a new round (criteria, ratings and review per round).
+    pilot_round = models.PositiveSmallIntegerField(_("pilot round"), default=1)
     # Fixed at submission: who decides, and why.
     round = models.PositiveSmallIntegerField(_("review round"), default=0)
     tier = models.ForeignKey(
@@ -710,3 +712,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.message}"
+
+
+# The pilot's criteria, participants, ratings and keep/extend/stop review (decisions.pilots).
+from decisions.pilot_models import *  # noqa: E402, F403
