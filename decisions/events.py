@@ -17,6 +17,7 @@ WEBHOOK_KINDS = {
     "proposal.submitted": _("Proposal submitted"),
     "signoff.decided": _("Sign-off decided"),
     "decision.taken": _("Decision taken"),
+    "pilot.outcome": _("Pilot review ended (keep, extend or stop)"),
 }
 
 EVENT_LABELS = {
@@ -36,6 +37,12 @@ EVENT_LABELS = {
     "decision.rejected": _("CDO rejected"),
     "decision.returned": _("CDO returned it for changes"),
     "comment.added": _("Comment added"),
+    "pilot.updated": _("Pilot plan changed"),
+    "pilot.measured": _("Pilot measurements recorded"),
+    "pilot.rated": _("Pilot rated by a participant"),
+    "pilot.review_opened": _("Pilot review opened"),
+    "pilot.verdict_given": _("Pilot verdict given"),
+    "pilot.outcome": _("Pilot review ended"),
 }
 
 

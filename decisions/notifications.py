@@ -52,6 +52,10 @@ EMAIL_TEMPLATES = {
     "changes_requested",
     "decision_needed",
     "decision_taken",
+    "pilot_ended",
+    "pilot_rate",
+    "pilot_decision_needed",
+    "pilot_outcome",
 }
 MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
 

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from decisions.services.pilots import pilots_ended_step
+
 log = logging.getLogger(__name__)
 
 
@@ -25,6 +27,7 @@ def _retire_due(today: dt.date) -> int:
 # still run; the next run takes it again.
 STEPS: list[tuple[str, Callable[[dt.date], int]]] = [
     ("retirements due", _retire_due),
+    ("pilots ended", pilots_ended_step),
 ]
 
 

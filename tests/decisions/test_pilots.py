@@ -1,0 +1,438 @@
+"""Pilots that end in a decision: the promoter score, who may rate, measure, review and decide,
+the dates, the schedule's step and what each outcome does to the tool."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import IntegrityError, transaction
+
+from audit.models import Event
+from core.errors import DomainError, InvalidTransition, NotAllowed
+from decisions import services
+from decisions.models import (
+    Notification,
+    PilotCriterion,
+    PilotRating,
+    PilotReview,
+    PilotVerdict,
+    ProposalStatus,
+)
+from decisions.pilots import pilot_scores, promoter_score
+from decisions.services import pilots
+from decisions.services.schedule import run_lifecycle
+from landscape.models import Integration, Lifecycle
+from tests.factories import (
+    SolutionFactory,
+    ToolFactory,
+    ToolIntegrationFactory,
+    UserFactory,
+    make_proposal,
+)
+
+pytestmark = pytest.mark.django_db
+
+START, END = dt.date(2026, 3, 2), dt.date(2026, 4, 30)
+AFTER = dt.date(2026, 5, 4)  # a few days after the end
+
+
+# --- The promoter score (pure) ------------------------------------------------------------------
+
+
+def test_all_promoters_score_100():
+    assert promoter_score([9, 10, 10, 9]) == 100
+
+
+def test_all_detractors_score_minus_100():
+    assert promoter_score([0, 3, 6, 6]) == -100
+
+
+def test_7_and_8_are_passive():
+    assert promoter_score([7, 8, 7, 8]) == 0
+    assert promoter_score([7, 9]) == 50  # one promoter in two answers, the passive counts
+
+
+def test_no_answers_give_no_score():
+    assert promoter_score([]) is None
+
+
+def test_the_score_rounds_half_away_from_zero():
+    # 1 promoter, 0 detractors in 8 → 12.5 → 13; mirrored, minus 13
+    assert promoter_score([9, 7, 7, 7, 7, 7, 7, 7]) == 13
+    assert promoter_score([6, 7, 7, 7, 7, 7, 7, 7]) == -13
+
+
+# --- A pilot running ------------------------------------------------------------------------------
+
+
+def _approved(org, **overrides):
+    proposal = make_proposal(
+        requester=org.requester,
+        submit=True,
+        one_off_cost=0,
+        recurring_cost=100,
+        pilot_start=START,
+        pilot_end=END,
+        **overrides,
+    )
+    for signoff in proposal.signoffs.all():
+        services.signoff_decide(
+            signoff=signoff, actor=org.reviewers[signoff.department.code], outcome="approved"
+        )
+    proposal.refresh_from_db()
+    return proposal
+
+
+@pytest.fixture
+def pilot(org):
+    """A tool piloted from START to END with two criteria and three participants."""
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), tick=False):
+        proposal = _approved(org, solution=SolutionFactory())
+        services.proposal_advance(proposal=proposal, actor=org.requester, action="start_pilot")
+        org.anna, org.ben, org.cleo = (UserFactory(username=n) for n in ("anna", "ben", "cleo"))
+        pilots.pilot_update(
+            proposal=proposal,
+            actor=org.requester,
+            criteria=[
+                {
+                    "metric": "Time to hire",
+                    "target": "30",
+                    "unit": "days",
+                    "how_measured": "ATS report",
+                    "direction": "lower",
+                },
+                {"metric": "Recruiters active weekly", "target": "80", "unit": "%"},
+            ],
+            participants=[org.anna, org.ben, org.cleo],
+        )
+    proposal.refresh_from_db()
+    return proposal
+
+
+def _criteria(proposal, round_number=None):
+    return list(
+        PilotCriterion.objects.filter(
+            proposal=proposal, round=round_number or proposal.pilot_round
+        ).order_by("position")
+    )
+
+
+def _rate(proposal, user, recommend, score=4):
+    return pilots.pilot_rate(
+        proposal=proposal,
+        actor=user,
+        recommend=recommend,
+        scores={c.pk: score for c in _criteria(proposal)},
+    )
+
+
+def _measure_and_open(org, proposal, values=("25", "85")):
+    pilots.pilot_measure(
+        proposal=proposal,
+        actor=org.requester,
+        values={c.pk: v for c, v in zip(_criteria(proposal), values, strict=True)},
+    )
+    return pilots.pilot_review_open(proposal=proposal, actor=org.requester)
+
+
+def _verdicts(org, proposal, verdicts):
+    for code, verdict in verdicts.items():
+        extra = {}
+        if verdict != "keep":
+            extra["reason"] = "Adoption is too thin."
+        if verdict == "extend":
+            extra["new_end"] = AFTER + dt.timedelta(days=30)
+        pilots.pilot_verdict_give(
+            proposal=proposal,
+            actor=org.reviewers[code],
+            department=org.departments[code],
+            verdict=verdict,
+            **extra,
+        )
+
+
+def test_scores_count_promoters_passives_and_detractors(org, pilot):
+    with time_machine.travel(AFTER):
+        _rate(pilot, org.anna, 10, score=5)
+        _rate(pilot, org.ben, 8, score=4)
+        _rate(pilot, org.cleo, 3, score=2)
+    scores = pilot_scores(pilot)
+    assert (scores.answers, scores.promoters, scores.passives, scores.detractors) == (
+        1 + 1 + 1,
+        1,
+        1,
+        1,
+    )
+    assert scores.promoter_score == 0
+    assert [(c.criterion.metric, c.average, c.answers) for c in scores.criteria] == [
+        ("Time to hire", Decimal("3.7"), 3),
+        ("Recruiters active weekly", Decimal("3.7"), 3),
+    ]
+
+
+def test_scores_of_a_pilot_nobody_rated_have_no_promoter_score(pilot):
+    scores = pilot_scores(pilot)
+    assert scores.answers == 0
+    assert scores.promoter_score is None
+    assert [c.answers for c in scores.criteria] == [0, 0]
+
+
+def test_a_non_participant_cannot_rate(org, pilot):
+    with time_machine.travel(AFTER), pytest.raises(NotAllowed):
+        _rate(pilot, org.outsider, 9)
+
+
+def test_nobody_rates_before_the_end(org, pilot):
+    with time_machine.travel(END), pytest.raises(InvalidTransition, match="after it ends"):
+        _rate(pilot, org.anna, 9)
+
+
+def test_a_rating_is_given_once_per_round(org, pilot):
+    with time_machine.travel(AFTER):
+        _rate(pilot, org.anna, 9)
+        with pytest.raises(InvalidTransition, match="already"):
+            _rate(pilot, org.anna, 3)
+    assert PilotRating.objects.get(user=org.anna).recommend == 9
+
+
+def test_every_criterion_is_scored_from_1_to_5(org, pilot):
+    first, second = _criteria(pilot)
+    with time_machine.travel(AFTER):
+        with pytest.raises(DomainError, match="every criterion"):
+            pilots.pilot_rate(proposal=pilot, actor=org.anna, recommend=9, scores={first.pk: 4})
+        with pytest.raises(DomainError, match="Between 1 and 5"):
+            pilots.pilot_rate(
+                proposal=pilot, actor=org.anna, recommend=9, scores={first.pk: 6, second.pk: 3}
+            )
+        with pytest.raises(DomainError, match="Between 0 and 10"):
+            pilots.pilot_rate(
+                proposal=pilot, actor=org.anna, recommend=11, scores={first.pk: 4, second.pk: 3}
+            )
+    assert not PilotRating.objects.exists()
+
+
+def test_the_database_refuses_a_score_out_of_range(org, pilot):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PilotRating.objects.create(proposal=pilot, round=1, user=org.anna, recommend=11)
+
+
+def test_only_the_owner_sets_criteria_and_measures(org, pilot):
+    with pytest.raises(NotAllowed):
+        pilots.pilot_update(proposal=pilot, actor=org.hr_reviewer, criteria=[])
+    with pytest.raises(NotAllowed):
+        pilots.pilot_measure(proposal=pilot, actor=org.cdo, values={_criteria(pilot)[0].pk: 1})
+
+
+def test_the_review_opens_after_the_end_with_every_criterion_measured(org, pilot):
+    first, _second = _criteria(pilot)
+    with time_machine.travel(END):
+        pilots.pilot_measure(proposal=pilot, actor=org.requester, values={first.pk: "25"})
+        with pytest.raises(InvalidTransition, match="not ended"):
+            pilots.pilot_review_open(proposal=pilot, actor=org.requester)
+    with time_machine.travel(AFTER):
+        with pytest.raises(DomainError, match="every criterion"):
+            pilots.pilot_review_open(proposal=pilot, actor=org.requester)
+        review = _measure_and_open(org, pilot)
+    assert review.status == "open"
+    assert Event.objects.filter(proposal_id=pilot.pk, kind="pilot.review_opened").exists()
+
+
+def test_other_departments_cannot_give_another_ones_verdict(org, pilot):
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        with pytest.raises(NotAllowed, match="Marketing"):
+            pilots.pilot_verdict_give(
+                proposal=pilot,
+                actor=org.hr_reviewer,
+                department=org.departments["MKT"],
+                verdict="keep",
+            )
+
+
+def test_the_requester_cannot_give_a_verdict_on_their_own_pilot(org, pilot):
+    org.requester.memberships.update(role="head", approval_limit=None)
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        with pytest.raises(NotAllowed, match="You proposed it"):
+            pilots.pilot_verdict_give(
+                proposal=pilot,
+                actor=org.requester,
+                department=org.departments["HR"],
+                verdict="keep",
+            )
+
+
+def test_one_verdict_per_department(org, pilot):
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        _verdicts(org, pilot, {"HR": "keep"})
+        with pytest.raises(InvalidTransition, match="already"):
+            pilots.pilot_verdict_give(
+                proposal=pilot,
+                actor=org.hr_head,
+                department=org.departments["HR"],
+                verdict="stop",
+                reason="No.",
+            )
+
+
+def test_stop_and_extend_need_a_reason_and_extend_a_future_end(org, pilot):
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        hr = org.departments["HR"]
+        with pytest.raises(DomainError, match="reason"):
+            pilots.pilot_verdict_give(
+                proposal=pilot, actor=org.hr_reviewer, department=hr, verdict="stop"
+            )
+        with pytest.raises(DomainError, match="after today"):
+            pilots.pilot_verdict_give(
+                proposal=pilot,
+                actor=org.hr_reviewer,
+                department=hr,
+                verdict="extend",
+                reason="More data.",
+                new_end=AFTER,
+            )
+    assert not PilotVerdict.objects.exists()
+
+
+def test_keep_by_all_three_adopts_the_tool(org, pilot):
+    with time_machine.travel(AFTER):
+        for user in (org.anna, org.ben):
+            _rate(pilot, user, 9)
+        _measure_and_open(org, pilot)
+        _verdicts(org, pilot, {"HR": "keep", "IT": "keep", "MKT": "keep"})
+    pilot.refresh_from_db()
+    assert pilot.status == ProposalStatus.ADOPTED
+    assert pilot.tool.lifecycle == Lifecycle.ADOPTED
+    review = PilotReview.objects.get(proposal=pilot)
+    assert (review.status, review.outcome, review.decided_by) == ("decided", "keep", None)
+    told = Notification.objects.filter(dedupe_key=f"pilot_outcome:{pilot.reference}:1")
+    assert {n.user for n in told} >= {org.requester, org.anna, org.ben, org.cleo}
+
+
+def test_stop_by_all_retires_the_tool_and_ends_its_integrations(org, pilot):
+    other = ToolFactory()
+    link = ToolIntegrationFactory(source=pilot.tool, target=other)
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        _verdicts(org, pilot, {"HR": "stop", "IT": "stop", "MKT": "stop"})
+    pilot.refresh_from_db()
+    assert pilot.status == ProposalStatus.RETIRED
+    assert pilot.tool.lifecycle == Lifecycle.RETIRED
+    assert Integration.objects.get(pk=link.pk).removed_at is not None
+    outcome = Event.objects.get(proposal_id=pilot.pk, kind="pilot.outcome")
+    assert outcome.payload["integrations_removed"] == [link.pk]
+
+
+def test_extend_by_all_starts_a_new_round_measured_and_rated_anew(org, pilot):
+    with time_machine.travel(AFTER):
+        _rate(pilot, org.anna, 9)
+        _measure_and_open(org, pilot)
+        _verdicts(org, pilot, {"HR": "extend", "IT": "extend", "MKT": "extend"})
+        pilot.refresh_from_db()
+        assert (pilot.status, pilot.pilot_round) == (ProposalStatus.PILOTING, 2)
+        assert pilot.pilot_end == AFTER + dt.timedelta(days=30)
+        assert [(c.metric, c.measured) for c in _criteria(pilot)] == [
+            ("Time to hire", None),
+            ("Recruiters active weekly", None),
+        ]
+        assert pilot_scores(pilot).answers == 0
+        assert pilot_scores(pilot, 1).answers == 1
+        with pytest.raises(InvalidTransition, match="after it ends"):
+            _rate(pilot, org.anna, 9)  # the new round has not ended
+    with time_machine.travel(pilot.pilot_end + dt.timedelta(days=1)):
+        _rate(pilot, org.anna, 6)
+    assert pilot_scores(pilot).promoter_score == -100
+
+
+def test_disagreement_goes_to_the_cdo_who_alone_decides(org, pilot):
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        with pytest.raises(InvalidTransition, match="not all"):
+            pilots.pilot_decide(proposal=pilot, actor=org.cdo, outcome="keep", rationale="Go.")
+        _verdicts(org, pilot, {"HR": "keep", "IT": "stop", "MKT": "keep"})
+        pilot.refresh_from_db()
+        assert pilot.status == ProposalStatus.PILOTING
+        asked = Notification.objects.filter(dedupe_key=f"pilot_decision_needed:{pilot.reference}:1")
+        assert [n.user for n in asked] == [org.cdo]
+        with pytest.raises(NotAllowed):
+            pilots.pilot_decide(proposal=pilot, actor=org.superuser, outcome="keep", rationale="x")
+        with pytest.raises(NotAllowed):
+            pilots.pilot_decide(proposal=pilot, actor=org.hr_head, outcome="keep", rationale="x")
+        with pytest.raises(DomainError, match="rationale"):
+            pilots.pilot_decide(proposal=pilot, actor=org.cdo, outcome="keep", rationale="")
+        pilots.pilot_decide(
+            proposal=pilot,
+            actor=org.cdo,
+            outcome="keep",
+            rationale="The measurements beat IT's worry.",
+        )
+    pilot.refresh_from_db()
+    assert pilot.status == ProposalStatus.ADOPTED
+    assert PilotReview.objects.get(proposal=pilot).decided_by == org.cdo
+
+
+def test_the_cdo_does_not_decide_where_the_departments_agree(org, pilot):
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        _verdicts(org, pilot, {"HR": "keep", "IT": "keep", "MKT": "keep"})
+        with pytest.raises(InvalidTransition):
+            pilots.pilot_decide(proposal=pilot, actor=org.cdo, outcome="stop", rationale="No.")
+
+
+def test_the_cdo_does_not_decide_on_their_own_proposal(org, departments):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=org.cdo, department=departments["HR"], role="member")
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)):
+        proposal = make_proposal(
+            requester=org.cdo,
+            submit=True,
+            one_off_cost=0,
+            recurring_cost=100,
+            pilot_start=START,
+            pilot_end=END,
+        )
+        for signoff in proposal.signoffs.all():
+            services.signoff_decide(
+                signoff=signoff, actor=org.reviewers[signoff.department.code], outcome="approved"
+            )
+        services.proposal_advance(proposal=proposal, actor=org.cdo, action="start_pilot")
+        pilots.pilot_update(
+            proposal=proposal, actor=org.cdo, criteria=[{"metric": "Use", "target": "1"}]
+        )
+    with time_machine.travel(AFTER):
+        pilots.pilot_measure(
+            proposal=proposal, actor=org.cdo, values={_criteria(proposal)[0].pk: "2"}
+        )
+        pilots.pilot_review_open(proposal=proposal, actor=org.cdo)
+        _verdicts(org, proposal, {"HR": "keep", "IT": "stop", "MKT": "keep"})
+        with pytest.raises(NotAllowed, match="own proposal"):
+            pilots.pilot_decide(proposal=proposal, actor=org.cdo, outcome="keep", rationale="x")
+
+
+# --- The schedule's step --------------------------------------------------------------------------
+
+
+def test_the_step_reminds_the_owner_and_asks_participants_once(org, pilot):
+    assert run_lifecycle(today=END)["pilots ended"] == 0  # the end day still belongs to it
+    with time_machine.travel(AFTER):
+        _rate(pilot, org.cleo, 8)  # already rated: not asked
+    assert run_lifecycle(today=AFTER)["pilots ended"] == 3  # the owner, anna and ben
+    assert run_lifecycle(today=AFTER)["pilots ended"] == 0
+    assert run_lifecycle(today=AFTER + dt.timedelta(days=1))["pilots ended"] == 0
+    ended = Notification.objects.filter(dedupe_key=f"pilot_ended:{pilot.reference}:1")
+    rate = Notification.objects.filter(dedupe_key=f"pilot_rate:{pilot.reference}:1")
+    assert [n.user for n in ended] == [org.requester]
+    assert {n.user for n in rate} == {org.anna, org.ben}
+
+
+def test_the_step_leaves_a_decided_pilot_alone(org, pilot):
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        _verdicts(org, pilot, {"HR": "stop", "IT": "stop", "MKT": "stop"})
+    assert run_lifecycle(today=AFTER)["pilots ended"] == 0
