@@ -19,7 +19,10 @@ from decisions.models import (
     PilotRating,
     PilotReview,
     Proposal,
+    SignOff,
 )
+from decisions.rights import SigningRight, signing_right
+from stakeholders.models import Department, Role
 
 # The promoter score's bands: 9 and 10 promote, 7 and 8 are passive, 0 to 6 detract.
 PROMOTER_FROM = 9
@@ -127,3 +130,162 @@ def rating_of(
     if rating is not None:
         rating.by_criterion = {s.criterion_id: s.score for s in rating.scores.all()}  # type: ignore[attr-defined]
     return rating
+
+
+# --- Who --------------------------------------------------------------------------------------
+
+
+def is_pilot_owner(*, user: Any, proposal: Proposal) -> bool:
+    """The pilot's owner: the requester, or the business owner of the tool being piloted."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if proposal.requester_id == user.pk:
+        return True
+    tool = proposal.tool if proposal.tool_id else None
+    return tool is not None and tool.business_owner_id == user.pk
+
+
+def review_departments() -> list[Department]:
+    """The departments that give a verdict: those whose sign-off every proposal needs (HR, IT
+    Operations and Marketing), so that a new one joins without code."""
+    return list(Department.objects.filter(is_active=True, signoff_required=True).order_by("code"))
+
+
+def verdict_right(*, user: Any, proposal: Proposal, department: Department) -> SigningRight | None:
+    """The right that lets `user` give `department`'s verdict: the one they would sign the
+    proposal with for that department (same role as its last sign-off asked, same limit, the
+    requester never), through decisions.rights.signing_right."""
+    last = (
+        SignOff.objects.filter(proposal=proposal, department=department)
+        .order_by("-round", "-pk")
+        .values_list("required_role", flat=True)
+        .first()
+    )
+    probe = SignOff(proposal=proposal, department=department, required_role=last or Role.REVIEWER)
+    return signing_right(user=user, signoff=probe)
+
+
+# --- The Pilot panel of the proposal page -------------------------------------------------------
+
+
+@dataclass
+class VerdictRow:
+    department: Any
+    verdict: Any = None  # the PilotVerdict, once given
+    can_give: bool = False
+    on_behalf_of: Any = None
+
+
+@dataclass
+class PilotPanel:
+    proposal: Proposal
+    round: int
+    scores: PilotScores
+    participants: list[Any]
+    review: PilotReview | None
+    earlier_reviews: list[PilotReview]
+    ended: bool
+    is_owner: bool = False
+    is_participant: bool = False
+    my_rating: PilotRating | None = None
+    can_edit: bool = False
+    can_measure: bool = False
+    can_open_review: bool = False
+    can_rate: bool = False
+    verdicts: list[VerdictRow] = field(default_factory=list)
+    disagreement: bool = False
+    can_decide: bool = False
+    decide_conflict: str | None = None
+
+    @property
+    def criteria(self) -> list[CriterionScore]:
+        return self.scores.criteria
+
+    @property
+    def all_measured(self) -> bool:
+        return bool(self.criteria) and all(c.criterion.measured is not None for c in self.criteria)
+
+
+def pilot_panel(proposal: Proposal, *, user: Any) -> PilotPanel | None:
+    """What the Pilot panel shows `user`, or None when the proposal has no pilot to show (a
+    pilot is shown while the tool is piloted and afterwards, once it had criteria or a review).
+    A constant number of queries, however many criteria, participants and ratings."""
+    from decisions.models import PilotParticipant, ProposalKind, ProposalStatus
+    from decisions.rights import cdo_conflict, is_cdo
+
+    if proposal.kind != ProposalKind.NEW:
+        return None
+    reviews = list(
+        PilotReview.objects.filter(proposal=proposal)
+        .select_related("decided_by")
+        .prefetch_related("verdicts__department", "verdicts__user")
+        .order_by("round")
+    )
+    piloting = proposal.status == ProposalStatus.PILOTING
+    scores = pilot_scores(proposal)
+    if not piloting and not reviews and not scores.criteria:
+        return None
+    review = next((r for r in reviews if r.round == proposal.pilot_round), None)
+    participants = [
+        p.user for p in PilotParticipant.objects.filter(proposal=proposal).select_related("user")
+    ]
+    ended = pilot_has_ended(proposal)
+    signed = bool(getattr(user, "is_authenticated", False))
+    panel = PilotPanel(
+        proposal=proposal,
+        round=proposal.pilot_round,
+        scores=scores,
+        participants=participants,
+        review=review,
+        earlier_reviews=[r for r in reviews if r.round != proposal.pilot_round],
+        ended=ended,
+    )
+    if not signed:
+        return panel
+    panel.is_owner = is_pilot_owner(user=user, proposal=proposal)
+    panel.is_participant = any(u.pk == user.pk for u in participants)
+    open_review = review is not None and review.status == "open"
+    if panel.is_participant:
+        panel.my_rating = rating_of(proposal, user=user)
+        panel.can_rate = (
+            piloting
+            and panel.my_rating is None
+            and bool(scores.criteria)
+            and (open_review or (review is None and ended))
+        )
+    if panel.is_owner and piloting and review is None:
+        panel.can_edit = panel.can_measure = True
+        panel.can_open_review = ended
+    if review is not None:
+        given = {v.department_id: v for v in review.verdicts.all()}
+        departments = review_departments()
+        for department in departments:
+            row = VerdictRow(department=department, verdict=given.get(department.pk))
+            if open_review and row.verdict is None and proposal.requester_id != user.pk:
+                right = verdict_right(user=user, proposal=proposal, department=department)
+                row.can_give = right is not None
+                row.on_behalf_of = right.on_behalf_of if right else None
+            panel.verdicts.append(row)
+        complete = len(given) == len(departments)
+        panel.disagreement = complete and len({v.verdict for v in given.values()}) > 1
+        if open_review and panel.disagreement and is_cdo(user):
+            panel.decide_conflict = cdo_conflict(user=user, proposal=proposal)
+            if panel.decide_conflict is None and any(v.user_id == user.pk for v in given.values()):
+                panel.decide_conflict = "verdict"
+            panel.can_decide = panel.decide_conflict is None
+    return panel
+
+
+def pilots_awaiting_cdo() -> list[PilotReview]:
+    """Open pilot reviews whose departments have all given their verdict and disagree: what
+    waits on the CDO's Decisions page. Two queries."""
+    needed = len(review_departments())
+    reviews = list(
+        PilotReview.objects.filter(status="open")
+        .annotate(given=Count("verdicts"), kinds=Count("verdicts__verdict", distinct=True))
+        .filter(given__gte=needed, kinds__gt=1)
+        .select_related("proposal__requester", "proposal__tool")
+        .prefetch_related("verdicts__department")
+        .order_by("opened_at", "pk")
+    )
+    return reviews

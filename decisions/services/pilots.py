@@ -44,15 +44,20 @@ from decisions.models import (
     PilotVerdict,
     Proposal,
     ProposalStatus,
-    SignOff,
 )
 from decisions.notifications import cdo_users, notifications_create, short_title
-from decisions.pilots import pilot_has_ended, pilot_scores
-from decisions.rights import SigningRight, cdo_conflict, is_cdo, signing_right
+from decisions.pilots import (
+    is_pilot_owner,
+    pilot_has_ended,
+    pilot_scores,
+    review_departments,
+    verdict_right,
+)
+from decisions.rights import cdo_conflict, is_cdo
 from decisions.services._common import lock_proposal
 from decisions.services.lifecycle import LifecycleAction, lifecycle_apply
 from landscape.selectors import tool_impact
-from stakeholders.models import Department, Role
+from stakeholders.models import Department
 from webhooks.services import webhook_event_queue
 
 MAX_CRITERIA = 10
@@ -61,39 +66,6 @@ TEXT_MAX = {"metric": 200, "unit": 30, "how_measured": 1000}
 REASON_MAX = 2000
 COMMENT_MAX = 1000
 AMOUNT_MAX = Decimal("999999999999.99")
-
-
-# --- Who --------------------------------------------------------------------------------------
-
-
-def is_pilot_owner(*, user: Any, proposal: Proposal) -> bool:
-    """The pilot's owner: the requester, or the business owner of the tool being piloted."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if proposal.requester_id == user.pk:
-        return True
-    tool = proposal.tool if proposal.tool_id else None
-    return tool is not None and tool.business_owner_id == user.pk
-
-
-def review_departments() -> list[Department]:
-    """The departments that give a verdict: those whose sign-off every proposal needs (HR, IT
-    Operations and Marketing), so that a new one joins without code."""
-    return list(Department.objects.filter(is_active=True, signoff_required=True).order_by("code"))
-
-
-def verdict_right(*, user: Any, proposal: Proposal, department: Department) -> SigningRight | None:
-    """The right that lets `user` give `department`'s verdict: the one they would sign the
-    proposal with for that department (same role as its last sign-off asked, same limit, the
-    requester never), through decisions.rights.signing_right."""
-    last = (
-        SignOff.objects.filter(proposal=proposal, department=department)
-        .order_by("-round", "-pk")
-        .values_list("required_role", flat=True)
-        .first()
-    )
-    probe = SignOff(proposal=proposal, department=department, required_role=last or Role.REVIEWER)
-    return signing_right(user=user, signoff=probe)
 
 
 # --- Input ------------------------------------------------------------------------------------
@@ -598,17 +570,20 @@ def _apply(
             "integrations_removed": removed,
         },
     )
-    payload = pilot_outcome_payload(proposal, review)
-    webhook_event_queue(kind="pilot.outcome", payload=lambda: payload)
+    webhook_event_queue(
+        kind="pilot.outcome", payload=lambda: pilot_outcome_payload(proposal, review, actor=actor)
+    )
     _notify_outcome(proposal, review)
 
 
-def pilot_outcome_payload(proposal: Proposal, review: PilotReview) -> dict[str, Any]:
+def pilot_outcome_payload(proposal: Proposal, review: PilotReview, *, actor: Any) -> dict[str, Any]:
+    """What a `pilot.outcome` subscriber is told: the proposal, the tool, the outcome and its
+    round, every department's verdict and the employees' scores."""
     scores = pilot_scores(proposal, review.round)
     tool = proposal.tool
     return proposal_event_data(
         proposal,
-        actor=review.decided_by,
+        actor=actor,
         pilot={
             "round": review.round,
             "outcome": review.outcome,

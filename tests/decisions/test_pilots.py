@@ -436,3 +436,25 @@ def test_the_step_leaves_a_decided_pilot_alone(org, pilot):
         _measure_and_open(org, pilot)
         _verdicts(org, pilot, {"HR": "stop", "IT": "stop", "MKT": "stop"})
     assert run_lifecycle(today=AFTER)["pilots ended"] == 0
+
+
+def test_the_outcome_is_sent_to_webhook_subscribers(org, pilot):
+    from webhooks.models import WebhookDelivery, WebhookSubscription
+
+    WebhookSubscription.objects.create(
+        name="hris", url="https://hooks.example/pilots", events=["pilot.outcome"]
+    )
+    with time_machine.travel(AFTER):
+        _rate(pilot, org.anna, 10)
+        _measure_and_open(org, pilot)
+        _verdicts(org, pilot, {"HR": "keep", "IT": "keep", "MKT": "keep"})
+    delivery = WebhookDelivery.objects.get(kind="pilot.outcome")
+    body = delivery.payload
+    assert body["reference"] == pilot.reference
+    assert body["pilot"]["outcome"] == "keep"
+    assert body["pilot"]["round"] == 1
+    assert body["pilot"]["tool"]["id"] == pilot.tool_id
+    assert [v["department"] for v in body["pilot"]["verdicts"]] == ["HR", "IT", "MKT"]
+    assert body["pilot"]["scores"]["answers"] == 1
+    assert body["pilot"]["scores"]["promoter_score"] == 100
+    assert body["pilot"]["scores"]["criteria"][0]["measured"] == "25.00"
