@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from decisions.models import (
     PilotCriterion,
@@ -21,8 +22,10 @@ from decisions.models import (
     Proposal,
     SignOff,
 )
-from decisions.rights import SigningRight, signing_right
+from decisions.rights import SigningRight, cdo_conflicts, signing_right
 from stakeholders.models import Department, Role
+
+MAX_CRITERIA = 10
 
 # The promoter score's bands: 9 and 10 promote, 7 and 8 are passive, 0 to 6 detract.
 PROMOTER_FROM = 9
@@ -66,36 +69,61 @@ class PilotScores:
 def pilot_scores(proposal: Proposal, round_number: int | None = None) -> PilotScores:
     """The employees' scores of a pilot round (the current one by default): two queries."""
     round_number = round_number or proposal.pilot_round
-    counts = PilotRating.objects.filter(proposal=proposal, round=round_number).aggregate(
-        answers=Count("pk"),
-        promoters=Count("pk", filter=Q(recommend__gte=PROMOTER_FROM)),
-        detractors=Count("pk", filter=Q(recommend__lt=PASSIVE_FROM)),
-    )
-    answers, promoters, detractors = counts["answers"], counts["promoters"], counts["detractors"]
-    criteria = list(
-        PilotCriterion.objects.filter(proposal=proposal, round=round_number)
+    return pilot_scores_of([(proposal.pk, round_number)])[(proposal.pk, round_number)]
+
+
+def pilot_scores_of(rounds: Iterable[tuple[int, int]]) -> dict[tuple[int, int], PilotScores]:
+    """pilot_scores for several (proposal id, round) at once: two queries, however many."""
+    rounds = list(dict.fromkeys(rounds))
+    if not rounds:
+        return {}
+    which = Q(pk__in=[])
+    for proposal_id, round_number in rounds:
+        which |= Q(proposal_id=proposal_id, round=round_number)
+    counts = {
+        (r["proposal_id"], r["round"]): r
+        for r in PilotRating.objects.filter(which)
+        .values("proposal_id", "round")
+        .annotate(
+            answers=Count("pk"),
+            promoters=Count("pk", filter=Q(recommend__gte=PROMOTER_FROM)),
+            detractors=Count("pk", filter=Q(recommend__lt=PASSIVE_FROM)),
+        )
+        .order_by()
+    }
+    criteria: dict[tuple[int, int], list[PilotCriterion]] = {key: [] for key in rounds}
+    for c in (
+        PilotCriterion.objects.filter(which)
         .annotate(score_avg=Avg("scores__score"), score_n=Count("scores"))
         # An aggregate ignores Meta.ordering: the criteria's order is said again.
         .order_by("position", "pk")
-    )
-    return PilotScores(
-        round=round_number,
-        answers=answers,
-        promoters=promoters,
-        passives=answers - promoters - detractors,
-        detractors=detractors,
-        promoter_score=_percent_difference(promoters, detractors, answers) if answers else None,
-        criteria=[
-            CriterionScore(
-                criterion=c,
-                average=Decimal(str(c.score_avg)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-                if c.score_avg is not None
-                else None,
-                answers=c.score_n,
-            )
-            for c in criteria
-        ],
-    )
+    ):
+        criteria[(c.proposal_id, c.round)].append(c)
+    scores = {}
+    for key in rounds:
+        row = counts.get(key) or {"answers": 0, "promoters": 0, "detractors": 0}
+        answers, promoters, detractors = row["answers"], row["promoters"], row["detractors"]
+        scores[key] = PilotScores(
+            round=key[1],
+            answers=answers,
+            promoters=promoters,
+            passives=answers - promoters - detractors,
+            detractors=detractors,
+            promoter_score=_percent_difference(promoters, detractors, answers) if answers else None,
+            criteria=[
+                CriterionScore(
+                    criterion=c,
+                    average=Decimal(str(c.score_avg)).quantize(
+                        Decimal("0.1"), rounding=ROUND_HALF_UP
+                    )
+                    if c.score_avg is not None
+                    else None,
+                    answers=c.score_n,
+                )
+                for c in criteria[key]
+            ],
+        )
+    return scores
 
 
 def pilot_has_ended(proposal: Proposal, *, today: dt.date | None = None) -> bool:
@@ -196,6 +224,13 @@ class PilotPanel:
     disagreement: bool = False
     can_decide: bool = False
     decide_conflict: str | None = None
+    # The forms' rows, filled with what was typed when a post was refused.
+    plan_rows: list[dict[str, Any]] = field(default_factory=list)
+    measure_rows: list[tuple[PilotCriterion, str]] = field(default_factory=list)
+    rate_rows: list[tuple[PilotCriterion, str]] = field(default_factory=list)
+    participant_names: str = ""
+    recommend_choices: tuple[str, ...] = tuple(str(n) for n in range(11))
+    score_choices: tuple[str, ...] = ("1", "2", "3", "4", "5")
 
     @property
     def criteria(self) -> list[CriterionScore]:
@@ -206,7 +241,12 @@ class PilotPanel:
         return bool(self.criteria) and all(c.criterion.measured is not None for c in self.criteria)
 
 
-def pilot_panel(proposal: Proposal, *, user: Any) -> PilotPanel | None:
+PLAN_ROWS_EMPTY = 2  # blank rows the plan form offers for new criteria
+
+
+def pilot_panel(
+    proposal: Proposal, *, user: Any, typed: dict[str, str] | None = None
+) -> PilotPanel | None:
     """What the Pilot panel shows `user`, or None when the proposal has no pilot to show (a
     pilot is shown while the tool is piloted and afterwards, once it had criteria or a review).
     A constant number of queries, however many criteria, participants and ratings."""
@@ -271,14 +311,53 @@ def pilot_panel(proposal: Proposal, *, user: Any) -> PilotPanel | None:
         if open_review and panel.disagreement and is_cdo(user):
             panel.decide_conflict = cdo_conflict(user=user, proposal=proposal)
             if panel.decide_conflict is None and any(v.user_id == user.pk for v in given.values()):
-                panel.decide_conflict = "verdict"
+                panel.decide_conflict = _("You gave a department's verdict: another CDO decides.")
             panel.can_decide = panel.decide_conflict is None
+    _form_rows(panel, typed)
     return panel
+
+
+def _form_rows(panel: PilotPanel, typed: dict[str, str] | None) -> None:
+    criteria = [c.criterion for c in panel.criteria]
+    if typed:
+        panel.plan_rows = [
+            {
+                "i": i,
+                **{k: typed.get(f"{k}_{i}", "") for k in ("metric", "target", "unit", "how")},
+                "direction": typed.get(f"direction_{i}", "higher"),
+            }
+            for i in range(MAX_CRITERIA + PLAN_ROWS_EMPTY)
+            if i < len(criteria) + PLAN_ROWS_EMPTY or typed.get(f"metric_{i}")
+        ]
+    else:
+        panel.plan_rows = [
+            {
+                "i": i,
+                "metric": c.metric,
+                "target": format(c.target.normalize(), "f"),
+                "unit": c.unit,
+                "how": c.how_measured,
+                "direction": c.direction,
+            }
+            for i, c in enumerate(criteria)
+        ] + [
+            {"i": i, "metric": "", "target": "", "unit": "", "how": "", "direction": "higher"}
+            for i in range(len(criteria), min(len(criteria) + PLAN_ROWS_EMPTY, MAX_CRITERIA))
+        ]
+    typed = typed or {}
+    panel.measure_rows = [
+        (c, typed.get(f"measured_{c.pk}", "" if c.measured is None else str(c.measured)))
+        for c in criteria
+    ]
+    panel.rate_rows = [(c, typed.get(f"score_{c.pk}", "")) for c in criteria]
+    panel.participant_names = typed.get(
+        "participants", "\n".join(u.get_username() for u in panel.participants)
+    )
 
 
 def pilots_awaiting_cdo() -> list[PilotReview]:
     """Open pilot reviews whose departments have all given their verdict and disagree: what
-    waits on the CDO's Decisions page. Two queries."""
+    waits on the CDO's Decisions page, each with its `scores`. A constant number of queries."""
     needed = len(review_departments())
     reviews = list(
         PilotReview.objects.filter(status="open")
@@ -288,4 +367,19 @@ def pilots_awaiting_cdo() -> list[PilotReview]:
         .prefetch_related("verdicts__department")
         .order_by("opened_at", "pk")
     )
+    scores = pilot_scores_of((r.proposal_id, r.round) for r in reviews)
+    for review in reviews:
+        review.scores = scores[(review.proposal_id, review.round)]  # type: ignore[attr-defined]
+    return reviews
+
+
+def pilot_reviews_for_cdo(user: Any) -> list[PilotReview]:
+    """pilots_awaiting_cdo, each with `decide_conflict`: why this CDO may not decide it."""
+    reviews = pilots_awaiting_cdo()
+    conflicts = cdo_conflicts(user=user, proposals=[r.proposal for r in reviews])
+    for review in reviews:
+        conflict = conflicts.get(review.proposal_id)
+        if conflict is None and any(v.user_id == user.pk for v in review.verdicts.all()):
+            conflict = _("You gave a department's verdict: another CDO decides.")
+        review.decide_conflict = conflict  # type: ignore[attr-defined]
     return reviews

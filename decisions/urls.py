@@ -1,6 +1,7 @@
 from django.urls import path
 
 from decisions import views
+from decisions.views import pilots as pilot_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +18,22 @@ urlpatterns = [
     path("proposals/<str:reference>/lifecycle/", views.proposal_advance, name="proposal-advance"),
     path("proposals/<str:reference>/comments/", views.comment_add, name="comment-add"),
     path("proposals/<str:reference>/voice/", views.voice_give, name="voice-give"),
+    path("proposals/<str:reference>/pilot/", pilot_views.pilot_update, name="pilot-update"),
+    path(
+        "proposals/<str:reference>/pilot/measure/", pilot_views.pilot_measure, name="pilot-measure"
+    ),
+    path(
+        "proposals/<str:reference>/pilot/review/",
+        pilot_views.pilot_review_open,
+        name="pilot-review",
+    ),
+    path("proposals/<str:reference>/pilot/rating/", pilot_views.pilot_rate, name="pilot-rate"),
+    path(
+        "proposals/<str:reference>/pilot/verdicts/", pilot_views.pilot_verdict, name="pilot-verdict"
+    ),
+    path(
+        "proposals/<str:reference>/pilot/decision/", pilot_views.pilot_decide, name="pilot-decide"
+    ),
     path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
     path("queue/", views.queue, name="queue"),
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +48,7 @@ from decisions.models import (
 )
 from decisions.notifications import cdo_users, notifications_create, short_title
 from decisions.pilots import (
+    MAX_CRITERIA,
     is_pilot_owner,
     pilot_has_ended,
     pilot_scores,
@@ -60,7 +62,6 @@ from landscape.selectors import tool_impact
 from stakeholders.models import Department
 from webhooks.services import webhook_event_queue
 
-MAX_CRITERIA = 10
 MAX_PARTICIPANTS = 500
 TEXT_MAX = {"metric": 200, "unit": 30, "how_measured": 1000}
 REASON_MAX = 2000
@@ -147,6 +148,40 @@ def criteria_clean(raw: Any) -> list[CriterionInput]:
     if len(set(metrics)) != len(metrics):
         raise DomainError(_("Each metric once."), field="criteria")
     return cleaned
+
+
+def participants_named(text: str | list[str]) -> list[Any]:
+    """The people named by username or email (a form's lines or commas, the API's list):
+    DomainError naming those nobody matches."""
+    if isinstance(text, str):
+        if problem := unreadable(text):
+            raise DomainError(problem, field="participants")
+        names = [n.strip() for n in text.replace(",", "\n").splitlines()]
+    else:
+        names = [str(n).strip() for n in text]
+    names = list(dict.fromkeys(n for n in names if n))
+    if len(names) > MAX_PARTICIPANTS:
+        raise DomainError(
+            _("At most %(n)d participants.") % {"n": MAX_PARTICIPANTS}, field="participants"
+        )
+    lowered = [n.casefold() for n in names]
+    users = list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(username__in=names) | Q(email__in=[n for n in names if "@" in n]))
+    )
+    found: dict[str, Any] = {}
+    for u in users:
+        found[u.get_username().casefold()] = u
+        if u.email:
+            found.setdefault(u.email.casefold(), u)
+    unknown = [n for n, low in zip(names, lowered, strict=True) if low not in found]
+    if unknown:
+        raise DomainError(
+            _("Nobody is called %(names)s.") % {"names": ", ".join(unknown[:5])},
+            field="participants",
+        )
+    return list({found[low].pk: found[low] for low in lowered}.values())
 
 
 def _event(kind: str, proposal: Proposal, actor: Any, **payload: Any) -> None:

@@ -26,6 +26,7 @@ from decisions.models import (
     ProposalKind,
     ProposalStatus,
 )
+from decisions.pilots import pilot_panel
 from decisions.rights import (
     can_edit,
     can_steer_lifecycle,
@@ -124,6 +125,7 @@ def detail_context(
         else None,
         "decision_form": DecisionForm(),
         "comment_form": None if is_read_only(user) else CommentForm(),
+        "pilot": pilot_panel(proposal, user=user, typed=extra.get("pilot_typed")),
         **extra,
     }
 

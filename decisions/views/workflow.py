@@ -19,6 +19,7 @@ from decisions import selectors, services
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
 from decisions.lockin import lock_in_rating
 from decisions.models import Proposal, SignOff
+from decisions.pilots import pilot_reviews_for_cdo
 from decisions.rights import cdo_conflicts, is_cdo
 from decisions.views._common import (
     after_action,
@@ -231,7 +232,12 @@ def _decisions_page(
     return render(
         request,
         "decisions/cdo_decisions.html",
-        {"proposals": proposals, "page": page, "decision_form": DecisionForm()},
+        {
+            "proposals": proposals,
+            "page": page,
+            "decision_form": DecisionForm(),
+            "pilot_reviews": pilot_reviews_for_cdo(request.user),
+        },
     )
 
 

@@ -113,6 +113,63 @@ class World:
         )
         return proposal
 
+    # A pilot (the requester's) that ended yesterday, the outsider and the HR member taking part.
+    def piloting(self) -> Proposal:
+        from decisions.services import pilots
+
+        # A small purchase from its own vendor: the matrix's other proposals don't add up to it.
+        self.pilots = getattr(self, "pilots", 0) + 1
+        vendor = f"Pilotly {self.pilots}"
+        proposal = make_proposal(requester=self.org.requester, submit=True, one_off_cost=0,
+                                 recurring_cost=100, new_vendor_name=vendor)  # fmt: skip
+        for code, reviewer in self.org.reviewers.items():
+            services.signoff_decide(signoff=proposal.signoffs.get(department__code=code),
+                                    actor=reviewer, outcome=SignOffStatus.APPROVED)  # fmt: skip
+        services.proposal_advance(proposal=proposal, actor=self.org.requester, action="start_pilot")
+        today = timezone.localdate()
+        pilots.pilot_update(
+            proposal=proposal,
+            actor=self.org.requester,
+            criteria=[{"metric": "Weekly users", "target": "40", "unit": "%"}],
+            participants=[self.org.outsider, self.org.hr_member],
+            start=today - dt.timedelta(days=30),
+            end=today - dt.timedelta(days=1),
+        )
+        self.pilot = proposal
+        return proposal
+
+    def pilot_measured(self) -> Proposal:
+        from decisions.services import pilots
+
+        proposal = self.piloting()
+        criterion = proposal.pilot_criteria.get()
+        pilots.pilot_measure(proposal=proposal, actor=self.org.requester,
+                             values={criterion.pk: "45"})  # fmt: skip
+        return proposal
+
+    def pilot_in_review(self) -> Proposal:
+        from decisions.services import pilots
+
+        proposal = self.pilot_measured()
+        pilots.pilot_review_open(proposal=proposal, actor=self.org.requester)
+        return proposal
+
+    def pilot_disputed(self) -> Proposal:
+        from decisions.services import pilots
+
+        proposal = self.pilot_in_review()
+        for code, verdict in (("HR", "keep"), ("IT", "stop"), ("MKT", "keep")):
+            reason = "" if verdict == "keep" else "No SSO yet."
+            pilots.pilot_verdict_give(proposal=proposal, actor=self.org.reviewers[code],
+                                      department=self.org.departments[code], verdict=verdict,
+                                      reason=reason)  # fmt: skip
+        return proposal
+
+
+def pilot_rating(world: World) -> dict:
+    criterion = world.pilot.pilot_criteria.get()
+    return {"recommend": "9", f"score_{criterion.pk}": "4"}
+
 
 def proposal_form(world: World) -> dict:
     hr = world.org.departments["HR"].pk
@@ -288,6 +345,59 @@ ROWS = [
         refused=404,
     ),
     Row("my queue", "GET", lambda w: "/queue/"),
+    # Pilots: the owner plans, measures and opens the review; participants rate; those who
+    # sign for a department give its verdict; the CDO decides when the departments disagree.
+    Row(
+        "plan the pilot",
+        "POST",
+        lambda w: f"/proposals/{w.piloting().reference}/pilot/",
+        lambda w: {
+            "metric_0": "Offers accepted",
+            "target_0": "70",
+            "participants": "hugo.hrmember",
+        },
+        ok=302,
+        allowed={"requester"},
+    ),
+    Row(
+        "measure the pilot",
+        "POST",
+        lambda w: f"/proposals/{w.piloting().reference}/pilot/measure/",
+        lambda w: {f"measured_{w.pilot.pilot_criteria.get().pk}": "41"},
+        ok=302,
+        allowed={"requester"},
+    ),
+    Row(
+        "open the pilot's review",
+        "POST",
+        lambda w: f"/proposals/{w.pilot_measured().reference}/pilot/review/",
+        ok=302,
+        allowed={"requester"},
+    ),
+    Row(
+        "rate the pilot",
+        "POST",
+        lambda w: f"/proposals/{w.piloting().reference}/pilot/rating/",
+        pilot_rating,
+        ok=302,
+        allowed={"outsider", "hr_member"},
+    ),
+    Row(
+        "give HR's verdict on the pilot",
+        "POST",
+        lambda w: f"/proposals/{w.pilot_in_review().reference}/pilot/verdicts/",
+        lambda w: {"department": "HR", "verdict": "keep"},
+        ok=302,
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "decide a disputed pilot",
+        "POST",
+        lambda w: f"/proposals/{w.pilot_disputed().reference}/pilot/decision/",
+        lambda w: {"outcome": "keep", "rationale": "The numbers beat the worry."},
+        ok=302,
+        allowed={"cdo"},
+    ),
     Row("the CDO's decisions", "GET", lambda w: "/decisions/", allowed={"cdo"}),
     Row("dashboard", "GET", lambda w: "/dashboard/", allowed={"cdo"}),
     Row("catalog", "GET", lambda w: "/catalog/"),

@@ -15,7 +15,6 @@ from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import services
 from decisions.models import (
     Notification,
-    PilotCriterion,
     PilotRating,
     PilotReview,
     PilotVerdict,
@@ -26,17 +25,16 @@ from decisions.services import pilots
 from decisions.services.schedule import run_lifecycle
 from landscape.models import Integration, Lifecycle
 from tests.factories import (
-    SolutionFactory,
     ToolFactory,
     ToolIntegrationFactory,
-    UserFactory,
     make_proposal,
 )
+from tests.pilots import AFTER, END, START, _criteria, _measure_and_open, _rate, _verdicts, pilot
 
 pytestmark = pytest.mark.django_db
 
-START, END = dt.date(2026, 3, 2), dt.date(2026, 4, 30)
-AFTER = dt.date(2026, 5, 4)  # a few days after the end
+
+__all__ = ["pilot"]  # the fixture
 
 
 # --- The promoter score (pure) ------------------------------------------------------------------
@@ -66,92 +64,6 @@ def test_the_score_rounds_half_away_from_zero():
 
 
 # --- A pilot running ------------------------------------------------------------------------------
-
-
-def _approved(org, **overrides):
-    proposal = make_proposal(
-        requester=org.requester,
-        submit=True,
-        one_off_cost=0,
-        recurring_cost=100,
-        pilot_start=START,
-        pilot_end=END,
-        **overrides,
-    )
-    for signoff in proposal.signoffs.all():
-        services.signoff_decide(
-            signoff=signoff, actor=org.reviewers[signoff.department.code], outcome="approved"
-        )
-    proposal.refresh_from_db()
-    return proposal
-
-
-@pytest.fixture
-def pilot(org):
-    """A tool piloted from START to END with two criteria and three participants."""
-    with time_machine.travel(dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), tick=False):
-        proposal = _approved(org, solution=SolutionFactory())
-        services.proposal_advance(proposal=proposal, actor=org.requester, action="start_pilot")
-        org.anna, org.ben, org.cleo = (UserFactory(username=n) for n in ("anna", "ben", "cleo"))
-        pilots.pilot_update(
-            proposal=proposal,
-            actor=org.requester,
-            criteria=[
-                {
-                    "metric": "Time to hire",
-                    "target": "30",
-                    "unit": "days",
-                    "how_measured": "ATS report",
-                    "direction": "lower",
-                },
-                {"metric": "Recruiters active weekly", "target": "80", "unit": "%"},
-            ],
-            participants=[org.anna, org.ben, org.cleo],
-        )
-    proposal.refresh_from_db()
-    return proposal
-
-
-def _criteria(proposal, round_number=None):
-    return list(
-        PilotCriterion.objects.filter(
-            proposal=proposal, round=round_number or proposal.pilot_round
-        ).order_by("position")
-    )
-
-
-def _rate(proposal, user, recommend, score=4):
-    return pilots.pilot_rate(
-        proposal=proposal,
-        actor=user,
-        recommend=recommend,
-        scores={c.pk: score for c in _criteria(proposal)},
-    )
-
-
-def _measure_and_open(org, proposal, values=("25", "85")):
-    pilots.pilot_measure(
-        proposal=proposal,
-        actor=org.requester,
-        values={c.pk: v for c, v in zip(_criteria(proposal), values, strict=True)},
-    )
-    return pilots.pilot_review_open(proposal=proposal, actor=org.requester)
-
-
-def _verdicts(org, proposal, verdicts):
-    for code, verdict in verdicts.items():
-        extra = {}
-        if verdict != "keep":
-            extra["reason"] = "Adoption is too thin."
-        if verdict == "extend":
-            extra["new_end"] = AFTER + dt.timedelta(days=30)
-        pilots.pilot_verdict_give(
-            proposal=proposal,
-            actor=org.reviewers[code],
-            department=org.departments[code],
-            verdict=verdict,
-            **extra,
-        )
 
 
 def test_scores_count_promoters_passives_and_detractors(org, pilot):
