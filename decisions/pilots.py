@@ -245,7 +245,7 @@ PLAN_ROWS_EMPTY = 2  # blank rows the plan form offers for new criteria
 
 
 def pilot_panel(
-    proposal: Proposal, *, user: Any, typed: dict[str, str] | None = None
+    proposal: Proposal, *, user: Any, typed: dict[str, str] | None = None, always: bool = False
 ) -> PilotPanel | None:
     """What the Pilot panel shows `user`, or None when the proposal has no pilot to show (a
     pilot is shown while the tool is piloted and afterwards, once it had criteria or a review).
@@ -253,7 +253,7 @@ def pilot_panel(
     from decisions.models import PilotParticipant, ProposalKind, ProposalStatus
     from decisions.rights import cdo_conflict, is_cdo
 
-    if proposal.kind != ProposalKind.NEW:
+    if proposal.kind != ProposalKind.NEW and not always:
         return None
     reviews = list(
         PilotReview.objects.filter(proposal=proposal)
@@ -263,7 +263,7 @@ def pilot_panel(
     )
     piloting = proposal.status == ProposalStatus.PILOTING
     scores = pilot_scores(proposal)
-    if not piloting and not reviews and not scores.criteria:
+    if not always and not piloting and not reviews and not scores.criteria:
         return None
     review = next((r for r in reviews if r.round == proposal.pilot_round), None)
     participants = [

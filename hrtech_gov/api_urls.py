@@ -7,6 +7,13 @@ from rest_framework.routers import SimpleRouter
 
 from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
+from decisions.pilot_apis import (
+    PilotApi,
+    PilotDecisionApi,
+    PilotRatingApi,
+    PilotReviewApi,
+    PilotVerdictApi,
+)
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
@@ -39,6 +46,27 @@ urlpatterns = [
         "catalog/jobs/<int:pk>/errors/",
         CatalogSyncJobErrorsApi.as_view(),
         name="catalog-job-errors",
+    ),
+    path("proposals/<str:reference>/pilot/", PilotApi.as_view(), name="proposal-pilot"),
+    path(
+        "proposals/<str:reference>/pilot/rating/",
+        PilotRatingApi.as_view(),
+        name="proposal-pilot-rating",
+    ),
+    path(
+        "proposals/<str:reference>/pilot/review/",
+        PilotReviewApi.as_view(),
+        name="proposal-pilot-review",
+    ),
+    path(
+        "proposals/<str:reference>/pilot/verdicts/",
+        PilotVerdictApi.as_view(),
+        name="proposal-pilot-verdicts",
+    ),
+    path(
+        "proposals/<str:reference>/pilot/decision/",
+        PilotDecisionApi.as_view(),
+        name="proposal-pilot-decision",
     ),
     *router.urls,
 ]

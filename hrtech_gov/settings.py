@@ -470,6 +470,11 @@ SPECTACULAR_SETTINGS = {
         "LockInRatingEnum": "decisions.models.LockInRating",
         "LaneEnum": "landscape.models.Lane",
         "GuardrailKindEnum": "landscape.models.GuardrailKind",
+        # The CDO's decision keeps the name it had before pilots brought another "outcome".
+        "OutcomeEnum": "decisions.models.DecisionOutcome",
+        "PilotOutcomeEnum": "decisions.models.PilotOutcome",
+        "PilotDirectionEnum": "decisions.models.PilotDirection",
+        "PilotReviewStatusEnum": "decisions.models.PilotReviewStatus",
         "CatalogRecordTypeEnum": [("vendor", "vendor"), ("solution", "solution")],
         "VendorChangeTypeEnum": [("vendor", "vendor")],
         "SolutionChangeTypeEnum": [("solution", "solution")],

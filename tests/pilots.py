@@ -101,3 +101,40 @@ def _verdicts(org, proposal, verdicts):
             verdict=verdict,
             **extra,
         )
+
+
+def ended_pilot(org, *, vendor: str, participants, stage: str = "ended"):
+    """A small purchase from its own vendor (other proposals never add up to its tier), piloted
+    until yesterday with one criterion: "ended", "measured", "in_review" or "disputed"."""
+    from django.utils import timezone
+
+    proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=0,
+                             recurring_cost=100, new_vendor_name=vendor)  # fmt: skip
+    for code, reviewer in org.reviewers.items():
+        services.signoff_decide(signoff=proposal.signoffs.get(department__code=code),
+                                actor=reviewer, outcome="approved")  # fmt: skip
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="start_pilot")
+    today = timezone.localdate()
+    pilots.pilot_update(
+        proposal=proposal,
+        actor=org.requester,
+        criteria=[{"metric": "Weekly users", "target": "40", "unit": "%"}],
+        participants=participants,
+        start=today - dt.timedelta(days=30),
+        end=today - dt.timedelta(days=1),
+    )
+    if stage == "ended":
+        return proposal
+    criterion = proposal.pilot_criteria.get()
+    pilots.pilot_measure(proposal=proposal, actor=org.requester, values={criterion.pk: "45"})
+    if stage == "measured":
+        return proposal
+    pilots.pilot_review_open(proposal=proposal, actor=org.requester)
+    if stage == "in_review":
+        return proposal
+    for code, verdict in (("HR", "keep"), ("IT", "stop"), ("MKT", "keep")):
+        reason = "" if verdict == "keep" else "No SSO yet."
+        pilots.pilot_verdict_give(proposal=proposal, actor=org.reviewers[code],
+                                  department=org.departments[code], verdict=verdict,
+                                  reason=reason)  # fmt: skip
+    return proposal

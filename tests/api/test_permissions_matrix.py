@@ -105,6 +105,17 @@ class World:
             rationale="Fits the hiring goal.",
         )
 
+    # Pilots of the requester's that ended yesterday; the outsider and Marketing's reviewer
+    # take part.
+    def pilot_at(self, stage: str):
+        from tests.pilots import ended_pilot
+
+        self.pilots = getattr(self, "pilots", 0) + 1
+        people = [self.org.outsider, self.org.mkt_reviewer]
+        self.pilot = ended_pilot(self.org, vendor=f"Pilotly {self.pilots}", stage=stage,
+                                 participants=people)  # fmt: skip
+        return self.pilot
+
 
 def api_for(persona: str, org) -> Api:
     if persona == "anonymous":
@@ -408,6 +419,49 @@ ROWS = [
         lambda w: f"/api/v1/catalog/jobs/{w.sync_job().pk}/errors/",
         allowed={"superuser"},
         overrides={"catalog_token": 403},
+    ),
+    # Pilots: anyone reads; the owner plans, measures and opens the review; participants
+    # rate; those who sign for a department give its verdict; the CDO decides a dispute.
+    Row("pilot", "GET", lambda w: f"/api/v1/proposals/{w.pilot_at('ended').reference}/pilot/"),
+    Row(
+        "pilot plan",
+        "PATCH",
+        lambda w: f"/api/v1/proposals/{w.pilot_at('ended').reference}/pilot/",
+        lambda w: {"criteria": [{"metric": "Offers accepted", "target": "70", "unit": "%"}]},
+        allowed=REQUESTER_ONLY,
+    ),
+    Row(
+        "pilot rating",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.pilot_at('ended').reference}/pilot/rating/",
+        lambda w: {
+            "recommend": 9,
+            "scores": [{"criterion": w.pilot.pilot_criteria.get().pk, "score": 4}],
+        },
+        201,
+        allowed={"outsider", "mkt_reviewer"},
+    ),
+    Row(
+        "pilot review open",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.pilot_at('measured').reference}/pilot/review/",
+        ok=201,
+        allowed=REQUESTER_ONLY,
+    ),
+    Row(
+        "pilot verdict",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.pilot_at('in_review').reference}/pilot/verdicts/",
+        lambda w: {"department": "HR", "verdict": "keep"},
+        201,
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "pilot decision",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.pilot_at('disputed').reference}/pilot/decision/",
+        lambda w: {"outcome": "keep", "rationale": "The numbers beat the worry."},
+        allowed={"cdo"},
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
     Row("docs", "GET", lambda w: "/api/docs/", public=True),

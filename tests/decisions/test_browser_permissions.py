@@ -113,57 +113,14 @@ class World:
         )
         return proposal
 
-    # A pilot (the requester's) that ended yesterday, the outsider and the HR member taking part.
-    def piloting(self) -> Proposal:
-        from decisions.services import pilots
+    # Pilots of the requester's that ended yesterday; the outsider and the HR member take part.
+    def pilot_at(self, stage: str) -> Proposal:
+        from tests.pilots import ended_pilot
 
-        # A small purchase from its own vendor: the matrix's other proposals don't add up to it.
         self.pilots = getattr(self, "pilots", 0) + 1
-        vendor = f"Pilotly {self.pilots}"
-        proposal = make_proposal(requester=self.org.requester, submit=True, one_off_cost=0,
-                                 recurring_cost=100, new_vendor_name=vendor)  # fmt: skip
-        for code, reviewer in self.org.reviewers.items():
-            services.signoff_decide(signoff=proposal.signoffs.get(department__code=code),
-                                    actor=reviewer, outcome=SignOffStatus.APPROVED)  # fmt: skip
-        services.proposal_advance(proposal=proposal, actor=self.org.requester, action="start_pilot")
-        today = timezone.localdate()
-        pilots.pilot_update(
-            proposal=proposal,
-            actor=self.org.requester,
-            criteria=[{"metric": "Weekly users", "target": "40", "unit": "%"}],
-            participants=[self.org.outsider, self.org.hr_member],
-            start=today - dt.timedelta(days=30),
-            end=today - dt.timedelta(days=1),
-        )
-        self.pilot = proposal
-        return proposal
-
-    def pilot_measured(self) -> Proposal:
-        from decisions.services import pilots
-
-        proposal = self.piloting()
-        criterion = proposal.pilot_criteria.get()
-        pilots.pilot_measure(proposal=proposal, actor=self.org.requester,
-                             values={criterion.pk: "45"})  # fmt: skip
-        return proposal
-
-    def pilot_in_review(self) -> Proposal:
-        from decisions.services import pilots
-
-        proposal = self.pilot_measured()
-        pilots.pilot_review_open(proposal=proposal, actor=self.org.requester)
-        return proposal
-
-    def pilot_disputed(self) -> Proposal:
-        from decisions.services import pilots
-
-        proposal = self.pilot_in_review()
-        for code, verdict in (("HR", "keep"), ("IT", "stop"), ("MKT", "keep")):
-            reason = "" if verdict == "keep" else "No SSO yet."
-            pilots.pilot_verdict_give(proposal=proposal, actor=self.org.reviewers[code],
-                                      department=self.org.departments[code], verdict=verdict,
-                                      reason=reason)  # fmt: skip
-        return proposal
+        self.pilot = ended_pilot(self.org, vendor=f"Pilotly {self.pilots}", stage=stage,
+                                 participants=[self.org.outsider, self.org.hr_member])  # fmt: skip
+        return self.pilot
 
 
 def pilot_rating(world: World) -> dict:
@@ -350,7 +307,7 @@ ROWS = [
     Row(
         "plan the pilot",
         "POST",
-        lambda w: f"/proposals/{w.piloting().reference}/pilot/",
+        lambda w: f"/proposals/{w.pilot_at('ended').reference}/pilot/",
         lambda w: {
             "metric_0": "Offers accepted",
             "target_0": "70",
@@ -362,7 +319,7 @@ ROWS = [
     Row(
         "measure the pilot",
         "POST",
-        lambda w: f"/proposals/{w.piloting().reference}/pilot/measure/",
+        lambda w: f"/proposals/{w.pilot_at('ended').reference}/pilot/measure/",
         lambda w: {f"measured_{w.pilot.pilot_criteria.get().pk}": "41"},
         ok=302,
         allowed={"requester"},
@@ -370,14 +327,14 @@ ROWS = [
     Row(
         "open the pilot's review",
         "POST",
-        lambda w: f"/proposals/{w.pilot_measured().reference}/pilot/review/",
+        lambda w: f"/proposals/{w.pilot_at('measured').reference}/pilot/review/",
         ok=302,
         allowed={"requester"},
     ),
     Row(
         "rate the pilot",
         "POST",
-        lambda w: f"/proposals/{w.piloting().reference}/pilot/rating/",
+        lambda w: f"/proposals/{w.pilot_at('ended').reference}/pilot/rating/",
         pilot_rating,
         ok=302,
         allowed={"outsider", "hr_member"},
@@ -385,7 +342,7 @@ ROWS = [
     Row(
         "give HR's verdict on the pilot",
         "POST",
-        lambda w: f"/proposals/{w.pilot_in_review().reference}/pilot/verdicts/",
+        lambda w: f"/proposals/{w.pilot_at('in_review').reference}/pilot/verdicts/",
         lambda w: {"department": "HR", "verdict": "keep"},
         ok=302,
         allowed=HR_SIGNERS,
@@ -393,7 +350,7 @@ ROWS = [
     Row(
         "decide a disputed pilot",
         "POST",
-        lambda w: f"/proposals/{w.pilot_disputed().reference}/pilot/decision/",
+        lambda w: f"/proposals/{w.pilot_at('disputed').reference}/pilot/decision/",
         lambda w: {"outcome": "keep", "rationale": "The numbers beat the worry."},
         ok=302,
         allowed={"cdo"},
