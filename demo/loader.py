@@ -46,6 +46,7 @@ from demo.landscape import (
     seed_demo_retirement,
 )
 from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, USERS
+from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from stakeholders.checklists import load_default_checklists
 from stakeholders.models import (
@@ -98,6 +99,7 @@ def seed_demo() -> SeedReport:
     if plugin := seed_demo_plugin():
         _backdate_notifications(plugin)
         report.lines.append(f"Plug-in lane proposal in review: {plugin.reference}.")
+    report.lines.extend(seed_demo_pilots())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 

@@ -725,11 +725,12 @@ def pilots_ended_notify(*, today: dt.date) -> int:
     )
     if not proposals:
         return 0
-    decided = set(
-        PilotReview.objects.filter(
-            proposal__in=proposals, status=PilotReviewStatus.DECIDED
-        ).values_list("proposal_id", "round")
-    )
+    reviews = {
+        (proposal_id, round_number): review_status
+        for proposal_id, round_number, review_status in PilotReview.objects.filter(
+            proposal__in=proposals
+        ).values_list("proposal_id", "round", "status")
+    }
     rated = set(
         PilotRating.objects.filter(proposal__in=proposals).values_list(
             "proposal_id", "round", "user_id"
@@ -738,7 +739,8 @@ def pilots_ended_notify(*, today: dt.date) -> int:
     participants: dict[int, list[Any]] = {}
     for p in PilotParticipant.objects.filter(proposal__in=proposals).select_related("user"):
         participants.setdefault(p.proposal_id, []).append(p.user)
-    due = [p for p in proposals if (p.pk, p.pilot_round) not in decided]
+    # A decided round asks nothing more; an open review needs no reminder to open it.
+    due = [p for p in proposals if reviews.get((p.pk, p.pilot_round)) != PilotReviewStatus.DECIDED]
     keys = [
         f"{k}:{p.reference}:{p.pilot_round}" for p in due for k in ("pilot_ended", "pilot_rate")
     ]
@@ -748,10 +750,11 @@ def pilots_ended_notify(*, today: dt.date) -> int:
     created = 0
     for proposal in due:
         names = {"ref": proposal.reference, "title": short_title(proposal)}
+        reviewing = (proposal.pk, proposal.pilot_round) in reviews
         batches = [
             (
                 f"pilot_ended:{proposal.reference}:{proposal.pilot_round}",
-                pilot_owners(proposal),
+                [] if reviewing else pilot_owners(proposal),
                 _(
                     "The pilot of %(ref)s “%(title)s” has ended: record what was measured and "
                     "open its keep/stop review."

@@ -370,3 +370,10 @@ def test_the_outcome_is_sent_to_webhook_subscribers(org, pilot):
     assert body["pilot"]["scores"]["answers"] == 1
     assert body["pilot"]["scores"]["promoter_score"] == 100
     assert body["pilot"]["scores"]["criteria"][0]["measured"] == "25.00"
+
+
+def test_the_step_reminds_nobody_to_open_a_review_that_is_open(org, pilot):
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+    assert run_lifecycle(today=AFTER)["pilots ended"] == 3  # the participants only
+    assert not Notification.objects.filter(dedupe_key__startswith="pilot_ended:").exists()
