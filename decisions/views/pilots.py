@@ -82,8 +82,9 @@ def _act(
         notice = action(proposal)
     except DomainError as error:
         message = error.message
-        if error.field:
-            message = f"{message} ({_field_label(error.field)})"
+        label = _field_label(error.field) if error.field else ""
+        if label and label.casefold() not in message.casefold():
+            message = f"{message} ({label})"
         typed = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         return _panel_response(request, proposal, error=message, typed=typed,
                                status=error.status_code)  # fmt: skip
@@ -213,7 +214,7 @@ def pilot_verdict(request: HtmxHttpRequest, reference: str) -> HttpResponse:
             reason=request.POST.get("reason", "")[: pilots.REASON_MAX + 1],
             new_end=date_field(request.POST.get("new_end", ""), field="new_end"),
         )
-        return _("%(dept)s's verdict is recorded.") % {"dept": department.name}
+        return _("The verdict of %(dept)s is recorded.") % {"dept": department.name}
 
     return _act(request, reference, action)
 
