@@ -151,7 +151,7 @@ class PilotMeasurementInputSerializer(StrictInputSerializer):
 class PilotUpdateInputSerializer(StrictInputSerializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
-    criteria = PilotCriterionInputSerializer(
+    criteria = PilotCriterionInputSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         max_length=MAX_CRITERIA,
@@ -163,7 +163,7 @@ class PilotUpdateInputSerializer(StrictInputSerializer):
         max_length=pilots.MAX_PARTICIPANTS,
         help_text=gettext_lazy("Usernames or emails: replaces the participants."),
     )
-    measurements = PilotMeasurementInputSerializer(
+    measurements = PilotMeasurementInputSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         max_length=MAX_CRITERIA,
@@ -182,7 +182,7 @@ class PilotRatingInputSerializer(StrictInputSerializer):
         max_value=10,
         help_text=gettext_lazy("How likely you would recommend it to a colleague."),
     )
-    scores = PilotScoreInputSerializer(many=True, max_length=MAX_CRITERIA)
+    scores = PilotScoreInputSerializer(many=True, max_length=MAX_CRITERIA)  # type: ignore[call-arg]
     comment = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
 
 

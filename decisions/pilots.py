@@ -113,17 +113,19 @@ def pilot_scores_of(rounds: Iterable[tuple[int, int]]) -> dict[tuple[int, int], 
             criteria=[
                 CriterionScore(
                     criterion=c,
-                    average=Decimal(str(c.score_avg)).quantize(
-                        Decimal("0.1"), rounding=ROUND_HALF_UP
-                    )
-                    if c.score_avg is not None
-                    else None,
-                    answers=c.score_n,
+                    average=_one_decimal(c.score_avg),  # type: ignore[attr-defined]
+                    answers=c.score_n,  # type: ignore[attr-defined]
                 )
                 for c in criteria[key]
             ],
         )
     return scores
+
+
+def _one_decimal(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def pilot_has_ended(proposal: Proposal, *, today: dt.date | None = None) -> bool:
@@ -359,7 +361,7 @@ def pilots_awaiting_cdo() -> list[PilotReview]:
     """Open pilot reviews whose departments have all given their verdict and disagree: what
     waits on the CDO's Decisions page, each with its `scores`. A constant number of queries."""
     needed = len(review_departments())
-    reviews = list(
+    reviews: list[PilotReview] = list(
         PilotReview.objects.filter(status="open")
         .annotate(given=Count("verdicts"), kinds=Count("verdicts__verdict", distinct=True))
         .filter(given__gte=needed, kinds__gt=1)

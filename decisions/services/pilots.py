@@ -79,12 +79,12 @@ def _text(value: Any, *, field: str, limit: int, required: bool = False) -> str:
         raise DomainError(_("Must be text."), field=field)
     if problem := unreadable(value):
         raise DomainError(problem, field=field)
-    value = value.strip()
-    if required and not value:
+    text: str = value.strip()
+    if required and not text:
         raise DomainError(_("This field is required."), field=field)
-    if len(value) > limit:
+    if len(text) > limit:
         raise DomainError(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    return value
+    return text
 
 
 def _amount(value: Any, *, field: str) -> Decimal:

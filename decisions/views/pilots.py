@@ -56,7 +56,11 @@ def _panel_response(
     status: int = 200,
 ) -> HttpResponse:
     proposal = selectors.proposal_detail(reference=proposal.reference, user=request.user)
-    pilot_context = {"pilot_error": error, "pilot_notice": notice, "pilot_typed": typed or {}}
+    pilot_context: dict[str, Any] = {
+        "pilot_error": error,
+        "pilot_notice": notice,
+        "pilot_typed": typed or {},
+    }
     if not request.htmx:
         # Without JavaScript a refusal is the whole page, the reason in the panel.
         context = detail_context(request, proposal, **pilot_context)
@@ -151,9 +155,9 @@ def pilot_update(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 def pilot_measure(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     def action(proposal: Proposal) -> str:
         values = {
-            key.removeprefix("measured_"): value
-            for key, value in request.POST.items()
-            if key.startswith("measured_") and value.strip()
+            key.removeprefix("measured_"): request.POST.get(key, "")
+            for key in request.POST
+            if key.startswith("measured_") and request.POST.get(key, "").strip()
         }
         pilots.pilot_measure(proposal=proposal, actor=request.user, values=values)
         return _("The measurements are recorded.")
@@ -178,8 +182,8 @@ def pilot_review_open(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 def pilot_rate(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     def action(proposal: Proposal) -> str:
         scores = {
-            key.removeprefix("score_"): value
-            for key, value in request.POST.items()
+            key.removeprefix("score_"): request.POST.get(key, "")
+            for key in request.POST
             if key.startswith("score_")
         }
         recommend = request.POST.get("recommend", "")
