@@ -224,7 +224,9 @@ class _PilotApi(APIView):
         return proposal
 
     def pilot(self, request: Any, proposal: Proposal, *, code: int = 200) -> Response:
-        proposal = Proposal.objects.select_related("tool", "requester").get(pk=proposal.pk)
+        proposal = Proposal.objects.select_related("tool__solution", "requester").get(
+            pk=proposal.pk
+        )
         panel: PilotPanel | None = pilot_panel(proposal, user=request.user, always=True)
         return Response(PilotSerializer(panel).data, status=code)
 

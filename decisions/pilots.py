@@ -24,6 +24,7 @@ from decisions.models import (
 )
 from decisions.rights import SigningRight, cdo_conflicts, signing_right
 from stakeholders.models import Department, Role
+from stakeholders.selectors import memberships_held
 
 MAX_CRITERIA = 10
 
@@ -185,14 +186,29 @@ def verdict_right(*, user: Any, proposal: Proposal, department: Department) -> S
     """The right that lets `user` give `department`'s verdict: the one they would sign the
     proposal with for that department (same role as its last sign-off asked, same limit, the
     requester never), through decisions.rights.signing_right."""
-    last = (
-        SignOff.objects.filter(proposal=proposal, department=department)
-        .order_by("-round", "-pk")
-        .values_list("required_role", flat=True)
-        .first()
+    return verdict_rights(user=user, proposal=proposal, departments=[department])[department.pk]
+
+
+def verdict_rights(
+    *, user: Any, proposal: Proposal, departments: list[Department]
+) -> dict[int, SigningRight | None]:
+    """verdict_right for several departments, by department id: three queries at most."""
+    # In round order: the last round's role wins.
+    roles: dict[int, str] = dict(
+        SignOff.objects.filter(proposal=proposal, department__in=departments)
+        .order_by("round", "pk")
+        .values_list("department_id", "required_role")
     )
-    probe = SignOff(proposal=proposal, department=department, required_role=last or Role.REVIEWER)
-    return signing_right(user=user, signoff=probe)
+    held = memberships_held(user=user) if getattr(user, "is_authenticated", False) else []
+    rights = {}
+    for department in departments:
+        probe = SignOff(
+            proposal=proposal,
+            department=department,
+            required_role=roles.get(department.pk, Role.REVIEWER),
+        )
+        rights[department.pk] = signing_right(user=user, signoff=probe, held=held)
+    return rights
 
 
 # --- The Pilot panel of the proposal page -------------------------------------------------------
@@ -255,7 +271,12 @@ def pilot_panel(
     from decisions.models import PilotParticipant, ProposalKind, ProposalStatus
     from decisions.rights import cdo_conflict, is_cdo
 
-    if proposal.kind != ProposalKind.NEW and not always:
+    if not always and (
+        proposal.kind != ProposalKind.NEW
+        # Only a tool piloted, or whose pilot ended, has a pilot to show: no query for others.
+        or proposal.status
+        not in (ProposalStatus.PILOTING, ProposalStatus.ADOPTED, ProposalStatus.RETIRED)
+    ):
         return None
     reviews = list(
         PilotReview.objects.filter(proposal=proposal)
@@ -301,12 +322,17 @@ def pilot_panel(
     if review is not None:
         given = {v.department_id: v for v in review.verdicts.all()}
         departments = review_departments()
+        waiting = [d for d in departments if d.pk not in given]
+        rights = (
+            verdict_rights(user=user, proposal=proposal, departments=departments)
+            if open_review and proposal.requester_id != user.pk
+            else {}
+        )
         for department in departments:
             row = VerdictRow(department=department, verdict=given.get(department.pk))
-            if open_review and row.verdict is None and proposal.requester_id != user.pk:
-                right = verdict_right(user=user, proposal=proposal, department=department)
-                row.can_give = right is not None
-                row.on_behalf_of = right.on_behalf_of if right else None
+            right = rights.get(department.pk) if department in waiting else None
+            row.can_give = right is not None
+            row.on_behalf_of = right.on_behalf_of if right else None
             panel.verdicts.append(row)
         complete = len(given) == len(departments)
         panel.disagreement = complete and len({v.verdict for v in given.values()}) > 1
@@ -365,7 +391,7 @@ def pilots_awaiting_cdo() -> list[PilotReview]:
         PilotReview.objects.filter(status="open")
         .annotate(given=Count("verdicts"), kinds=Count("verdicts__verdict", distinct=True))
         .filter(given__gte=needed, kinds__gt=1)
-        .select_related("proposal__requester", "proposal__tool")
+        .select_related("proposal__requester", "proposal__tool__solution")
         .prefetch_related("verdicts__department")
         .order_by("opened_at", "pk")
     )

@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from decisions.models import PilotRating, PilotVerdict, ProposalStatus
+from decisions.services import pilots
 from landscape.models import Lifecycle
 from tests.pilots import AFTER, _criteria, _measure_and_open, _rate, _verdicts, pilot
 
@@ -222,3 +223,61 @@ def test_only_the_cdo_decides_from_the_panel(client, org, pilot):
     assert response.status_code == 403
     pilot.refresh_from_db()
     assert pilot.status == ProposalStatus.PILOTING
+
+
+def _page_queries(client, path):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_the_pilot_panel_costs_the_same_with_more_criteria_people_and_ratings(client, org):
+    from tests.factories import UserFactory
+    from tests.pilots import ended_pilot
+
+    small = ended_pilot(org, vendor="Small", participants=[org.outsider], stage="in_review")
+    pilots.pilot_verdict_give(
+        proposal=small, actor=org.it_reviewer, department=org.departments["IT"], verdict="keep"
+    )
+    people = [UserFactory(username=f"rater{i}") for i in range(6)]
+    big = ended_pilot(org, vendor="Big", participants=people, stage="ended")
+    pilots.pilot_update(
+        proposal=big,
+        actor=org.requester,
+        criteria=[{"metric": f"Metric {i}", "target": str(i)} for i in range(5)],
+    )
+    for i, person in enumerate(people):
+        pilots.pilot_rate(
+            proposal=big,
+            actor=person,
+            recommend=i + 4,
+            scores={c.pk: 1 + i % 5 for c in _criteria(big)},
+        )
+    pilots.pilot_measure(
+        proposal=big, actor=org.requester, values={c.pk: "3" for c in _criteria(big)}
+    )
+    pilots.pilot_review_open(proposal=big, actor=org.requester)
+    pilots.pilot_verdict_give(
+        proposal=big, actor=org.hr_reviewer, department=org.departments["HR"], verdict="keep"
+    )
+    client.force_login(org.hr_head)
+    path = reverse("proposal-detail", args=[small.reference])
+    assert _page_queries(client, path) == _page_queries(
+        client, reverse("proposal-detail", args=[big.reference])
+    )
+
+
+def test_the_decisions_page_costs_the_same_with_more_disputed_pilots(client, org):
+    from tests.pilots import ended_pilot
+
+    client.force_login(org.cdo)
+    ended_pilot(org, vendor="One", participants=[org.outsider], stage="disputed")
+    one = _page_queries(client, reverse("cdo-decisions"))
+    for name in ("Two", "Three"):
+        ended_pilot(org, vendor=name, participants=[org.outsider], stage="disputed")
+    assert _page_queries(client, reverse("cdo-decisions")) == one
