@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from decisions.models import Comment, Decision, Proposal, ProposalGoal, SignOff
+from decisions.models import (
+    Comment,
+    Decision,
+    PilotReview,
+    PilotVerdict,
+    Proposal,
+    ProposalGoal,
+    SignOff,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -102,3 +110,27 @@ class CommentAdmin(admin.ModelAdmin):
     list_display = ["proposal", "author", "created_at"]
     search_fields = ["proposal__reference", "body"]
     raw_id_fields = ["proposal", "author"]
+
+
+class PilotVerdictInline(ReadOnlyInline):
+    model = PilotVerdict
+    fields = ("department", "verdict", "reason", "new_end", "user", "on_behalf_of", "at")
+    readonly_fields = fields
+
+
+@admin.register(PilotReview)
+class PilotReviewAdmin(admin.ModelAdmin):
+    """Pilot reviews, read-only: criteria, ratings, verdicts and outcomes go through
+    decisions.services.pilots, which check rights and write the audit trail."""
+
+    list_display = ["proposal", "round", "status", "outcome", "decided_by", "decided_at"]
+    list_filter = ["status", "outcome"]
+    search_fields = ["proposal__reference", "proposal__title"]
+    list_select_related = ["proposal", "decided_by"]
+    inlines = [PilotVerdictInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -281,3 +281,17 @@ def test_the_decisions_page_costs_the_same_with_more_disputed_pilots(client, org
     for name in ("Two", "Three"):
         ended_pilot(org, vendor=name, participants=[org.outsider], stage="disputed")
     assert _page_queries(client, reverse("cdo-decisions")) == one
+
+
+def test_the_admin_reads_reviews_and_their_verdicts(client, org):
+    from tests.pilots import ended_pilot
+
+    proposal = ended_pilot(org, vendor="Admin", participants=[], stage="disputed")
+    review = proposal.pilot_reviews.get()
+    client.force_login(org.superuser)
+    listing = client.get("/admin/decisions/pilotreview/")
+    assert listing.status_code == 200
+    assert proposal.reference in listing.text
+    detail = client.get(f"/admin/decisions/pilotreview/{review.pk}/change/")
+    assert detail.status_code == 200
+    assert "No SSO yet." in detail.text
