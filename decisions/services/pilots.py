@@ -234,27 +234,36 @@ def pilot_update(
         if criteria is not None:
             cleaned = criteria_clean(criteria)
             current = PilotCriterion.objects.filter(proposal=proposal, round=proposal.pilot_round)
-            if PilotRating.objects.filter(proposal=proposal, round=proposal.pilot_round).exists():
-                raise InvalidTransition(
-                    _("Participants have rated the criteria: they cannot change any more.")
-                )
-            current.delete()
-            PilotCriterion.objects.bulk_create(
-                [
-                    PilotCriterion(
-                        proposal=proposal,
-                        round=proposal.pilot_round,
-                        position=i,
-                        metric=c.metric,
-                        target=c.target,
-                        unit=c.unit,
-                        how_measured=c.how_measured,
-                        direction=c.direction,
+            unchanged = cleaned == [
+                CriterionInput(c.metric, c.target, c.unit, c.how_measured, c.direction)
+                for c in current.order_by("position", "pk")
+            ]
+            # The plan form sends the criteria again with the dates and participants: the same
+            # criteria keep their measurements and scores.
+            if not unchanged:
+                if PilotRating.objects.filter(
+                    proposal=proposal, round=proposal.pilot_round
+                ).exists():
+                    raise InvalidTransition(
+                        _("Participants have rated the criteria: they cannot change any more.")
                     )
-                    for i, c in enumerate(cleaned)
-                ]
-            )
-            changed["criteria"] = [c.metric for c in cleaned]
+                current.delete()
+                PilotCriterion.objects.bulk_create(
+                    [
+                        PilotCriterion(
+                            proposal=proposal,
+                            round=proposal.pilot_round,
+                            position=i,
+                            metric=c.metric,
+                            target=c.target,
+                            unit=c.unit,
+                            how_measured=c.how_measured,
+                            direction=c.direction,
+                        )
+                        for i, c in enumerate(cleaned)
+                    ]
+                )
+                changed["criteria"] = [c.metric for c in cleaned]
         if participants is not None:
             if len(participants) > MAX_PARTICIPANTS:
                 raise DomainError(

@@ -377,3 +377,29 @@ def test_the_step_reminds_nobody_to_open_a_review_that_is_open(org, pilot):
         _measure_and_open(org, pilot)
     assert run_lifecycle(today=AFTER)["pilots ended"] == 3  # the participants only
     assert not Notification.objects.filter(dedupe_key__startswith="pilot_ended:").exists()
+
+
+def test_the_same_criteria_sent_again_keep_their_measurements_and_scores(org, pilot):
+    plan = [
+        {
+            "metric": c.metric,
+            "target": str(c.target),
+            "unit": c.unit,
+            "how_measured": c.how_measured,
+            "direction": c.direction,
+        }
+        for c in _criteria(pilot)
+    ]
+    with time_machine.travel(AFTER):
+        _rate(pilot, org.anna, 9)
+        pilots.pilot_measure(
+            proposal=pilot, actor=org.requester, values={_criteria(pilot)[0].pk: "20"}
+        )
+        pilots.pilot_update(
+            proposal=pilot, actor=org.requester, criteria=plan, participants=[org.anna, org.ben]
+        )
+        assert _criteria(pilot)[0].measured == Decimal("20")
+        assert pilot_scores(pilot).criteria[0].answers == 1
+        changed = [*plan[:1], {"metric": "Something new", "target": "1"}]
+        with pytest.raises(InvalidTransition, match="rated"):
+            pilots.pilot_update(proposal=pilot, actor=org.requester, criteria=changed)
