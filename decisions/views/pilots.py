@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.htmx import HtmxHttpRequest
 from decisions import selectors
-from decisions.models import PilotDirection, Proposal
+from decisions.models import PilotDirection, Proposal, ProposalStatus
 from decisions.pilots import MAX_CRITERIA, PLAN_ROWS_EMPTY, pilot_panel
 from decisions.services import pilots
 from decisions.views._common import detail_context
@@ -75,6 +75,14 @@ def _panel_response(
         body += render_to_string(
             "decisions/proposal_detail.html#timeline", {"proposal": proposal, "oob": True}, request
         )
+        if proposal.status != ProposalStatus.PILOTING:
+            # Kept or stopped: the status panel changes too, out of band.
+            workflow = render_to_string(
+                "decisions/proposal_detail.html#workflow",
+                detail_context(request, proposal),
+                request,
+            )
+            body += workflow.replace('id="workflow"', 'id="workflow" hx-swap-oob="true"', 1)
     return HttpResponse(body, status=status)
 
 

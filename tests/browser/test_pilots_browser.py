@@ -67,6 +67,7 @@ def test_a_pilot_is_rated_reviewed_and_kept(org, browser_for, settings):
         verdict.get_by_role("button", name=f"Give the verdict of {code}").click()
         expect(page.locator("#pilot")).to_contain_text("is recorded.")
     expect(page.locator("#pilot")).to_contain_text("The departments agreed: Keep.")
+    expect(page.locator("#workflow")).to_contain_text("Adopted")  # out of band, no reload
     reviewer.screenshot("pilot-kept")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.ADOPTED

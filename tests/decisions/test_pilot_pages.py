@@ -295,3 +295,19 @@ def test_the_admin_reads_reviews_and_their_verdicts(client, org):
     detail = client.get(f"/admin/decisions/pilotreview/{review.pk}/change/")
     assert detail.status_code == 200
     assert "No SSO yet." in detail.text
+
+
+def test_the_last_verdict_in_place_updates_the_status_panel_too(client, org, pilot):
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        _verdicts(org, pilot, {"HR": "keep", "IT": "keep"})
+        client.force_login(org.mkt_reviewer)
+        response = client.post(
+            reverse("pilot-verdict", args=[pilot.reference]),
+            {"department": "MKT", "verdict": "keep"},
+            headers=HTMX,
+        )
+    assert response.status_code == 200
+    assert "The departments agreed: Keep." in response.text
+    assert 'id="workflow" hx-swap-oob="true"' in response.text
+    assert "Adopted" in response.text
