@@ -367,8 +367,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# English, Dutch and French: the language switcher in the header, else the browser's
+# Accept-Language (LocaleMiddleware). The catalogs are in locale/ (make messages).
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["hrtech_gov.formats"]  # "2 dec. 2026 10:42" in Dutch and French
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
