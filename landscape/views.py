@@ -221,7 +221,7 @@ def landscape_map(request: HttpRequest) -> HttpResponse:
     department = request.GET.get("department", "")
     if department not in codes:
         department = ""
-    key = f"landscape-map:{data_version()}:{department}"
+    key = f"landscape-map:{data_version()}:{department}:{request.LANGUAGE_CODE}"
     drawn = cache.get(key)
     if drawn is None:
         drawn = selectors.map_drawing(department=department)

@@ -125,3 +125,22 @@ def test_the_browsers_language_is_taken_when_none_was_chosen(client):
     assert page.headers["Content-Language"] == "nl"
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
     assert page.headers["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_cached_pages_are_kept_per_language(client, org, settings):
+    """The dashboard and the map are cached until the data changes: an English visit must not
+    fill the cache a Dutch reader is then served."""
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(org.cdo)
+    english = client.get(reverse("dashboard")).content.decode()
+    assert "open proposals" in english
+    client.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    dutch = client.get(reverse("dashboard")).content.decode()
+    assert "openstaande voorstellen" in dutch
+    assert "open proposals" not in dutch
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "No tools match" in client.get(reverse("landscape-map")).content.decode()
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    french_map = client.get(reverse("landscape-map")).content.decode()
+    assert "No tools match" not in french_map
