@@ -41,6 +41,7 @@ PROPOSAL_FIELDS = (
     "kind",
     "tool",
     "retire_on",
+    "renewal_action",
     "title",
     "problem",
     "rationale",
