@@ -127,7 +127,7 @@ def test_the_renewal_due_webhook(org):
     tool = tool_with_deadline(org)
     renewal_reminders_send(day(30))
     delivery = WebhookDelivery.objects.get(kind="renewal.due")
-    data = delivery.payload["data"] if "data" in delivery.payload else delivery.payload
+    data = delivery.payload.get("data", delivery.payload)
     assert data["tool"]["id"] == tool.pk
     assert data["notice_deadline"] == "2026-09-30"
     assert data["renewal_date"] == "2026-10-30"
