@@ -74,6 +74,9 @@ def renewal_calendar(request: HttpRequest) -> HttpResponse:
     calendar = calendar_months(
         user=request.user, first_month=first, months=months, department=department
     )
+    # Who may open a renewal of which tool (the memberships are read once: landscape.rights).
+    tools = {e.entry.tool.pk: e.entry.tool for m in calendar for e in m.events}
+    editable = {pk for pk, tool in tools.items() if can_edit_tool(user=request.user, tool=tool)}
     this_month = today.replace(day=1)
     previous = max(add_months(first, -months), this_month) if first > this_month else None
     context = {
@@ -86,6 +89,7 @@ def renewal_calendar(request: HttpRequest) -> HttpResponse:
         "department": department,
         "count": sum(len(m.events) for m in calendar),
         "feed": _feed_of(request.user),
+        "editable": editable,
         "today": today,
     }
     return render(request, "decisions/renewals/calendar.html", context)

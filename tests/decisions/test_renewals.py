@@ -197,6 +197,8 @@ def test_the_calendar_lists_deadlines_and_renewals_by_month(client, org):
     assert "July 2026" in page
     assert "August 2026" in page
     assert proposal.reference in page
+    # Only the owners are offered to open a renewal.
+    assert reverse("renewal-open", args=[other.pk]) not in page
     filtered = client.get(reverse("renewal-calendar"), {"department": "MKT"}).content.decode()
     assert other.solution.name in filtered
     assert tool.solution.name not in filtered
