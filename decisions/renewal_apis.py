@@ -54,7 +54,7 @@ class RenewalDueSerializer(serializers.Serializer):
 
 
 class RenewalPagination(ApiCursorPagination):
-    ordering = ("notice_deadline", "pk")
+    ordering = ("notice_deadline", "pk")  # type: ignore[assignment]  # DRF takes a tuple
 
 
 def _row(entry: RenewalEntry) -> dict[str, Any]:

@@ -35,7 +35,7 @@ RENEWAL_TITLE = "Renegotiate LinkedIn Recruiter"
 def load_demo_contracts() -> tuple[int, int]:
     """Give the demo tools their contracts (where they have none). Returns (set, already)."""
     today = timezone.localdate()
-    specs = {name: rest for name, *rest in CONTRACTS}
+    specs = {c[0]: c[1:] for c in CONTRACTS}
     tools = list(
         Tool.objects.filter(solution__name__in=list(specs), lifecycle__in=LIVE_LIFECYCLES)
         .exclude(lifecycle=Lifecycle.SUNSET)

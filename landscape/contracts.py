@@ -13,15 +13,22 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class HasContract(Protocol):
-    pk: int | None
-    contract_start: dt.date | None
-    term_months: int | None
-    notice_days: int | None
-    auto_renews: bool
+    """A tool, as far as its contract goes (read-only, so a model's fields satisfy it)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def contract_start(self) -> dt.date | None: ...
+    @property
+    def term_months(self) -> int | None: ...
+    @property
+    def notice_days(self) -> int | None: ...
+    @property
+    def auto_renews(self) -> bool: ...
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

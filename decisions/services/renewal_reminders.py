@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -76,7 +77,7 @@ def renewal_reminders_send(today: dt.date) -> int:
             kind=ProposalKind.RENEWAL, tool_id__in=ids, status=ProposalStatus.APPROVED
         ).values_list("tool_id", "renewal_date")
     )
-    heads: dict[int, list] = {}
+    heads: dict[int, list[Any]] = {}
     count = 0
     for tool, dates, threshold in due:
         if (tool.pk, dates.notice_deadline, threshold) in sent:
@@ -96,7 +97,9 @@ def renewal_reminders_send(today: dt.date) -> int:
     return count
 
 
-def _remind(tool: Tool, dates: ContractDates, threshold: int, today: dt.date, heads: list) -> bool:
+def _remind(
+    tool: Tool, dates: ContractDates, threshold: int, today: dt.date, heads: list[Any]
+) -> bool:
     try:
         with transaction.atomic():  # a savepoint: the loser of a race stops here
             RenewalReminder.objects.create(
