@@ -17,6 +17,7 @@ WEBHOOK_KINDS = {
     "proposal.submitted": _("Proposal submitted"),
     "signoff.decided": _("Sign-off decided"),
     "decision.taken": _("Decision taken"),
+    "renewal.due": _("A contract's notice deadline is 90, 30 or 7 days away"),
 }
 
 EVENT_LABELS = {
@@ -36,6 +37,9 @@ EVENT_LABELS = {
     "decision.rejected": _("CDO rejected"),
     "decision.returned": _("CDO returned it for changes"),
     "comment.added": _("Comment added"),
+    "renewal.reminded": _("Renewal reminder sent"),
+    "calendar_feed.created": _("Renewal calendar feed created"),
+    "calendar_feed.revoked": _("Renewal calendar feed revoked"),
 }
 
 

@@ -10,10 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from core.money import format_base_money, to_base_currency
 from core.text import validate_single_line
 from decisions.models import (
+    CONTINUING_RENEWALS,
     DecisionOutcome,
     ExportFormat,
     Proposal,
     ProposalKind,
+    RenewalAction,
     SignOffStatus,
 )
 from decisions.rules import proposal_errors
@@ -182,6 +184,10 @@ class ProposalForm(forms.ModelForm):
         return kind == ProposalKind.RETIREMENT
 
     @property
+    def is_renewal(self) -> bool:
+        return (self["kind"].value() or ProposalKind.NEW) == ProposalKind.RENEWAL
+
+    @property
     def retired_tool(self) -> Tool | None:
         value = self["tool"].value()
         if not self.is_retirement or not str(value or "").isdigit():
@@ -339,3 +345,42 @@ class CommentForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+
+
+class RenewalForm(forms.Form):
+    """Opening a renewal from the tool's page or the calendar (decisions.services.renewal)."""
+
+    renewal_action = forms.ChoiceField(
+        label=_("Renewal"), choices=RenewalAction.choices, widget=forms.RadioSelect
+    )
+    term_months = forms.IntegerField(
+        label=_("New term (months)"),
+        required=False,
+        min_value=1,
+        max_value=PLAUSIBLE_TERM_MONTHS,
+        help_text=_("To renew or renegotiate."),
+    )
+    yearly_cost = forms.DecimalField(
+        label=_("New yearly cost"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("To renew or renegotiate, in the contract's currency."),
+    )
+    rationale = forms.CharField(
+        label=_("Why"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Adoption, cost, what the users say, what changes in the new contract."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("renewal_action") in CONTINUING_RENEWALS:
+            if not data.get("term_months") and "term_months" not in self.errors:
+                self.add_error("term_months", _("Give the new term in months."))
+            if data.get("yearly_cost") is None and "yearly_cost" not in self.errors:
+                self.add_error("yearly_cost", _("Give the new yearly cost."))
+        return data

@@ -30,6 +30,7 @@ from decisions.models import (
     Proposal,
     ProposalKind,
     RecurringPeriod,
+    RenewalAction,
     SignOff,
     SignOffStatus,
     VoiceKind,
@@ -258,6 +259,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "kind",
             "tool",
             "retire_on",
+            "renewal_action",
+            "renewal_date",
             "requester",
             "requesting_department",
             "paying_department",
@@ -472,19 +475,30 @@ class ProposalInputSerializer(StrictInputSerializer):
         required=False,
         help_text=gettext_lazy(
             "new (the default): a tool to buy; retirement: retire `tool` from the landscape "
-            "(its owners and the owners of every tool that depends on it sign)."
+            "(its owners and the owners of every tool that depends on it sign); renewal: "
+            "renew, renegotiate or cancel `tool`'s contract (renewal_action)."
         ),
     )
     tool = serializers.PrimaryKeyRelatedField(
         queryset=Tool.objects.select_related("solution"),
         required=False,
         allow_null=True,
-        help_text=gettext_lazy("The landscape tool to retire (GET /api/v1/tools/)."),
+        help_text=gettext_lazy("The landscape tool to retire or renew (GET /api/v1/tools/)."),
     )
     retire_on = serializers.DateField(
         required=False,
         allow_null=True,
         help_text=gettext_lazy("A retirement: the day the tool is switched off once approved."),
+    )
+    renewal_action = serializers.ChoiceField(
+        choices=RenewalAction.choices,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "A renewal of `tool`'s contract: renew or renegotiate (the new term is term_months, "
+            "the new yearly cost recurring_cost) or cancel (the tool retires on the renewal "
+            "date). Opened before the notice deadline, by the tool's owners."
+        ),
     )
     title = StrictCharField(max_length=200, single_line=True)
     problem = StrictCharField(max_length=TEXT_LIMIT)

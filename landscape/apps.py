@@ -15,6 +15,7 @@ class LandscapeConfig(AppConfig):
             {
                 "tool.lifecycle_changed": _("Tool lifecycle changed"),
                 "tool.updated": _("Tool edited"),
+                "tool.contract_renewed": _("Tool contract renewed"),
                 "integration.created": _("Integration added"),
                 "integration.updated": _("Integration edited"),
                 "integration.removed": _("Integration removed"),

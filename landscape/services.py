@@ -675,3 +675,46 @@ def guardrail_update(*, guardrail: Guardrail, actor: Actor, data: dict[str, Any]
         _guardrail_save(guardrail)
         _guardrail_event("guardrail.updated", guardrail, actor=actor, fields=changed)
         return guardrail
+
+
+def tool_contract_renew(
+    *,
+    tool: Tool,
+    actor: Actor,
+    contract_start: dt.date,
+    term_months: int,
+    yearly_cost: Any,
+    currency: str,
+    proposal_reference: str,
+) -> Tool:
+    """An approved renewal: the tool's contract starts again on `contract_start` (the old
+    renewal date) for the new term and yearly cost. The workflow has checked the decision.
+    Must run inside its transaction."""
+    tool = _lock(tool)
+    before = {
+        "contract_start": tool.contract_start,
+        "term_months": tool.term_months,
+        "yearly_cost": tool.yearly_cost,
+        "currency": tool.currency,
+    }
+    tool.contract_start = contract_start
+    tool.term_months = term_months
+    tool.yearly_cost = yearly_cost
+    tool.currency = currency
+    tool.save(update_fields=[*before, "updated_at"])
+    record_event(
+        kind="tool.contract_renewed",
+        actor=_person(actor),
+        payload={
+            "tool": tool.pk,
+            "proposal": proposal_reference,
+            "before": before,
+            "after": {
+                "contract_start": contract_start,
+                "term_months": term_months,
+                "yearly_cost": yearly_cost,
+                "currency": currency,
+            },
+        },
+    )
+    return tool

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +18,7 @@ from core.dataversion import data_version
 from core.errors import DomainError, NotAllowed
 from core.filtering import active_filters, lenient_filterset, offset_page
 from landscape import selectors, services
+from landscape.contracts import tool_contract_dates
 from landscape.filters import ToolFilterSet
 from landscape.forms import (
     IntegrationForm,
@@ -109,6 +111,7 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
         "integration_form": extra.pop("integration_form", None) or IntegrationForm(tool=tool),
         "methods": Method.choices,
         "criticalities": Criticality.choices,
+        "contract_dates": tool_contract_dates(tool, timezone.localdate()) if tool.is_live else None,
         **extra,
     }
 

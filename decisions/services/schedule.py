@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from decisions.services.renewal_reminders import renewal_reminders_send
+
 log = logging.getLogger(__name__)
 
 
@@ -25,6 +27,7 @@ def _retire_due(today: dt.date) -> int:
 # still run; the next run takes it again.
 STEPS: list[tuple[str, Callable[[dt.date], int]]] = [
     ("retirements due", _retire_due),
+    ("renewal reminders", renewal_reminders_send),
 ]
 
 

@@ -36,6 +36,7 @@ from decisions.rights import (
     signing_rights,
 )
 from decisions.services.lifecycle import lifecycle_actions_allowed
+from decisions.views.renewals import renewal_context
 from decisions.voices import voice_summary
 from landscape.selectors import tool_impact
 from stakeholders.models import ChecklistQuestion
@@ -124,6 +125,7 @@ def detail_context(
         else None,
         "decision_form": DecisionForm(),
         "comment_form": None if is_read_only(user) else CommentForm(),
+        **renewal_context(proposal),
         **extra,
     }
 

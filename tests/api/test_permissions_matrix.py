@@ -285,6 +285,7 @@ ROWS = [
         overrides={"catalog_token": 403},
     ),
     Row("radar", "GET", lambda w: "/api/v1/radar/"),
+    Row("renewals due", "GET", lambda w: "/api/v1/renewals/?within_days=90"),
     Row(
         "give my voice",
         "POST",
