@@ -398,6 +398,16 @@ ROWS = [
         allowed={"hr_reviewer"},
         refused=404,
     ),
+    Row(
+        "choose the pages' language (a cookie: nothing stored)",
+        "POST",
+        lambda w: "/i18n/setlang/",
+        lambda w: {"language": "nl", "next": "/"},
+        ok=302,
+        anonymous=302,
+        login="/",  # anonymous too: back to `next`, the sign-in page then in that language
+        writes=False,
+    ),
     Row("my API tokens", "GET", lambda w: "/api-tokens/"),
     Row(
         "create an API token",
