@@ -513,6 +513,14 @@ SLA_ESCALATE_CDO_AFTER_DAYS = env.int("SLA_ESCALATE_CDO_AFTER_DAYS", default=2)
 if SLA_ESCALATE_HEAD_AFTER_DAYS < 0 or SLA_ESCALATE_CDO_AFTER_DAYS < 0:
     raise ImproperlyConfigured("SLA_ESCALATE_*_AFTER_DAYS must not be negative.")
 
+# The standard tool for a category (landscape/standards.py): the CDO may make a tool the standard
+# once it has been adopted this many days with at least this adoption (a ratio, 0.30 = 30%; unset:
+# the shelfware threshold, SHELFWARE_THRESHOLD).
+STANDARD_MIN_ADOPTED_DAYS = env.int("STANDARD_MIN_ADOPTED_DAYS", default=180)
+STANDARD_MIN_ADOPTION = env.float("STANDARD_MIN_ADOPTION", default=None)
+if STANDARD_MIN_ADOPTED_DAYS < 0 or (STANDARD_MIN_ADOPTION or 0) < 0:
+    raise ImproperlyConfigured("STANDARD_MIN_* settings must not be negative.")
+
 # --- Catalog feeds we pull (vendors/sync/feeds.py): CATALOG_FEEDS is JSON, one entry per source,
 # e.g. {"acme": {"url": "https://acme.example/catalog.json", "every_minutes": 60, "full": true}}.
 # Each gets a Celery beat entry running vendors.tasks.sync_catalog_feed(source).
