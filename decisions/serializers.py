@@ -376,6 +376,7 @@ class ProposalDetailSerializer(ProposalSerializer):
             "problem",
             "rationale",
             "alternatives",
+            "standard_why_not",
             "end_user_involvement",
             "goals",
             "integrates_with",
@@ -490,6 +491,15 @@ class ProposalInputSerializer(StrictInputSerializer):
     problem = StrictCharField(max_length=TEXT_LIMIT)
     rationale = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
     alternatives = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    standard_why_not = StrictCharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "Why the category's standard tool does not serve (GET /api/v1/standards/): "
+            "required when the category has a standard and this proposal is for another tool."
+        ),
+    )
     requesting_department = serializers.SlugRelatedField(
         slug_field="code", queryset=Department.objects.filter(is_active=True)
     )

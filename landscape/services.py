@@ -31,6 +31,12 @@ from landscape.models import (
     ToolLifecycleChange,
 )
 from landscape.rights import can_connect, can_edit_tool, governs_landscape
+from landscape.standards import (
+    may_decide_standard,
+    standard_eligibility,
+    standard_lock_category,
+    standards_to_drop,
+)
 from stakeholders.models import Department
 from vendors.models import Solution
 from vendors.services import solution_in_use_set
@@ -203,12 +209,61 @@ def tool_standard_drop(
     return True
 
 
+def standard_set(*, tool: Tool, by: Actor, today: dt.date | None = None) -> Tool:
+    """The CDO makes `tool` its category's standard. The previous standard of the category, if
+    any, is withdrawn in the same transaction: every tool of the category is locked first, so
+    two CDOs at once end with one standard, the later one."""
+    with transaction.atomic():
+        if not may_decide_standard(by):
+            raise NotAllowed(_("Only the Chief Digital Officer can make a tool the standard."))
+        category = Tool.objects.filter(pk=tool.pk).values_list("solution__category", flat=True)
+        if not category:
+            raise DomainError(_("No such tool."))
+        locked = {t.pk: t for t in standard_lock_category(category[0])}
+        tool = locked[tool.pk]
+        if tool.standard_since is not None:
+            raise InvalidTransition(_("%(tool)s is the standard already.") % {"tool": tool.name})
+        reasons = standard_eligibility(tool, today)
+        if reasons:
+            raise InvalidTransition(
+                _("%(tool)s cannot become the standard: %(why)s")
+                % {"tool": tool.name, "why": " ".join(reasons)},
+                code="not_eligible",
+            )
+        previous = next((t for t in locked.values() if t.standard_since is not None), None)
+        if previous is not None:
+            tool_standard_drop(
+                tool=previous,
+                actor=by,
+                reason=_("%(tool)s became the standard.") % {"tool": tool.name},
+                locked=True,  # above, with the whole category
+            )
+        now = timezone.now()
+        tool.standard_since = now
+        tool.save(update_fields=["standard_since", "updated_at"])
+        standard_event(kind="tool.standard_set", tool=tool, previous=previous, actor=by, at=now)
+        return tool
+
+
+def standard_withdraw(*, tool: Tool, by: Actor, reason: str) -> Tool:
+    """The CDO withdraws the standard, saying why; the category has none until another is set."""
+    with transaction.atomic():
+        if not may_decide_standard(by):
+            raise NotAllowed(_("Only the Chief Digital Officer can withdraw a standard."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError(_("Say why the standard is withdrawn."), field="reason")
+        tool = _lock(tool)
+        if tool.standard_since is None:
+            raise InvalidTransition(_("%(tool)s is not the standard.") % {"tool": tool.name})
+        tool_standard_drop(tool=tool, actor=by, reason=reason, locked=True)
+        return tool
+
+
 def standards_drop_lapsed() -> int:
     """Withdraw every standard that no longer holds (flagged shelfware, retiring or retired):
     the scheduled sweep behind the hooks, for changes that bypass them (the admin, an import).
     A second run finds nothing."""
-    from landscape.standards import standards_to_drop
-
     dropped = 0
     for tool_id in list(standards_to_drop().values_list("pk", flat=True)):
         with transaction.atomic():

@@ -1,6 +1,6 @@
-"""The standard tool for a category (the commodity): which tool is it, and may a tool become it.
-The read side; the CDO's writes are decisions.services.standards, the loss of the standard on
-retirement or shelfware is landscape.services.tool_standard_drop.
+"""The standard tool for a category (the commodity): which tool is it, may a tool become it, and
+who decides it. The read side; the CDO's writes (standard_set, standard_withdraw) and the loss of
+the standard on retirement or shelfware (tool_standard_drop) are in landscape.services.
 
 A category's standard is the tool whose `standard_since` is set. At most one per category: the
 category lives on the catalog solution, not on the tool's row, so no partial unique index can
@@ -9,6 +9,7 @@ say it; the writers lock every tool of the category (standard_lock_category) ins
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -21,6 +22,20 @@ from landscape.models import Lifecycle, Tool, ToolLifecycleChange
 
 # The lifecycles a standard may have: in use, kept after its pilot, not on its way out.
 STANDARD_LIFECYCLES = (Lifecycle.ADOPTED, Lifecycle.STANDARD)
+
+
+_deciders: list[Callable[[Any], bool]] = []
+
+
+def register_standard_decider(rule: Callable[[Any], bool]) -> None:
+    """Who may make and withdraw a standard: the workflow registers its CDO check
+    (decisions.rights.is_cdo) from DecisionsConfig.ready(); the landscape does not import it."""
+    _deciders[:] = [rule]
+
+
+def may_decide_standard(user: Any) -> bool:
+    """Whether `user` makes and withdraws standards (the CDO). Nobody when nothing registered."""
+    return bool(_deciders) and bool(_deciders[0](user))
 
 
 def standards() -> QuerySet[Tool]:

@@ -17,7 +17,6 @@ from decisions.services.proposals import (
 )
 from decisions.services.retirement import tools_retire_due
 from decisions.services.signoffs import checklist_answers, signoff_decide
-from decisions.services.standards import standard_set, standard_withdraw
 from decisions.services.voice import voice_give, voice_withdraw
 
 __all__ = [
@@ -33,8 +32,6 @@ __all__ = [
     "proposal_update",
     "proposal_withdraw",
     "signoff_decide",
-    "standard_set",
-    "standard_withdraw",
     "tools_retire_due",
     "voice_give",
     "voice_withdraw",

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from audit.models import Event
 from core.errors import InvalidTransition, NotAllowed
-from decisions.services import schedule, standard_set, standard_withdraw
+from decisions.services import schedule
 from landscape import services as landscape
 from landscape import standards
 from landscape.models import Lifecycle, Tool, ToolLifecycleChange
+from landscape.services import standard_set, standard_withdraw
 from tests.factories import SolutionFactory, ToolFactory
 from vendors.models import Category
 from webhooks.models import WebhookDelivery
