@@ -577,3 +577,18 @@ CELERY_BEAT_SCHEDULE.update(
         }
     }
 )
+
+# Usage and adoption (landscape.adoption, the shelfware step of decisions.services.schedule):
+# a tool adopted for at least SHELFWARE_MIN_ADOPTED_DAYS whose adoption (active users ÷ promised
+# users) stays below SHELFWARE_THRESHOLD for SHELFWARE_MONTHS consecutive months is flagged as
+# shelfware. POST /api/v1/usage/ takes at most USAGE_BATCH_MAX items per request.
+SHELFWARE_THRESHOLD = env.float("SHELFWARE_THRESHOLD", default=0.30)
+if not 0 < SHELFWARE_THRESHOLD <= 1:
+    raise ImproperlyConfigured("SHELFWARE_THRESHOLD must be above 0 and at most 1.")
+SHELFWARE_MONTHS = env.int("SHELFWARE_MONTHS", default=3)
+SHELFWARE_MIN_ADOPTED_DAYS = env.int("SHELFWARE_MIN_ADOPTED_DAYS", default=90)
+if SHELFWARE_MONTHS < 1 or SHELFWARE_MIN_ADOPTED_DAYS < 0:
+    raise ImproperlyConfigured("SHELFWARE_MONTHS must be >= 1, SHELFWARE_MIN_ADOPTED_DAYS >= 0.")
+USAGE_BATCH_MAX = env.int("USAGE_BATCH_MAX", default=1000)
+if USAGE_BATCH_MAX < 1:
+    raise ImproperlyConfigured("USAGE_BATCH_MAX must be at least 1.")
