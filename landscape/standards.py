@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from landscape.adoption import adoption_latest
 from landscape.models import Lifecycle, Tool, ToolLifecycleChange
 
 # The lifecycles a standard may have: in use, kept after its pilot, not on its way out.
@@ -106,8 +107,6 @@ def min_adoption() -> Decimal:
 
 def adoption_ratio(tool: Tool) -> Decimal | None:
     """The tool's latest adoption (active users ÷ promised users), None when unknown."""
-    from landscape.adoption import adoption_latest
-
     point = adoption_latest(tool)
     return None if point is None else point.ratio
 

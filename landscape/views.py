@@ -56,6 +56,7 @@ def tool_list(request: HttpRequest) -> HttpResponse:
             "lane": cleaned.get("lane") or "",
             "category": cleaned.get("category") or "",
             "q": cleaned.get("q") or "",
+            "standard": cleaned.get("standard"),
             "sort": cleaned.get("sort") or "name",
         },
         "filters": current,

@@ -205,3 +205,18 @@ def test_shelfware_loses_the_standard_on_the_next_run_once(org, adoption):
     assert tool.standard_since is None
     assert schedule.run_lifecycle(today=TODAY)["standards lapsed"] == 0
     assert Event.objects.filter(kind="tool.standard_withdrawn").count() == 1
+
+
+def test_eligibility_reads_the_reported_usage_against_the_promise(org):
+    """Without the stand-in: 30 of 100 seats used is at the threshold, 29 is below."""
+    from landscape.models import ToolUsage
+
+    tool = adopted_tool(days=400, seats=100)
+    assert "unknown" in standards.standard_eligibility(tool, TODAY)[0]
+    usage = ToolUsage.objects.create(
+        tool=tool, month=dt.date(2026, 9, 1), source="sso", active_users=29
+    )
+    assert "29%" in standards.standard_eligibility(tool, TODAY)[0]
+    usage.active_users = 30
+    usage.save()
+    assert standards.standard_eligibility(tool, TODAY) == []
