@@ -7,7 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
-from landscape.apis import GuardrailViewSet, IntegrationViewSet, ToolViewSet
+from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
@@ -29,6 +29,7 @@ router.register("guardrails", GuardrailViewSet, basename="guardrail")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("radar/", RadarApi.as_view(), name="radar"),
+    path("standards/", StandardsApi.as_view(), name="standards"),
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
     path("catalog/snapshot/", CatalogSnapshotApi.as_view(), name="catalog-snapshot"),
