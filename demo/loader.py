@@ -47,6 +47,7 @@ from demo.landscape import (
 )
 from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, USERS
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
+from demo.standards import seed_demo_standard
 from stakeholders.checklists import load_default_checklists
 from stakeholders.models import (
     AnswerKind,
@@ -98,6 +99,8 @@ def seed_demo() -> SeedReport:
     if plugin := seed_demo_plugin():
         _backdate_notifications(plugin)
         report.lines.append(f"Plug-in lane proposal in review: {plugin.reference}.")
+    if standard := seed_demo_standard():
+        report.lines.append(f"Standard for collaboration: {standard.solution.name}.")
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 
