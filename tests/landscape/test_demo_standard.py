@@ -26,7 +26,8 @@ def test_the_demo_has_confluence_as_the_collaboration_standard():
         call_command("seed_demo", stdout=out)
     assert "Standard for collaboration: Confluence." in out.getvalue()
     standard = standard_for("collaboration")
-    assert standard is not None and standard.solution.name == "Confluence"
+    assert standard is not None
+    assert standard.solution.name == "Confluence"
     assert Event.objects.get(kind="tool.standard_set").actor.username == "cdo"
     # It holds on the scheduler's run (not shelfware, not retiring).
     schedule.run_lifecycle()
