@@ -34,7 +34,7 @@ from decisions.models import (
     SignOffStatus,
     VoiceKind,
 )
-from decisions.rules import COST_FIELDS, proposal_errors
+from decisions.rules import COST_FIELDS, proposal_errors, standard_in_the_way
 from decisions.services import PROPOSAL_FIELDS
 from decisions.voices import voice_summary
 from landscape.models import Lane, Tool
@@ -339,6 +339,13 @@ class VoiceInputSerializer(StrictInputSerializer):
     )
 
 
+class CategoryStandardSerializer(serializers.Serializer):
+    tool = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="solution.name")
+    vendor = serializers.CharField(source="solution.vendor.name")
+    standard_since = serializers.DateTimeField()
+
+
 class ProposalDetailSerializer(ProposalSerializer):
     """A proposal with its five answers, current sign-offs, earlier rounds and decisions."""
 
@@ -353,6 +360,12 @@ class ProposalDetailSerializer(ProposalSerializer):
     )
     decisions = DecisionInProposalSerializer(many=True)
     who_decides = serializers.SerializerMethodField()
+    category_standard = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The standard tool of the proposal's category when the proposal is for another "
+            "tool (then `standard_why_not` is required); null otherwise."
+        )
+    )
     switching_cost = serializers.SerializerMethodField(
         help_text=gettext_lazy("The estimated cost of leaving, in the proposal's currency.")
     )
@@ -376,6 +389,7 @@ class ProposalDetailSerializer(ProposalSerializer):
             "problem",
             "rationale",
             "alternatives",
+            "category_standard",
             "standard_why_not",
             "end_user_involvement",
             "goals",
@@ -421,6 +435,11 @@ class ProposalDetailSerializer(ProposalSerializer):
     def get_decision(self, p: Proposal) -> dict | None:
         current = next((d for d in p.decisions.all() if d.round == p.round), None)
         return DecisionInProposalSerializer(current).data if current else None
+
+    @extend_schema_field(CategoryStandardSerializer(allow_null=True))
+    def get_category_standard(self, p: Proposal) -> dict | None:
+        standard = standard_in_the_way(p)
+        return CategoryStandardSerializer(standard).data if standard is not None else None
 
     @extend_schema_field(WhoDecidesSerializer)
     def get_who_decides(self, p: Proposal) -> dict:

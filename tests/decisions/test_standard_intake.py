@@ -114,6 +114,9 @@ def test_the_api_requires_why_not(org, standard):
     created = api.post("/api/v1/proposals/", proposal_body(standard_why_not="Needs offline use."))
     assert created.status_code == 201, created.json()
     assert created.json()["standard_why_not"] == "Needs offline use."
+    # The API points to the standard too.
+    assert created.json()["category_standard"]["tool"] == standard.pk
+    assert created.json()["category_standard"]["name"] == "Slack"
     ref = created.json()["reference"]
     proposal = Proposal.objects.get(reference=ref)
     cleared = api.patch(
