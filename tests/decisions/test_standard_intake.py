@@ -147,3 +147,21 @@ def test_submitting_a_draft_older_than_the_standard_needs_why_not(org):
 def test_the_service_refuses_a_draft_without_why_not(org, standard):
     with pytest.raises(DomainError, match="Say why it does not serve"):
         make_proposal(requester=org.requester, category="engagement")
+
+
+def test_the_cdo_reads_why_not_on_the_decision_card(client, org, standard):
+    proposal = make_proposal(
+        requester=org.requester,
+        submit=True,
+        one_off_cost=50000,
+        category="engagement",
+        standard_why_not="Slack cannot host 300 external store workers.",
+    )
+    for signoff in proposal.signoffs.all():
+        services.signoff_decide(
+            signoff=signoff, actor=org.heads[signoff.department.code], outcome="approved"
+        )
+    client.force_login(org.cdo)
+    page = client.get(reverse("cdo-decisions")).text
+    assert "Why not the standard tool?" in page
+    assert "Slack cannot host 300 external store workers." in page
