@@ -91,6 +91,10 @@ def test_the_duplicate_check_lists_the_standard_first(client, org, standard):
     assert text.count(">Slack<") == 2  # first in the list, and in the notice by the field
     assert 'id="standard-notice"' in text
     assert 'hx-swap-oob="true"' in text
+    # A catalog solution of the category is pointed to the standard too (its category).
+    other = SolutionFactory(name="Rocket Chat", category="engagement")
+    picked = client.post(reverse("proposal-preview"), {"solution": str(other.pk)}).text
+    assert "A standard tool exists for this job:" in picked
     # Not for another category, and not when the standard itself is chosen.
     assert (
         "A standard tool exists"
