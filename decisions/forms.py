@@ -18,7 +18,7 @@ from decisions.models import (
     RenewalAction,
     SignOffStatus,
 )
-from decisions.rules import proposal_errors
+from decisions.rules import proposal_errors, standard_in_the_way
 from decisions.services import PROPOSAL_FIELDS
 from landscape.models import LIVE_LIFECYCLES, Tool
 from stakeholders.models import AnswerKind, Department, StrategicGoal
@@ -109,6 +109,7 @@ class ProposalForm(forms.ModelForm):
             "problem": forms.Textarea(attrs={"rows": 3}),
             "rationale": forms.Textarea(attrs={"rows": 3}),
             "alternatives": forms.Textarea(attrs={"rows": 2}),
+            "standard_why_not": forms.Textarea(attrs={"rows": 3}),
             "end_user_involvement": forms.Textarea(attrs={"rows": 2}),
             "integration_notes": forms.Textarea(attrs={"rows": 2}),
             "personal_data_notes": forms.Textarea(attrs={"rows": 2}),
@@ -121,6 +122,10 @@ class ProposalForm(forms.ModelForm):
         help_texts = {
             "problem": _("What goes wrong today, for whom, and how often."),
             "rationale": _("Why this tool, and why now."),
+            "standard_why_not": _(
+                "Required when the category you choose has a standard tool and you propose "
+                "another: what it cannot do for you."
+            ),
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -193,6 +198,21 @@ class ProposalForm(forms.ModelForm):
         if not self.is_retirement or not str(value or "").isdigit():
             return None
         return Tool.objects.filter(lifecycle__in=LIVE_LIFECYCLES, pk=int(str(value))).first()
+
+    @property
+    def standard_tool(self) -> Tool | None:
+        """The category's standard tool when this proposal is for another one: the form shows
+        it first ("a standard tool exists for this job") and asks why it does not serve."""
+        if self.is_bound:
+            data = getattr(self, "cleaned_data", None) or {}
+            candidate = Proposal(
+                kind=data.get("kind") or ProposalKind.NEW,
+                solution=data.get("solution"),
+                category=data.get("category") or "",
+            )
+        else:
+            candidate = self.instance
+        return standard_in_the_way(candidate)
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or ProposalKind.NEW

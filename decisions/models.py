@@ -130,6 +130,10 @@ class Proposal(models.Model):
     problem = models.TextField(_("problem to solve"))
     rationale = models.TextField(_("why this tool"), blank=True)
     alternatives = models.TextField(_("alternatives considered"), blank=True)
+    # Required when the category has a standard tool and this is another (decisions.rules).
+    standard_why_not = models.TextField(
+        _("why the standard tool does not serve"), blank=True, max_length=5000
+    )
     # Who is buying? Who is paying?
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"

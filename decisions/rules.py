@@ -21,7 +21,8 @@ from decisions.models import (
 )
 from decisions.pricing import proposal_tco_limit_field, tco_limit_message
 from landscape.contracts import tool_contract_dates
-from landscape.models import Lifecycle
+from landscape.models import Lifecycle, Tool
+from landscape.standards import standard_for
 
 COST_FIELDS = ("one_off_cost", "recurring_cost")
 
@@ -66,6 +67,26 @@ def _tool_errors(proposal: Proposal) -> dict[str, str]:
     return errors
 
 
+def standard_in_the_way(proposal: Proposal) -> Tool | None:
+    """The standard tool of the proposal's category when the proposal is for another tool (a
+    new tool's proposal, not for the standard's own solution): the intake form points to it,
+    and the proposal must say why it does not serve. None otherwise."""
+    if proposal.kind != ProposalKind.NEW or not proposal.category:
+        return None
+    standard = standard_for(proposal.category)
+    if standard is None or standard.solution_id == proposal.solution_id:
+        return None
+    return standard
+
+
+def _standard_unanswered(proposal: Proposal) -> dict[str, str]:
+    standard = None if (proposal.standard_why_not or "").strip() else standard_in_the_way(proposal)
+    if standard is None:
+        return {}
+    message = _("A standard tool exists for this job: %(tool)s. Say why it does not serve.")
+    return {"standard_why_not": message % {"tool": standard.solution.name}}
+
+
 def proposal_errors(proposal: Proposal) -> dict[str, str]:
     """Field → message for every rule the proposal (saved or not) breaks; empty when none.
 
@@ -73,6 +94,8 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
     - to retire or renew, a tool of the fleet that is still running (a retirement planned
       no earlier than today);
     - a category;
+    - when the category has a standard tool and this is another: why the standard does not
+      serve;
     - a pilot that does not end before it starts;
     - no negative cost (the switching cost included);
     - a total cost of ownership small enough to record (blamed on the cost that makes it so).
@@ -88,6 +111,7 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
         )
     if not proposal.category:
         errors["category"] = _("Choose the category of tool.")
+    errors.update(_standard_unanswered(proposal))
     start, end = proposal.pilot_start, proposal.pilot_end
     if start and end and end < start:
         errors["pilot_end"] = _("The pilot cannot end before it starts.")

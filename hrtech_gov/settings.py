@@ -517,6 +517,14 @@ SLA_ESCALATE_CDO_AFTER_DAYS = env.int("SLA_ESCALATE_CDO_AFTER_DAYS", default=2)
 if SLA_ESCALATE_HEAD_AFTER_DAYS < 0 or SLA_ESCALATE_CDO_AFTER_DAYS < 0:
     raise ImproperlyConfigured("SLA_ESCALATE_*_AFTER_DAYS must not be negative.")
 
+# The standard tool for a category (landscape/standards.py): the CDO may make a tool the standard
+# once it has been adopted this many days with at least this adoption (a ratio, 0.30 = 30%; unset:
+# the shelfware threshold, SHELFWARE_THRESHOLD).
+STANDARD_MIN_ADOPTED_DAYS = env.int("STANDARD_MIN_ADOPTED_DAYS", default=180)
+STANDARD_MIN_ADOPTION = env.float("STANDARD_MIN_ADOPTION", default=None)
+if STANDARD_MIN_ADOPTED_DAYS < 0 or (STANDARD_MIN_ADOPTION or 0) < 0:
+    raise ImproperlyConfigured("STANDARD_MIN_* settings must not be negative.")
+
 # --- Catalog feeds we pull (vendors/sync/feeds.py): CATALOG_FEEDS is JSON, one entry per source,
 # e.g. {"acme": {"url": "https://acme.example/catalog.json", "every_minutes": 60, "full": true}}.
 # Each gets a Celery beat entry running vendors.tasks.sync_catalog_feed(source).
@@ -573,3 +581,18 @@ CELERY_BEAT_SCHEDULE.update(
         }
     }
 )
+
+# Usage and adoption (landscape.adoption, the shelfware step of decisions.services.schedule):
+# a tool adopted for at least SHELFWARE_MIN_ADOPTED_DAYS whose adoption (active users ÷ promised
+# users) stays below SHELFWARE_THRESHOLD for SHELFWARE_MONTHS consecutive months is flagged as
+# shelfware. POST /api/v1/usage/ takes at most USAGE_BATCH_MAX items per request.
+SHELFWARE_THRESHOLD = env.float("SHELFWARE_THRESHOLD", default=0.30)
+if not 0 < SHELFWARE_THRESHOLD <= 1:
+    raise ImproperlyConfigured("SHELFWARE_THRESHOLD must be above 0 and at most 1.")
+SHELFWARE_MONTHS = env.int("SHELFWARE_MONTHS", default=3)
+SHELFWARE_MIN_ADOPTED_DAYS = env.int("SHELFWARE_MIN_ADOPTED_DAYS", default=90)
+if SHELFWARE_MONTHS < 1 or SHELFWARE_MIN_ADOPTED_DAYS < 0:
+    raise ImproperlyConfigured("SHELFWARE_MONTHS must be >= 1, SHELFWARE_MIN_ADOPTED_DAYS >= 0.")
+USAGE_BATCH_MAX = env.int("USAGE_BATCH_MAX", default=1000)
+if USAGE_BATCH_MAX < 1:
+    raise ImproperlyConfigured("USAGE_BATCH_MAX must be at least 1.")

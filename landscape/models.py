@@ -331,3 +331,43 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ToolUsage(models.Model):
+    """How many people used a tool in one calendar month, as one source reports it (the usage
+    API, a CSV export of a SaaS admin console, the admin). Several sources may report the same
+    month; landscape.adoption reads the largest figure (see there)."""
+
+    tool = models.ForeignKey(
+        Tool, on_delete=models.CASCADE, related_name="usage", verbose_name=_("tool")
+    )
+    # The first day of the month the figures are for.
+    month = models.DateField(_("month"))
+    source = models.SlugField(
+        _("source"),
+        max_length=40,
+        help_text=_("Where the figures come from: api, csv, admin, or the SaaS tool's name."),
+    )
+    active_users = models.PositiveIntegerField(_("active users"))
+    licensed_seats = models.PositiveIntegerField(_("licensed seats"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["tool", "-month", "source"]
+        verbose_name = _("tool usage")
+        verbose_name_plural = _("tool usage")
+        constraints = [
+            # The idempotency key of POST /api/v1/usage/ and the CSV import.
+            models.UniqueConstraint(
+                fields=["tool", "month", "source"], name="tool_usage_unique_source_month"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="tool_usage_month_first_day"),
+        ]
+        indexes = [
+            # adoption_latest/_many and adoption_trend: a tool's months, newest first.
+            models.Index(fields=["tool", "-month"], name="tool_usage_tool_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool_id} {self.month:%Y-%m} {self.source}: {self.active_users}"

@@ -25,10 +25,12 @@ from landscape.forms import (
     IntegrationRemoveForm,
     LifecycleMoveForm,
     PullBackForm,
+    StandardWithdrawForm,
 )
 from landscape.models import Criticality, Integration, Lane, Lifecycle, Method, Tool
 from landscape.rights import can_connect, can_edit_tool, governs_landscape
 from landscape.services import GOVERNOR_MOVES, OWNER_MOVES, IntegrationInput
+from landscape.standards import may_decide_standard, standard_eligibility, standard_for
 from stakeholders.models import Department
 from vendors.models import Category
 
@@ -56,6 +58,7 @@ def tool_list(request: HttpRequest) -> HttpResponse:
             "lane": cleaned.get("lane") or "",
             "category": cleaned.get("category") or "",
             "q": cleaned.get("q") or "",
+            "standard": cleaned.get("standard"),
             "sort": cleaned.get("sort") or "name",
         },
         "filters": current,
@@ -91,6 +94,7 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
     out, into = selectors.tool_flows(tool)
     user = request.user
     connectable = tool.is_live and (governs_landscape(user) or can_edit_tool(user=user, tool=tool))
+    decides_standard = may_decide_standard(user)
     return {
         "tool": tool,
         "flows_out": out,
@@ -112,6 +116,13 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
         "methods": Method.choices,
         "criticalities": Criticality.choices,
         "contract_dates": tool_contract_dates(tool, timezone.localdate()) if tool.is_live else None,
+        # The standard for its category: the CDO makes or withdraws it here.
+        "category_standard": tool if tool.standard_since else standard_for(tool.solution.category),
+        "decides_standard": decides_standard,
+        "standard_reasons": standard_eligibility(tool)
+        if decides_standard and tool.standard_since is None
+        else [],
+        "standard_form": extra.pop("standard_form", None) or StandardWithdrawForm(),
         **extra,
     }
 
@@ -168,6 +179,44 @@ def tool_pull_back(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         return _refused(request, tool, error, lane_form=form)
     messages.success(request, _("The tool is back in the governed lane."))
+    return redirect("tool-detail", pk=tool.pk)
+
+
+@login_required
+@require_POST
+def tool_standard_set(request: HttpRequest, pk: int) -> HttpResponse:
+    """The CDO makes the tool the standard for its category (the server checks who and
+    whether it may, whatever the page showed)."""
+    tool = _tool(pk)
+    try:
+        services.standard_set(tool=tool, by=request.user)
+    except DomainError as error:
+        return _refused(request, tool, error)
+    messages.success(
+        request,
+        _("%(tool)s is now the standard for %(category)s.")
+        % {"tool": tool.name, "category": tool.solution.get_category_display().lower()},
+    )
+    return redirect("tool-detail", pk=tool.pk)
+
+
+@login_required
+@require_POST
+def tool_standard_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = _tool(pk)
+    form = StandardWithdrawForm(request.POST)
+    if not form.is_valid():
+        error: DomainError = (
+            DomainError(_("Say why the standard is withdrawn."))
+            if may_decide_standard(request.user)
+            else NotAllowed(_("Only the Chief Digital Officer can withdraw a standard."))
+        )
+        return _refused(request, tool, error, standard_form=form)
+    try:
+        services.standard_withdraw(tool=tool, by=request.user, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        return _refused(request, tool, error, standard_form=form)
+    messages.success(request, _("The standard was withdrawn."))
     return redirect("tool-detail", pk=tool.pk)
 
 

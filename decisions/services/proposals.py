@@ -48,6 +48,7 @@ PROPOSAL_FIELDS = (
     "problem",
     "rationale",
     "alternatives",
+    "standard_why_not",
     "requesting_department",
     "paying_department",
     "solution",

@@ -38,6 +38,7 @@ from tests.factories import (
     ToolIntegrationFactory,
     make_proposal,
 )
+from tests.landscape.standard_helpers import eligible_tool
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,11 @@ class World:
         self.fin_tool = ToolFactory(owner_department=org.departments["FIN"])
         self.flow = ToolIntegrationFactory(source=self.tool, target=self.fin_tool, data="Pay")
         self.plug_in_tool = ToolFactory(owner_department=org.departments["HR"], lane="plug_in")
+        # The CDO makes a tool its category's standard, or withdraws one.
+        self.standard_candidate = eligible_tool(name="Teams", category="collaboration")
+        self.standard_tool = eligible_tool(
+            name="Docebo", category="learning", standard_since=timezone.now()
+        )
         owner = me or org.requester
         self.own_token, _secret = api_token_create(user=owner, name="mine")
         self.own_notification = Notification.objects.create(
@@ -341,6 +347,21 @@ ROWS = [
         lambda w: {"reason": "It holds payroll data now."},
         ok=302,
         allowed={"it_reviewer"},
+    ),
+    Row(
+        "make a tool its category's standard",
+        "POST",
+        lambda w: f"/landscape/tools/{w.standard_candidate.pk}/standard/",
+        ok=302,
+        allowed={"cdo"},
+    ),
+    Row(
+        "withdraw a standard",
+        "POST",
+        lambda w: f"/landscape/tools/{w.standard_tool.pk}/standard/withdraw/",
+        lambda w: {"reason": "The suite replaces it."},
+        ok=302,
+        allowed={"cdo"},
     ),
     Row(
         "add an integration",
