@@ -17,6 +17,7 @@ COPY . .
 # Static files are collected at build time and served by WhiteNoise; the key is a build-only dummy.
 RUN DEBUG=false SECRET_KEY=collectstatic-only AUDIT_HMAC_KEY=collectstatic-only-0123456789abcdef \
         python manage.py collectstatic --noinput \
+    && python scripts/compile_messages.py \
     && useradd --system --uid 1000 --home /app app \
     && mkdir -p /var/lib/hrtech-gov/audit-checkpoints \
     && chown -R app /app /var/lib/hrtech-gov

@@ -66,7 +66,9 @@ class ApiAutoSchema(AutoSchema):
         view = self.view
         if "{" in self.path or self._is_list_view():
             codes.add(404)
-        if self.method in WRITE_METHODS:
+        if self.method in WRITE_METHODS or (
+            self.method == "DELETE" and self.get_request_serializer() is not None
+        ):  # a body to read (a DELETE that takes a reason)
             codes |= {413, 415}
         if self.method in WRITE_METHODS | {"DELETE"} and getattr(view, "state_changes", False):
             codes.add(409)

@@ -11,13 +11,16 @@ class DecisionsConfig(AppConfig):
         from audit.models import register_event_labels
         from core.dataversion import track_models
         from decisions.events import EVENT_LABELS, WEBHOOK_KINDS
-        from decisions.rights import proposals_visible_to
+        from decisions.rights import is_cdo, proposals_visible_to
         from landscape.selectors import register_proposal_visibility
+        from landscape.standards import register_standard_decider
         from webhooks.registry import register_event_kinds
 
         register_event_labels(EVENT_LABELS)
         register_event_kinds(WEBHOOK_KINDS)
         register_proposal_visibility(proposals_visible_to)
+        # The CDO (not any superuser) makes a tool the standard for its category.
+        register_standard_decider(is_cdo)
         # What the dashboard and the queue show, edited outside the workflow (the admin).
         track_models(
             self.get_model("Proposal"), self.get_model("SignOff"), self.get_model("Decision")

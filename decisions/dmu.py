@@ -19,6 +19,7 @@ from decisions.lockin import LockIn, lock_in_rating
 from decisions.models import Proposal, ProposalKind
 from decisions.plugin import LaneCheck, it_department_code, lane_check
 from decisions.pricing import assess_tier
+from decisions.rules import renewal_needs_cdo
 from landscape.guardrails import GuardrailResult
 from landscape.models import Lane
 from landscape.selectors import tool_impact
@@ -106,10 +107,12 @@ class WhoDecides:
     lane: str = Lane.GOVERNED
     # The preview's guardrail checks (empty once submitted: the audit trail has them).
     guardrails: list[GuardrailResult] = field(default_factory=list)
+    # The CDO decides whatever the tier says (decisions.rules.renewal_needs_cdo).
+    cdo_by_rule: bool = False
 
     @property
     def cdo_decision_required(self) -> bool:
-        return bool(self.tier and self.tier.cdo_decision_required)
+        return bool(self.tier and self.tier.cdo_decision_required) or self.cdo_by_rule
 
 
 def who_decides(
@@ -134,6 +137,7 @@ def who_decides(
             # its requester is edited): the rating is the one submission acted on.
             lock_in=lock_in_rating(proposal),
             lane=proposal.lane,
+            cdo_by_rule=renewal_needs_cdo(proposal),
         )
     try:
         assessment = assess_tier(proposal=proposal, at=at or timezone.now())
@@ -158,4 +162,5 @@ def who_decides(
         lock_in=lock_in,
         lane=lane,
         guardrails=check.results,
+        cdo_by_rule=renewal_needs_cdo(proposal),
     )

@@ -18,6 +18,7 @@ WEBHOOK_KINDS = {
     "signoff.decided": _("Sign-off decided"),
     "decision.taken": _("Decision taken"),
     "pilot.outcome": _("Pilot review ended (keep, extend or stop)"),
+    "renewal.due": _("A contract's notice deadline is 90, 30 or 7 days away"),
 }
 
 EVENT_LABELS = {
@@ -43,6 +44,9 @@ EVENT_LABELS = {
     "pilot.review_opened": _("Pilot review opened"),
     "pilot.verdict_given": _("Pilot verdict given"),
     "pilot.outcome": _("Pilot review ended"),
+    "renewal.reminded": _("Renewal reminder sent"),
+    "calendar_feed.created": _("Renewal calendar feed created"),
+    "calendar_feed.revoked": _("Renewal calendar feed revoked"),
 }
 
 

@@ -10,13 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from core.money import format_base_money, to_base_currency
 from core.text import validate_single_line
 from decisions.models import (
+    CONTINUING_RENEWALS,
     DecisionOutcome,
     ExportFormat,
     Proposal,
     ProposalKind,
+    RenewalAction,
     SignOffStatus,
 )
-from decisions.rules import proposal_errors
+from decisions.rules import proposal_errors, standard_in_the_way
 from decisions.services import PROPOSAL_FIELDS
 from landscape.models import LIVE_LIFECYCLES, Tool
 from stakeholders.models import AnswerKind, Department, StrategicGoal
@@ -107,6 +109,7 @@ class ProposalForm(forms.ModelForm):
             "problem": forms.Textarea(attrs={"rows": 3}),
             "rationale": forms.Textarea(attrs={"rows": 3}),
             "alternatives": forms.Textarea(attrs={"rows": 2}),
+            "standard_why_not": forms.Textarea(attrs={"rows": 3}),
             "end_user_involvement": forms.Textarea(attrs={"rows": 2}),
             "integration_notes": forms.Textarea(attrs={"rows": 2}),
             "personal_data_notes": forms.Textarea(attrs={"rows": 2}),
@@ -119,6 +122,10 @@ class ProposalForm(forms.ModelForm):
         help_texts = {
             "problem": _("What goes wrong today, for whom, and how often."),
             "rationale": _("Why this tool, and why now."),
+            "standard_why_not": _(
+                "Required when the category you choose has a standard tool and you propose "
+                "another: what it cannot do for you."
+            ),
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -182,11 +189,30 @@ class ProposalForm(forms.ModelForm):
         return kind == ProposalKind.RETIREMENT
 
     @property
+    def is_renewal(self) -> bool:
+        return (self["kind"].value() or ProposalKind.NEW) == ProposalKind.RENEWAL
+
+    @property
     def retired_tool(self) -> Tool | None:
         value = self["tool"].value()
         if not self.is_retirement or not str(value or "").isdigit():
             return None
         return Tool.objects.filter(lifecycle__in=LIVE_LIFECYCLES, pk=int(str(value))).first()
+
+    @property
+    def standard_tool(self) -> Tool | None:
+        """The category's standard tool when this proposal is for another one: the form shows
+        it first ("a standard tool exists for this job") and asks why it does not serve."""
+        if self.is_bound:
+            data = getattr(self, "cleaned_data", None) or {}
+            candidate = Proposal(
+                kind=data.get("kind") or ProposalKind.NEW,
+                solution=data.get("solution"),
+                category=data.get("category") or "",
+            )
+        else:
+            candidate = self.instance
+        return standard_in_the_way(candidate)
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or ProposalKind.NEW
@@ -339,3 +365,42 @@ class CommentForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+
+
+class RenewalForm(forms.Form):
+    """Opening a renewal from the tool's page or the calendar (decisions.services.renewal)."""
+
+    renewal_action = forms.ChoiceField(
+        label=_("Renewal"), choices=RenewalAction.choices, widget=forms.RadioSelect
+    )
+    term_months = forms.IntegerField(
+        label=_("New term (months)"),
+        required=False,
+        min_value=1,
+        max_value=PLAUSIBLE_TERM_MONTHS,
+        help_text=_("To renew or renegotiate."),
+    )
+    yearly_cost = forms.DecimalField(
+        label=_("New yearly cost"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("To renew or renegotiate, in the contract's currency."),
+    )
+    rationale = forms.CharField(
+        label=_("Why"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Adoption, cost, what the users say, what changes in the new contract."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("renewal_action") in CONTINUING_RENEWALS:
+            if not data.get("term_months") and "term_months" not in self.errors:
+                self.add_error("term_months", _("Give the new term in months."))
+            if data.get("yearly_cost") is None and "yearly_cost" not in self.errors:
+                self.add_error("yearly_cost", _("Give the new yearly cost."))
+        return data

@@ -79,6 +79,18 @@ class ProposalKind(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
 
 
+class RenewalAction(models.TextChoices):
+    """What a renewal proposal asks for the contract coming up for renewal."""
+
+    RENEW = "renew", _("Renew")
+    RENEGOTIATE = "renegotiate", _("Renegotiate")
+    CANCEL = "cancel", _("Cancel")
+
+
+# Renewal actions that keep the tool under a new contract (a new term and yearly cost).
+CONTINUING_RENEWALS = {RenewalAction.RENEW, RenewalAction.RENEGOTIATE}
+
+
 class RecurringPeriod(models.TextChoices):
     MONTHLY = "monthly", _("per month")
     YEARLY = "yearly", _("per year")
@@ -118,6 +130,10 @@ class Proposal(models.Model):
     problem = models.TextField(_("problem to solve"))
     rationale = models.TextField(_("why this tool"), blank=True)
     alternatives = models.TextField(_("alternatives considered"), blank=True)
+    # Required when the category has a standard tool and this is another (decisions.rules).
+    standard_why_not = models.TextField(
+        _("why the standard tool does not serve"), blank=True, max_length=5000
+    )
     # Who is buying? Who is paying?
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
@@ -162,6 +178,17 @@ class Proposal(models.Model):
         null=True,
         blank=True,
         help_text=_("A retirement proposal: the day the tool is switched off once approved."),
+    )
+    # A renewal (decisions.renewals): renew, renegotiate (the new term and yearly cost are
+    # term_months and recurring_cost, yearly) or cancel, for the term ending on renewal_date.
+    renewal_action = models.CharField(
+        _("renewal action"), max_length=12, choices=RenewalAction, blank=True
+    )
+    renewal_date = models.DateField(
+        _("renewal date"),
+        null=True,
+        blank=True,
+        help_text=_("A renewal: the renewal date of the contract term it decides."),
     )
     new_vendor_name = models.CharField(
         _("new vendor"), max_length=150, blank=True, validators=[validate_single_line]
@@ -356,6 +383,12 @@ class Proposal(models.Model):
             # ?kind=retirement: the few proposals that are not for a new tool.
             models.Index(
                 fields=["kind", "created_at"], condition=~Q(kind="new"), name="proposal_kind"
+            ),
+            # The renewal calendar and reminders: a tool's renewals by term.
+            models.Index(
+                fields=["tool", "renewal_date"],
+                condition=Q(kind="renewal"),
+                name="proposal_renewal_term",
             ),
             # The sign-off matrix: what is in flight, oldest first.
             models.Index(
@@ -712,6 +745,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.message}"
+
+
+class RenewalReminder(models.Model):
+    """A renewal reminder sent (decisions.renewals.reminders): one per tool, notice deadline and
+    threshold (90, 30, 7 days before), claimed by its unique constraint so that two runs, or a
+    run beside beat, send it once."""
+
+    tool = models.ForeignKey("landscape.Tool", on_delete=models.CASCADE, related_name="+")
+    notice_deadline = models.DateField(_("notice deadline"))
+    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
+    sent_on = models.DateField(_("sent on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("renewal reminder")
+        verbose_name_plural = _("renewal reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tool", "notice_deadline", "days_before"], name="renewal_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool_id} {self.notice_deadline} -{self.days_before}d"
 
 
 # The pilot's criteria, participants, ratings and keep/extend/stop review (decisions.pilots).

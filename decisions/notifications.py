@@ -56,6 +56,7 @@ EMAIL_TEMPLATES = {
     "pilot_rate",
     "pilot_decision_needed",
     "pilot_outcome",
+    "renewal_due",
 }
 MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
 

@@ -8,12 +8,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from decisions.models import Proposal, ProposalKind
+from decisions.models import (
+    CONTINUING_RENEWALS,
+    EDITABLE_STATES,
+    Proposal,
+    ProposalKind,
+    RecurringPeriod,
+)
 from decisions.pricing import proposal_tco_limit_field, tco_limit_message
-from landscape.models import Lifecycle
+from landscape.contracts import tool_contract_dates
+from landscape.models import Lifecycle, Tool
+from landscape.standards import standard_for
 
 COST_FIELDS = ("one_off_cost", "recurring_cost")
 
@@ -24,6 +33,14 @@ def proposal_fill_derived(proposal: Proposal) -> None:
     if proposal.kind != ProposalKind.NEW and proposal.tool is not None:
         # Retiring or renewing a tool of the fleet: it is that tool's solution.
         proposal.solution = proposal.tool.solution
+    if proposal.kind != ProposalKind.RENEWAL:
+        proposal.renewal_action, proposal.renewal_date = "", None
+    else:
+        # A renewal's cost is the contract's new yearly cost.
+        proposal.recurring_period = RecurringPeriod.YEARLY
+        if proposal.tool is not None and proposal.status in EDITABLE_STATES:
+            dates = tool_contract_dates(proposal.tool, timezone.localdate())
+            proposal.renewal_date = dates.renewal if dates is not None else None
     if proposal.solution is not None and not proposal.category:
         proposal.category = proposal.solution.category
     for name in (*COST_FIELDS, "switching_cost"):
@@ -32,18 +49,8 @@ def proposal_fill_derived(proposal: Proposal) -> None:
             setattr(proposal, name, Decimal(str(value)))
 
 
-def proposal_errors(proposal: Proposal) -> dict[str, str]:
-    """Field → message for every rule the proposal (saved or not) breaks; empty when none.
-
-    - a catalog solution, or the name of the new one proposed;
-    - to retire or renew, a tool of the fleet that is still running (a retirement planned
-      no earlier than today);
-    - a category;
-    - a pilot that does not end before it starts;
-    - no negative cost (the switching cost included);
-    - a total cost of ownership small enough to record (blamed on the cost that makes it so).
-    """
-    proposal_fill_derived(proposal)
+def _tool_errors(proposal: Proposal) -> dict[str, str]:
+    """To retire or renew: a tool of the fleet still running (and a renewal's own rules)."""
     errors: dict[str, str] = {}
     if proposal.kind != ProposalKind.NEW:
         tool = proposal.tool
@@ -54,6 +61,47 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
                 "tool": tool.solution.name,
                 "lifecycle": tool.get_lifecycle_display().lower(),
             }
+    if proposal.kind == ProposalKind.RENEWAL:
+        for name, message in renewal_errors(proposal).items():
+            errors.setdefault(name, message)
+    return errors
+
+
+def standard_in_the_way(proposal: Proposal) -> Tool | None:
+    """The standard tool of the proposal's category when the proposal is for another tool (a
+    new tool's proposal, not for the standard's own solution): the intake form points to it,
+    and the proposal must say why it does not serve. None otherwise."""
+    if proposal.kind != ProposalKind.NEW or not proposal.category:
+        return None
+    standard = standard_for(proposal.category)
+    if standard is None or standard.solution_id == proposal.solution_id:
+        return None
+    return standard
+
+
+def _standard_unanswered(proposal: Proposal) -> dict[str, str]:
+    standard = None if (proposal.standard_why_not or "").strip() else standard_in_the_way(proposal)
+    if standard is None:
+        return {}
+    message = _("A standard tool exists for this job: %(tool)s. Say why it does not serve.")
+    return {"standard_why_not": message % {"tool": standard.solution.name}}
+
+
+def proposal_errors(proposal: Proposal) -> dict[str, str]:
+    """Field → message for every rule the proposal (saved or not) breaks; empty when none.
+
+    - a catalog solution, or the name of the new one proposed;
+    - to retire or renew, a tool of the fleet that is still running (a retirement planned
+      no earlier than today);
+    - a category;
+    - when the category has a standard tool and this is another: why the standard does not
+      serve;
+    - a pilot that does not end before it starts;
+    - no negative cost (the switching cost included);
+    - a total cost of ownership small enough to record (blamed on the cost that makes it so).
+    """
+    proposal_fill_derived(proposal)
+    errors = _tool_errors(proposal)
     retire_on = proposal.retire_on if proposal.kind == ProposalKind.RETIREMENT else None
     if retire_on is not None and proposal.is_editable and retire_on < timezone.localdate():
         errors["retire_on"] = _("The retirement day cannot be in the past.")
@@ -63,6 +111,7 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
         )
     if not proposal.category:
         errors["category"] = _("Choose the category of tool.")
+    errors.update(_standard_unanswered(proposal))
     start, end = proposal.pilot_start, proposal.pilot_end
     if start and end and end < start:
         errors["pilot_end"] = _("The pilot cannot end before it starts.")
@@ -76,6 +125,53 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
         if blame is not None:
             errors[blame] = tco_limit_message()
     return errors
+
+
+def renewal_errors(proposal: Proposal) -> dict[str, str]:
+    """A renewal says what it asks (renew, renegotiate or cancel; a new term for the first
+    two), and is opened before the notice deadline of a contract that comes up for renewal:
+    after it, the contract renews (or ends) as it stands."""
+    errors: dict[str, str] = {}
+    if not proposal.renewal_action:
+        errors["renewal_action"] = _("Say whether to renew, renegotiate or cancel.")
+    elif proposal.renewal_action in CONTINUING_RENEWALS and not proposal.term_months:
+        errors["term_months"] = _("Give the new term in months.")
+    tool = proposal.tool
+    if tool is None or proposal.status not in EDITABLE_STATES:
+        return errors
+    dates = tool_contract_dates(tool, timezone.localdate())
+    if dates is None:
+        errors["tool"] = _(
+            "%(tool)s has no contract coming up for renewal: record its start and term first."
+        ) % {"tool": tool.solution.name}
+    elif dates.notice_passed:
+        errors["tool"] = _(
+            "The notice deadline of %(tool)s passed on %(deadline)s: the contract renews on "
+            "%(renewal)s as it stands, too late to open a renewal for this term."
+        ) % {
+            "tool": tool.solution.name,
+            "deadline": date_format(dates.notice_deadline),
+            "renewal": date_format(dates.renewal),
+        }
+    return errors
+
+
+def renewal_needs_cdo(proposal: Proposal) -> bool:
+    """A shelfware tool (nobody uses it: Tool.shelfware_since) is not renewed without the
+    CDO's decision, whatever the tier says; cancelling it is not held up."""
+    return (
+        proposal.kind == ProposalKind.RENEWAL
+        and proposal.renewal_action in CONTINUING_RENEWALS
+        and proposal.tool is not None
+        and proposal.tool.shelfware_since is not None
+    )
+
+
+def cdo_decision_required(proposal: Proposal) -> bool:
+    """Whether the CDO takes the final decision once every department approved: where the
+    tier says so, and for the renewal of a shelfware tool."""
+    tier_says = bool(proposal.tier is not None and proposal.tier.cdo_decision_required)
+    return tier_says or renewal_needs_cdo(proposal)
 
 
 def proposal_check(proposal: Proposal) -> None:

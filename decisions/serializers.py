@@ -30,11 +30,12 @@ from decisions.models import (
     Proposal,
     ProposalKind,
     RecurringPeriod,
+    RenewalAction,
     SignOff,
     SignOffStatus,
     VoiceKind,
 )
-from decisions.rules import COST_FIELDS, proposal_errors
+from decisions.rules import COST_FIELDS, proposal_errors, standard_in_the_way
 from decisions.services import PROPOSAL_FIELDS
 from decisions.voices import voice_summary
 from landscape.models import Lane, Tool
@@ -258,6 +259,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "kind",
             "tool",
             "retire_on",
+            "renewal_action",
+            "renewal_date",
             "requester",
             "requesting_department",
             "paying_department",
@@ -339,6 +342,13 @@ class VoiceInputSerializer(StrictInputSerializer):
     )
 
 
+class CategoryStandardSerializer(serializers.Serializer):
+    tool = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="solution.name")
+    vendor = serializers.CharField(source="solution.vendor.name")
+    standard_since = serializers.DateTimeField()
+
+
 class ProposalDetailSerializer(ProposalSerializer):
     """A proposal with its five answers, current sign-offs, earlier rounds and decisions."""
 
@@ -353,6 +363,12 @@ class ProposalDetailSerializer(ProposalSerializer):
     )
     decisions = DecisionInProposalSerializer(many=True)
     who_decides = serializers.SerializerMethodField()
+    category_standard = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The standard tool of the proposal's category when the proposal is for another "
+            "tool (then `standard_why_not` is required); null otherwise."
+        )
+    )
     switching_cost = serializers.SerializerMethodField(
         help_text=gettext_lazy("The estimated cost of leaving, in the proposal's currency.")
     )
@@ -376,6 +392,8 @@ class ProposalDetailSerializer(ProposalSerializer):
             "problem",
             "rationale",
             "alternatives",
+            "category_standard",
+            "standard_why_not",
             "end_user_involvement",
             "goals",
             "integrates_with",
@@ -420,6 +438,11 @@ class ProposalDetailSerializer(ProposalSerializer):
     def get_decision(self, p: Proposal) -> dict | None:
         current = next((d for d in p.decisions.all() if d.round == p.round), None)
         return DecisionInProposalSerializer(current).data if current else None
+
+    @extend_schema_field(CategoryStandardSerializer(allow_null=True))
+    def get_category_standard(self, p: Proposal) -> dict | None:
+        standard = standard_in_the_way(p)
+        return CategoryStandardSerializer(standard).data if standard is not None else None
 
     @extend_schema_field(WhoDecidesSerializer)
     def get_who_decides(self, p: Proposal) -> dict:
@@ -472,24 +495,44 @@ class ProposalInputSerializer(StrictInputSerializer):
         required=False,
         help_text=gettext_lazy(
             "new (the default): a tool to buy; retirement: retire `tool` from the landscape "
-            "(its owners and the owners of every tool that depends on it sign)."
+            "(its owners and the owners of every tool that depends on it sign); renewal: "
+            "renew, renegotiate or cancel `tool`'s contract (renewal_action)."
         ),
     )
     tool = serializers.PrimaryKeyRelatedField(
         queryset=Tool.objects.select_related("solution"),
         required=False,
         allow_null=True,
-        help_text=gettext_lazy("The landscape tool to retire (GET /api/v1/tools/)."),
+        help_text=gettext_lazy("The landscape tool to retire or renew (GET /api/v1/tools/)."),
     )
     retire_on = serializers.DateField(
         required=False,
         allow_null=True,
         help_text=gettext_lazy("A retirement: the day the tool is switched off once approved."),
     )
+    renewal_action = serializers.ChoiceField(
+        choices=RenewalAction.choices,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "A renewal of `tool`'s contract: renew or renegotiate (the new term is term_months, "
+            "the new yearly cost recurring_cost) or cancel (the tool retires on the renewal "
+            "date). Opened before the notice deadline, by the tool's owners."
+        ),
+    )
     title = StrictCharField(max_length=200, single_line=True)
     problem = StrictCharField(max_length=TEXT_LIMIT)
     rationale = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
     alternatives = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    standard_why_not = StrictCharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "Why the category's standard tool does not serve (GET /api/v1/standards/): "
+            "required when the category has a standard and this proposal is for another tool."
+        ),
+    )
     requesting_department = serializers.SlugRelatedField(
         slug_field="code", queryset=Department.objects.filter(is_active=True)
     )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from decisions import views
 from decisions.views import pilots as pilot_views
+from decisions.views import renewals
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -39,6 +40,11 @@ urlpatterns = [
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("radar/", views.radar, name="radar"),
+    path("renewals/", renewals.renewal_calendar, name="renewal-calendar"),
+    path("renewals/feed/", renewals.renewal_feed_create, name="renewal-feed-create"),
+    path("renewals/feed/revoke/", renewals.renewal_feed_revoke, name="renewal-feed-revoke"),
+    path("renewals/feed/<str:token>.ics", renewals.renewal_feed, name="renewal-feed"),
+    path("renewals/tools/<int:pk>/open/", renewals.renewal_open_view, name="renewal-open"),
     path("catalog/solutions/<int:pk>/", views.solution_detail, name="solution-detail"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),

@@ -48,6 +48,8 @@ from demo.landscape import (
 from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, USERS
 from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
+from demo.renewals import seed_demo_renewals
+from demo.standards import seed_demo_standard
 from stakeholders.checklists import load_default_checklists
 from stakeholders.models import (
     AnswerKind,
@@ -99,6 +101,10 @@ def seed_demo() -> SeedReport:
     if plugin := seed_demo_plugin():
         _backdate_notifications(plugin)
         report.lines.append(f"Plug-in lane proposal in review: {plugin.reference}.")
+    if renewal := seed_demo_renewals(report.lines):
+        _backdate_notifications(renewal)
+    if standard := seed_demo_standard():
+        report.lines.append(f"Standard for collaboration: {standard.solution.name}.")
     report.lines.extend(seed_demo_pilots())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report

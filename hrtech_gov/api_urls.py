@@ -14,7 +14,8 @@ from decisions.pilot_apis import (
     PilotReviewApi,
     PilotVerdictApi,
 )
-from landscape.apis import GuardrailViewSet, IntegrationViewSet, ToolViewSet
+from decisions.renewal_apis import RenewalsDueApi
+from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
@@ -36,6 +37,8 @@ router.register("guardrails", GuardrailViewSet, basename="guardrail")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("radar/", RadarApi.as_view(), name="radar"),
+    path("renewals/", RenewalsDueApi.as_view(), name="renewals"),
+    path("standards/", StandardsApi.as_view(), name="standards"),
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),
     path("catalog/snapshot/", CatalogSnapshotApi.as_view(), name="catalog-snapshot"),

@@ -140,6 +140,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.htmx.VaryOnHtmx",
     # Last, as django-axes asks: it turns a locked-out sign-in into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -367,8 +368,11 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# English, Dutch and French: the language switcher in the header, else the browser's
+# Accept-Language (LocaleMiddleware). The catalogs are in locale/ (make messages).
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["hrtech_gov.formats"]  # "2 dec. 2026 10:42" in Dutch and French
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
 USE_TZ = True
@@ -518,6 +522,14 @@ SLA_ESCALATE_CDO_AFTER_DAYS = env.int("SLA_ESCALATE_CDO_AFTER_DAYS", default=2)
 if SLA_ESCALATE_HEAD_AFTER_DAYS < 0 or SLA_ESCALATE_CDO_AFTER_DAYS < 0:
     raise ImproperlyConfigured("SLA_ESCALATE_*_AFTER_DAYS must not be negative.")
 
+# The standard tool for a category (landscape/standards.py): the CDO may make a tool the standard
+# once it has been adopted this many days with at least this adoption (a ratio, 0.30 = 30%; unset:
+# the shelfware threshold, SHELFWARE_THRESHOLD).
+STANDARD_MIN_ADOPTED_DAYS = env.int("STANDARD_MIN_ADOPTED_DAYS", default=180)
+STANDARD_MIN_ADOPTION = env.float("STANDARD_MIN_ADOPTION", default=None)
+if STANDARD_MIN_ADOPTED_DAYS < 0 or (STANDARD_MIN_ADOPTION or 0) < 0:
+    raise ImproperlyConfigured("STANDARD_MIN_* settings must not be negative.")
+
 # --- Catalog feeds we pull (vendors/sync/feeds.py): CATALOG_FEEDS is JSON, one entry per source,
 # e.g. {"acme": {"url": "https://acme.example/catalog.json", "every_minutes": 60, "full": true}}.
 # Each gets a Celery beat entry running vendors.tasks.sync_catalog_feed(source).
@@ -574,3 +586,18 @@ CELERY_BEAT_SCHEDULE.update(
         }
     }
 )
+
+# Usage and adoption (landscape.adoption, the shelfware step of decisions.services.schedule):
+# a tool adopted for at least SHELFWARE_MIN_ADOPTED_DAYS whose adoption (active users ÷ promised
+# users) stays below SHELFWARE_THRESHOLD for SHELFWARE_MONTHS consecutive months is flagged as
+# shelfware. POST /api/v1/usage/ takes at most USAGE_BATCH_MAX items per request.
+SHELFWARE_THRESHOLD = env.float("SHELFWARE_THRESHOLD", default=0.30)
+if not 0 < SHELFWARE_THRESHOLD <= 1:
+    raise ImproperlyConfigured("SHELFWARE_THRESHOLD must be above 0 and at most 1.")
+SHELFWARE_MONTHS = env.int("SHELFWARE_MONTHS", default=3)
+SHELFWARE_MIN_ADOPTED_DAYS = env.int("SHELFWARE_MIN_ADOPTED_DAYS", default=90)
+if SHELFWARE_MONTHS < 1 or SHELFWARE_MIN_ADOPTED_DAYS < 0:
+    raise ImproperlyConfigured("SHELFWARE_MONTHS must be >= 1, SHELFWARE_MIN_ADOPTED_DAYS >= 0.")
+USAGE_BATCH_MAX = env.int("USAGE_BATCH_MAX", default=1000)
+if USAGE_BATCH_MAX < 1:
+    raise ImproperlyConfigured("USAGE_BATCH_MAX must be at least 1.")

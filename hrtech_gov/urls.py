@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's language buttons
     path("api/v1/", include(("hrtech_gov.api_urls", "api"), namespace="api")),
     # Interactive docs; the init script is a separate request (?script), so no inline script.
     path(

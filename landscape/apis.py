@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -26,10 +26,13 @@ from landscape.serializers import (
     IntegrationSerializer,
     LaneInputSerializer,
     LifecycleInputSerializer,
+    StandardToolSerializer,
+    StandardWithdrawInputSerializer,
     ToolInputSerializer,
     ToolSerializer,
 )
 from landscape.services import IntegrationInput
+from landscape.standards import standards
 
 
 class ToolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -87,6 +90,35 @@ class ToolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         services.tool_lane_move(tool=tool, actor=request.user, **payload.validated_data)
         return Response(ToolSerializer(self.get_queryset().get(pk=tool.pk)).data)
 
+    @extend_schema(
+        methods=["post"],
+        request=None,
+        responses=ToolSerializer,
+        summary="Make the tool the standard for its category",
+    )
+    @extend_schema(
+        methods=["delete"],
+        request=StandardWithdrawInputSerializer,
+        responses={200: ToolSerializer},
+        summary="Withdraw the tool's standard",
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def standard(self, request, pk=None):
+        """POST: the CDO makes the tool the standard for its category (adopted long enough,
+        adoption at or above the threshold, not shelfware or retiring: 409 says why not); the
+        previous standard of the category is withdrawn. DELETE: the CDO withdraws it, with a
+        `reason`. Anyone else: 403."""
+        tool = self._tool()
+        if request.method == "DELETE":
+            payload = StandardWithdrawInputSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            services.standard_withdraw(
+                tool=tool, by=request.user, reason=payload.validated_data["reason"]
+            )
+        else:
+            services.standard_set(tool=tool, by=request.user)
+        return Response(ToolSerializer(self.get_queryset().get(pk=tool.pk)).data)
+
     @extend_schema(responses=ImpactSerializer)
     @action(detail=True, methods=["get"])
     def impact(self, request, pk=None):
@@ -95,6 +127,18 @@ class ToolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         departments (who sign its retirement). A retired tool breaks nothing."""
         tool = self._tool()
         return Response(ImpactSerializer(selectors.tool_impact(tool)).data)
+
+
+class StandardsApi(generics.ListAPIView):
+    """The standard tool of each category that has one (the commodity the intake form points
+    to first), by category. Not paged: one row per category at most."""
+
+    serializer_class = StandardToolSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return standards()
 
 
 class IntegrationViewSet(

@@ -15,6 +15,9 @@ class LandscapeConfig(AppConfig):
             {
                 "tool.lifecycle_changed": _("Tool lifecycle changed"),
                 "tool.updated": _("Tool edited"),
+                "tool.contract_renewed": _("Tool contract renewed"),
+                "tool.standard_set": _("Made the standard for its category"),
+                "tool.standard_withdrawn": _("Standard for its category withdrawn"),
                 "integration.created": _("Integration added"),
                 "integration.updated": _("Integration edited"),
                 "integration.removed": _("Integration removed"),
@@ -25,6 +28,7 @@ class LandscapeConfig(AppConfig):
                 "tool.lifecycle_changed": _("Tool lifecycle changed"),
                 "integration.changed": _("Integration added, changed or removed"),
                 "tool.lane_changed": _("Tool moved between the plug-in and governed lanes"),
+                "tool.standard_changed": _("A category's standard tool made or withdrawn"),
             }
         )
         # The landscape pages and the map are cached reads of these.

@@ -32,6 +32,12 @@ class ToolFilterSet(ApiFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", max_length=100, help_text=gettext_lazy("Part of the tool's name.")
     )
+    standard = StrictBooleanFilter(
+        method="filter_standard",
+        help_text=gettext_lazy(
+            "true: only the standard tool of each category; false: only the others."
+        ),
+    )
     sort = django_filters.ChoiceFilter(
         method="filter_sort",
         empty_label=None,
@@ -51,6 +57,13 @@ class ToolFilterSet(ApiFilterSet):
     def filter_q(self, queryset: QuerySet[Tool], name: str, value: str) -> QuerySet[Tool]:
         value = " ".join(value.split())
         return queryset.filter(solution__name__icontains=value) if value else queryset
+
+    def filter_standard(
+        self, queryset: QuerySet[Tool], name: str, value: bool | None
+    ) -> QuerySet[Tool]:
+        if value is None:
+            return queryset
+        return queryset.filter(standard_since__isnull=not value)
 
     def filter_sort(self, queryset: QuerySet[Tool], name: str, value: str) -> QuerySet[Tool]:
         return queryset.order_by(*SORTS.get(value, SORTS["name"]))

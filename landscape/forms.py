@@ -23,6 +23,14 @@ class PullBackForm(forms.Form):
     )
 
 
+class StandardWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the standard is withdrawn"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class IntegrationForm(forms.Form):
     """Connect the tool whose page this is with another one."""
 

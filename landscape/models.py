@@ -306,3 +306,68 @@ class Guardrail(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarFeed(models.Model):
+    """A person's iCalendar feed of renewals (decisions.renewals.feed): one per user, reached by
+    a secret URL for calendar apps, which send no session. Only the SHA-256 of the token is
+    stored, as for API tokens; rotating replaces it, revoking stops it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ToolUsage(models.Model):
+    """How many people used a tool in one calendar month, as one source reports it (the usage
+    API, a CSV export of a SaaS admin console, the admin). Several sources may report the same
+    month; landscape.adoption reads the largest figure (see there)."""
+
+    tool = models.ForeignKey(
+        Tool, on_delete=models.CASCADE, related_name="usage", verbose_name=_("tool")
+    )
+    # The first day of the month the figures are for.
+    month = models.DateField(_("month"))
+    source = models.SlugField(
+        _("source"),
+        max_length=40,
+        help_text=_("Where the figures come from: api, csv, admin, or the SaaS tool's name."),
+    )
+    active_users = models.PositiveIntegerField(_("active users"))
+    licensed_seats = models.PositiveIntegerField(_("licensed seats"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["tool", "-month", "source"]
+        verbose_name = _("tool usage")
+        verbose_name_plural = _("tool usage")
+        constraints = [
+            # The idempotency key of POST /api/v1/usage/ and the CSV import.
+            models.UniqueConstraint(
+                fields=["tool", "month", "source"], name="tool_usage_unique_source_month"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="tool_usage_month_first_day"),
+        ]
+        indexes = [
+            # adoption_latest/_many and adoption_trend: a tool's months, newest first.
+            models.Index(fields=["tool", "-month"], name="tool_usage_tool_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool_id} {self.month:%Y-%m} {self.source}: {self.active_users}"

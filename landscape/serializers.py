@@ -49,6 +49,9 @@ class ToolSerializer(serializers.ModelSerializer):
     yearly_cost = serializers.SerializerMethodField()
     flows_out = serializers.IntegerField(source="flows_out_count", read_only=True)
     flows_in = serializers.IntegerField(source="flows_in_count", read_only=True)
+    is_standard = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The standard tool of its category (GET /api/v1/standards/).")
+    )
 
     class Meta:
         model = Tool
@@ -74,6 +77,8 @@ class ToolSerializer(serializers.ModelSerializer):
             "auto_renews",
             "yearly_cost",
             "retire_on",
+            "is_standard",
+            "standard_since",
             "flows_out",
             "flows_in",
             "created_at",
@@ -83,6 +88,27 @@ class ToolSerializer(serializers.ModelSerializer):
     @extend_schema_field(MoneySerializer(allow_null=True))
     def get_yearly_cost(self, tool: Tool) -> dict | None:
         return money(tool.yearly_cost, tool.currency) if tool.yearly_cost is not None else None
+
+    def get_is_standard(self, tool: Tool) -> bool:
+        return tool.standard_since is not None
+
+
+class StandardWithdrawInputSerializer(StrictInputSerializer):
+    reason = StrictCharField(
+        max_length=500, help_text=gettext_lazy("Why the standard is withdrawn (required).")
+    )
+
+
+class StandardToolSerializer(serializers.Serializer):
+    """A category and its standard tool."""
+
+    category = serializers.CharField(source="solution.category")
+    category_label = serializers.CharField(source="solution.get_category_display")
+    tool = serializers.IntegerField(source="pk", help_text=gettext_lazy("The tool's id."))
+    name = serializers.CharField(source="solution.name")
+    vendor = serializers.CharField(source="solution.vendor.name")
+    owner_department = serializers.CharField(source="owner_department.code")
+    standard_since = serializers.DateTimeField()
 
 
 def _people():

@@ -31,6 +31,12 @@ from landscape.models import (
     ToolLifecycleChange,
 )
 from landscape.rights import can_connect, can_edit_tool, governs_landscape
+from landscape.standards import (
+    may_decide_standard,
+    standard_eligibility,
+    standard_lock_category,
+    standards_to_drop,
+)
 from stakeholders.models import Department
 from vendors.models import Solution
 from vendors.services import solution_in_use_set
@@ -103,6 +109,10 @@ def _move(
     removed: list[int] = []
     if to == Lifecycle.RETIRED:
         removed = _end_integrations(tool, now=now)
+    if to in (Lifecycle.SUNSET, Lifecycle.RETIRED) and tool.standard_since is not None:
+        tool_standard_drop(
+            tool=tool, actor=actor, reason=_("The tool is being retired."), locked=True
+        )
     solution_in_use_set(solution_id=tool.solution_id, in_use=to != Lifecycle.RETIRED)
     record_event(
         kind="tool.lifecycle_changed",
@@ -126,6 +136,155 @@ def _move(
         ),
     )
     return change
+
+
+# --------------------------------------------------------------------------------------------
+# The standard for a category: made and withdrawn by the CDO (decisions.services.standards),
+# lost here when the tool goes into sunset, is retired or is flagged shelfware.
+
+
+def standard_event(
+    *,
+    kind: str,
+    tool: Tool,
+    previous: Tool | None,
+    actor: Actor | None,
+    at: dt.datetime,
+    reason: str = "",
+) -> None:
+    """The audit event (`tool.standard_set` or `tool.standard_withdrawn`) and the
+    `tool.standard_changed` webhook of a change of a category's standard. In the caller's
+    transaction; the webhook leaves after commit."""
+    category = tool.solution.category
+    standard = tool if kind == "tool.standard_set" else None
+    record_event(
+        kind=kind,
+        actor=actor,
+        payload={
+            "tool": tool.pk,
+            "solution": tool.solution_id,
+            "category": category,
+            "previous": previous.pk if previous is not None else None,
+            "reason": reason,
+        },
+    )
+    by = _person(actor)
+
+    def payload() -> dict[str, Any]:
+        def ref(t: Tool | None) -> dict[str, Any] | None:
+            return None if t is None else {"id": t.pk, "name": t.solution.name}
+
+        return {
+            "category": category,
+            "tool": ref(standard),
+            "previous_tool": ref(tool if standard is None else previous),
+            "by": by.get_username() if by is not None else None,
+            "at": at.isoformat(),
+            "reason": reason,
+        }
+
+    webhook_event_queue(kind="tool.standard_changed", payload=payload)
+
+
+def tool_standard_drop(
+    *, tool: Tool, actor: Actor | None, reason: str, locked: bool = False
+) -> bool:
+    """The tool stops being its category's standard (retiring, retired, shelfware, or withdrawn
+    by the CDO, who has been checked). Idempotent: False when it was not the standard. Must run
+    inside a transaction; locks the tool unless the caller has (`locked`)."""
+    if not locked:
+        tool = _lock(tool)
+    if tool.standard_since is None:
+        return False
+    tool.standard_since = None
+    tool.save(update_fields=["standard_since", "updated_at"])
+    standard_event(
+        kind="tool.standard_withdrawn",
+        tool=tool,
+        previous=None,
+        actor=actor,
+        at=timezone.now(),
+        reason=reason,
+    )
+    return True
+
+
+def standard_set(*, tool: Tool, by: Actor, today: dt.date | None = None) -> Tool:
+    """The CDO makes `tool` its category's standard. The previous standard of the category, if
+    any, is withdrawn in the same transaction: every tool of the category is locked first, so
+    two CDOs at once end with one standard, the later one."""
+    with transaction.atomic():
+        if not may_decide_standard(by):
+            raise NotAllowed(_("Only the Chief Digital Officer can make a tool the standard."))
+        category = Tool.objects.filter(pk=tool.pk).values_list("solution__category", flat=True)
+        if not category:
+            raise DomainError(_("No such tool."))
+        locked = {t.pk: t for t in standard_lock_category(category[0])}
+        tool = locked[tool.pk]
+        if tool.standard_since is not None:
+            raise InvalidTransition(_("%(tool)s is the standard already.") % {"tool": tool.name})
+        reasons = standard_eligibility(tool, today)
+        if reasons:
+            raise InvalidTransition(
+                _("%(tool)s cannot become the standard: %(why)s")
+                % {"tool": tool.name, "why": " ".join(reasons)},
+                code="not_eligible",
+            )
+        previous = next((t for t in locked.values() if t.standard_since is not None), None)
+        if previous is not None:
+            tool_standard_drop(
+                tool=previous,
+                actor=by,
+                reason=_("%(tool)s became the standard.") % {"tool": tool.name},
+                locked=True,  # above, with the whole category
+            )
+        now = timezone.now()
+        tool.standard_since = now
+        tool.save(update_fields=["standard_since", "updated_at"])
+        standard_event(kind="tool.standard_set", tool=tool, previous=previous, actor=by, at=now)
+        return tool
+
+
+def standard_withdraw(*, tool: Tool, by: Actor, reason: str) -> Tool:
+    """The CDO withdraws the standard, saying why; the category has none until another is set."""
+    with transaction.atomic():
+        if not may_decide_standard(by):
+            raise NotAllowed(_("Only the Chief Digital Officer can withdraw a standard."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError(_("Say why the standard is withdrawn."), field="reason")
+        tool = _lock(tool)
+        if tool.standard_since is None:
+            raise InvalidTransition(_("%(tool)s is not the standard.") % {"tool": tool.name})
+        tool_standard_drop(tool=tool, actor=by, reason=reason, locked=True)
+        return tool
+
+
+def standards_drop_lapsed() -> int:
+    """Withdraw every standard that no longer holds (flagged shelfware, retiring or retired):
+    the scheduled sweep behind the hooks, for changes that bypass them (the admin, an import).
+    A second run finds nothing."""
+    dropped = 0
+    for tool_id in list(standards_to_drop().values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = (
+                standards_to_drop()
+                .select_for_update(of=("self",))
+                .select_related("solution")
+                .filter(pk=tool_id)
+                .first()
+            )
+            if locked is None:  # recovered or dropped meanwhile
+                continue
+            tool = locked
+            reason = (
+                _("The tool is flagged as shelfware.")
+                if tool.shelfware_since is not None
+                else _("The tool is being retired.")
+            )
+            if tool_standard_drop(tool=tool, actor=None, reason=reason, locked=True):
+                dropped += 1
+    return dropped
 
 
 def _end_integrations(tool: Tool, *, now: dt.datetime) -> list[int]:
@@ -675,3 +834,46 @@ def guardrail_update(*, guardrail: Guardrail, actor: Actor, data: dict[str, Any]
         _guardrail_save(guardrail)
         _guardrail_event("guardrail.updated", guardrail, actor=actor, fields=changed)
         return guardrail
+
+
+def tool_contract_renew(
+    *,
+    tool: Tool,
+    actor: Actor,
+    contract_start: dt.date,
+    term_months: int,
+    yearly_cost: Any,
+    currency: str,
+    proposal_reference: str,
+) -> Tool:
+    """An approved renewal: the tool's contract starts again on `contract_start` (the old
+    renewal date) for the new term and yearly cost. The workflow has checked the decision.
+    Must run inside its transaction."""
+    tool = _lock(tool)
+    before = {
+        "contract_start": tool.contract_start,
+        "term_months": tool.term_months,
+        "yearly_cost": tool.yearly_cost,
+        "currency": tool.currency,
+    }
+    tool.contract_start = contract_start
+    tool.term_months = term_months
+    tool.yearly_cost = yearly_cost
+    tool.currency = currency
+    tool.save(update_fields=[*before, "updated_at"])
+    record_event(
+        kind="tool.contract_renewed",
+        actor=_person(actor),
+        payload={
+            "tool": tool.pk,
+            "proposal": proposal_reference,
+            "before": before,
+            "after": {
+                "contract_start": contract_start,
+                "term_months": term_months,
+                "yearly_cost": yearly_cost,
+                "currency": currency,
+            },
+        },
+    )
+    return tool

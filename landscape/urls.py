@@ -8,6 +8,12 @@ urlpatterns = [
     path("tools/<int:pk>/", views.tool_detail, name="tool-detail"),
     path("tools/<int:pk>/lifecycle/", views.tool_move, name="tool-move"),
     path("tools/<int:pk>/lane/", views.tool_pull_back, name="tool-pull-back"),
+    path("tools/<int:pk>/standard/", views.tool_standard_set, name="tool-standard-set"),
+    path(
+        "tools/<int:pk>/standard/withdraw/",
+        views.tool_standard_withdraw,
+        name="tool-standard-withdraw",
+    ),
     path("tools/<int:pk>/integrations/", views.integration_add, name="integration-add"),
     path(
         "tools/<int:pk>/integrations/<int:integration_pk>/remove/",

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,16 +18,19 @@ from core.dataversion import data_version
 from core.errors import DomainError, NotAllowed
 from core.filtering import active_filters, lenient_filterset, offset_page
 from landscape import selectors, services
+from landscape.contracts import tool_contract_dates
 from landscape.filters import ToolFilterSet
 from landscape.forms import (
     IntegrationForm,
     IntegrationRemoveForm,
     LifecycleMoveForm,
     PullBackForm,
+    StandardWithdrawForm,
 )
 from landscape.models import Criticality, Integration, Lane, Lifecycle, Method, Tool
 from landscape.rights import can_connect, can_edit_tool, governs_landscape
 from landscape.services import GOVERNOR_MOVES, OWNER_MOVES, IntegrationInput
+from landscape.standards import may_decide_standard, standard_eligibility, standard_for
 from stakeholders.models import Department
 from vendors.models import Category
 
@@ -54,6 +58,7 @@ def tool_list(request: HttpRequest) -> HttpResponse:
             "lane": cleaned.get("lane") or "",
             "category": cleaned.get("category") or "",
             "q": cleaned.get("q") or "",
+            "standard": cleaned.get("standard"),
             "sort": cleaned.get("sort") or "name",
         },
         "filters": current,
@@ -89,6 +94,7 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
     out, into = selectors.tool_flows(tool)
     user = request.user
     connectable = tool.is_live and (governs_landscape(user) or can_edit_tool(user=user, tool=tool))
+    decides_standard = may_decide_standard(user)
     return {
         "tool": tool,
         "flows_out": out,
@@ -109,6 +115,14 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
         "integration_form": extra.pop("integration_form", None) or IntegrationForm(tool=tool),
         "methods": Method.choices,
         "criticalities": Criticality.choices,
+        "contract_dates": tool_contract_dates(tool, timezone.localdate()) if tool.is_live else None,
+        # The standard for its category: the CDO makes or withdraws it here.
+        "category_standard": tool if tool.standard_since else standard_for(tool.solution.category),
+        "decides_standard": decides_standard,
+        "standard_reasons": standard_eligibility(tool)
+        if decides_standard and tool.standard_since is None
+        else [],
+        "standard_form": extra.pop("standard_form", None) or StandardWithdrawForm(),
         **extra,
     }
 
@@ -170,6 +184,44 @@ def tool_pull_back(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def tool_standard_set(request: HttpRequest, pk: int) -> HttpResponse:
+    """The CDO makes the tool the standard for its category (the server checks who and
+    whether it may, whatever the page showed)."""
+    tool = _tool(pk)
+    try:
+        services.standard_set(tool=tool, by=request.user)
+    except DomainError as error:
+        return _refused(request, tool, error)
+    messages.success(
+        request,
+        _("%(tool)s is now the standard for %(category)s.")
+        % {"tool": tool.name, "category": tool.solution.get_category_display().lower()},
+    )
+    return redirect("tool-detail", pk=tool.pk)
+
+
+@login_required
+@require_POST
+def tool_standard_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    tool = _tool(pk)
+    form = StandardWithdrawForm(request.POST)
+    if not form.is_valid():
+        error: DomainError = (
+            DomainError(_("Say why the standard is withdrawn."))
+            if may_decide_standard(request.user)
+            else NotAllowed(_("Only the Chief Digital Officer can withdraw a standard."))
+        )
+        return _refused(request, tool, error, standard_form=form)
+    try:
+        services.standard_withdraw(tool=tool, by=request.user, reason=form.cleaned_data["reason"])
+    except DomainError as error:
+        return _refused(request, tool, error, standard_form=form)
+    messages.success(request, _("The standard was withdrawn."))
+    return redirect("tool-detail", pk=tool.pk)
+
+
+@login_required
+@require_POST
 def integration_add(request: HttpRequest, pk: int) -> HttpResponse:
     tool = _tool(pk)
     form = IntegrationForm(request.POST, tool=tool)
@@ -221,7 +273,7 @@ def landscape_map(request: HttpRequest) -> HttpResponse:
     department = request.GET.get("department", "")
     if department not in codes:
         department = ""
-    key = f"landscape-map:{data_version()}:{department}"
+    key = f"landscape-map:{data_version()}:{department}:{request.LANGUAGE_CODE}"
     drawn = cache.get(key)
     if drawn is None:
         drawn = selectors.map_drawing(department=department)

@@ -23,6 +23,7 @@ from decisions.models import (
     Comment,
     Proposal,
     ProposalGoal,
+    ProposalKind,
     ProposalStatus,
     ReferenceCounter,
     SignOff,
@@ -34,6 +35,7 @@ from decisions.rights import can_propose_for, can_see, is_read_only
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from landscape.models import Lane
+from landscape.rights import can_edit_tool
 from stakeholders.models import StrategicGoal
 from vendors.models import Solution
 
@@ -41,10 +43,12 @@ PROPOSAL_FIELDS = (
     "kind",
     "tool",
     "retire_on",
+    "renewal_action",
     "title",
     "problem",
     "rationale",
     "alternatives",
+    "standard_why_not",
     "requesting_department",
     "paying_department",
     "solution",
@@ -91,6 +95,16 @@ def _check_may_propose(actor: Actor, proposal: Proposal) -> None:
         )
 
 
+def _check_may_renew(actor: Actor, proposal: Proposal) -> None:
+    """A renewal is opened by the tool's owners (or IT Operations, which governs the fleet)."""
+    if proposal.kind != ProposalKind.RENEWAL or proposal.tool is None:
+        return
+    if not can_edit_tool(user=actor, tool=proposal.tool):
+        raise NotAllowed(
+            _("Only the tool's owners or IT Operations can open its renewal."), field="tool"
+        )
+
+
 def next_reference(year: int) -> str:
     counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
     counter.last_number += 1
@@ -128,6 +142,7 @@ def proposal_create(
         )
         if proposal.requesting_department_id is not None:
             _check_may_propose(user, proposal)
+        _check_may_renew(user, proposal)
         proposal_check(proposal)
         proposal.reference = next_reference(timezone.now().year)
         proposal.save()
@@ -165,6 +180,8 @@ def proposal_update(
                 changed.append(field)
         if "requesting_department" in changed:
             _check_may_propose(actor, proposal)
+        if "kind" in changed or "tool" in changed:
+            _check_may_renew(actor, proposal)
         # Checked again here, on the locked row: the form or serializer checked these rules against
         # the row as read before the lock, and a concurrent edit (one clearing the solution, the
         # other the new solution's name) may have changed the other half since.

@@ -14,7 +14,7 @@ from core.actors import Actor
 from decisions.models import Proposal, ProposalKind, ProposalStatus
 from decisions.services._common import set_status
 from landscape import services as landscape
-from landscape.models import Lifecycle
+from landscape.models import Lifecycle, Tool
 
 
 def retirement_approved(proposal: Proposal, *, actor: Actor) -> None:
@@ -25,14 +25,28 @@ def retirement_approved(proposal: Proposal, *, actor: Actor) -> None:
     if not proposal.tool.is_live or proposal.tool.lifecycle == Lifecycle.SUNSET:
         # Another retirement of the same tool was approved first: it is on its way out already.
         return
-    today = timezone.localdate()
-    retire_on = proposal.retire_on or today
-    tool = landscape.tool_sunset(
+    tool_schedule_retirement(
         tool=proposal.tool,
         actor=actor,
-        retire_on=retire_on,
+        retire_on=proposal.retire_on,
         reason=_("Retirement approved."),
         proposal_reference=proposal.reference,
+    )
+
+
+def tool_schedule_retirement(
+    *, tool: Tool, actor: Actor, retire_on: dt.date | None, reason: str, proposal_reference: str
+) -> None:
+    """An approved decision to retire a live tool (a retirement, a cancelled renewal): sunset
+    until `retire_on`, retired at once when that day has come. In the decision's transaction."""
+    today = timezone.localdate()
+    retire_on = retire_on or today
+    tool = landscape.tool_sunset(
+        tool=tool,
+        actor=actor,
+        retire_on=retire_on,
+        reason=reason,
+        proposal_reference=proposal_reference,
     )
     if retire_on <= today:
         _retire(tool.pk, today=today, actor=actor)

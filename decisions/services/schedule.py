@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from decisions.services.pilots import pilots_ended_step
+from decisions.services.renewal_reminders import renewal_reminders_send
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +24,18 @@ def _retire_due(today: dt.date) -> int:
     return len(tools_retire_due(today=today))
 
 
+def _standards_lapsed(today: dt.date) -> int:
+    from landscape.services import standards_drop_lapsed
+
+    return standards_drop_lapsed()
+
+
 # (name, step): the order is the order they run in. A step that fails is logged and the others
 # still run; the next run takes it again.
 STEPS: list[tuple[str, Callable[[dt.date], int]]] = [
     ("retirements due", _retire_due),
+    ("renewal reminders", renewal_reminders_send),
+    ("standards lapsed", _standards_lapsed),
     ("pilots ended", pilots_ended_step),
 ]
 

@@ -18,12 +18,14 @@ from decisions import tasks
 from decisions.events import webhook_proposal_event
 from decisions.models import DecisionOutcome, Proposal, ProposalStatus, SignOff, SignOffStatus
 from decisions.rights import SigningRight, signing_right
+from decisions.rules import cdo_decision_required
 from decisions.services._common import (
     close_round,
     lock_proposal,
     queue_after_commit,
     set_status,
 )
+from decisions.services.renewal import renewal_approved
 from decisions.services.retirement import retirement_approved
 from stakeholders.models import AnswerKind, ChecklistQuestion, Department
 
@@ -141,12 +143,13 @@ def _move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor) -> 
         set_status(proposal, ProposalStatus.CHANGES_REQUESTED, actor=actor)
         queue_after_commit(tasks.notify_changes_requested, proposal.pk, proposal.round)
     elif not _round_has_unapproved(proposal):
-        if proposal.tier and proposal.tier.cdo_decision_required:
+        if cdo_decision_required(proposal):
             set_status(proposal, ProposalStatus.AWAITING_DECISION, actor=actor)
             queue_after_commit(tasks.notify_decision_needed, proposal.pk, proposal.round)
         else:
             set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
             retirement_approved(proposal, actor=actor)
+            renewal_approved(proposal, actor=actor)
             queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
 
 

@@ -37,6 +37,7 @@ from decisions.rights import (
     signing_rights,
 )
 from decisions.services.lifecycle import lifecycle_actions_allowed
+from decisions.views.renewals import renewal_context
 from decisions.voices import voice_summary
 from landscape.selectors import tool_impact
 from stakeholders.models import ChecklistQuestion
@@ -126,6 +127,7 @@ def detail_context(
         "decision_form": DecisionForm(),
         "comment_form": None if is_read_only(user) else CommentForm(),
         "pilot": pilot_panel(proposal, user=user, typed=extra.get("pilot_typed")),
+        **renewal_context(proposal),
         **extra,
     }
 

@@ -44,7 +44,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     )
     context = {
         "filters": current,
-        "cache_key": f"{data_version()}:{sorted(current.items())}",
+        "cache_key": f"{data_version()}:{request.LANGUAGE_CODE}:{sorted(current.items())}",
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "departments": departments,
         "tiers": tiers,

@@ -20,6 +20,7 @@ from decisions.filters import SORTS, ProposalPageFilterSet
 from decisions.forms import ProposalForm
 from decisions.models import Proposal, ProposalKind, ProposalStatus
 from decisions.rights import can_edit, is_cdo, may_sign
+from decisions.rules import standard_in_the_way
 from decisions.views._common import (
     detail_context,
     forbidden,
@@ -249,7 +250,14 @@ def proposal_preview(request: HttpRequest) -> HttpResponse:
         ),
     }
     if category:
-        context["in_use"] = selectors.solutions_in_use(category=category)
+        # The category's standard first ("a standard tool exists for this job"), then the rest.
+        standard = standard_in_the_way(draft)
+        context["standard"] = standard
+        context["in_use"] = [
+            s
+            for s in selectors.solutions_in_use(category=category)
+            if standard is None or s.pk != standard.solution_id
+        ]
         context["approved"] = selectors.proposals_committed(category=category)
     return render(request, "decisions/_preview.html", context)
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 
 from api.models import TokenScope
 from api.services import api_token_create
@@ -25,6 +26,7 @@ from tests.factories import (
     ToolIntegrationFactory,
     make_proposal,
 )
+from tests.landscape.standard_helpers import eligible_tool
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +77,11 @@ class World:
         # A plug-in tool IT Operations may pull back, and one of its guardrails.
         self.plug_in_tool = ToolFactory(owner_department=org.departments["HR"], lane="plug_in")
         self.guardrail = Guardrail.objects.create(code="sso", name="Single sign-on", kind="sso")
+        # A tool the CDO may make its category's standard, and a standard to withdraw.
+        self.standard_candidate = eligible_tool(name="Teams", category="collaboration")
+        self.standard_tool = eligible_tool(
+            name="Docebo", category="learning", standard_since=timezone.now()
+        )
 
     def awaiting(self):
         proposal = make_proposal(requester=self.org.requester, submit=True)
@@ -296,6 +303,7 @@ ROWS = [
         overrides={"catalog_token": 403},
     ),
     Row("radar", "GET", lambda w: "/api/v1/radar/"),
+    Row("renewals due", "GET", lambda w: "/api/v1/renewals/?within_days=90"),
     Row(
         "give my voice",
         "POST",
@@ -328,6 +336,20 @@ ROWS = [
         lambda w: {"to": "standard", "reason": "Everyone uses it."},
         allowed={"it_reviewer"},
     ),
+    Row(
+        "make a tool its category's standard",
+        "POST",
+        lambda w: f"/api/v1/tools/{w.standard_candidate.pk}/standard/",
+        allowed={"cdo"},
+    ),
+    Row(
+        "withdraw a standard",
+        "DELETE",
+        lambda w: f"/api/v1/tools/{w.standard_tool.pk}/standard/",
+        lambda w: {"reason": "The suite replaces it."},
+        allowed={"cdo"},
+    ),
+    Row("standards by category", "GET", lambda w: "/api/v1/standards/"),
     Row(
         "tool lane (pull back)",
         "POST",

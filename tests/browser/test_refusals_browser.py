@@ -100,3 +100,21 @@ def test_back_on_a_filtered_dashboard_shows_the_filters_it_shows(org, browser_fo
     page.go_forward()
     expect(page.get_by_label("Category", exact=True)).to_have_value("crm")
     expect(page.get_by_label("Department", exact=True)).to_have_value("IT")
+
+
+def test_back_to_a_filtered_dashboard_after_leaving_it_shows_the_whole_page(org, browser_for):
+    """Filter in place, go to another page, come back: the whole dashboard (navigation, styles,
+    the filters of its URL), not the fragment htmx fetched for that URL."""
+    make_proposal(requester=org.requester, submit=True)
+    cdo = browser_for(org.cdo.username)
+    page = cdo.page
+    page.goto("/dashboard/")
+    page.get_by_label("Department", exact=True).select_option("IT")
+    page.wait_for_url(re.compile(r"department=IT"))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Proposals").click()
+    page.wait_for_url(re.compile(r"/proposals/"))
+    page.go_back()
+    page.wait_for_url(re.compile(r"/dashboard/\?department=IT"))
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.get_by_label("Department", exact=True)).to_have_value("IT")
+    assert page.evaluate("document.styleSheets.length") >= 1

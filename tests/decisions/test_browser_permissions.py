@@ -28,6 +28,8 @@ from decisions.models import (
     Proposal,
     SignOffStatus,
 )
+from decisions.services.calendar_feed import calendar_feed_rotate
+from landscape.models import CalendarFeed
 from stakeholders.models import Delegation
 from tests.effects import snapshot
 from tests.factories import (
@@ -36,6 +38,7 @@ from tests.factories import (
     ToolIntegrationFactory,
     make_proposal,
 )
+from tests.landscape.standard_helpers import eligible_tool
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +85,11 @@ class World:
         self.fin_tool = ToolFactory(owner_department=org.departments["FIN"])
         self.flow = ToolIntegrationFactory(source=self.tool, target=self.fin_tool, data="Pay")
         self.plug_in_tool = ToolFactory(owner_department=org.departments["HR"], lane="plug_in")
+        # The CDO makes a tool its category's standard, or withdraws one.
+        self.standard_candidate = eligible_tool(name="Teams", category="collaboration")
+        self.standard_tool = eligible_tool(
+            name="Docebo", category="learning", standard_since=timezone.now()
+        )
         owner = me or org.requester
         self.own_token, _secret = api_token_create(user=owner, name="mine")
         self.own_notification = Notification.objects.create(
@@ -137,6 +145,23 @@ def proposal_form(world: World) -> dict:
         "currency": "EUR", "one_off_cost": "0", "recurring_cost": "100",
         "recurring_period": "monthly", "term_months": "12", "employees_affected": "10",
     }  # fmt: skip
+
+
+def contract_tool(world: World):
+    """An HR tool whose contract's notice deadline is a month away."""
+    start = timezone.localdate() - dt.timedelta(days=300)
+    return ToolFactory(owner_department=world.org.departments["HR"], contract_start=start,
+                       term_months=12, notice_days=30)  # fmt: skip
+
+
+def renewal_feed_of(world: World, user: Any = None) -> str:
+    """The persona's (or `user`'s) renewal feed token, read moments ago (no write on a read)."""
+    user = user or world.me
+    if user is None:
+        return "hgf_none"
+    token = calendar_feed_rotate(actor=user)
+    CalendarFeed.objects.filter(user=user).update(last_used_at=timezone.now())
+    return token
 
 
 @dataclass
@@ -391,6 +416,21 @@ ROWS = [
         allowed={"it_reviewer"},
     ),
     Row(
+        "make a tool its category's standard",
+        "POST",
+        lambda w: f"/landscape/tools/{w.standard_candidate.pk}/standard/",
+        ok=302,
+        allowed={"cdo"},
+    ),
+    Row(
+        "withdraw a standard",
+        "POST",
+        lambda w: f"/landscape/tools/{w.standard_tool.pk}/standard/withdraw/",
+        lambda w: {"reason": "The suite replaces it."},
+        ok=302,
+        allowed={"cdo"},
+    ),
+    Row(
         "add an integration",
         "POST",
         lambda w: f"/landscape/tools/{w.tool.pk}/integrations/",
@@ -446,6 +486,16 @@ ROWS = [
         allowed={"hr_reviewer"},
         refused=404,
     ),
+    Row(
+        "choose the pages' language (a cookie: nothing stored)",
+        "POST",
+        lambda w: "/i18n/setlang/",
+        lambda w: {"language": "nl", "next": "/"},
+        ok=302,
+        anonymous=302,
+        login="/",  # anonymous too: back to `next`, the sign-in page then in that language
+        writes=False,
+    ),
     Row("my API tokens", "GET", lambda w: "/api-tokens/"),
     Row(
         "create an API token",
@@ -462,6 +512,36 @@ ROWS = [
         allowed={"superuser"},
         refused=302,  # to the admin's own sign-in
         login="/admin/login/",
+    ),
+    Row("renewal calendar", "GET", lambda w: "/renewals/?department=HR&months=6"),
+    Row("create my renewal feed", "POST", lambda w: "/renewals/feed/", ok=200),
+    Row(
+        "revoke my renewal feed",
+        "POST",
+        lambda w: renewal_feed_of(w) and "/renewals/feed/revoke/",
+        ok=302,
+    ),
+    # The feed is for calendar apps: no session, the secret token is the key.
+    Row(
+        "renewal feed",
+        "GET",
+        lambda w: f"/renewals/feed/{renewal_feed_of(w, w.org.requester)}.ics",
+        anonymous=200,
+        writes=False,
+    ),
+    Row(
+        "renewal form",
+        "GET",
+        lambda w: f"/renewals/tools/{contract_tool(w).pk}/open/",
+        allowed=TOOL_KEEPERS,
+    ),
+    Row(
+        "open a renewal",
+        "POST",
+        lambda w: f"/renewals/tools/{contract_tool(w).pk}/open/",
+        lambda w: {"renewal_action": "cancel"},
+        ok=302,
+        allowed=TOOL_KEEPERS,
     ),
     Row("health", "GET", lambda w: "/health/", anonymous=200),
     Row("sign-in page", "GET", lambda w: "/accounts/login/", anonymous=200),
