@@ -70,7 +70,7 @@ def _panel_response(
         "pilot": pilot_panel(proposal, user=request.user, typed=typed),
         **pilot_context,
     }
-    body = render_to_string("decisions/_pilot.html", context, request)
+    body: str = render_to_string("decisions/_pilot.html", context, request)
     if status == 200:
         body += render_to_string(
             "decisions/proposal_detail.html#timeline", {"proposal": proposal, "oob": True}, request
