@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, ToolViewSet
+from landscape.usage_apis import ToolUsageApi, UsageApi
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
@@ -40,5 +41,7 @@ urlpatterns = [
         CatalogSyncJobErrorsApi.as_view(),
         name="catalog-job-errors",
     ),
+    path("usage/", UsageApi.as_view(), name="usage"),
+    path("tools/<int:pk>/usage/", ToolUsageApi.as_view(), name="tool-usage"),
     *router.urls,
 ]

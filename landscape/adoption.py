@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, OuterRef, Subquery
 
 from landscape.models import Tool, ToolUsage
@@ -51,6 +52,11 @@ class AdoptionPoint:
         if self.ratio is None:
             return None
         return int((self.ratio * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def shelfware_threshold() -> Decimal:
+    """SHELFWARE_THRESHOLD as a Decimal ratio (0.3000), compared with AdoptionPoint.ratio."""
+    return Decimal(str(settings.SHELFWARE_THRESHOLD)).quantize(RATIO_PLACES)
 
 
 def month_start(day: dt.date) -> dt.date:
