@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,8 @@ from core.actors import Actor
 from core.errors import DomainError
 from core.text import InvalidText
 from landscape.models import Tool, ToolUsage
-from landscape.rights import can_edit_tool
+from landscape.rights import can_edit_tool, governs_landscape
+from stakeholders.models import Membership, Role
 
 CREATED = "created"
 UPDATED = "updated"
@@ -200,8 +201,11 @@ def usage_items_check(
     items: Sequence[Any],
     default_source: str,
     today: dt.date | None = None,
+    item_label: Callable[[int], str] | None = None,
 ) -> tuple[list[_Clean], list[UsageItemResult]]:
-    """Check every item: the clean ones to write, and a report entry for each refused one."""
+    """Check every item: the clean ones to write, and a report entry for each refused one.
+    `item_label` names an item in messages ("item 3", a CSV's "line 4")."""
+    label = item_label or (lambda index: _("item %(index)d") % {"index": index})
     dicts = [item if isinstance(item, dict) else {} for item in items]
     resolver = ToolResolver(item.get("tool") for item in dicts)
     clean: list[_Clean] = []
@@ -240,7 +244,7 @@ def usage_items_check(
             key = (tool.pk, values["month"], values["source"])
             if key in seen:
                 errors["month"] = [
-                    _("The same tool, month and source as item %(index)d.") % {"index": seen[key]}
+                    _("The same tool, month and source as %(other)s.") % {"other": label(seen[key])}
                 ]
             else:
                 seen[key] = index
@@ -269,6 +273,22 @@ def usage_items_check(
     return clean, refused
 
 
+def may_report_usage(user: Any) -> bool:
+    """Whether the usage import is for this person: IT Operations, or the owner of a tool (its
+    business owner, its IT steward, the head of its owner department). Per tool, the service
+    checks again (landscape.rights.can_edit_tool)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if governs_landscape(user):
+        return True
+    heads = Membership.objects.filter(user=user, role=Role.HEAD, department__is_active=True)
+    return Tool.objects.filter(
+        Q(business_owner=user)
+        | Q(it_steward=user)
+        | Q(owner_department__in=heads.values("department"))
+    ).exists()
+
+
 USAGE_ITEM_FIELDS = ("tool", "month", "source", "active_users", "licensed_seats")
 
 
@@ -280,17 +300,20 @@ def usage_ingest(
     dry_run: bool = False,
     via: str = "api",
     today: dt.date | None = None,
+    item_label: Callable[[int], str] | None = None,
+    event_extra: dict[str, Any] | None = None,
 ) -> UsageReport:
     """Check and write a batch of usage items (at most USAGE_BATCH_MAX): created, updated,
     unchanged or invalid, one result per item in the batch's order. `dry_run` writes nothing
-    (the CSV preview). One audit event for the batch (its counts), not one per row."""
+    (the CSV preview). One audit event for the batch (its counts), not one per row: when it
+    changed something, or always when `event_extra` says what was imported (a file)."""
     if len(items) > settings.USAGE_BATCH_MAX:
         raise DomainError(
             _("At most %(max)d items per batch.") % {"max": settings.USAGE_BATCH_MAX},
             field="items",
         )
     clean, refused = usage_items_check(
-        actor=actor, items=items, default_source=default_source, today=today
+        actor=actor, items=items, default_source=default_source, today=today, item_label=item_label
     )
     results = {result.index: result for result in refused}
     with transaction.atomic():
@@ -330,7 +353,7 @@ def usage_ingest(
             found.updated_at = timezone.now()
             to_update.append(found)
         report = UsageReport(items=[results[i] for i in sorted(results)], dry_run=dry_run)
-        if dry_run or not (to_create or to_update):
+        if dry_run or not (to_create or to_update or event_extra is not None):
             return report
         if to_create:
             # An upsert: a concurrent batch that created the same key first is overwritten with
@@ -351,6 +374,7 @@ def usage_ingest(
             actor=actor,
             payload={
                 "via": via,
+                **(event_extra or {}),
                 "counts": report.counts,
                 "tools": sorted({row.tool.pk for row in clean}),
             },

@@ -27,6 +27,8 @@ from landscape.forms import (
 from landscape.models import Criticality, Integration, Lane, Lifecycle, Method, Tool
 from landscape.rights import can_connect, can_edit_tool, governs_landscape
 from landscape.services import GOVERNOR_MOVES, OWNER_MOVES, IntegrationInput
+from landscape.usage import may_report_usage
+from landscape.usage_views import tool_usage_context
 from stakeholders.models import Department
 from vendors.models import Category
 
@@ -60,6 +62,7 @@ def tool_list(request: HttpRequest) -> HttpResponse:
         "page_number": page.number,
         "previous_link": page.previous_link,
         "next_link": page.next_link,
+        "may_report_usage": may_report_usage(request.user),
     }
     return render(request, "landscape/tool_list.html", context)
 
@@ -109,6 +112,7 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
         "integration_form": extra.pop("integration_form", None) or IntegrationForm(tool=tool),
         "methods": Method.choices,
         "criticalities": Criticality.choices,
+        **tool_usage_context(request, tool),
         **extra,
     }
 
