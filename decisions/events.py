@@ -17,6 +17,7 @@ WEBHOOK_KINDS = {
     "proposal.submitted": _("Proposal submitted"),
     "signoff.decided": _("Sign-off decided"),
     "decision.taken": _("Decision taken"),
+    "tool.shelfware": _("Tool flagged as unused (the Yammer rule)"),
 }
 
 EVENT_LABELS = {
@@ -36,6 +37,9 @@ EVENT_LABELS = {
     "decision.rejected": _("CDO rejected"),
     "decision.returned": _("CDO returned it for changes"),
     "comment.added": _("Comment added"),
+    "tool.shelfware_flagged": _("Tool flagged as unused"),
+    "tool.shelfware_dismissed": _("Unused-tool flag dismissed"),
+    "tool.shelfware_cleared": _("Adoption recovered: unused-tool flag cleared"),
 }
 
 

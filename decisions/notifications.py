@@ -52,6 +52,7 @@ EMAIL_TEMPLATES = {
     "changes_requested",
     "decision_needed",
     "decision_taken",
+    "shelfware",
 }
 MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
 

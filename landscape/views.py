@@ -131,6 +131,11 @@ def _refused(request: HttpRequest, tool: Tool, error: DomainError, **forms) -> H
     return render(request, "landscape/tool_detail.html", context, status=error.status_code)
 
 
+def tool_page_refused(request: HttpRequest, tool: Tool, error: DomainError) -> HttpResponse:
+    """The tool's page with a refusal in place, for the actions other apps answer on it."""
+    return _refused(request, tool, error)
+
+
 @login_required
 @require_POST
 def tool_move(request: HttpRequest, pk: int) -> HttpResponse:

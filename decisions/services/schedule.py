@@ -21,10 +21,17 @@ def _retire_due(today: dt.date) -> int:
     return len(tools_retire_due(today=today))
 
 
+def _shelfware(today: dt.date) -> int:
+    from decisions.services.shelfware import tools_shelfware_check
+
+    return tools_shelfware_check(today=today)
+
+
 # (name, step): the order is the order they run in. A step that fails is logged and the others
 # still run; the next run takes it again.
 STEPS: list[tuple[str, Callable[[dt.date], int]]] = [
     ("retirements due", _retire_due),
+    ("shelfware", _shelfware),
 ]
 
 

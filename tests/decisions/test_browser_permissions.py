@@ -27,6 +27,7 @@ from decisions.models import (
     Notification,
     NotificationKind,
     Proposal,
+    ShelfwareFlag,
     SignOffStatus,
 )
 from landscape.usage_csv import usage_csv_sign
@@ -104,6 +105,15 @@ class World:
                 outcome=SignOffStatus.APPROVED,
             )
         return proposal
+
+    def shelfware_tool(self):
+        """The HR tool, flagged as unused by the Yammer rule."""
+        ShelfwareFlag.objects.create(
+            tool=self.tool, flagged_on=timezone.localdate(), months=[], threshold="0.3"
+        )
+        self.tool.shelfware_since = timezone.localdate()
+        self.tool.save()
+        return self.tool
 
     def approved(self) -> Proposal:
         proposal = self.awaiting()
@@ -367,6 +377,14 @@ ROWS = [
         "remove an integration",
         "POST",
         lambda w: f"/landscape/tools/{w.tool.pk}/integrations/{w.flow.pk}/remove/",
+        ok=302,
+        allowed=TOOL_KEEPERS,
+    ),
+    Row(
+        "dismiss an unused-tool flag",
+        "POST",
+        lambda w: f"/landscape/tools/{w.shelfware_tool().pk}/shelfware/dismiss/",
+        lambda w: {"reason": "The works council uses it."},
         ok=302,
         allowed=TOOL_KEEPERS,
     ),
