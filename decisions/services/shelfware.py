@@ -365,7 +365,7 @@ def shelfware_dismiss(*, tool: Tool, actor: Actor, reason: str) -> ShelfwareFlag
         if not can_edit_tool(user=actor, tool=tool):
             raise NotAllowed(_("Only the tool's owners or IT Operations can dismiss the flag."))
         flag = (
-            ShelfwareFlag.objects.select_for_update()
+            ShelfwareFlag.objects.select_for_update(of=("self",))
             .filter(tool=tool, dismissed_at__isnull=True, cleared_on__isnull=True)
             .select_related("retirement")
             .first()

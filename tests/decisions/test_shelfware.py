@@ -5,18 +5,22 @@ the owner may dismiss it with a reason; recovery clears it. Every run is idempot
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
 
 from audit.models import Event
+from audit.selectors import verify_chain
 from core.errors import DomainError, NotAllowed
 from decisions.models import Notification, Proposal, ProposalKind, ProposalStatus, ShelfwareFlag
 from decisions.services.schedule import STEPS, run_lifecycle
 from decisions.services.shelfware import shelfware_dismiss, tools_shelfware_check
 from landscape.models import Lifecycle, ToolUsage
 from tests.factories import SolutionFactory, ToolFactory
+from tests.services import need_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +193,41 @@ def test_the_tool_page_shows_the_flag_and_the_owner_dismisses_it_there(
     done = owner.post(url, {"reason": "The works council uses it."}, follow=True)
     assert "dismissed on" in done.content.decode()
     assert "The works council uses it." in done.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_flag_once_and_draft_once(org):
+    """PostgreSQL: the tool's row lock serialises the runs; the second sees the mark."""
+    need_postgres()
+    tool = ToolFactory(
+        owner_department=org.departments["HR"],
+        business_owner=org.requester,
+        seats=100,
+        lifecycle=Lifecycle.ADOPTED,
+        lifecycle_changed_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+    )
+    usage(tool, *LOW)
+    barrier = threading.Barrier(3)
+    results: list[int] = []
+    errors: list[Exception] = []
+
+    def check():
+        try:
+            barrier.wait(timeout=10)
+            results.append(tools_shelfware_check(today=TODAY))
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=check) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(results) == [0, 0, 1]
+    assert ShelfwareFlag.objects.count() == 1
+    assert Proposal.objects.filter(kind=ProposalKind.RETIREMENT).count() == 1
+    assert Event.objects.filter(kind="tool.shelfware_flagged").count() == 1
+    assert verify_chain().ok
