@@ -96,6 +96,11 @@ def _promises(tools: list[Tool]) -> dict[int, int | None]:
     return promised
 
 
+def promised_users_many(tools: Iterable[Tool]) -> dict[int, int | None]:
+    """promised_users of each tool, in one query."""
+    return _promises(list(tools))
+
+
 def promised_users(tool: Tool) -> int | None:
     """The users the tool's approved proposal promised (see the module's rules)."""
     return _promises([tool])[tool.pk]

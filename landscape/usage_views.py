@@ -124,7 +124,5 @@ def tool_usage_context(request: HttpRequest, tool: Tool) -> dict[str, object]:
         "usage_threshold": int(adoption.shelfware_threshold() * 100),
         "may_report_usage": can_edit_tool(user=request.user, tool=tool),
         # The workflow's unused-tool flags, read through the relation it declares on Tool.
-        "shelfware_flag": tool.shelfware_flags.select_related(
-            "retirement", "dismissed_by"
-        ).first(),
+        "shelfware_flag": tool.shelfware_flags.select_related("retirement", "dismissed_by").first(),
     }
