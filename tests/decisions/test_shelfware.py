@@ -21,6 +21,7 @@ from decisions.services.shelfware import shelfware_dismiss, tools_shelfware_chec
 from landscape.models import Lifecycle, ToolUsage
 from tests.factories import SolutionFactory, ToolFactory
 from tests.services import need_postgres
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,19 @@ def test_it_flags_an_unused_tool_and_drafts_its_retirement_for_the_owner(
     kinds = list(Event.objects.values_list("kind", flat=True))
     assert "tool.shelfware_flagged" in kinds
     assert "proposal.created" in kinds
+
+
+def test_subscribers_hear_of_the_flag(org, tool, django_capture_on_commit_callbacks):
+    WebhookSubscription.objects.create(
+        name="Ops", url="http://127.0.0.1:9/hook", events=["tool.shelfware"]
+    )
+    usage(tool, *LOW)
+    run(django_capture_on_commit_callbacks)
+    run(django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get(kind="tool.shelfware")
+    assert delivery.payload["tool"]["name"] == "Chatter"
+    assert delivery.payload["retirement"] == ShelfwareFlag.objects.get().retirement.reference
+    assert [m["month"] for m in delivery.payload["months"]] == ["2026-09", "2026-10", "2026-11"]
 
 
 def test_running_it_twice_drafts_nothing_twice(org, tool, django_capture_on_commit_callbacks):
