@@ -245,3 +245,14 @@ def test_two_runs_at_once_flag_once_and_draft_once(org):
     assert Proposal.objects.filter(kind=ProposalKind.RETIREMENT).count() == 1
     assert Event.objects.filter(kind="tool.shelfware_flagged").count() == 1
     assert verify_chain().ok
+
+
+def test_the_admin_lists_the_flags_read_only(org, tool, django_capture_on_commit_callbacks):
+    usage(tool, *LOW)
+    run(django_capture_on_commit_callbacks)
+    admin = Client()
+    admin.force_login(org.superuser)
+    listing = admin.get("/admin/decisions/shelfwareflag/")
+    assert listing.status_code == 200
+    assert "Chatter" in listing.content.decode()
+    assert admin.get("/admin/decisions/shelfwareflag/add/").status_code == 403
