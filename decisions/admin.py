@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from decisions.models import Comment, Decision, Proposal, ProposalGoal, SignOff
+from decisions.models import Comment, Decision, Proposal, ProposalGoal, ShelfwareFlag, SignOff
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -102,3 +102,21 @@ class CommentAdmin(admin.ModelAdmin):
     list_display = ["proposal", "author", "created_at"]
     search_fields = ["proposal__reference", "body"]
     raw_id_fields = ["proposal", "author"]
+
+
+@admin.register(ShelfwareFlag)
+class ShelfwareFlagAdmin(admin.ModelAdmin):
+    """The Yammer rule's flags, read-only: the rule writes them, the owner dismisses on the
+    tool's page (decisions.services.shelfware)."""
+
+    list_display = ["tool", "flagged_on", "retirement", "dismissed_at", "cleared_on"]
+    list_filter = ["flagged_on"]
+    search_fields = ["tool__solution__name", "dismiss_reason"]
+    list_select_related = ["tool__solution", "retirement"]
+    readonly_fields = [f.name for f in ShelfwareFlag._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

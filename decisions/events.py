@@ -18,6 +18,7 @@ WEBHOOK_KINDS = {
     "signoff.decided": _("Sign-off decided"),
     "decision.taken": _("Decision taken"),
     "renewal.due": _("A contract's notice deadline is 90, 30 or 7 days away"),
+    "tool.shelfware": _("Tool flagged as unused (the Yammer rule)"),
 }
 
 EVENT_LABELS = {
@@ -40,6 +41,9 @@ EVENT_LABELS = {
     "renewal.reminded": _("Renewal reminder sent"),
     "calendar_feed.created": _("Renewal calendar feed created"),
     "calendar_feed.revoked": _("Renewal calendar feed revoked"),
+    "tool.shelfware_flagged": _("Tool flagged as unused"),
+    "tool.shelfware_dismissed": _("Unused-tool flag dismissed"),
+    "tool.shelfware_cleared": _("Adoption recovered: unused-tool flag cleared"),
 }
 
 

@@ -53,6 +53,7 @@ EMAIL_TEMPLATES = {
     "decision_needed",
     "decision_taken",
     "renewal_due",
+    "shelfware",
 }
 MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
 

@@ -9,6 +9,7 @@ from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
 from decisions.renewal_apis import RenewalsDueApi
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
+from landscape.usage_apis import ToolUsageApi, UsageApi
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
@@ -43,5 +44,7 @@ urlpatterns = [
         CatalogSyncJobErrorsApi.as_view(),
         name="catalog-job-errors",
     ),
+    path("usage/", UsageApi.as_view(), name="usage"),
+    path("tools/<int:pk>/usage/", ToolUsageApi.as_view(), name="tool-usage"),
     *router.urls,
 ]
