@@ -169,6 +169,20 @@ def test_a_shelfware_tool_is_not_renewed_without_the_cdo(org):
     assert tool.yearly_cost == Decimal("100.00")
 
 
+def test_the_cdo_sees_the_renewal_on_the_decision_card(client, org):
+    tool = contract_tool(org, shelfware_since=TODAY - dt.timedelta(days=10))
+    proposal = renewal_open(
+        tool=tool, actor=org.requester, action="renew", term_months=12, yearly_cost=4321
+    )
+    approve_all(org, proposal)
+    client.force_login(org.cdo)
+    page = client.get(reverse("cdo-decisions")).content.decode()
+    assert proposal.reference in page
+    assert "What is renewed?" in page
+    assert "4,321.00" in page
+    assert "the CDO decides its renewal" in page
+
+
 def test_cancelling_a_shelfware_tool_needs_no_cdo(org):
     tool = contract_tool(org, shelfware_since=TODAY - dt.timedelta(days=10))
     proposal = approve_all(org, renewal_open(tool=tool, actor=org.requester, action="cancel"))
