@@ -103,6 +103,7 @@ bench: install
 	$(PY) bench/run.py
 	$(PY) bench/job_bench.py
 	$(PY) bench/landscape_bench.py
+	$(PY) bench/usage_bench.py
 
 # Only the catalog sync part of the bench (bench/run.py runs it too, after the pages).
 .PHONY: bench-sync
@@ -120,6 +121,12 @@ bench-job: install
 .PHONY: bench-landscape
 bench-landscape: install
 	$(PY) bench/landscape_bench.py
+
+# Usage ingestion: 100,000 monthly rows through the usage service in batches, a first pass and
+# a second, unchanged one (bench/usage_bench.py; figures under "usage" in bench/results.json).
+.PHONY: bench-usage
+bench-usage: install
+	$(PY) bench/usage_bench.py
 
 # Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml; docs/mutation.md):
 # each mutant runs only the tests that called the function it changes, on SQLite, in

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 class TokenScope(models.TextChoices):
     FULL = "full", _("Full access (everything the user may do)")
     CATALOG = "catalog", _("Catalog only (vendors, solutions, catalog sync)")
+    USAGE = "usage", _("Usage only (report tools' monthly usage, read adoption)")
 
 
 class ApiToken(models.Model):

@@ -7,6 +7,7 @@ from decisions.models import (
     PilotVerdict,
     Proposal,
     ProposalGoal,
+    ShelfwareFlag,
     SignOff,
 )
 
@@ -133,4 +134,22 @@ class PilotReviewAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ShelfwareFlag)
+class ShelfwareFlagAdmin(admin.ModelAdmin):
+    """The Yammer rule's flags, read-only: the rule writes them, the owner dismisses on the
+    tool's page (decisions.services.shelfware)."""
+
+    list_display = ["tool", "flagged_on", "retirement", "dismissed_at", "cleared_on"]
+    list_filter = ["flagged_on"]
+    search_fields = ["tool__solution__name", "dismiss_reason"]
+    list_select_related = ["tool__solution", "retirement"]
+    readonly_fields = [f.name for f in ShelfwareFlag._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

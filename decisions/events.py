@@ -19,6 +19,7 @@ WEBHOOK_KINDS = {
     "decision.taken": _("Decision taken"),
     "pilot.outcome": _("Pilot review ended (keep, extend or stop)"),
     "renewal.due": _("A contract's notice deadline is 90, 30 or 7 days away"),
+    "tool.shelfware": _("Tool flagged as unused (the Yammer rule)"),
 }
 
 EVENT_LABELS = {
@@ -47,6 +48,9 @@ EVENT_LABELS = {
     "renewal.reminded": _("Renewal reminder sent"),
     "calendar_feed.created": _("Renewal calendar feed created"),
     "calendar_feed.revoked": _("Renewal calendar feed revoked"),
+    "tool.shelfware_flagged": _("Tool flagged as unused"),
+    "tool.shelfware_dismissed": _("Unused-tool flag dismissed"),
+    "tool.shelfware_cleared": _("Adoption recovered: unused-tool flag cleared"),
 }
 
 

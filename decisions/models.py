@@ -771,5 +771,71 @@ class RenewalReminder(models.Model):
         return f"{self.tool_id} {self.notice_deadline} -{self.days_before}d"
 
 
+class ShelfwareFlag(models.Model):
+    """A tool flagged as unused by the Yammer rule (decisions.services.shelfware): its adoption
+    stayed below the threshold for the months the rule asks. It holds the figures that made the
+    rule fire and the retirement proposal drafted for the owner; it ends dismissed (the owner
+    keeps the tool, with a reason) or cleared (adoption recovered)."""
+
+    tool = models.ForeignKey(
+        "landscape.Tool",
+        on_delete=models.CASCADE,
+        related_name="shelfware_flags",
+        verbose_name=_("tool"),
+    )
+    flagged_on = models.DateField(_("flagged on"))
+    # [{"month": "2026-07", "active_users": 12, "promised_users": 400, "adoption": "0.0300"}]
+    months = models.JSONField(_("months below the threshold"), default=list)
+    threshold = models.DecimalField(_("threshold"), max_digits=5, decimal_places=4)
+    retirement = models.ForeignKey(
+        Proposal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retirement proposal drafted"),
+    )
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    dismissed_at = models.DateTimeField(_("dismissed"), null=True, blank=True)
+    dismiss_reason = models.TextField(_("why it stays"), blank=True, max_length=2000)
+    cleared_on = models.DateField(
+        _("cleared on"), null=True, blank=True, help_text=_("When adoption recovered.")
+    )
+
+    class Meta:
+        ordering = ["-flagged_on", "-pk"]
+        verbose_name = _("unused-tool flag")
+        verbose_name_plural = _("unused-tool flags")
+        constraints = [
+            # One open flag per tool: a second run of the rule, even a concurrent one, cannot
+            # flag (and draft a retirement for) the same tool twice.
+            models.UniqueConstraint(
+                fields=["tool"],
+                condition=Q(dismissed_at__isnull=True, cleared_on__isnull=True),
+                name="shelfware_flag_one_open_per_tool",
+            ),
+        ]
+        # A tool's flags, newest first (the rule's dismissal check, the tool page).
+        indexes = [models.Index(fields=["tool", "-flagged_on"], name="shelfware_flag_tool")]
+
+    def __str__(self) -> str:
+        return f"{self.tool_id} {self.flagged_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.dismissed_at is None and self.cleared_on is None
+
+    @property
+    def last_month(self) -> str:
+        return str(self.months[-1]["month"]) if self.months else ""
+
+
 # The pilot's criteria, participants, ratings and keep/extend/stop review (decisions.pilots).
 from decisions.pilot_models import *  # noqa: E402, F403

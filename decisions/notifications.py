@@ -57,6 +57,7 @@ EMAIL_TEMPLATES = {
     "pilot_decision_needed",
     "pilot_outcome",
     "renewal_due",
+    "shelfware",
 }
 MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
 

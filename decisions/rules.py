@@ -5,6 +5,7 @@ since the form or serializer checked it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
@@ -15,8 +16,10 @@ from core.errors import DomainError
 from decisions.models import (
     CONTINUING_RENEWALS,
     EDITABLE_STATES,
+    OPEN_STATES,
     Proposal,
     ProposalKind,
+    ProposalStatus,
     RecurringPeriod,
 )
 from decisions.pricing import proposal_tco_limit_field, tco_limit_message
@@ -153,7 +156,29 @@ def renewal_errors(proposal: Proposal) -> dict[str, str]:
             "deadline": date_format(dates.notice_deadline),
             "renewal": date_format(dates.renewal),
         }
+    elif already := _renewal_deciding(proposal, dates.renewal):
+        errors["tool"] = _("%(ref)s already decides the renewal of %(tool)s on %(date)s.") % {
+            "ref": already,
+            "tool": tool.solution.name,
+            "date": date_format(dates.renewal),
+        }
     return errors
+
+
+def _renewal_deciding(proposal: Proposal, renewal: dt.date) -> str | None:
+    """The reference of another renewal of the same tool and term being decided or approved:
+    one renewal a term, whichever way it was opened (the page, the API)."""
+    return (
+        Proposal.objects.filter(
+            kind=ProposalKind.RENEWAL,
+            tool_id=proposal.tool_id,
+            renewal_date=renewal,
+            status__in=[ProposalStatus.DRAFT, *OPEN_STATES, ProposalStatus.APPROVED],
+        )
+        .exclude(pk=proposal.pk)
+        .values_list("reference", flat=True)
+        .first()
+    )
 
 
 def renewal_needs_cdo(proposal: Proposal) -> bool:

@@ -3,6 +3,7 @@ from django.urls import path
 from decisions import views
 from decisions.views import pilots as pilot_views
 from decisions.views import renewals
+from decisions.views.shelfware import shelfware_dismiss_view
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -50,4 +51,10 @@ urlpatterns = [
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
+    # On the tool's page (the landscape's URL), answered by the workflow, which owns the rule.
+    path(
+        "landscape/tools/<int:pk>/shelfware/dismiss/",
+        shelfware_dismiss_view,
+        name="shelfware-dismiss",
+    ),
 ]

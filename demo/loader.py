@@ -50,6 +50,7 @@ from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
 from demo.standards import seed_demo_standard
+from demo.usage import load_demo_usage
 from stakeholders.checklists import load_default_checklists
 from stakeholders.models import (
     AnswerKind,
@@ -93,6 +94,7 @@ def seed_demo() -> SeedReport:
     _seed_voices(report)
     for kind, (created, existing) in load_demo_landscape().items():
         report.add(f"Landscape {kind}", created, existing)
+    report.add("Tool usage (monthly)", *load_demo_usage())
     if retirement := seed_demo_retirement():
         _backdate_notifications(retirement)
         report.lines.append(f"Retirement proposal in review: {retirement.reference}.")

@@ -21,7 +21,7 @@ CONTRACTS = [
     ("LinkedIn Recruiter", 30, 90, 12, False),
     ("SAP SuccessFactors Learning", 90, 90, 36, True),
     ("Qualtrics EmployeeXM", 45, 60, 12, True),
-    ("HubSpot Smart CRM", 120, 90, 24, True),
+    ("HubSpot Marketing Hub Professional", 120, 90, 24, True),
     ("Slack Business+", 150, 30, 12, True),
     ("Tableau Cloud", 200, 60, 12, False),
     ("Datadog Pro", 260, 30, 12, True),

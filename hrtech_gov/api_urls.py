@@ -16,6 +16,7 @@ from decisions.pilot_apis import (
 )
 from decisions.renewal_apis import RenewalsDueApi
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
+from landscape.usage_apis import ToolUsageApi, UsageApi
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
 from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
@@ -71,5 +72,7 @@ urlpatterns = [
         PilotDecisionApi.as_view(),
         name="proposal-pilot-decision",
     ),
+    path("usage/", UsageApi.as_view(), name="usage"),
+    path("tools/<int:pk>/usage/", ToolUsageApi.as_view(), name="tool-usage"),
     *router.urls,
 ]

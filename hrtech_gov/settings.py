@@ -598,6 +598,8 @@ SHELFWARE_MONTHS = env.int("SHELFWARE_MONTHS", default=3)
 SHELFWARE_MIN_ADOPTED_DAYS = env.int("SHELFWARE_MIN_ADOPTED_DAYS", default=90)
 if SHELFWARE_MONTHS < 1 or SHELFWARE_MIN_ADOPTED_DAYS < 0:
     raise ImproperlyConfigured("SHELFWARE_MONTHS must be >= 1, SHELFWARE_MIN_ADOPTED_DAYS >= 0.")
+# Who hears of an unused tool besides its business owner: this department's reviewers and head.
+SHELFWARE_HR_DEPARTMENT = env.str("SHELFWARE_HR_DEPARTMENT", default="HR")
 USAGE_BATCH_MAX = env.int("USAGE_BATCH_MAX", default=1000)
 if USAGE_BATCH_MAX < 1:
     raise ImproperlyConfigured("USAGE_BATCH_MAX must be at least 1.")

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from landscape import services
-from landscape.models import Guardrail
+from landscape.models import Guardrail, ToolUsage
 from landscape.rights import governs_landscape
+from landscape.usage import INVALID, usage_ingest
 
 
 @admin.register(Guardrail)
@@ -65,3 +66,55 @@ class GuardrailAdmin(admin.ModelAdmin[Guardrail]):
                 guardrail=guardrail, actor=request.user, data={"is_active": False}
             )
         messages.success(request, _("Guardrails deactivated."))
+
+
+@admin.register(ToolUsage)
+class ToolUsageAdmin(admin.ModelAdmin[ToolUsage]):
+    """Monthly usage typed in by hand: saved through the same service as the API and the CSV
+    import (the checks, the right, the audit event). Figures are corrected, never deleted."""
+
+    list_display = ["tool", "month", "source", "active_users", "licensed_seats", "updated_at"]
+    list_filter = ["source", "month"]
+    search_fields = ["tool__solution__name", "source"]
+    list_select_related = ["tool__solution"]
+    raw_id_fields = ["tool"]
+    fields = ["tool", "month", "source", "active_users", "licensed_seats"]
+    date_hierarchy = "month"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ToolUsage | None = None) -> list[str]:
+        # The key (tool, month, source) of a record is fixed: another key is another record.
+        return ["tool", "month", "source"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: ToolUsage | None = None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        item = {
+            "tool": obj.tool_id,
+            "month": obj.month.strftime("%Y-%m"),
+            "source": obj.source,
+            "active_users": obj.active_users,
+            "licensed_seats": obj.licensed_seats,
+        }
+        try:
+            report = usage_ingest(
+                actor=request.user, items=[item], default_source="admin", via="admin"
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return
+        result = report.items[0]
+        if result.status == INVALID:
+            messages.error(request, " ".join(m for ms in result.errors.values() for m in ms))
+            return
+        obj.pk = result.id
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:
+            return super().log_addition(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, OuterRef, Subquery
 
 from landscape.models import Tool, ToolUsage
@@ -51,6 +52,11 @@ class AdoptionPoint:
         if self.ratio is None:
             return None
         return int((self.ratio * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def shelfware_threshold() -> Decimal:
+    """SHELFWARE_THRESHOLD as a Decimal ratio (0.3000), compared with AdoptionPoint.ratio."""
+    return Decimal(str(settings.SHELFWARE_THRESHOLD)).quantize(RATIO_PLACES)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -88,6 +94,11 @@ def _promises(tools: list[Tool]) -> dict[int, int | None]:
         seen.add(tool_id)
         promised[tool_id] = seats or employees or promised[tool_id]
     return promised
+
+
+def promised_users_many(tools: Iterable[Tool]) -> dict[int, int | None]:
+    """promised_users of each tool, in one query."""
+    return _promises(list(tools))
 
 
 def promised_users(tool: Tool) -> int | None:
@@ -165,3 +176,36 @@ def adoption_trend_many(tools: Iterable[Tool], months: int = 12) -> dict[int, li
 
 def adoption_trend(tool: Tool, months: int = 12) -> list[AdoptionPoint]:
     return adoption_trend_many([tool], months)[tool.pk]
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """An adoption trend drawn as an inline SVG polyline (landscape/_sparkline.html), with the
+    threshold as a line, and the same figures as text for screen readers."""
+
+    width: int
+    height: int
+    points: str
+    threshold_y: float
+    label: str
+
+
+def sparkline(
+    trend: list[AdoptionPoint], *, width: int = 120, height: int = 28
+) -> Sparkline | None:
+    judged = [point for point in trend if point.ratio is not None]
+    if not judged:
+        return None
+    threshold = shelfware_threshold()
+    top = max([Decimal(1), threshold, *(point.ratio or Decimal(0) for point in judged)])
+    step = width / max(len(judged) - 1, 1)
+
+    def y(ratio: Decimal) -> float:
+        return round(height - 2 - float(ratio / top) * (height - 4), 1)
+
+    points = " ".join(
+        f"{round(index * step, 1)},{y(point.ratio or Decimal(0))}"
+        for index, point in enumerate(judged)
+    )
+    label = ", ".join(f"{point.month:%Y-%m} {point.percent}%" for point in judged)
+    return Sparkline(width, height, points, y(threshold), label)

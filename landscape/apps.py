@@ -21,6 +21,7 @@ class LandscapeConfig(AppConfig):
                 "integration.created": _("Integration added"),
                 "integration.updated": _("Integration edited"),
                 "integration.removed": _("Integration removed"),
+                "usage.reported": _("Tool usage reported"),
             }
         )
         register_event_kinds(

@@ -31,6 +31,8 @@ from landscape.models import Criticality, Integration, Lane, Lifecycle, Method, 
 from landscape.rights import can_connect, can_edit_tool, governs_landscape
 from landscape.services import GOVERNOR_MOVES, OWNER_MOVES, IntegrationInput
 from landscape.standards import may_decide_standard, standard_eligibility, standard_for
+from landscape.usage import may_report_usage
+from landscape.usage_views import tool_usage_context
 from stakeholders.models import Department
 from vendors.models import Category
 
@@ -65,6 +67,7 @@ def tool_list(request: HttpRequest) -> HttpResponse:
         "page_number": page.number,
         "previous_link": page.previous_link,
         "next_link": page.next_link,
+        "may_report_usage": may_report_usage(request.user),
     }
     return render(request, "landscape/tool_list.html", context)
 
@@ -123,6 +126,7 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
         if decides_standard and tool.standard_since is None
         else [],
         "standard_form": extra.pop("standard_form", None) or StandardWithdrawForm(),
+        **tool_usage_context(request, tool),
         **extra,
     }
 
@@ -139,6 +143,11 @@ def _refused(request: HttpRequest, tool: Tool, error: DomainError, **forms) -> H
     tool = _tool(tool.pk)
     context = _detail_context(request, tool, error=error.message, **forms)
     return render(request, "landscape/tool_detail.html", context, status=error.status_code)
+
+
+def tool_page_refused(request: HttpRequest, tool: Tool, error: DomainError) -> HttpResponse:
+    """The tool's page with a refusal in place, for the actions other apps answer on it."""
+    return _refused(request, tool, error)
 
 
 @login_required

@@ -131,3 +131,37 @@ def test_query_counts_do_not_grow_with_the_rows(client, org, persona, path):
     small = queries()
     grow(org, 4)
     assert queries() == small
+
+
+def test_the_dashboards_unused_tools_cost_the_same_at_any_number(client, org):
+    """The unused tools on the CDO dashboard: the same queries for 2 flagged tools as for 8."""
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from landscape.models import ToolUsage
+    from tests.factories import ToolFactory
+
+    def flag(n: int) -> None:
+        for _ in range(n):
+            tool = ToolFactory(seats=50, yearly_cost=1000, shelfware_since=dt.date(2026, 11, 1))
+            for month in (8, 9, 10):
+                ToolUsage.objects.create(
+                    tool=tool, month=dt.date(2026, month, 1), source="api", active_users=3
+                )
+
+    client.force_login(org.cdo)
+
+    def queries() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/dashboard/")
+        assert response.status_code == 200
+        return len(captured)
+
+    flag(2)
+    small = queries()
+    flag(6)
+    assert queries() == small

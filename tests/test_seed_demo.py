@@ -236,8 +236,9 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     head = AuditChainHead.objects.get()
 
     # What exists is read in a fixed number of queries, not one per demo row.
-    # +2: the guardrails, the plug-in story; +2: renewals; +1: the standard tool; +3: pilots.
-    with django_assert_max_num_queries(68):
+    # +2: the guardrails, the plug-in story; +2: renewals; +1: the standard tool; +3: the
+    # monthly usage (tools, promises, rows there); +3: pilots.
+    with django_assert_max_num_queries(71):
         output = seed()
 
     assert row_counts() == before
@@ -277,3 +278,23 @@ def test_it_skips_the_stories_an_organisation_configured_otherwise_cannot_tell()
     # Nothing half-made: every proposal ended where its story says, and the chain verifies.
     assert not Proposal.objects.filter(title__startswith="Replace Personio").exists()
     call_command("verify_audit", stdout=StringIO())
+
+
+@changes_db
+def test_run_lifecycle_on_the_demo_flags_its_unused_tool_once(django_capture_on_commit_callbacks):
+    """The demo's Slack (four months under a sixth of its seats) is not flagged by the seed;
+    run_lifecycle flags it and drafts its retirement, once; the healthy tools stay unflagged."""
+    from decisions.models import ProposalKind, ShelfwareFlag
+    from landscape.models import Tool, ToolUsage
+
+    seed()
+    assert ToolUsage.objects.count() > 100
+    assert not Tool.objects.filter(shelfware_since__isnull=False).exists()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("run_lifecycle", stdout=StringIO())
+    flag = ShelfwareFlag.objects.select_related("tool__solution", "retirement").get()
+    assert flag.tool.solution.name == "Slack Business+"
+    assert flag.retirement.kind == ProposalKind.RETIREMENT
+    assert flag.retirement.status == ProposalStatus.DRAFT
+    assert list(Tool.objects.filter(shelfware_since__isnull=False)) == [flag.tool]

@@ -30,11 +30,19 @@ def _standards_lapsed(today: dt.date) -> int:
     return standards_drop_lapsed()
 
 
+def _shelfware(today: dt.date) -> int:
+    from decisions.services.shelfware import tools_shelfware_check
+
+    return tools_shelfware_check(today=today)
+
+
 # (name, step): the order is the order they run in. A step that fails is logged and the others
 # still run; the next run takes it again.
 STEPS: list[tuple[str, Callable[[dt.date], int]]] = [
     ("retirements due", _retire_due),
     ("renewal reminders", renewal_reminders_send),
+    ("shelfware", _shelfware),
+    # After the shelfware step: a tool flagged unused loses the standard in the same run.
     ("standards lapsed", _standards_lapsed),
     ("pilots ended", pilots_ended_step),
 ]

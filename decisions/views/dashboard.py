@@ -17,6 +17,7 @@ from decisions import selectors
 from decisions.dashboard import dashboard_filters, figures, signoff_matrix
 from decisions.models import ProposalStatus
 from decisions.rights import is_cdo
+from decisions.unused import unused_tools
 from stakeholders.models import ApprovalTier, Department
 from vendors.models import Category
 
@@ -61,6 +62,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         ),
         "matrix": matrix,
         "matrix_departments": matrix_departments,
+        "unused": SimpleLazyObject(unused_tools),
     }
     template = "decisions/dashboard.html"
     if request.htmx:

@@ -30,6 +30,7 @@ from decisions.services.calendar_feed import (
     calendar_feed_user,
 )
 from decisions.services.renewal import RENEWABLE_LIFECYCLES, renewal_open
+from landscape.adoption import adoption_latest
 from landscape.contracts import add_months, tool_contract_dates
 from landscape.models import CalendarFeed, Tool
 from landscape.rights import can_edit_tool
@@ -182,11 +183,12 @@ def renewal_open_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def renewal_insight(proposal: Proposal) -> dict[str, Any]:
-    """What a renewal's page shows beside its cost: the tool's adoption (landscape.adoption.
-    adoption_latest) and the employees' scores (decisions.pilots.pilot_scores). Both are built
-    in parallel on other branches; the lead wires them here at merge. Until then: None, and
-    the templates say there is nothing yet."""
-    return {"adoption": None, "scores": None}
+    """What a renewal's page shows beside its cost: the tool's latest adoption against what its
+    proposal promised (landscape.adoption) and the employees' scores from its pilot."""
+    tool = proposal.tool
+    if tool is None:
+        return {"adoption": None, "scores": None}
+    return {"adoption": adoption_latest(tool), "scores": None}
 
 
 def renewal_context(proposal: Proposal) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from decisions.views._common import (
     questions_by_department,
     refused,
 )
+from decisions.views.renewals import renewal_context
 from decisions.voices import voice_summaries, voice_summary
 from landscape.selectors import tools_impact
 
@@ -181,6 +182,8 @@ def decorate_decision_card(proposal: Proposal) -> None:
     proposal.budget_share = (  # type: ignore[attr-defined]
         round(float(proposal.tco / budget * 100), 1) if budget and proposal.tco else None
     )
+    # A renewal: the cost now and proposed, adoption and the employees' scores.
+    proposal.renewal_card = renewal_context(proposal)  # type: ignore[attr-defined]
 
 
 @login_required

@@ -43,6 +43,7 @@ PERSONAS = [
     "superuser",
     "catalog_token",
     "full_token",
+    "usage_token",
     "revoked_token",
 ]
 SESSIONS = {
@@ -133,6 +134,9 @@ def api_for(persona: str, org) -> Api:
         return token_api(org.requester, scope=TokenScope.CATALOG)
     if persona == "full_token":
         return token_api(org.requester, scope=TokenScope.FULL)
+    if persona == "usage_token":
+        # IT Operations' usage feed (IT Operations reports any tool's usage).
+        return token_api(org.it_reviewer, scope=TokenScope.USAGE)
     if persona == "revoked_token":
         return revoked_token_api(org.requester)
     user = org.hr_head if persona == "head" else getattr(org, persona)
@@ -140,6 +144,8 @@ def api_for(persona: str, org) -> Api:
 
 
 def user_of(persona: str, org):
+    if persona == "usage_token":
+        return org.it_reviewer
     if persona in ("catalog_token", "full_token", "revoked_token"):
         return getattr(org, TOKEN_OWNER)
     return org.hr_head if persona == "head" else getattr(org, persona, None)
@@ -156,6 +162,7 @@ class Row:
     allowed: set = field(default_factory=lambda: SESSIONS | {"full_token"})
     refused: int = 403
     catalog: bool = False  # a catalog endpoint: the catalog token is allowed too
+    usage: bool = False  # a usage endpoint: the usage token is allowed too
     public: bool = False  # readable without credentials
     writes: bool = True  # an allowed non-GET request changes something
     overrides: dict = field(default_factory=dict)
@@ -169,6 +176,8 @@ class Row:
             return 401
         if persona == "catalog_token" and not self.catalog:
             return 403
+        if persona == "usage_token":
+            return self.ok if self.usage else 403
         if persona in self.allowed or (persona == "catalog_token" and self.catalog):
             return self.ok
         return self.refused
@@ -356,6 +365,15 @@ ROWS = [
         lambda w: f"/api/v1/tools/{w.plug_in_tool.pk}/lane/",
         lambda w: {"to": "governed", "reason": "It holds payroll data now."},
         allowed={"it_reviewer"},
+    ),
+    Row("tool usage", "GET", lambda w: f"/api/v1/tools/{w.tool.pk}/usage/", usage=True),
+    Row(
+        "usage report",
+        "POST",
+        lambda w: "/api/v1/usage/",
+        lambda w: {"items": [{"tool": w.tool.pk, "month": "2026-01", "active_users": 12}]},
+        allowed=TOOL_KEEPERS,
+        usage=True,
     ),
     Row("guardrails list", "GET", lambda w: "/api/v1/guardrails/"),
     Row("guardrail detail", "GET", lambda w: f"/api/v1/guardrails/{w.guardrail.pk}/"),

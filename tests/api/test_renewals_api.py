@@ -134,3 +134,16 @@ def test_only_the_tool_owners_open_a_renewal_through_the_api(org):
     response = token_api(org.hr_reviewer).post("/api/v1/proposals/", body)
     assert response.status_code == 403
     assert not tool.proposals.exists()
+
+
+def test_a_second_renewal_of_the_same_term_is_refused_through_the_api_too(org):
+    """One renewal a term, whether it was opened on the page or through the API."""
+    tool = tool_due_in(org, 40)
+    first = renewal_open(tool=tool, actor=org.requester, action="cancel")
+    body = proposal_body(kind="renewal", tool=tool.pk, renewal_action="cancel")
+    for key in ("new_vendor_name", "new_solution_name", "solution", "category"):
+        body.pop(key, None)
+    response = token_api(org.requester).post("/api/v1/proposals/", body)
+    assert response.status_code == 400
+    assert first.reference in response.json()["errors"]["tool"][0]
+    assert tool.proposals.count() == 1

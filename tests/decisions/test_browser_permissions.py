@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -26,10 +27,12 @@ from decisions.models import (
     Notification,
     NotificationKind,
     Proposal,
+    ShelfwareFlag,
     SignOffStatus,
 )
 from decisions.services.calendar_feed import calendar_feed_rotate
 from landscape.models import CalendarFeed
+from landscape.usage_csv import usage_csv_sign
 from stakeholders.models import Delegation
 from tests.effects import snapshot
 from tests.factories import (
@@ -111,6 +114,15 @@ class World:
             )
         return proposal
 
+    def shelfware_tool(self):
+        """The HR tool, flagged as unused by the Yammer rule."""
+        ShelfwareFlag.objects.create(
+            tool=self.tool, flagged_on=timezone.localdate(), months=[], threshold="0.3"
+        )
+        self.tool.shelfware_since = timezone.localdate()
+        self.tool.save()
+        return self.tool
+
     def approved(self) -> Proposal:
         proposal = self.awaiting()
         services.decision_take(
@@ -134,6 +146,14 @@ class World:
 def pilot_rating(world: World) -> dict:
     criterion = world.pilot.pilot_criteria.get()
     return {"recommend": "9", f"score_{criterion.pk}": "4"}
+
+
+def usage_csv(world: World) -> bytes:
+    return f"tool;month;active_users\n{world.tool.pk};2026-01;5\n".encode()
+
+
+def usage_file(world: World) -> SimpleUploadedFile:
+    return SimpleUploadedFile("usage.csv", usage_csv(world), content_type="text/csv")
 
 
 def proposal_form(world: World) -> dict:
@@ -389,6 +409,22 @@ ROWS = [
     Row("landscape", "GET", lambda w: "/landscape/?lifecycle=adopted&sort=connections"),
     Row("tool page", "GET", lambda w: f"/landscape/tools/{w.tool.pk}/"),
     Row("integration map", "GET", lambda w: "/landscape/map/?department=HR"),
+    Row("usage import", "GET", lambda w: "/landscape/usage/import/", allowed=TOOL_KEEPERS),
+    Row(
+        "usage import preview",
+        "POST",
+        lambda w: "/landscape/usage/import/",
+        lambda w: {"file": usage_file(w)},
+        allowed=TOOL_KEEPERS,
+        writes=False,  # a preview writes nothing
+    ),
+    Row(
+        "usage import confirm",
+        "POST",
+        lambda w: "/landscape/usage/import/confirm/",
+        lambda w: {"preview": usage_csv_sign(usage_csv(w), filename="u.csv", default_tool=None)},
+        allowed=TOOL_KEEPERS,
+    ),
     Row("technology radar", "GET", lambda w: "/radar/"),
     Row(
         # Employee voice: anyone who sees it but its requester (whose voice is the proposal).
@@ -448,6 +484,14 @@ ROWS = [
         "remove an integration",
         "POST",
         lambda w: f"/landscape/tools/{w.tool.pk}/integrations/{w.flow.pk}/remove/",
+        ok=302,
+        allowed=TOOL_KEEPERS,
+    ),
+    Row(
+        "dismiss an unused-tool flag",
+        "POST",
+        lambda w: f"/landscape/tools/{w.shelfware_tool().pk}/shelfware/dismiss/",
+        lambda w: {"reason": "The works council uses it."},
         ok=302,
         allowed=TOOL_KEEPERS,
     ),

@@ -16,7 +16,7 @@ from core.errors import DomainError, NotAllowed
 from decisions import services
 from decisions.models import ProposalKind, ProposalStatus
 from decisions.services.renewal import renewal_open
-from landscape.models import CalendarFeed, Lifecycle
+from landscape.models import CalendarFeed, Lifecycle, ToolUsage
 from stakeholders.models import Department
 from tests.factories import ToolFactory
 
@@ -167,6 +167,20 @@ def test_a_shelfware_tool_is_not_renewed_without_the_cdo(org):
     )
     tool.refresh_from_db()
     assert tool.yearly_cost == Decimal("100.00")
+
+
+def test_the_cdo_sees_the_renewal_on_the_decision_card(client, org):
+    tool = contract_tool(org, shelfware_since=TODAY - dt.timedelta(days=10))
+    proposal = renewal_open(
+        tool=tool, actor=org.requester, action="renew", term_months=12, yearly_cost=4321
+    )
+    approve_all(org, proposal)
+    client.force_login(org.cdo)
+    page = client.get(reverse("cdo-decisions")).content.decode()
+    assert proposal.reference in page
+    assert "What is renewed?" in page
+    assert "4,321.00" in page
+    assert "the CDO decides its renewal" in page
 
 
 def test_cancelling_a_shelfware_tool_needs_no_cdo(org):
@@ -366,3 +380,18 @@ def test_a_revoked_or_unknown_feed_is_not_found(client, org):
     assert client.get(_path(url)).status_code == 404
     assert client.get("/renewals/feed/hgf_nothing.ics").status_code == 404
     assert client.get("/renewals/feed/nothing.ics").status_code == 404
+
+
+def test_a_renewal_shows_the_tools_adoption_against_its_promise(client, org):
+    """The owner decides on the numbers: how many use it of those the tool was bought for."""
+    tool = contract_tool(org, seats=200)
+    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    ToolUsage.objects.create(tool=tool, month=last_month, source="okta", active_users=46)
+    client.force_login(org.requester)
+    response = client.post(
+        reverse("renewal-open", args=[tool.pk]),
+        {"renewal_action": "renew", "term_months": "12", "yearly_cost": "5500"},
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "46 active users of 200 promised (23%)" in page
+    assert "No usage reported yet." not in page

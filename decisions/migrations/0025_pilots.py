@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('decisions', '0023_merge_0022_proposal_renewal_0022_standard'),
+        ('decisions', '0024_merge_shelfware'),
         ('stakeholders', '0006_single_line_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
