@@ -122,7 +122,9 @@ def test_running_it_twice_drafts_nothing_twice(org, tool, django_capture_on_comm
 
 
 def test_it_is_a_step_of_the_lifecycle_schedule():
-    assert [name for name, _step in STEPS][-1] == "shelfware"
+    names = [name for name, _step in STEPS]
+    # Before "standards lapsed", so a tool flagged unused loses the standard in the same run.
+    assert names.index("shelfware") < names.index("standards lapsed")
 
 
 @pytest.mark.parametrize(
