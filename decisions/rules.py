@@ -171,7 +171,7 @@ def _renewal_deciding(proposal: Proposal, renewal: dt.date) -> str | None:
     return (
         Proposal.objects.filter(
             kind=ProposalKind.RENEWAL,
-            tool_id=proposal.tool_id,
+            tool=proposal.tool,
             renewal_date=renewal,
             status__in=[ProposalStatus.DRAFT, *OPEN_STATES, ProposalStatus.APPROVED],
         )

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 from core.siteurl import site_url
 from decisions.forms import RenewalForm
-from decisions.models import CONTINUING_RENEWALS, Proposal, ProposalKind
+from decisions.models import CONTINUING_RENEWALS, PilotRating, Proposal, ProposalKind
+from decisions.pilots import pilot_scores_of
 from decisions.renewals import renewal_calendar as calendar_months
 from decisions.renewals import renewal_feed_ics
 from decisions.rules import renewal_needs_cdo
@@ -184,11 +185,21 @@ def renewal_open_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def renewal_insight(proposal: Proposal) -> dict[str, Any]:
     """What a renewal's page shows beside its cost: the tool's latest adoption against what its
-    proposal promised (landscape.adoption) and the employees' scores from its pilot."""
+    proposal promised (landscape.adoption) and the employees' scores from its latest rated
+    pilot round (decisions.pilots), whichever proposal of the tool ran it."""
     tool = proposal.tool
     if tool is None:
         return {"adoption": None, "scores": None}
-    return {"adoption": adoption_latest(tool), "scores": None}
+    rated = (
+        PilotRating.objects.filter(proposal__tool=tool)
+        .order_by("-proposal_id", "-round")
+        .values_list("proposal_id", "round")
+        .first()
+    )
+    return {
+        "adoption": adoption_latest(tool),
+        "scores": pilot_scores_of([rated])[rated] if rated else None,
+    }
 
 
 def renewal_context(proposal: Proposal) -> dict[str, Any]:
