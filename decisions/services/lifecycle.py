@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.errors import DomainError, InvalidTransition, NotAllowed
-from decisions.models import Proposal, ProposalKind, ProposalStatus
+from decisions.models import (
+    PilotCriterion,
+    PilotReview,
+    PilotReviewStatus,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+)
 from decisions.rights import can_steer_lifecycle
 from decisions.services._common import lock_proposal, set_status
 from landscape import services as landscape
@@ -41,10 +48,12 @@ TOOL_LIFECYCLES = {
 
 def lifecycle_actions_allowed(proposal: Proposal) -> list[str]:
     """The actions a new tool's proposal may take next. Retiring is ending a pilot: an adopted
-    tool is retired through a retirement proposal, which all its owners sign."""
+    tool is retired through a retirement proposal, which all its owners sign. A pilot with
+    measurable success criteria is kept through its keep/stop review, not by one person's
+    click (it may still be stopped early); while that review is open it alone decides."""
     if proposal.kind != ProposalKind.NEW:
         return []
-    return [
+    allowed = [
         action
         for action, target in LIFECYCLE_TARGETS.items()
         if target
@@ -53,6 +62,25 @@ def lifecycle_actions_allowed(proposal: Proposal) -> list[str]:
             ProposalStatus.PILOTING: {ProposalStatus.ADOPTED, ProposalStatus.RETIRED},
         }.get(ProposalStatus(proposal.status), set())
     ]
+    if proposal.status != ProposalStatus.PILOTING:
+        return allowed
+    if _pilot_review_open(proposal):
+        return []
+    if _pilot_measured(proposal):
+        return [action for action in allowed if action != LifecycleAction.ADOPT]
+    return allowed
+
+
+def _pilot_review_open(proposal: Proposal) -> bool:
+    """Whether the current pilot round's keep/stop review is open."""
+    return PilotReview.objects.filter(
+        proposal=proposal, round=proposal.pilot_round, status=PilotReviewStatus.OPEN
+    ).exists()
+
+
+def _pilot_measured(proposal: Proposal) -> bool:
+    """Whether the current pilot round has measurable success criteria."""
+    return PilotCriterion.objects.filter(proposal=proposal, round=proposal.pilot_round).exists()
 
 
 def proposal_advance(*, proposal: Proposal, actor: Actor, action: str, note: str = "") -> Proposal:
@@ -76,6 +104,20 @@ def proposal_advance(*, proposal: Proposal, actor: Actor, action: str, note: str
                 raise InvalidTransition(
                     _("A %(kind)s proposal has no pilot or adoption of its own.")
                     % {"kind": proposal.get_kind_display().lower()}
+                )
+            if proposal.status == ProposalStatus.PILOTING and _pilot_review_open(proposal):
+                raise InvalidTransition(
+                    _(
+                        "The keep/stop review decides this pilot: the departments' verdicts, "
+                        "or the CDO's decision when they disagree."
+                    )
+                )
+            if proposal.status == ProposalStatus.PILOTING and action == LifecycleAction.ADOPT:
+                raise InvalidTransition(
+                    _(
+                        "This pilot has success criteria: it is kept through its keep/stop "
+                        "review, once it has ended and its results are measured."
+                    )
                 )
         return lifecycle_apply(proposal=proposal, action=action, actor=actor, note=note)
 

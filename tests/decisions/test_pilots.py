@@ -25,11 +25,22 @@ from decisions.services import pilots
 from decisions.services.schedule import run_lifecycle
 from landscape.models import Integration, Lifecycle
 from tests.factories import (
+    SolutionFactory,
     ToolFactory,
     ToolIntegrationFactory,
     make_proposal,
 )
-from tests.pilots import AFTER, END, START, _criteria, _measure_and_open, _rate, _verdicts, pilot
+from tests.pilots import (
+    AFTER,
+    END,
+    START,
+    _approved,
+    _criteria,
+    _measure_and_open,
+    _rate,
+    _verdicts,
+    pilot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -403,3 +414,32 @@ def test_the_same_criteria_sent_again_keep_their_measurements_and_scores(org, pi
         changed = [*plan[:1], {"metric": "Something new", "target": "1"}]
         with pytest.raises(InvalidTransition, match="rated"):
             pilots.pilot_update(proposal=pilot, actor=org.requester, criteria=changed)
+
+
+def test_a_measured_pilot_is_kept_through_its_review_not_by_one_click(org, pilot):
+    """The requester (or the CDO) may stop a pilot early, but a pilot with success criteria is
+    adopted only by its keep/stop review; while the review is open, nothing else moves it."""
+    with pytest.raises(InvalidTransition, match="kept through its keep/stop review"):
+        services.proposal_advance(proposal=pilot, actor=org.requester, action="adopt")
+    with time_machine.travel(AFTER):
+        _measure_and_open(org, pilot)
+        for actor, action in ((org.requester, "retire"), (org.cdo, "adopt")):
+            with pytest.raises(InvalidTransition, match="The keep/stop review decides"):
+                services.proposal_advance(proposal=pilot, actor=actor, action=action)
+    pilot.refresh_from_db()
+    assert pilot.status == ProposalStatus.PILOTING
+
+
+def test_a_pilot_with_criteria_can_still_be_stopped_early(org, pilot):
+    services.proposal_advance(proposal=pilot, actor=org.requester, action="retire")
+    pilot.refresh_from_db()
+    assert pilot.status == ProposalStatus.RETIRED
+    assert pilot.tool.lifecycle == Lifecycle.RETIRED
+
+
+def test_a_pilot_without_criteria_is_adopted_as_before(org):
+    proposal = _approved(org, solution=SolutionFactory())
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="start_pilot")
+    services.proposal_advance(proposal=proposal, actor=org.requester, action="adopt")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ADOPTED
