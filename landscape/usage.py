@@ -145,7 +145,7 @@ class ToolResolver:
                 ids.add(ref)
             elif isinstance(ref, str) and not isinstance(ref, InvalidText) and ref.strip():
                 text = ref.strip()
-                if text.isdigit():
+                if text.isascii() and text.isdigit():  # "²" is a digit to isdigit()
                     ids.add(int(text))
                 elif match := KEY_RE.match(text):
                     keys.add((match.group(1), match.group(2)))
@@ -153,7 +153,7 @@ class ToolResolver:
                 else:
                     names.add(text.lower())
         tools = Tool.objects.select_related("solution")
-        self.by_id = {t.pk: t for t in tools.filter(pk__in=[i for i in ids if i < 2**63])}
+        self.by_id = {t.pk: t for t in tools.filter(pk__in=[i for i in ids if 0 < i < 2**63])}
         self.by_key: dict[tuple[str, str], Tool] = {}
         if keys:
             query = Q()
@@ -173,7 +173,8 @@ class ToolResolver:
             raise ValueError(_("Name the tool: its id, name or catalog key (source:external_id)."))
         if isinstance(ref, InvalidText):
             raise ValueError(_("Expected a tool id, name or catalog key."))
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+        text = ref.strip() if isinstance(ref, str) else ""
+        if isinstance(ref, int) or (text.isascii() and text.isdigit()):
             tool = self.by_id.get(int(ref))
             if tool is None:
                 raise ValueError(_("No tool has the id %(id)s.") % {"id": ref})

@@ -180,3 +180,17 @@ def test_the_tools_usage_shows_its_trend_against_the_promise(org, tool):
         session_api(org.outsider).get("/api/v1/tools/99999999999999999999/usage/").status_code
         == 404
     )
+
+
+@pytest.mark.parametrize("ref", [-(2**70), -1, 0, 2**70, "²", "-5", "٣"])
+def test_a_tool_reference_no_tool_can_have_is_an_items_error_not_a_500(org, tool, ref):
+    """Ids beyond what the database stores, negative ones, and digits of other scripts."""
+    items = [
+        {"tool": ref, "month": "2026-09", "active_users": 1},
+        {"tool": tool.pk, "month": "2026-09", "active_users": 5},
+    ]
+    response = session_api(org.hr_head).post(URL, {"items": items})
+    assert response.status_code == 200, response.content
+    report = response.json()
+    assert [item["status"] for item in report["items"]] == ["invalid", "created"]
+    assert "tool" in report["items"][0]["errors"]
