@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import MONEY, Currency
 from core.text import validate_single_line
@@ -84,7 +85,7 @@ class RenewalAction(models.TextChoices):
 
     RENEW = "renew", _("Renew")
     RENEGOTIATE = "renegotiate", _("Renegotiate")
-    CANCEL = "cancel", _("Cancel")
+    CANCEL = "cancel", pgettext_lazy("renewal action", "Cancel")  # end the contract
 
 
 # Renewal actions that keep the tool under a new contract (a new term and yearly cost).
