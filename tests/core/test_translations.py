@@ -144,3 +144,35 @@ def test_cached_pages_are_kept_per_language(client, org, settings):
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     french_map = client.get(reverse("landscape-map")).content.decode()
     assert "No tools match" not in french_map
+
+
+@pytest.mark.parametrize(
+    ("language", "two", "whole"),
+    [
+        ("en", "41,300.00 EUR", "41,300 EUR"),
+        ("nl", "€\xa041.300,00", "€\xa041.300"),
+        ("fr", "41\u202f300,00\xa0€", "41\u202f300\xa0€"),
+    ],
+)
+def test_amounts_read_as_the_language_writes_them(language, two, whole):
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from core.templatetags.money import money_format
+
+    with translation.override(language):
+        assert money_format(Decimal("41300"), "EUR") == two
+        assert money_format(Decimal("41300.40"), "EUR", decimals=0) == whole
+        assert money_format(None, "EUR") == ""
+
+
+@pytest.mark.django_db
+def test_a_proposals_amounts_in_dutch(client, org):
+    from tests.factories import make_proposal
+
+    proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=41300)
+    client.force_login(org.requester)
+    client.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    page = client.get(reverse("proposal-detail", args=[proposal.reference])).content.decode()
+    assert "€\xa041.300,00" in page
