@@ -101,6 +101,17 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _language_of_the_settings():
+    """A request through the test client leaves its language active in the test's thread (Django's
+    LocaleMiddleware does not deactivate it): a French request must not make the next test French."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery():
     """Tasks run in-process unless a test starts a real worker (which switches this off)."""
     previous = celery_app.conf.task_always_eager

@@ -89,7 +89,8 @@ def test_the_cdo_decides_in_french(org, browser_for):
     card = page.locator(f"#decide-{proposal.reference}")
     card.get_by_label("Justification").fill("Le budget RH le permet.")
     card.get_by_role("button", name=re.compile("Enregistrer")).click()
-    expect(page.locator("main")).to_contain_text(proposal.reference)
+    # The confirmation, in French, once the page shows the emptied queue.
+    expect(page.get_by_role("status")).to_contain_text(f"{proposal.reference} : Approuvé")
     cdo.screenshot("fr-cdo-decided")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.APPROVED
