@@ -102,8 +102,9 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _language_of_the_settings():
-    """A request through the test client leaves its language active in the test's thread (Django's
-    LocaleMiddleware does not deactivate it): a French request must not make the next test French."""
+    """A request through the test client leaves its language active in the test's thread
+    (LocaleMiddleware does not deactivate it): a French request must not make the next test
+    French."""
     from django.utils import translation
 
     translation.deactivate()
