@@ -6,6 +6,7 @@ from stakeholders.models import (
     Delegation,
     Department,
     Membership,
+    Preference,
     StrategicGoal,
 )
 
@@ -75,3 +76,12 @@ class DelegationAdmin(admin.ModelAdmin):
     search_fields = ["delegator__username", "delegate__username", "reason"]
     autocomplete_fields = ["delegator", "delegate"]
     date_hierarchy = "starts_on"
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "language", "updated_at"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
