@@ -117,10 +117,10 @@ def test_the_page_draws_the_charts_and_lists_the_figures_in_a_table(client, org)
         re.sub(r"<[^>]+>", "|", row).replace("||", "|")
         for row in re.findall(r"<tr><th scope=\"row\">.*?</tr>", page)
     }
-    assert "|Sep 2026|10|3|" in rows  # month, median days, decided
-    assert "|Sep 2026|66.7%|2|3|" in rows  # month, approval rate, approved, decided
-    assert "|Oct 2026|—|0|" in rows
-    assert "|Oct 2026|—|0|0|" in rows
+    assert "|Sept. 2026|10|3|" in rows  # month, median days, decided
+    assert "|Sept. 2026|66.7%|2|3|" in rows  # month, approval rate, approved, decided
+    assert "|Oct. 2026|—|0|" in rows
+    assert "|Oct. 2026|—|0|0|" in rows
     # A column per month with decisions (September, November) in each chart; gaps have none.
     assert page.count('<rect class="col"') == 2 * 2
 
