@@ -92,7 +92,7 @@ class TestTheDemo:
         assert Proposal.objects.exists()
 
     def test_it_seeds_an_empty_database(self, demo):
-        assert "Proposals: 35 created, 0 already there." in demo
+        assert "Proposals: 37 created, 0 already there." in demo
         departments = {d.code: d for d in Department.objects.all()}
         assert set(departments) == {"HR", "IT", "MKT", "FIN"}
         assert all(departments[c].signoff_required for c in ("HR", "IT", "MKT"))
@@ -243,7 +243,7 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
 
     assert row_counts() == before
     assert AuditChainHead.objects.get().last_hash == head.last_hash
-    assert "Proposals: 0 created, 35 already there." in output
+    assert "Proposals: 0 created, 37 already there." in output
     assert "Audit events: 0 recorded." in output
 
 
@@ -274,7 +274,7 @@ def test_it_skips_the_stories_an_organisation_configured_otherwise_cannot_tell()
     assert "Demo proposal not played: “Replace Personio and DATEV" in err.getvalue()
     assert "could not be played" in out.getvalue()
     played = Proposal.objects.count()
-    assert 20 <= played < 35
+    assert 20 <= played < 37
     # Nothing half-made: every proposal ended where its story says, and the chain verifies.
     assert not Proposal.objects.filter(title__startswith="Replace Personio").exists()
     call_command("verify_audit", stdout=StringIO())

@@ -17,6 +17,7 @@ from decisions import selectors
 from decisions.dashboard import dashboard_filters, figures, signoff_matrix
 from decisions.models import ProposalStatus
 from decisions.rights import is_cdo
+from decisions.trends import dashboard_trends
 from decisions.unused import unused_tools
 from stakeholders.models import ApprovalTier, Department
 from vendors.models import Category
@@ -52,6 +53,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "statuses": ProposalStatus.choices,
         "categories": Category.choices,
         "figures": SimpleLazyObject(lambda: figures(filters=filters, departments=departments)),
+        "trends": SimpleLazyObject(lambda: dashboard_trends(filters=filters)),
         "awaiting": SimpleLazyObject(
             lambda: list(
                 filters.on(selectors.proposals_awaiting_decision())
