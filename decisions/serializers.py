@@ -13,6 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import (
+    DefaultLanguageCharField,
+    DefaultLanguageModelSerializer,
     MoneySerializer,
     StrictCharField,
     StrictInputSerializer,
@@ -61,7 +63,7 @@ class SolutionRefSerializer(serializers.ModelSerializer):
         return {"id": solution.vendor_id, "name": solution.vendor.name}
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(DefaultLanguageModelSerializer):
     class Meta:
         model = ApprovalTier
         fields = ["id", "name", "signoff_role", "cdo_decision_required", "sla_days"]
@@ -108,7 +110,7 @@ class SignOffSerializer(serializers.ModelSerializer):
         ]
 
 
-class ChecklistQuestionSerializer(serializers.ModelSerializer):
+class ChecklistQuestionSerializer(DefaultLanguageModelSerializer):
     class Meta:
         model = ChecklistQuestion
         fields = ["id", "text", "help_text", "kind", "required"]
@@ -167,7 +169,7 @@ class SignOffInProposalSerializer(SignOffSerializer):
 
 class GoalLinkSerializer(serializers.Serializer):
     code = serializers.CharField(source="goal.code")
-    title = serializers.CharField(source="goal.title")
+    title = DefaultLanguageCharField(source="goal.title")
     note = serializers.CharField()
 
 

@@ -97,6 +97,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin, as it asks: its admin classes show a field per language.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -372,6 +374,11 @@ LANGUAGE_CODE = "en"
 # Accept-Language (LocaleMiddleware). The catalogs are in locale/ (make messages).
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Reference data kept per language (each app's translation.py): name_en, name_nl, name_fr. English
+# is required and is what the API, the audit trail and webhooks carry; a blank Dutch or French
+# value reads as the English one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 FORMAT_MODULE_PATH = ["hrtech_gov.formats"]  # "2 dec. 2026 10:42" in Dutch and French
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True

@@ -1,0 +1,60 @@
+"""Reference data kept per language (django-modeltranslation; each app's translation.py): a
+translated field `name` has a column per language (name_en, name_nl, name_fr), and reading
+`obj.name` gives the active language's value, or the default language's when that is blank.
+
+What leaves the app for machines (the API, the audit trail, webhooks, stored snapshots) carries
+the default language's value, whatever the language of the request that produced it: these
+helpers name those columns and pick a value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import translation
+from modeltranslation.translator import NotRegistered, translator
+
+DEFAULT_LANGUAGE: str = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+
+
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def per_language(*paths: str) -> list[str]:
+    """Each language's column of each path: "tier__name" -> tier__name_en, _nl, _fr (for
+    `only()` and `values_list()` through a relation, which modeltranslation does not rewrite)."""
+    return [f"{path}_{code}" for path in paths for code in language_codes()]
+
+
+def in_default_language(path: str) -> str:
+    """The default language's column of a path: "tier__name" -> "tier__name_en"."""
+    return f"{path}_{DEFAULT_LANGUAGE}"
+
+
+def translated_fields(model: type[models.Model]) -> frozenset[str]:
+    """The fields of `model` kept per language (empty when it has none)."""
+    try:
+        return frozenset(translator.get_options_for_model(model).fields)
+    except NotRegistered:
+        return frozenset()
+
+
+def default_value(instance: models.Model, field: str) -> str:
+    """The default language's value of a translated field ("" when blank)."""
+    return getattr(instance, f"{field}_{DEFAULT_LANGUAGE}", None) or ""
+
+
+def translations(instance: models.Model, field: str) -> dict[str, str]:
+    """Every language's non-blank value of a translated field: {"en": …, "nl": …}."""
+    values = {code: getattr(instance, f"{field}_{code}", None) for code in language_codes()}
+    return {code: value for code, value in values.items() if value}
+
+
+def pick(values: Mapping[str, Any], *, default: str = "") -> str:
+    """The active language's value among `values` ({"en": …, "nl": …}), else the default
+    language's, else `default`: how a stored snapshot is read in the reader's language."""
+    language = (translation.get_language() or DEFAULT_LANGUAGE).split("-")[0]
+    return str(values.get(language) or values.get(DEFAULT_LANGUAGE) or default)
