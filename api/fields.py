@@ -177,7 +177,6 @@ DefaultLanguageCharField = in_default_language(serializers.CharField)
 # value (see in_default_language). A comment, not a docstring: the schema would publish it as the
 # description of every serializer without one of its own.
 class DefaultLanguageModelSerializer(serializers.ModelSerializer):
-
     def build_standard_field(self, field_name: str, model_field: Any) -> Any:
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
         if field_name in translated_fields(self.Meta.model):

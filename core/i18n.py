@@ -58,3 +58,22 @@ def pick(values: Mapping[str, Any], *, default: str = "") -> str:
     language's, else `default`: how a stored snapshot is read in the reader's language."""
     language = (translation.get_language() or DEFAULT_LANGUAGE).split("-")[0]
     return str(values.get(language) or values.get(DEFAULT_LANGUAGE) or default)
+
+
+def snapshot(instance: models.Model, field: str) -> dict[str, Any]:
+    """What a stored copy of a translated text keeps (a checklist question as it was asked):
+    the default language's value under `field` (what the API gives) and the others under
+    "translations", so that each reader later sees it in their language as it was then."""
+    others = translations(instance, field)
+    others.pop(DEFAULT_LANGUAGE, None)
+    stored: dict[str, Any] = {field: default_value(instance, field)}
+    if others:
+        stored["translations"] = others
+    return stored
+
+
+def from_snapshot(stored: Mapping[str, Any], field: str) -> str:
+    """A stored copy (see snapshot) in the reader's language; a copy made before translations
+    existed has only its one text."""
+    values = {**(stored.get("translations") or {}), DEFAULT_LANGUAGE: stored.get(field) or ""}
+    return pick(values)

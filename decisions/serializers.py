@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
@@ -238,6 +239,14 @@ class ProposalSerializer(serializers.ModelSerializer):
     paying_department = DepartmentRefSerializer()
     solution = SolutionRefSerializer(allow_null=True)
     provider_name = serializers.CharField()
+    # Written from the rule submission kept (Proposal.tier_reason), in the default language as
+    # the rest of the API's data; declared as the stored text was, so the schema is the same.
+    tier_reason = DefaultLanguageCharField(
+        allow_blank=True,
+        required=False,
+        label=capfirst(Proposal._meta.get_field("tier_reason_text").verbose_name),
+        style={"base_template": "textarea.html"},
+    )
     one_off_cost = serializers.SerializerMethodField()
     recurring_cost = serializers.SerializerMethodField()
     tco = serializers.SerializerMethodField(
