@@ -60,20 +60,58 @@ def pick(values: Mapping[str, Any], *, default: str = "") -> str:
     return str(values.get(language) or values.get(DEFAULT_LANGUAGE) or default)
 
 
-def snapshot(instance: models.Model, field: str) -> dict[str, Any]:
+def snapshot(instance: models.Model, field: str, *, key: str) -> dict[str, Any]:
     """What a stored copy of a translated text keeps (a checklist question as it was asked):
-    the default language's value under `field` (what the API gives) and the others under
+    the default language's value under `key` (what the API gives) and the others under
     "translations", so that each reader later sees it in their language as it was then."""
     others = translations(instance, field)
     others.pop(DEFAULT_LANGUAGE, None)
-    stored: dict[str, Any] = {field: default_value(instance, field)}
+    stored: dict[str, Any] = {key: default_value(instance, field)}
     if others:
         stored["translations"] = others
     return stored
 
 
-def from_snapshot(stored: Mapping[str, Any], field: str) -> str:
+def from_snapshot(stored: Mapping[str, Any], key: str) -> str:
     """A stored copy (see snapshot) in the reader's language; a copy made before translations
     existed has only its one text."""
-    values = {**(stored.get("translations") or {}), DEFAULT_LANGUAGE: stored.get(field) or ""}
+    values = {**(stored.get("translations") or {}), DEFAULT_LANGUAGE: stored.get(key) or ""}
     return pick(values)
+
+
+# English text -> its other languages: {"Small": {"nl": "Klein", "fr": "Petit"}}.
+Glossary = Mapping[str, Mapping[str, str]]
+
+
+def glossary(*rows: tuple[str, str, str]) -> dict[str, dict[str, str]]:
+    """A glossary from (English, Dutch, French) rows."""
+    return {en: {"nl": nl, "fr": fr} for en, nl, fr in rows}
+
+
+def in_every_language(field: str, english: str, words: Glossary) -> dict[str, str]:
+    """The columns of a translated field for `english` and what the glossary gives for it:
+    {"name_en": "Small", "name_nl": "Klein", "name_fr": "Petit"}."""
+    values = {f"{field}_{code}": text for code, text in words.get(english, {}).items() if text}
+    return {f"{field}_{DEFAULT_LANGUAGE}": english, **values}
+
+
+def fill_blank_translations(
+    queryset: models.QuerySet[Any], fields: tuple[str, ...], words: Glossary
+) -> int:
+    """Give the rows whose English text the glossary knows the translations they lack (data
+    entered before it had them); a translation someone entered is kept. Returns rows changed."""
+    changed = 0
+    for row in queryset:
+        update = []
+        for field in fields:
+            english = default_value(row, field)
+            if not english:
+                continue  # nothing to translate
+            for column, text in in_every_language(field, english, words).items():
+                if not getattr(row, column):
+                    setattr(row, column, text)
+                    update.append(column)
+        if update:
+            row.save(update_fields=update)
+            changed += 1
+    return changed
