@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import django_filters
@@ -154,23 +153,32 @@ class ApiFilterSet(django_filters.FilterSet):
     }
 
 
-@cache
-def in_default_language(field_class: type[serializers.Field]) -> type[serializers.Field]:
+_IN_DEFAULT_LANGUAGE: dict[type, type] = {}
+
+
+def in_default_language[F: serializers.Field](field_class: type[F]) -> type[F]:
     """`field_class` reading a translated model field (core.i18n) in the default language: the
     API answers with the same names, titles and questions whatever the request's language, as
     it did before they had translations. The schema sees the same field class."""
+    if field_class not in _IN_DEFAULT_LANGUAGE:
 
-    class InDefaultLanguage(field_class):  # type: ignore[valid-type, misc]
-        def get_attribute(self, instance: Any) -> Any:
-            with translation.override(DEFAULT_LANGUAGE):
-                return super().get_attribute(instance)
+        class InDefaultLanguage(field_class):  # type: ignore[valid-type, misc]
+            def get_attribute(self, instance: Any) -> Any:
+                with translation.override(DEFAULT_LANGUAGE):
+                    return super().get_attribute(instance)
 
-    InDefaultLanguage.__name__ = field_class.__name__
-    InDefaultLanguage.__qualname__ = field_class.__qualname__
-    return InDefaultLanguage
+        InDefaultLanguage.__name__ = field_class.__name__
+        InDefaultLanguage.__qualname__ = field_class.__qualname__
+        _IN_DEFAULT_LANGUAGE[field_class] = InDefaultLanguage
+    return _IN_DEFAULT_LANGUAGE[field_class]
 
 
-DefaultLanguageCharField = in_default_language(serializers.CharField)
+class DefaultLanguageCharField(serializers.CharField):
+    """A CharField reading a translated text (or one written from them) in the default language."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        with translation.override(DEFAULT_LANGUAGE):
+            return super().get_attribute(instance)
 
 
 # A model serializer whose translated fields (name, title, text…) read the default language's

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import translation
 from modeltranslation.translator import NotRegistered, translator
 
@@ -37,7 +38,7 @@ def in_default_language(path: str) -> str:
 def translated_fields(model: type[models.Model]) -> frozenset[str]:
     """The fields of `model` kept per language (empty when it has none)."""
     try:
-        return frozenset(translator.get_options_for_model(model).fields)
+        return frozenset(translator.get_options_for_model(model).all_fields)
     except NotRegistered:
         return frozenset()
 
@@ -100,8 +101,11 @@ def fill_blank_translations(
 ) -> int:
     """Give the rows whose English text the glossary knows the translations they lack (data
     entered before it had them); a translation someone entered is kept. Returns rows changed."""
+    lacking = Q()
+    for column in per_language(*fields):
+        lacking |= Q(**{f"{column}__isnull": True}) | Q(**{column: ""})
     changed = 0
-    for row in queryset:
+    for row in queryset.filter(lacking):
         update = []
         for field in fields:
             english = default_value(row, field)

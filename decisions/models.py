@@ -444,11 +444,12 @@ class Proposal(models.Model):
     @property
     def tier_reason(self) -> str:
         """Why this tier, in the active language (reads `tier`: select it with the proposal)."""
-        if self.tier_rule and self.tier_id and self.tco is not None and self.tier_basis is not None:
+        tier = self.tier if self.tier_id else None
+        if self.tier_rule and tier and self.tco is not None and self.tier_basis is not None:
             earlier = self.tier_basis - self.tco
             if self.tier_rule == TierRule.TCO:
                 earlier = Decimal("0")
-            return tier_sentence(tco=self.tco, earlier=earlier, tier_name=self.tier.name)
+            return tier_sentence(tco=self.tco, earlier=earlier, tier_name=tier.name)
         return self.tier_reason_text
 
     @property

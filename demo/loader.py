@@ -171,7 +171,7 @@ def _seed_organisation(report: SeedReport) -> None:
     created = 0
     for tier in TIERS:
         _tier, was_created = ApprovalTier.objects.get_or_create(
-            name_en=tier["name"],
+            name=tier["name"],  # the English name: the command runs in the default language
             defaults={
                 **in_every_language("name", tier["name"], TRANSLATIONS),
                 **{k: v for k, v in tier.items() if k != "name"},

@@ -225,7 +225,10 @@ def checklist_answers(
         if value:
             # The question in each language as it was asked (core.i18n.snapshot); "question"
             # is the default language's, as the API gives it.
-            stored[str(question.pk)] = {**snapshot(question, "text", key="question"), "answer": value}
+            stored[str(question.pk)] = {
+                **snapshot(question, "text", key="question"),
+                "answer": value,
+            }
         elif question.required:
             missing.append(question.text)
     if approving and missing:
