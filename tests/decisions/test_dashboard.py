@@ -204,7 +204,10 @@ def test_an_admin_edit_shows_on_the_next_dashboard_view(
             reverse("admin:stakeholders_department_change", args=[hr.pk]),
             {
                 "code": "HR",
-                "name": "People and Culture",
+                # The admin shows the name once per language (modeltranslation).
+                "name_en": "People and Culture",
+                "name_nl": "",
+                "name_fr": "",
                 "annual_budget": "500000",
                 "currency": "EUR",
                 "signoff_required": "on",
