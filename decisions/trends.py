@@ -21,7 +21,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -78,10 +78,7 @@ def monthly_decisions(
     database = connections[decided.db]  # the primary, or a read replica (core.dbrouting)
     medians: dict[dt.date, float | None] = {}
     if database.vendor == "postgresql":
-        with transaction.atomic(using=decided.db), database.cursor() as cursor:
-            # A year of durations sorts in memory rather than through a temporary file.
-            cursor.execute("SET LOCAL work_mem = '32MB'")
-            rows = list(grouped.annotate(**counts, median=Median(duration)))
+        rows = list(grouped.annotate(**counts, median=Median(duration)))
         for row in rows:
             median = row["median"]
             medians[row["month"]] = median.total_seconds() / 86400 if median is not None else None

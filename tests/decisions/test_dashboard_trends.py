@@ -170,7 +170,10 @@ def test_the_trends_cost_the_same_queries_for_3_or_30_decisions(
     decide(27)
     with time_machine.travel(TODAY, tick=False):
         cache.clear()
-        with django_assert_max_num_queries(len(small)):
+        # + 2: on PostgreSQL the 90-day median reads the band(s) of durations holding its middle
+        # rank(s) (decisions.readmodels), at most two whatever the rows; the 3 decisions of the
+        # first count are older than 90 days, so it read none of them.
+        with django_assert_max_num_queries(len(small) + 2):
             assert client.get(reverse("dashboard")).status_code == 200
         with django_assert_max_num_queries(2):
             months = monthly_decisions(filters=dashboard_filters({}))
