@@ -26,7 +26,11 @@ def server(tmp_path_factory) -> Iterator[Server]:
     running = prepare(tmp, env)
     shutil.copy(primary, replica)  # the replica, caught up at this moment...
     with sqlite3.connect(replica) as db:  # ...then told a different story
-        db.execute("UPDATE stakeholders_department SET name = ? WHERE code = 'HR'", [RENAMED])
+        db.execute(  # every language of the name (django-modeltranslation keeps name_en…)
+            "UPDATE stakeholders_department SET name = ?, name_en = ?, name_nl = ?, name_fr = ?"
+            " WHERE code = 'HR'",
+            [RENAMED] * 4,
+        )
     running.env = {**env, "DATABASE_REPLICA_URL": f"sqlite:///{replica}"}
     with serving(running, tmp) as live:
         yield live
