@@ -64,7 +64,7 @@ def signoff_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = SignOffForm(request.POST, prefix=f"s{pk}", questions=questions)
     if not form.is_valid():
         error = DomainError(_("Choose approve, request changes or reject."))
-        return refused(request, proposal, error)
+        return refused(request, proposal, error, signoff_pk=signoff.pk, bound_forms={pk: form})
     try:
         services.signoff_decide(
             signoff=signoff,
@@ -75,7 +75,9 @@ def signoff_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         # Keep what the reviewer typed: the form comes back filled in, with the reason.
-        return refused(request, proposal, error, bound_forms={signoff.pk: form})
+        return refused(
+            request, proposal, error, signoff_pk=signoff.pk, bound_forms={signoff.pk: form}
+        )
     return after_action(request, proposal, _("Sign-off recorded."))
 
 
@@ -94,7 +96,8 @@ def decision_take(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     except DomainError as error:
         if from_decisions:
             return _decisions_refused(request, proposal, error)
-        return refused(request, proposal, error)
+        # What the CDO typed comes back with the reason.
+        return refused(request, proposal, error, decision=True, decision_form=form)
     if from_decisions:
         # Back to what still waits, with the decision confirmed at the top.
         messages.success(
@@ -240,6 +243,8 @@ def _decisions_page(
             "page": page,
             "decision_form": DecisionForm(),
             "pilot_reviews": pilot_reviews_for_cdo(request.user),
+            # A refusal posted without JavaScript is rendered at the action's URL (POST only).
+            "page_url": reverse("cdo-decisions") if refused else None,
         },
     )
 
