@@ -18,7 +18,7 @@ from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
 from decisions.lockin import lock_in_rating
-from decisions.models import Proposal, SignOff
+from decisions.models import Proposal, SignOff, SignOffStatus
 from decisions.pilots import pilot_reviews_for_cdo
 from decisions.rights import cdo_conflicts, is_cdo
 from decisions.views._common import (
@@ -180,6 +180,10 @@ def decorate_decision_card(proposal: Proposal) -> None:
             a["question"] for a in (signoff.answers or {}).values() if a.get("answer") == "no"
         ]
     proposal.round_signoffs = signoffs  # type: ignore[attr-defined]
+    # "Who decides?": the CDO, on the sign-offs that are in.
+    proposal.signoffs_in = sum(  # type: ignore[attr-defined]
+        s.status == SignOffStatus.APPROVED for s in signoffs
+    )
     proposal.lock_in = lock_in_rating(proposal)  # type: ignore[attr-defined]
     budget = proposal.paying_department.annual_budget
     proposal.budget_share = (  # type: ignore[attr-defined]

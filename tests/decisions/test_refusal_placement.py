@@ -169,3 +169,20 @@ def test_the_language_buttons_come_back_to_the_page_a_form_was_posted_from(clien
     assert language_next(elsewhere.text) == "/"
     assert language_next(client.post(url, {"title": ""}).text) == "/"
     assert language_next(client.get(url + "?retire=").text) == url + "?retire="
+
+
+def test_the_decision_card_says_who_decides_and_whose_sign_offs_are_in(client, org, proposal):
+    for signoff in proposal.signoffs.all():
+        services.signoff_decide(
+            signoff=signoff, actor=org.reviewers[signoff.department.code], outcome="approved"
+        )
+    client.force_login(org.cdo)
+    html = client.get(reverse("cdo-decisions")).text
+    card = html[html.index('class="who-decides"') :]
+    card = card[: card.index("</dd>")]
+    assert "You, the Chief Digital Officer" in card
+    assert "on the sign-offs of" in card
+    for name in ("Human Resources", "IT Operations", "Marketing"):
+        assert name in card
+    total = proposal.signoffs.count()
+    assert f"{total} of {total} sign-offs in" in card
