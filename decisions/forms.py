@@ -146,12 +146,14 @@ class ProposalForm(forms.ModelForm):
                 "hx-target": "#solution-options",
                 "hx-swap": "innerHTML",
                 "hx-sync": "this:replace",
+                # static/js/solution-category.js: a picked solution sets this category.
+                "data-category-field": self["category"].auto_id,
             }
         )
         # The picker's suggestions without JavaScript (with it, HTMX narrows them as one types
         # from the whole catalog): the tools in use first, then by name.
         self.solution_suggestions = [
-            solution_label(s)
+            (solution_label(s), s.category)
             for s in Solution.objects.filter(is_deleted=False)
             .select_related("vendor")
             .order_by("-in_use", "name")[:SOLUTION_OPTIONS]

@@ -170,6 +170,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "decisions.context_processors.navigation",
+                "core.context_processors.language_next",
             ],
         },
     },

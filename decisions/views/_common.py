@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -144,12 +145,33 @@ def lifecycle_actions(user, proposal: Proposal) -> list[tuple[str, str]]:
 
 
 def refused(
-    request: HtmxHttpRequest, proposal: Proposal, error: DomainError, **context
+    request: HtmxHttpRequest,
+    proposal: Proposal,
+    error: DomainError,
+    *,
+    signoff_pk: int | None = None,
+    decision: bool = False,
+    **context,
 ) -> HttpResponse:
     """A refused action: HTMX gets the workflow panel with the message in place; a plain post
-    gets the whole page with the message, with the error's status code either way."""
+    gets the whole page with the message, with the error's status code either way.
+
+    The message sits by the form that was refused (a sign-off's, `signoff_pk`; the CDO's,
+    `decision`) when the page still shows that form, else at the top of the panel, by the
+    actions; it takes the focus either way (`autofocus`: the browser honours it on a whole
+    page, htmx after a swap)."""
     proposal = selectors.proposal_detail(reference=proposal.reference, user=request.user)
     context = detail_context(request, proposal, error=error.message, **context)
+    signoff = next(
+        (s for s in context["current_signoffs"] if s.pk == signoff_pk and s.can_sign), None
+    )
+    if signoff is not None:
+        signoff.error = context.pop("error")
+    elif decision and context["can_decide"]:
+        context["decision_error"] = context.pop("error")
+    # A plain post renders this page at the action's URL, which answers POST only: the
+    # language buttons go back to the proposal's page instead.
+    context["page_url"] = reverse("proposal-detail", args=[proposal.reference])
     template = "decisions/proposal_detail.html"
     if request.htmx:
         template += "#workflow"

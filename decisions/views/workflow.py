@@ -19,7 +19,7 @@ from core.i18n import from_snapshot
 from decisions import selectors, services
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
 from decisions.lockin import lock_in_rating
-from decisions.models import Proposal, SignOff
+from decisions.models import Proposal, SignOff, SignOffStatus
 from decisions.pilots import pilot_reviews_for_cdo
 from decisions.rights import cdo_conflicts, is_cdo
 from decisions.views._common import (
@@ -65,7 +65,7 @@ def signoff_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = SignOffForm(request.POST, prefix=f"s{pk}", questions=questions)
     if not form.is_valid():
         error = DomainError(_("Choose approve, request changes or reject."))
-        return refused(request, proposal, error)
+        return refused(request, proposal, error, signoff_pk=signoff.pk, bound_forms={pk: form})
     try:
         services.signoff_decide(
             signoff=signoff,
@@ -76,7 +76,9 @@ def signoff_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         # Keep what the reviewer typed: the form comes back filled in, with the reason.
-        return refused(request, proposal, error, bound_forms={signoff.pk: form})
+        return refused(
+            request, proposal, error, signoff_pk=signoff.pk, bound_forms={signoff.pk: form}
+        )
     return after_action(request, proposal, _("Sign-off recorded."))
 
 
@@ -95,7 +97,8 @@ def decision_take(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     except DomainError as error:
         if from_decisions:
             return _decisions_refused(request, proposal, error)
-        return refused(request, proposal, error)
+        # What the CDO typed comes back with the reason.
+        return refused(request, proposal, error, decision=True, decision_form=form)
     if from_decisions:
         # Back to what still waits, with the decision confirmed at the top.
         messages.success(
@@ -180,6 +183,10 @@ def decorate_decision_card(proposal: Proposal) -> None:
             if a.get("answer") == "no"
         ]
     proposal.round_signoffs = signoffs  # type: ignore[attr-defined]
+    # "Who decides?": the CDO, on the sign-offs that are in.
+    proposal.signoffs_in = sum(  # type: ignore[attr-defined]
+        s.status == SignOffStatus.APPROVED for s in signoffs
+    )
     proposal.lock_in = lock_in_rating(proposal)  # type: ignore[attr-defined]
     budget = proposal.paying_department.annual_budget
     proposal.budget_share = (  # type: ignore[attr-defined]
@@ -243,6 +250,8 @@ def _decisions_page(
             "page": page,
             "decision_form": DecisionForm(),
             "pilot_reviews": pilot_reviews_for_cdo(request.user),
+            # A refusal posted without JavaScript is rendered at the action's URL (POST only).
+            "page_url": reverse("cdo-decisions") if refused else None,
         },
     )
 

@@ -48,9 +48,12 @@ def chromium():
 class Session:
     """One person's browser: their own cookies, and every CSP violation they would see."""
 
-    def __init__(self, browser, base_url: str):
+    def __init__(self, browser, base_url: str, *, javascript: bool = True):
+        self.browser, self.base_url, self.javascript = browser, base_url, javascript
         self.context = browser.new_context(
-            base_url=base_url, viewport={"width": 1280, "height": 900}
+            base_url=base_url,
+            viewport={"width": 1280, "height": 900},
+            java_script_enabled=javascript,
         )
         self.page = self.context.new_page()
         self.page.set_default_timeout(10_000)
@@ -84,11 +87,39 @@ class Session:
     def check_accessibility(self, name: str) -> None:
         """Run axe-core on the page as it stands (injected through the DevTools protocol, which
         the page's Content Security Policy does not govern); keep what is serious."""
-        if not self.page.evaluate("typeof axe !== 'undefined'"):
-            self.page.evaluate(AXE.read_text())
-        for violation in self.page.evaluate(AXE_RUN):
+        if not self.javascript:
+            self.check_accessibility_of_the_html(name)
+            return
+        self.run_axe(self.page, name)
+
+    def run_axe(self, page, name: str) -> None:
+        if not page.evaluate("typeof axe !== 'undefined'"):
+            page.evaluate(AXE.read_text())
+        for violation in page.evaluate(AXE_RUN):
             if violation["impact"] in AXE_IMPACTS:
                 self.a11y_violations.append(f"{name} ({self.page.url}): {violation}")
+
+    def check_accessibility_of_the_html(self, name: str) -> None:
+        """A page without JavaScript: axe-core needs timers, which do not run there (its
+        promise would never settle). It checks the same HTML at the same URL (answered from
+        here, so a page that answered a POST is not fetched again) in a page that runs only
+        axe: the page's own scripts are not loaded, its styles are."""
+        url, html = self.page.url, self.page.content()
+        context = self.browser.new_context(base_url=self.base_url, viewport=self.page.viewport_size)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.route("**/*.js", lambda route: route.abort())
+            page.route(
+                url,
+                lambda route: route.fulfill(
+                    status=200, content_type="text/html; charset=utf-8", body=html
+                ),
+            )
+            page.goto(url)
+            self.run_axe(page, name)
+        finally:
+            context.close()
 
     def close(self) -> None:
         self.context.close()
@@ -98,8 +129,11 @@ class Session:
 def browser_for(chromium, live_server, transactional_db):
     sessions: list[Session] = []
 
-    def open_as(username: str) -> Session:
-        session = Session(chromium, live_server.url)
+    def open_as(username: str, *, javascript: bool = True) -> Session:
+        """`javascript=False`: the page's scripts do not run (htmx neither), as for a browser
+        without JavaScript; Playwright's own probes still do, and axe-core checks its HTML
+        (Session.check_accessibility_of_the_html)."""
+        session = Session(chromium, live_server.url, javascript=javascript)
         session.login(username)
         sessions.append(session)
         return session

@@ -118,3 +118,59 @@ def test_back_to_a_filtered_dashboard_after_leaving_it_shows_the_whole_page(org,
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page.get_by_label("Department", exact=True)).to_have_value("IT")
     assert page.evaluate("document.styleSheets.length") >= 1
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "without JavaScript"])
+@pytest.mark.parametrize("debug", [True, False], ids=["DEBUG on", "DEBUG off"])
+def test_a_refused_sign_off_says_why_by_its_buttons_and_takes_the_focus(
+    org, browser_for, settings, debug, javascript
+):
+    """Approve without the checklist: the reason appears by the buttons, not at the top of the
+    panel, and the focus moves to it (htmx focuses it after the swap; without JavaScript the
+    browser honours its autofocus on the page the POST answers with)."""
+    settings.DEBUG = debug
+    load_default_checklists()
+    proposal = make_proposal(requester=org.requester, submit=True)
+    reviewer = browser_for(org.hr_reviewer.username, javascript=javascript)
+    page = reviewer.page
+    page.goto(f"/proposals/{proposal.reference}/")
+    panel = page.locator("#signoff-HR")
+    panel.get_by_role("button", name="Approve for HR").click()
+    alert = panel.locator("form").get_by_role("alert")
+    expect(alert).to_contain_text("Answer the checklist before approving")
+    expect(alert).to_be_focused()
+    expect(alert).to_be_in_viewport()
+    approve = panel.get_by_role("button", name="Approve for HR")
+    expect(approve).to_have_accessible_description(re.compile("Answer the checklist"))
+    expect(page.locator("#workflow-error")).to_have_count(0)
+    # The page is whole, not replaced by a debug error page.
+    expect(page.get_by_role("heading", level=1)).to_have_text(proposal.title)
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    if javascript:
+        assert page.url.endswith(f"/proposals/{proposal.reference}/")  # swapped in place
+    reviewer.screenshot(
+        f"signoff-refused-by-its-buttons-{'htmx' if javascript else 'no-js'}"
+        f"-debug-{'on' if debug else 'off'}"
+    )
+    assert proposal.signoffs.get(department__code="HR").status == SignOffStatus.PENDING
+
+
+def test_the_language_buttons_after_a_refused_plain_post_go_back_to_the_proposal(org, browser_for):
+    """Without JavaScript a refused sign-off is rendered at its POST-only URL; switching the
+    language from there lands on the proposal's page, in that language (not a 405)."""
+    proposal = make_proposal(requester=org.requester, submit=True)
+    reviewer = browser_for(org.hr_reviewer.username, javascript=False)
+    page = reviewer.page
+    page.goto(f"/proposals/{proposal.reference}/")
+    page.locator("#signoff-HR").get_by_role("button", name="Request changes").click()
+    expect(page.locator("#signoff-HR").get_by_role("alert")).to_contain_text("comment")
+    assert "/signoffs/" in page.url
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="NL").click()
+    assert navigation.value.status == 200
+    assert page.url.endswith(f"/proposals/{proposal.reference}/")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    expect(
+        page.locator("#signoff-HR").get_by_role("button", name="Wijzigingen vragen")
+    ).to_be_visible()
+    reviewer.screenshot("language-after-refused-post")

@@ -101,3 +101,38 @@ def test_the_catalog_picker_by_keyboard_alone(org, browser_for):
     proposal = Proposal.objects.get()
     assert proposal.solution == greenhouse
     assert proposal.category == "talent_acquisition"
+
+
+def test_picking_a_catalog_solution_sets_its_category_at_once(org, browser_for):
+    """The category follows the picked solution before the box is left (and the live "who
+    decides" panel with it); a category chosen by hand afterwards stays."""
+    from tests.factories import SolutionFactory
+
+    greenhouse = SolutionFactory(
+        name="Greenhouse Recruiting", category="talent_acquisition", in_use=True
+    )
+    requester = browser_for(org.requester.username)
+    page = requester.page
+    page.goto("/proposals/new/")
+    category = page.get_by_label("Category", exact=True)
+    expect(category).to_have_value("")
+    box = page.get_by_role("combobox", name="Catalog solution")
+    box.focus()
+    page.keyboard.type("greenh")
+    suggestion = page.locator("#solution-options option")
+    expect(suggestion).to_have_count(1)
+    box.fill(suggestion.first.get_attribute("value") or "")  # what picking it does
+    expect(category).to_have_value("talent_acquisition")
+    expect(box).to_be_focused()  # at once: not on leaving the box
+    expect(page.locator("#preview")).to_contain_text("Greenhouse")
+    requester.screenshot("proposal-form-category-from-solution")
+    category.select_option("engagement")
+    page.get_by_label("Title").fill("One applicant tracking system")
+    page.get_by_label("Problem to solve").fill("Three spreadsheets.")
+    page.get_by_label("One-off cost").fill("1000")
+    expect(category).to_have_value("engagement")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("h1")).to_have_text("One applicant tracking system")
+    proposal = Proposal.objects.get()
+    assert proposal.solution == greenhouse
+    assert proposal.category == "engagement"

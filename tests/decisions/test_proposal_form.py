@@ -234,3 +234,43 @@ def test_the_form_lists_the_tools_in_use_as_checkboxes_and_keeps_the_ticks(clien
     assert f'type="checkbox" name="integrates_with" value="{okta.pk}"' in page
     refused = client.post(reverse("proposal-create"), {"title": "", "integrates_with": [slack.pk]})
     assert f'value="{slack.pk}" checked' in refused.text
+
+
+def draft_for(org, **fields):
+    return {
+        "title": "One applicant tracking system", "problem": "Three spreadsheets.",
+        "requesting_department": org.departments["HR"].pk,
+        "paying_department": org.departments["HR"].pk, "currency": "EUR",
+        "one_off_cost": "0", "recurring_cost": "100", "recurring_period": "monthly",
+        "term_months": "12", "employees_affected": "10", "save": "1", **fields,
+    }  # fmt: skip
+
+
+def test_a_catalog_solution_posted_without_a_category_gives_its_own(client, org):
+    """Without JavaScript nothing fills the category as a solution is picked: the server
+    takes the solution's when the category is left empty, and keeps one that was chosen."""
+    from decisions.forms import solution_label
+
+    greenhouse = SolutionFactory(name="Greenhouse Recruiting", category="talent_acquisition")
+    client.force_login(org.requester)
+    url = reverse("proposal-create")
+    response = client.post(url, draft_for(org, solution=solution_label(greenhouse), category=""))
+    assert response.status_code == 302
+    assert Proposal.objects.get().category == "talent_acquisition"
+    chosen = draft_for(org, solution=solution_label(greenhouse), category="engagement")
+    assert client.post(url, chosen).status_code == 302
+    assert Proposal.objects.latest("pk").category == "engagement"
+
+
+def test_the_solution_suggestions_carry_their_category_for_the_form(client, org):
+    """What static/js/solution-category.js reads: each suggestion's category, in the page's
+    list (without JavaScript's narrowing) and in the list htmx narrows; the box names the
+    category field it sets."""
+    SolutionFactory(name="Greenhouse Recruiting", category="talent_acquisition")
+    client.force_login(org.requester)
+    page = client.get(reverse("proposal-create")).text
+    assert 'data-category-field="id_category"' in page
+    assert 'data-category="talent_acquisition"' in page
+    assert "js/solution-category.js" in page
+    narrowed = client.get(reverse("solution-options"), {"solution": "greenh"}).text
+    assert 'data-category="talent_acquisition"' in narrowed
