@@ -9,12 +9,14 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from core.i18n import DEFAULT_LANGUAGE, translated_fields
 from core.money import Currency
 from core.text import InvalidText, unreadable, validate_single_line, validate_storable
 
@@ -149,3 +151,42 @@ class ApiFilterSet(django_filters.FilterSet):
         models.AutoField: {"filter_class": IdFilter},
         models.BigAutoField: {"filter_class": IdFilter},
     }
+
+
+_IN_DEFAULT_LANGUAGE: dict[type, type] = {}
+
+
+def in_default_language[F: serializers.Field](field_class: type[F]) -> type[F]:
+    """`field_class` reading a translated model field (core.i18n) in the default language: the
+    API answers with the same names, titles and questions whatever the request's language, as
+    it did before they had translations. The schema sees the same field class."""
+    if field_class not in _IN_DEFAULT_LANGUAGE:
+
+        class InDefaultLanguage(field_class):  # type: ignore[valid-type, misc]
+            def get_attribute(self, instance: Any) -> Any:
+                with translation.override(DEFAULT_LANGUAGE):
+                    return super().get_attribute(instance)
+
+        InDefaultLanguage.__name__ = field_class.__name__
+        InDefaultLanguage.__qualname__ = field_class.__qualname__
+        _IN_DEFAULT_LANGUAGE[field_class] = InDefaultLanguage
+    return _IN_DEFAULT_LANGUAGE[field_class]
+
+
+class DefaultLanguageCharField(serializers.CharField):
+    """A CharField reading a translated text (or one written from them) in the default language."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        with translation.override(DEFAULT_LANGUAGE):
+            return super().get_attribute(instance)
+
+
+# A model serializer whose translated fields (name, title, text…) read the default language's
+# value (see in_default_language). A comment, not a docstring: the schema would publish it as the
+# description of every serializer without one of its own.
+class DefaultLanguageModelSerializer(serializers.ModelSerializer):
+    def build_standard_field(self, field_name: str, model_field: Any) -> Any:
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in translated_fields(self.Meta.model):
+            field_class = in_default_language(field_class)
+        return field_class, field_kwargs

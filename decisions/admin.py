@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from decisions.models import (
     Comment,
@@ -73,6 +74,11 @@ class ProposalAdmin(admin.ModelAdmin):
     filter_horizontal = ["integrates_with"]
     inlines = [GoalInline, SignOffInline, DecisionInline]
     date_hierarchy = "submitted_at"
+
+    @admin.display(description=_("why this tier"))
+    def tier_reason(self, obj):
+        # Written from the rule submission kept, in the admin's language.
+        return obj.tier_reason
 
 
 @admin.register(SignOff)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import default_value
 from core.siteurl import site_url
 from decisions.models import Proposal
 from webhooks.services import webhook_event_queue
@@ -61,7 +62,8 @@ def proposal_event_data(proposal: Proposal, *, actor: Any, **extra: Any) -> dict
         "title": proposal.title,
         "status": proposal.status,
         "round": proposal.round,
-        "tier": proposal.tier.name if proposal.tier is not None else None,
+        # In the default language, whoever's request sent it (core.i18n).
+        "tier": default_value(proposal.tier, "name") if proposal.tier is not None else None,
         # Fixed at submission, in the base currency; a string, so no float rounding.
         "tco": (
             {"amount": str(proposal.tco), "currency": settings.BASE_CURRENCY}

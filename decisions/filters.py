@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from api.fields import ApiFilterSet, StrictBooleanFilter
+from core.i18n import in_default_language
 from decisions.models import (
     Decision,
     DecisionOutcome,
@@ -31,7 +32,10 @@ class ProposalFilterSet(ApiFilterSet):
     paying_department = django_filters.CharFilter(
         field_name="paying_department__code", help_text=gettext_lazy("Department code.")
     )
-    tier = django_filters.CharFilter(field_name="tier__name", help_text=gettext_lazy("Tier name."))
+    # The tier's name as the API gives it: the default language's (core.i18n).
+    tier = django_filters.CharFilter(
+        field_name=in_default_language("tier__name"), help_text=gettext_lazy("Tier name.")
+    )
     category = django_filters.ChoiceFilter(choices=Category.choices)
     kind = django_filters.ChoiceFilter(choices=ProposalKind.choices)
     tool = django_filters.NumberFilter(

@@ -5,10 +5,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.money import MONEY, Currency
+from core.templatetags.money import money_format
 from core.text import validate_single_line
 from landscape.models import Lane
 from stakeholders.models import ApprovalTier, Department, Role, StrategicGoal
@@ -119,6 +120,31 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
+
+
+class TierRule(models.TextChoices):
+    """What a proposal's tier was chosen on (kept instead of a sentence: decisions.pricing)."""
+
+    TCO = "tco", _("Its TCO")
+    VENDOR_12_MONTHS = "vendor_12_months", _("Its TCO plus the same vendor's last 12 months")
+
+
+def tier_sentence(*, tco: Decimal, earlier: Decimal, tier_name: str) -> str:
+    """Why a tier, in the active language: "TCO 41,300.00 EUR falls in tier “Medium”"."""
+    values = {
+        "tco": money_format(tco, settings.BASE_CURRENCY),
+        "earlier": money_format(earlier, settings.BASE_CURRENCY),
+        "tier": tier_name,
+    }
+    if earlier:
+        return (
+            gettext(
+                "TCO %(tco)s plus %(earlier)s for the same vendor in the last 12 months "
+                "falls in tier “%(tier)s”."
+            )
+            % values
+        )
+    return gettext("TCO %(tco)s falls in tier “%(tier)s”.") % values
 
 
 class Proposal(models.Model):
@@ -303,7 +329,11 @@ class Proposal(models.Model):
         help_text=_("TCO plus the same vendor's proposals of the last 12 months."),
         **MONEY,
     )
-    tier_reason = models.TextField(_("why this tier"), blank=True)
+    # Why this tier: the rule, with the amounts above and the tier, is the sentence that
+    # `tier_reason` writes in the reader's language. A proposal submitted before the rule was kept
+    # has the sentence it stored then (in English) and no rule.
+    tier_rule = models.CharField(_("tier chosen on"), max_length=20, choices=TierRule, blank=True)
+    tier_reason_text = models.TextField(_("why this tier"), blank=True)
     lane = models.CharField(
         _("lane"),
         max_length=10,
@@ -410,6 +440,17 @@ class Proposal(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "pricing_model"}
         super().save(*args, **kwargs)
+
+    @property
+    def tier_reason(self) -> str:
+        """Why this tier, in the active language (reads `tier`: select it with the proposal)."""
+        tier = self.tier if self.tier_id else None
+        if self.tier_rule and tier and self.tco is not None and self.tier_basis is not None:
+            earlier = self.tier_basis - self.tco
+            if self.tier_rule == TierRule.TCO:
+                earlier = Decimal("0")
+            return tier_sentence(tco=self.tco, earlier=earlier, tier_name=tier.name)
+        return self.tier_reason_text
 
     @property
     def provider_name(self) -> str:

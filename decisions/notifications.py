@@ -5,6 +5,11 @@ racing, create it once (the unique constraint decides, bulk_create ignores the l
 sent once too: the sender claims `emailed_at` with a conditional UPDATE before sending and releases
 the claim when sending fails, so that a retry sends it and nothing else does.
 
+Each person reads theirs in their own language (stakeholders.selectors.language_of: the one they
+chose with the header's buttons, else the site's): a message is passed as a function, written
+once per language among the recipients, and each email is rendered in its recipient's language,
+whatever language the request, task or beat that caused it happens to run in.
+
 The dedupe key's first part names the email template (`reminder:42` →
 decisions/email/reminder.txt and reminder_subject.txt): one kind of notification may have several
 texts (a decision needed and a decision taken are both about a decision).
@@ -13,7 +18,7 @@ texts (a decision needed and a decision taken are both about a decision).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,7 +28,7 @@ from django.core.mail import send_mail
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -40,6 +45,7 @@ from decisions.models import (
     SignOffStatus,
 )
 from stakeholders.models import Membership, Role
+from stakeholders.selectors import language_of, languages_of
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,10 @@ EMAIL_TEMPLATES = {
     "shelfware",
 }
 MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
+
+# A notification's text: written once for everyone (a string), or a function that writes it in
+# the active language, called once per language among the recipients.
+type Message = str | Callable[[], str]
 
 
 def proposal_path(proposal: Proposal) -> str:
@@ -103,18 +113,31 @@ def notifications_create(
     kind: str,
     proposal: Proposal | None,
     key: str,
-    message: str,
+    message: Message,
     url: str | None = None,
 ) -> list[Notification]:
     """One notification per user under `key`, created once however often this runs. Returns the
-    users' notifications under that key, new and earlier ones alike (two queries). The link is the
-    proposal's page unless `url` names another page (a tool, the renewal calendar)."""
+    users' notifications under that key, new and earlier ones alike. The link is the proposal's
+    page unless `url` names another page (a tool, the renewal calendar).
+
+    `message` is the text, or a function returning it in the active language: it is then called
+    inside translation.override once for each language among the users, so that each reads it
+    in theirs. Three queries however many users (their languages, the insert, the read back)."""
     if key.split(":", 1)[0] not in EMAIL_TEMPLATES:
         raise ValueError(f"No email template for notification key {key!r}")
     user_ids = list(dict.fromkeys(u.pk for u in users))
     if not user_ids:
         return []
-    message = Truncator(message).chars(MESSAGE_LENGTH)
+    if callable(message):
+        languages = languages_of(user_ids)
+        texts: dict[str, str] = {}
+        for language in dict.fromkeys(languages.values()):
+            with translation.override(language):
+                texts[language] = Truncator(str(message())).chars(MESSAGE_LENGTH)
+        text_of = {user_id: texts[languages[user_id]] for user_id in user_ids}
+    else:
+        text = Truncator(message).chars(MESSAGE_LENGTH)
+        text_of = dict.fromkeys(user_ids, text)
     if url is None:
         url = proposal_path(proposal) if proposal is not None else ""
     Notification.objects.bulk_create(
@@ -123,7 +146,7 @@ def notifications_create(
                 user_id=user_id,
                 kind=kind,
                 proposal=proposal,
-                message=message,
+                message=text_of[user_id],
                 url=url,
                 dedupe_key=key,
             )
@@ -148,7 +171,7 @@ def notification_email_send(*, notification_id: int) -> bool:
     if not claimed:
         return False
     notification = Notification.objects.select_related(
-        "user",
+        "user__preference",
         "proposal__requester",
         "proposal__tier",
         "proposal__solution__vendor",
@@ -167,12 +190,17 @@ def notification_email_send(*, notification_id: int) -> bool:
         "url": proposal_link(proposal) if proposal else site_url(),
         "base_currency": settings.BASE_CURRENCY,
     }
+    # In the recipient's language, dates and amounts included: not the one of whatever request
+    # or task this runs in.
+    with translation.override(language_of(notification.user)):
+        subject = " ".join(
+            render_to_string(f"decisions/email/{template}_subject.txt", context).split()
+        )
+        body = render_to_string(f"decisions/email/{template}.txt", context)
     try:
         send_mail(
-            subject=" ".join(
-                render_to_string(f"decisions/email/{template}_subject.txt", context).split()
-            ),
-            message=render_to_string(f"decisions/email/{template}.txt", context),
+            subject=subject,
+            message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.user.email],
         )
@@ -241,12 +269,15 @@ def signoff_notify_requested(*, signoff: SignOff, reviewers: list) -> list[Notif
     """The in-app side of "a sign-off waits for your department" (its email goes to the whole
     department at once, see decisions.tasks.notify_signoff_requested)."""
     proposal = signoff.proposal
-    message = _("%(ref)s “%(title)s” waits for the sign-off of %(dept)s, due %(due)s.") % {
-        "ref": proposal.reference,
-        "title": short_title(proposal),
-        "dept": signoff.department.name,
-        "due": date_format(signoff.due_on) if signoff.due_on else "—",
-    }
+
+    def message() -> str:
+        return _("%(ref)s “%(title)s” waits for the sign-off of %(dept)s, due %(due)s.") % {
+            "ref": proposal.reference,
+            "title": short_title(proposal),
+            "dept": signoff.department.name,
+            "due": date_format(signoff.due_on) if signoff.due_on else "—",
+        }
+
     return notifications_create(
         users=reviewers,
         kind=NotificationKind.SIGNOFF_REQUESTED,
@@ -270,19 +301,21 @@ def proposal_notify_changes_requested(*, proposal_id: int, round_number: int) ->
         proposal=proposal, round=round_number, outcome=DecisionOutcome.RETURNED
     ).first()
     names = {"ref": proposal.reference, "title": short_title(proposal)}
-    if returned is not None:
-        message = _with_text(
-            _("The CDO returned %(ref)s “%(title)s” for changes:") % names, returned.rationale
-        )
-    elif asked is not None:
-        message = _with_text(
-            _("%(dept)s asked for changes to %(ref)s “%(title)s”:")
-            % {**names, "dept": asked.department.name},
-            asked.comment,
-        )
-    else:
+    if returned is None and asked is None:
         log.warning("No request for changes in round %s of %s", round_number, proposal)
         return []
+
+    def message() -> str:
+        if returned is not None:
+            return _with_text(
+                _("The CDO returned %(ref)s “%(title)s” for changes:") % names, returned.rationale
+            )
+        return _with_text(
+            _("%(dept)s asked for changes to %(ref)s “%(title)s”:")
+            % {**names, "dept": asked.department.name if asked else ""},
+            asked.comment if asked else "",
+        )
+
     return notifications_create(
         users=[proposal.requester],
         kind=NotificationKind.CHANGES_REQUESTED,
@@ -295,10 +328,13 @@ def proposal_notify_changes_requested(*, proposal_id: int, round_number: int) ->
 def proposal_notify_decision_needed(*, proposal_id: int, round_number: int) -> list[Notification]:
     """Tell every CDO that all departments approved and the decision is theirs."""
     proposal = _proposal(proposal_id)
-    message = _("Every department approved %(ref)s “%(title)s”: it waits for your decision.") % {
-        "ref": proposal.reference,
-        "title": short_title(proposal),
-    }
+
+    def message() -> str:
+        return _("Every department approved %(ref)s “%(title)s”: it waits for your decision.") % {
+            "ref": proposal.reference,
+            "title": short_title(proposal),
+        }
+
     return notifications_create(
         users=cdo_users(exclude_user_id=proposal.requester_id),
         kind=NotificationKind.DECISION_NEEDED,
@@ -321,23 +357,29 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
     ).first()
     rejection = next((s for s in signoffs if s.status == SignOffStatus.REJECTED), None)
     names = {"ref": proposal.reference, "title": short_title(proposal)}
-    if decision is not None and decision.outcome == DecisionOutcome.APPROVED:
-        message = _("The CDO approved %(ref)s “%(title)s”.") % names
-        if decision.conditions.strip():
-            message = _with_text(message + " " + _("Conditions:"), decision.conditions)
-    elif decision is not None:
-        message = _with_text(_("The CDO rejected %(ref)s “%(title)s”:") % names, decision.rationale)
-    elif rejection is not None:
-        message = _with_text(
-            _("%(dept)s rejected %(ref)s “%(title)s”:")
-            % {**names, "dept": rejection.department.name},
-            rejection.comment,
-        )
-    elif signoffs and all(s.status == SignOffStatus.APPROVED for s in signoffs):
-        message = _("%(ref)s “%(title)s” is approved: every department signed it off.") % names
-    else:
+    all_approved = bool(signoffs) and all(s.status == SignOffStatus.APPROVED for s in signoffs)
+    if decision is None and rejection is None and not all_approved:
         log.warning("No decision in round %s of %s", round_number, proposal)
         return []
+
+    def message() -> str:
+        if decision is not None and decision.outcome == DecisionOutcome.APPROVED:
+            text = _("The CDO approved %(ref)s “%(title)s”.") % names
+            if decision.conditions.strip():
+                text = _with_text(text + " " + _("Conditions:"), decision.conditions)
+            return text
+        if decision is not None:
+            return _with_text(
+                _("The CDO rejected %(ref)s “%(title)s”:") % names, decision.rationale
+            )
+        if rejection is not None:
+            return _with_text(
+                _("%(dept)s rejected %(ref)s “%(title)s”:")
+                % {**names, "dept": rejection.department.name},
+                rejection.comment,
+            )
+        return _("%(ref)s “%(title)s” is approved: every department signed it off.") % names
+
     users = [proposal.requester]
     for s in signoffs:
         if s.reviewer is not None:

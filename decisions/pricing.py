@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.money import MAX_AMOUNT, format_base_money, to_base_currency
-from decisions.models import VENDOR_TOTAL_STATES, Proposal, ProposalKind
+from decisions.models import (
+    VENDOR_TOTAL_STATES,
+    Proposal,
+    ProposalKind,
+    TierRule,
+    tier_sentence,
+)
 from stakeholders.models import ApprovalTier
 
 # The fields the TCO is computed from.
@@ -68,6 +74,8 @@ class TierAssessment:
     earlier: Decimal
     basis: Decimal
     tier: ApprovalTier
+    rule: TierRule
+    # The sentence in the active language, for the preview (a proposal keeps the rule).
     reason: str
 
 
@@ -125,19 +133,8 @@ def assess_tier(*, proposal: Proposal, at: dt.datetime) -> TierAssessment:
             code="tco_too_large",
         )
     tier = tier_for(basis)
-    money = {
-        "tco": format_base_money(tco),
-        "earlier": format_base_money(earlier),
-        "tier": tier.name,
-    }
-    if earlier:
-        reason = (
-            _(
-                "TCO %(tco)s plus %(earlier)s for the same vendor in the last 12 months "
-                "falls in tier “%(tier)s”."
-            )
-            % money
-        )
-    else:
-        reason = _("TCO %(tco)s falls in tier “%(tier)s”.") % money
-    return TierAssessment(tco=tco, earlier=earlier, basis=basis, tier=tier, reason=reason)
+    rule = TierRule.VENDOR_12_MONTHS if earlier else TierRule.TCO
+    reason = tier_sentence(tco=tco, earlier=earlier, tier_name=tier.name)
+    return TierAssessment(
+        tco=tco, earlier=earlier, basis=basis, tier=tier, rule=rule, reason=reason
+    )

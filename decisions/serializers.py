@@ -7,12 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import (
+    DefaultLanguageCharField,
+    DefaultLanguageModelSerializer,
     MoneySerializer,
     StrictCharField,
     StrictInputSerializer,
@@ -61,7 +64,7 @@ class SolutionRefSerializer(serializers.ModelSerializer):
         return {"id": solution.vendor_id, "name": solution.vendor.name}
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(DefaultLanguageModelSerializer):
     class Meta:
         model = ApprovalTier
         fields = ["id", "name", "signoff_role", "cdo_decision_required", "sla_days"]
@@ -108,7 +111,7 @@ class SignOffSerializer(serializers.ModelSerializer):
         ]
 
 
-class ChecklistQuestionSerializer(serializers.ModelSerializer):
+class ChecklistQuestionSerializer(DefaultLanguageModelSerializer):
     class Meta:
         model = ChecklistQuestion
         fields = ["id", "text", "help_text", "kind", "required"]
@@ -167,7 +170,7 @@ class SignOffInProposalSerializer(SignOffSerializer):
 
 class GoalLinkSerializer(serializers.Serializer):
     code = serializers.CharField(source="goal.code")
-    title = serializers.CharField(source="goal.title")
+    title = DefaultLanguageCharField(source="goal.title")
     note = serializers.CharField()
 
 
@@ -236,6 +239,14 @@ class ProposalSerializer(serializers.ModelSerializer):
     paying_department = DepartmentRefSerializer()
     solution = SolutionRefSerializer(allow_null=True)
     provider_name = serializers.CharField()
+    # Written from the rule submission kept (Proposal.tier_reason), in the default language as
+    # the rest of the API's data; declared as the stored text was, so the schema is the same.
+    tier_reason = DefaultLanguageCharField(
+        allow_blank=True,
+        required=False,
+        label=capfirst(Proposal._meta.get_field("tier_reason_text").verbose_name),
+        style={"base_template": "textarea.html"},
+    )
     one_off_cost = serializers.SerializerMethodField()
     recurring_cost = serializers.SerializerMethodField()
     tco = serializers.SerializerMethodField(

@@ -228,7 +228,7 @@ def signoff_sla_step(
             kind=kind,
             proposal=signoff.proposal,
             key=key,
-            message=_message(signoff, step),
+            message=lambda: _message(signoff, step),  # in each recipient's language
         )
         if not users:
             log.warning("SLA step %s of sign-off %s has nobody to tell", step, signoff_id)

@@ -13,12 +13,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import OperationalError
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.queue import enqueue_on_commit
 from decisions import notifications, sla
 from decisions.models import Notification, SignOff, SignOffStatus
 from decisions.notifications import proposal_link, signoff_reviewers
+from stakeholders.selectors import languages_of
 
 log = logging.getLogger(__name__)
 
@@ -64,33 +65,46 @@ def notify_signoff_requested(self, signoff_id: int) -> int:
     ).update(notified_at=timezone.now())
     if not claimed:
         return 0  # already sent
-    recipients = [u.email for u in reviewers if u.email]
-    if not recipients:
+    if not any(u.email for u in reviewers):
         log.warning("No reviewer with an email address for sign-off %s", signoff_id)
         return 0
+    key = f"signoff_requested:{signoff_id}"
+    # One email per language among the reviewers, each in theirs. Who got theirs in an attempt
+    # that failed later (another language's email) is not emailed again by the retry.
+    emailed = {n.user_id for n in created if n.emailed_at is not None}
+    waiting = [u for u in reviewers if u.email and u.pk not in emailed]
+    languages = languages_of(waiting)  # one query for them all
+    by_language: dict[str, list[Any]] = {}
+    for user in waiting:
+        by_language.setdefault(languages[user.pk], []).append(user)
     context = {
         "signoff": signoff,
         "proposal": signoff.proposal,
         "url": proposal_link(signoff.proposal),
         "base_currency": settings.BASE_CURRENCY,
     }
+    sent = 0
     try:
-        send_mail(
-            subject=render_to_string(
-                "decisions/email/signoff_requested_subject.txt", context
-            ).strip(),
-            message=render_to_string("decisions/email/signoff_requested.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-        )
+        for language, group in by_language.items():
+            with translation.override(language):
+                subject = render_to_string(
+                    "decisions/email/signoff_requested_subject.txt", context
+                ).strip()
+                body = render_to_string("decisions/email/signoff_requested.txt", context)
+            send_mail(
+                subject=subject,
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[u.email for u in group],
+            )
+            notifications.notifications_mark_emailed(key=key, user_ids=[u.pk for u in group])
+            sent += len(group)
     except Exception:
-        # Release the claim so that the retry (or a later run) sends it.
+        # Release the claim so that the retry (or a later run) sends what is left.
         SignOff.objects.filter(pk=signoff_id).update(notified_at=None)
         raise
-    notifications.notifications_mark_emailed(
-        key=f"signoff_requested:{signoff_id}", user_ids=[n.user_id for n in created]
-    )
-    return len(recipients)
+    notifications.notifications_mark_emailed(key=key, user_ids=[n.user_id for n in created])
+    return sent
 
 
 @shared_task(**RETRY)

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core.i18n import fill_blank_translations, glossary, in_every_language
 from decisions.models import OPEN_STATES, Proposal, ProposalStatus
 from landscape.models import (
     Classification,
@@ -591,16 +592,49 @@ GUARDRAILS = [
 ]
 
 
+# Their names in Dutch and French (English, Dutch, French), as the catalogs name the checks.
+GUARDRAIL_TRANSLATIONS = glossary(
+    (
+        "Single sign-on through the company identity provider",
+        "Single sign-on via de identiteitsprovider van het bedrijf",
+        "Authentification unique via le fournisseur d'identité de l'entreprise",
+    ),
+    (
+        "No personal data, or a signed data-processing agreement",
+        "Geen persoonsgegevens, of een getekende verwerkersovereenkomst",
+        "Pas de données personnelles, ou un accord de traitement des données signé",
+    ),
+    ("Data stays in the EU", "Gegevens blijven in de EU", "Les données restent dans l'UE"),
+    (
+        "Connects only through the integration platform (Boomi)",
+        "Koppelt alleen via het integratieplatform (Boomi)",
+        "Se connecte uniquement via la plateforme d'intégration (Boomi)",
+    ),
+    (
+        "Yearly cost under 10,000 EUR",
+        "Jaarlijkse kosten onder 10.000 EUR",
+        "Coût annuel inférieur à 10 000 EUR",
+    ),
+)
+
+
 def load_demo_guardrails() -> tuple[int, int]:
     """The plug-in lane's guardrails, entered directly as the catalog is; one that exists (by
     code) is left as IT Operations keeps it. (created, existing)"""
     existing = set(Guardrail.objects.values_list("code", flat=True))
     missing = [
-        Guardrail(code=code, name=name, kind=kind, threshold=threshold, position=position)
+        Guardrail(
+            code=code,
+            **in_every_language("name", name, GUARDRAIL_TRANSLATIONS),
+            kind=kind,
+            threshold=threshold,
+            position=position,
+        )
         for position, (code, name, kind, threshold) in enumerate(GUARDRAILS, start=1)
         if code not in existing
     ]
     Guardrail.objects.bulk_create(missing)
+    fill_blank_translations(Guardrail.objects.all(), ("name",), GUARDRAIL_TRANSLATIONS)
     return len(missing), len(GUARDRAILS) - len(missing)
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from audit.models import Event
 from core.calendar import add_business_days
 from core.errors import DomainError
+from core.i18n import fill_blank_translations, in_every_language
 from decisions import services
 from decisions.models import (
     Comment,
@@ -45,7 +46,7 @@ from demo.landscape import (
     seed_demo_plugin,
     seed_demo_retirement,
 )
-from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, USERS
+from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, TRANSLATIONS, USERS
 from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
@@ -119,7 +120,7 @@ def _seed_organisation(report: SeedReport) -> None:
         _dept, was_created = Department.objects.get_or_create(
             code=d.code,
             defaults={
-                "name": d.name,
+                **in_every_language("name", d.name, TRANSLATIONS),
                 "annual_budget": d.annual_budget,
                 "currency": "EUR",
                 "signoff_required": d.signoff_required,
@@ -170,7 +171,11 @@ def _seed_organisation(report: SeedReport) -> None:
     created = 0
     for tier in TIERS:
         _tier, was_created = ApprovalTier.objects.get_or_create(
-            name=tier["name"], defaults={k: v for k, v in tier.items() if k != "name"}
+            name=tier["name"],  # the English name: the command runs in the default language
+            defaults={
+                **in_every_language("name", tier["name"], TRANSLATIONS),
+                **{k: v for k, v in tier.items() if k != "name"},
+            },
         )
         created += was_created
     report.add("Approval tiers", created, len(TIERS) - created)
@@ -179,10 +184,18 @@ def _seed_organisation(report: SeedReport) -> None:
     for code, title, description, owner in GOALS:
         _goal, was_created = StrategicGoal.objects.get_or_create(
             code=code,
-            defaults={"title": title, "description": description, "owner": departments[owner]},
+            defaults={
+                **in_every_language("title", title, TRANSLATIONS),
+                **in_every_language("description", description, TRANSLATIONS),
+                "owner": departments[owner],
+            },
         )
         created += was_created
     report.add("Strategic goals", created, len(GOALS) - created)
+    # A demo database seeded before the organisation had translations gets them now.
+    fill_blank_translations(Department.objects.all(), ("name",), TRANSLATIONS)
+    fill_blank_translations(ApprovalTier.objects.all(), ("name",), TRANSLATIONS)
+    fill_blank_translations(StrategicGoal.objects.all(), ("title", "description"), TRANSLATIONS)
 
     questions = load_default_checklists()
     report.lines.append(f"Checklist questions: {questions} created.")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from core.i18n import glossary
 from stakeholders.models import Role
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the demo logins, documented in the README
@@ -139,3 +140,82 @@ GOALS = [
         "FIN",
     ),
 ]
+
+# The organisation's names, titles and descriptions in Dutch and French (English, Dutch,
+# French), in the words of the catalogs' glossary (locale/*/django.po).
+TRANSLATIONS = glossary(
+    ("Human Resources", "Personeelszaken", "Ressources humaines"),
+    ("IT Operations", "IT-beheer", "Exploitation IT"),
+    ("Marketing", "Marketing", "Marketing"),
+    ("Finance", "Financiën", "Finances"),
+    ("Small", "Klein", "Petit"),
+    ("Medium", "Gemiddeld", "Moyen"),
+    ("Large", "Groot", "Grand"),
+    (
+        "A better working day for every employee",
+        "Een betere werkdag voor elke medewerker",
+        "Une meilleure journée de travail pour chaque collaborateur",
+    ),
+    (
+        "Fewer logins, less paperwork, tools people choose to use.",
+        "Minder logins, minder papierwerk, tools die mensen zelf willen gebruiken.",
+        "Moins d'identifiants, moins de paperasse, des outils que l'on choisit d'utiliser.",
+    ),
+    (
+        "Hire the right people faster",
+        "Sneller de juiste mensen aannemen",
+        "Recruter plus vite les bonnes personnes",
+    ),
+    (
+        "Time to hire under 35 days without lowering the bar.",
+        "Een wervingstermijn onder 35 dagen, zonder de lat lager te leggen.",
+        "Un délai de recrutement inférieur à 35 jours, sans baisser nos exigences.",
+    ),
+    (
+        "Skills for the digital workplace",
+        "Vaardigheden voor de digitale werkplek",
+        "Des compétences pour l'environnement de travail numérique",
+    ),
+    (
+        "Every employee 20 hours of learning a year; managers first.",
+        "Elke medewerker 20 uur opleiding per jaar; leidinggevenden eerst.",
+        "20 heures de formation par an pour chaque collaborateur ; les managers d'abord.",
+    ),
+    (
+        "Fewer tools, well integrated",
+        "Minder tools, goed geïntegreerd",
+        "Moins d'outils, bien intégrés",
+    ),
+    (
+        "One tool per job, connected through SSO and our HR master data.",
+        "Eén tool per taak, gekoppeld via SSO en onze HR-stamgegevens.",
+        "Un outil par besoin, relié par le SSO et nos données de référence RH.",
+    ),
+    (
+        "Security and privacy by default",
+        "Standaard veilig en privacyvriendelijk",
+        "Sécurité et confidentialité par défaut",
+    ),
+    (
+        "Certified vendors, SSO everywhere, personal data held in the EU.",
+        "Gecertificeerde leveranciers, overal SSO, persoonsgegevens in de EU.",
+        "Des fournisseurs certifiés, le SSO partout, des données personnelles conservées dans "
+        "l'UE.",
+    ),
+    ("A stronger employer brand", "Een sterker werkgeversmerk", "Une marque employeur plus forte"),
+    (
+        "Be a top-3 employer of choice in our region by 2028.",
+        "Tegen 2028 een van de drie favoriete werkgevers in onze regio zijn.",
+        "Figurer d'ici 2028 parmi les trois employeurs préférés de notre région.",
+    ),
+    (
+        "Technology spend we can explain",
+        "Technologie-uitgaven die we kunnen verantwoorden",
+        "Des dépenses technologiques que nous pouvons justifier",
+    ),
+    (
+        "Every licence has an owner, a budget line and a usage figure.",
+        "Elke licentie heeft een eigenaar, een budgetlijn en een gebruikscijfer.",
+        "Chaque licence a un responsable, une ligne budgétaire et un chiffre d'utilisation.",
+    ),
+)

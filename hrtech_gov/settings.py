@@ -11,6 +11,7 @@ import datetime as dt
 import hmac
 import json
 import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
@@ -96,8 +97,13 @@ AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=10)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# mypy's Django plugin loads these settings to read the models (see MODELTRANSLATION_* below).
+_TYPE_CHECKING = "mypy" in sys.modules
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Before the admin, as it asks: its admin classes show a field per language.
+    "modeltranslation",
+    "django.contrib.admin.apps.SimpleAdminConfig" if _TYPE_CHECKING else "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -372,6 +378,15 @@ LANGUAGE_CODE = "en"
 # Accept-Language (LocaleMiddleware). The catalogs are in locale/ (make messages).
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Reference data kept per language (each app's translation.py): name_en, name_nl, name_fr. English
+# is required and is what the API, the audit trail and webhooks carry; a blank Dutch or French
+# value reads as the English one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# The type checker cannot type the managers modeltranslation makes at run time (django-stubs
+# issue 1023): while mypy's Django plugin loads the project, the models are left unregistered
+# (and the admin, whose translated forms need them, is not discovered; mypy reads it as source).
+MODELTRANSLATION_ENABLE_REGISTRATIONS = not _TYPE_CHECKING
 FORMAT_MODULE_PATH = ["hrtech_gov.formats"]  # "2 dec. 2026 10:42" in Dutch and French
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True

@@ -3,16 +3,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from stakeholders import views as stakeholders_views
+
 urlpatterns = [
     path("", include("decisions.urls")),
     path("catalog/", include("vendors.urls")),
     path("landscape/", include("landscape.urls")),
     path("delegations/", include("stakeholders.urls")),
     path("api-tokens/", include("api.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Django's sign-in, which then restores the language the person chose.
+    path("accounts/login/", stakeholders_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the header's language buttons
+    # The header's language buttons: Django's set_language, and the signed-in person's choice kept.
+    path("i18n/setlang/", stakeholders_views.set_language, name="set_language"),
     path("api/v1/", include(("hrtech_gov.api_urls", "api"), namespace="api")),
     # Interactive docs; the init script is a separate request (?script), so no inline script.
     path(

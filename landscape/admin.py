@@ -8,8 +8,10 @@ from django.contrib import admin, messages
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from core.errors import DomainError
+from core.i18n import per_language
 from landscape import services
 from landscape.models import Guardrail, ToolUsage
 from landscape.rights import governs_landscape
@@ -17,10 +19,10 @@ from landscape.usage import INVALID, usage_ingest
 
 
 @admin.register(Guardrail)
-class GuardrailAdmin(admin.ModelAdmin[Guardrail]):
+class GuardrailAdmin(TranslationAdmin[Guardrail]):
     list_display = ["name", "code", "kind", "threshold", "currency", "position", "is_active"]
     list_filter = ["kind", "is_active"]
-    search_fields = ["code", "name", "description"]
+    search_fields = ["code", *per_language("name", "description")]
     fields = [*services.GUARDRAIL_FIELDS]
     readonly_fields = ["created_at", "updated_at"]
     actions = ["deactivate"]

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.i18n import default_value
 from core.money import to_base_currency
 from landscape.models import Guardrail, GuardrailKind
 
@@ -110,7 +111,7 @@ class GuardrailResult:
     def as_dict(self) -> dict[str, object]:
         return {
             "code": self.guardrail.code,
-            "name": self.guardrail.name,
+            "name": default_value(self.guardrail, "name"),
             "passed": self.passed,
             "why": self.why,
         }

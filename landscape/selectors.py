@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from core.dataversion import data_version
+from core.i18n import in_default_language, language_codes, per_language, pick
 from landscape import drawing
 from landscape import impact as graph_impact
 from landscape.models import LIVE_LIFECYCLES, Integration, Tool, ToolLifecycleChange
@@ -147,7 +148,8 @@ def _read_live_landscape(key: tuple[str, int]) -> LiveLandscape:
         "is_platform",
         "owner_department_id",
         "owner_department__code",
-        "owner_department__name",
+        # The API's impact report names departments in the default language (core.i18n).
+        in_default_language("owner_department__name"),
     ):
         department = departments.setdefault(dept_id, DepartmentRow(dept_id, code, dept_name))
         tools[pk] = ToolRow(pk, name, lifecycle, department)
@@ -268,20 +270,21 @@ def map_drawing(*, department: str = "") -> drawing.MapDrawing:
             id=pk,
             label=name,
             department=code,
-            department_name=dept_name,
+            department_name=pick(dict(zip(language_codes(), dept_names, strict=True))),
             lifecycle=lifecycle,
             lane=lane,
             url=url.format(pk),
             is_platform=platform,
         )
-        for pk, name, code, dept_name, lifecycle, lane, platform in tools.values_list(
+        for pk, name, code, lifecycle, lane, platform, *dept_names in tools.values_list(
             "pk",
             "solution__name",
             "owner_department__code",
-            "owner_department__name",
             "lifecycle",
             "lane",
             "is_platform",
+            # Each language's name, shown in the reader's (a related lookup is not rewritten).
+            *per_language("owner_department__name"),
         )
     ]
     order = list(

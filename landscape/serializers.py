@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import (
+    DefaultLanguageModelSerializer,
     MoneySerializer,
     StrictCharField,
     StrictInputSerializer,
@@ -167,7 +168,7 @@ class LaneInputSerializer(StrictInputSerializer):
     reason = StrictCharField(max_length=500)
 
 
-class GuardrailSerializer(serializers.ModelSerializer):
+class GuardrailSerializer(DefaultLanguageModelSerializer):
     threshold = serializers.SerializerMethodField()
 
     class Meta:

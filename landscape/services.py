@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event
 from core.actors import Actor
 from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.i18n import default_value, in_default_language, per_language, translated_fields
 from landscape.models import (
     LIFECYCLE_MOVES,
     Criticality,
@@ -747,14 +748,21 @@ def tool_lane_move(*, tool: Tool, actor: Actor, to: str, reason: str) -> Tool:
 
 GUARDRAIL_FIELDS = [
     "code",
-    "name",
-    "description",
+    # Each language's name and description (landscape/translation.py); `name` and
+    # `description` alone, as the API gives them, are the default language's.
+    *per_language("name", "description"),
     "kind",
     "threshold",
     "currency",
     "position",
     "is_active",
 ]
+
+
+def _guardrail_data(data: dict[str, Any]) -> dict[str, Any]:
+    """`name` and `description` without a language are the default language's (the API's)."""
+    translated = translated_fields(Guardrail)
+    return {in_default_language(k) if k in translated else k: v for k, v in data.items()}
 
 
 def _guardrail_clean(guardrail: Guardrail) -> None:
@@ -776,7 +784,7 @@ def _guardrail_event(kind: str, guardrail: Guardrail, *, actor: Actor, **extra: 
         payload={
             "guardrail": guardrail.pk,
             "code": guardrail.code,
-            "name": guardrail.name,
+            "name": default_value(guardrail, "name"),
             "kind": guardrail.kind,
             "threshold": guardrail.threshold,
             "currency": guardrail.currency,
@@ -801,6 +809,7 @@ def guardrail_create(*, actor: Actor, data: dict[str, Any]) -> Guardrail:
     with transaction.atomic():
         if not governs_landscape(actor):
             raise NotAllowed(_("Only IT Operations keeps the plug-in lane's guardrails."))
+        data = _guardrail_data(data)
         unknown = set(data) - set(GUARDRAIL_FIELDS)
         if unknown:
             raise DomainError(
@@ -820,6 +829,7 @@ def guardrail_update(*, guardrail: Guardrail, actor: Actor, data: dict[str, Any]
         if not governs_landscape(actor):
             raise NotAllowed(_("Only IT Operations keeps the plug-in lane's guardrails."))
         guardrail = Guardrail.objects.select_for_update().get(pk=guardrail.pk)
+        data = _guardrail_data(data)
         unknown = set(data) - set(GUARDRAIL_FIELDS)
         if unknown:
             raise DomainError(

@@ -1,16 +1,22 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from core.i18n import per_language
 from stakeholders.models import (
     ApprovalTier,
     ChecklistQuestion,
     Delegation,
     Department,
     Membership,
+    Preference,
     StrategicGoal,
 )
 
 
-class ChecklistInline(admin.TabularInline):
+# Department heads and administrators enter the Dutch and French values here, beside the English
+# one (each translated field shows once per language: "name [nl]"); searches look in every
+# language.
+class ChecklistInline(TranslationTabularInline):
     model = ChecklistQuestion
     extra = 0
     fields = ["position", "text", "kind", "required", "help_text", "is_active"]
@@ -23,10 +29,10 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(TranslationAdmin):
     list_display = ["code", "name", "annual_budget", "currency", "signoff_required", "is_active"]
     list_filter = ["signoff_required", "is_active", "currency"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", *per_language("name")]
     inlines = [MembershipInline, ChecklistInline]
 
 
@@ -40,7 +46,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApprovalTier)
-class ApprovalTierAdmin(admin.ModelAdmin):
+class ApprovalTierAdmin(TranslationAdmin):
     list_display = [
         "name",
         "min_tco",
@@ -53,19 +59,19 @@ class ApprovalTierAdmin(admin.ModelAdmin):
 
 
 @admin.register(StrategicGoal)
-class StrategicGoalAdmin(admin.ModelAdmin):
+class StrategicGoalAdmin(TranslationAdmin):
     list_display = ["title", "code", "owner", "is_active"]
     list_filter = ["is_active", "owner"]
-    search_fields = ["title", "code", "description"]
+    search_fields = ["code", *per_language("title", "description")]
     prepopulated_fields = {"code": ["title"]}
 
 
 @admin.register(ChecklistQuestion)
-class ChecklistQuestionAdmin(admin.ModelAdmin):
+class ChecklistQuestionAdmin(TranslationAdmin):
     list_display = ["text", "department", "kind", "required", "position", "is_active"]
     list_filter = ["department", "kind", "required", "is_active"]
     list_editable = ["position", "required", "is_active"]
-    search_fields = ["text"]
+    search_fields = per_language("text")
 
 
 @admin.register(Delegation)
@@ -75,3 +81,12 @@ class DelegationAdmin(admin.ModelAdmin):
     search_fields = ["delegator__username", "delegate__username", "reason"]
     autocomplete_fields = ["delegator", "delegate"]
     date_hierarchy = "starts_on"
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "language", "updated_at"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]

@@ -245,3 +245,34 @@ class ChecklistQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department.code}: {self.text}"
+
+
+class Preference(models.Model):
+    """What a person chose for themselves: the language of their pages, notifications and
+    emails. Blank follows the browser (its Accept-Language) in the pages, and the site's
+    language (LANGUAGE_CODE) in what is written to them while they are away."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language of the pages, notifications and emails. Empty: the browser's language."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or '—'}"

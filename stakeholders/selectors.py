@@ -1,17 +1,19 @@
 """Reads of the organisation: whose signing rights a user holds today (their own memberships and
-those delegated to them while a colleague is away)."""
+those delegated to them while a colleague is away), and the language each person reads."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from stakeholders.models import ROLE_RANK, Delegation, Department, Membership, Role
+from stakeholders.models import ROLE_RANK, Delegation, Department, Membership, Preference, Role
 
 
 def roles_signable_with(role: str) -> list[str]:
@@ -91,3 +93,37 @@ def delegates_eligible(*, delegator: Any, department: Department | None = None) 
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+def _known(language: str) -> str:
+    """A stored language still offered by settings.LANGUAGES, else "" (follow the default)."""
+    return language if language in dict(settings.LANGUAGES) else ""
+
+
+def language_preference(*, user: Any) -> str:
+    """The language `user` chose, or "" when they follow their browser. One query, none when
+    the preference was loaded with select_related("preference")."""
+    try:
+        preference = user.preference
+    except Preference.DoesNotExist:
+        return ""
+    return _known(preference.language)
+
+
+def language_of(user: Any) -> str:
+    """The language to write to `user` in when no request of theirs says it (a notification, an
+    email, a task): their choice, else the site's LANGUAGE_CODE."""
+    return language_preference(user=user) or settings.LANGUAGE_CODE
+
+
+def languages_of(users: Iterable[Any]) -> dict[int, str]:
+    """language_of for many users (or user ids) at once, by user id: one query however many."""
+    ids = [u if isinstance(u, int) else u.pk for u in users]
+    if not ids:
+        return {}
+    chosen = dict(
+        Preference.objects.filter(user_id__in=ids)
+        .exclude(language="")
+        .values_list("user_id", "language")
+    )
+    return {pk: _known(chosen.get(pk, "")) or settings.LANGUAGE_CODE for pk in ids}

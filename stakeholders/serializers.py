@@ -5,11 +5,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import MoneySerializer, money
+from api.fields import DefaultLanguageModelSerializer, MoneySerializer, money
 from stakeholders.models import Department, StrategicGoal
 
 
-class DepartmentRefSerializer(serializers.ModelSerializer):
+class DepartmentRefSerializer(DefaultLanguageModelSerializer):
     """A department as other resources refer to it."""
 
     class Meta:
@@ -17,7 +17,7 @@ class DepartmentRefSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name"]
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(DefaultLanguageModelSerializer):
     annual_budget = serializers.SerializerMethodField()
 
     class Meta:
@@ -29,7 +29,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         return money(obj.annual_budget, obj.currency)
 
 
-class StrategicGoalSerializer(serializers.ModelSerializer):
+class StrategicGoalSerializer(DefaultLanguageModelSerializer):
     owner = DepartmentRefSerializer(allow_null=True)
 
     class Meta:

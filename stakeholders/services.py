@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from stakeholders.models import (
     Delegation,
     Department,
     Membership,
+    Preference,
 )
 from stakeholders.selectors import delegates_eligible
 
@@ -102,3 +104,27 @@ def delegation_revoke(*, delegation: Delegation, actor) -> None:
         delegation.ends_on = today - dt.timedelta(days=1)
         delegation.save(update_fields=["ends_on"])
     record_event(kind="delegation.revoked", actor=actor, payload={"delegation": delegation.pk})
+
+
+def language_check(language: str) -> str:
+    """One of the languages we offer (settings.LANGUAGES), else DomainError."""
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError(
+            _("Unknown language: choose one of %(languages)s.")
+            % {"languages": ", ".join(code for code, _name in settings.LANGUAGES)},
+            field="language",
+        )
+    return language
+
+
+def preference_language_set(*, user, language: str) -> Preference:
+    """Remember the language `user` reads the app, its notifications and its emails in ("" to
+    follow the browser again)."""
+    if not user.is_authenticated:
+        raise NotAllowed(_("Sign in to keep a language."))
+    if language:
+        language_check(language)
+    preference, _created = Preference.objects.update_or_create(
+        user_id=user.pk, defaults={"language": language}
+    )
+    return preference

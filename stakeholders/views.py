@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.actors import signed_in
@@ -13,6 +18,7 @@ from core.errors import DomainError
 from stakeholders import services
 from stakeholders.forms import DelegationForm
 from stakeholders.models import Delegation
+from stakeholders.selectors import language_preference
 
 
 @login_required
@@ -49,3 +55,53 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.delegation_revoke(delegation=delegation, actor=request.user)
     messages.success(request, _("Delegation revoked."))
     return redirect("delegations")
+
+
+# --- Languages -------------------------------------------------------------------------------
+
+
+def _language_cookie_set(response: HttpResponse, language: str) -> None:
+    """The cookie LocaleMiddleware reads, as Django's set_language writes it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's EN/NL/FR buttons: Django's set_language (the cookie, and back to `next` when
+    it is a page of this site), and for a signed-in person their stored preference too, which
+    their notifications and emails follow and which the next sign-in, on any device, restores.
+    A language we do not offer is refused (400) rather than kept in a cookie."""
+    if request.method == "POST":
+        language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER, "")
+        try:
+            services.language_check(language)
+            if request.user.is_authenticated:
+                services.preference_language_set(user=request.user, language=language)
+        except DomainError as error:
+            return HttpResponseBadRequest(
+                render_to_string("400.html", {"message": error.message}, request=request)
+            )
+    return i18n.set_language(request)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in; then the pages speak the language the person chose, whichever device
+    (and whichever cookie) they sign in from. Without a stored choice the cookie or the
+    browser's Accept-Language still decide."""
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        language = language_preference(user=form.get_user())
+        if language:
+            translation.activate(language)
+            self.request.LANGUAGE_CODE = language
+            _language_cookie_set(response, language)
+        return response

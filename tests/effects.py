@@ -7,7 +7,7 @@ from api.models import ApiToken
 from audit.models import Event
 from decisions.models import Comment, Decision, Notification, Proposal, SignOff, Voice
 from landscape.models import Integration, Tool
-from stakeholders.models import Delegation
+from stakeholders.models import Delegation, Preference
 from vendors.models import CatalogSyncJob, CatalogSyncRun, Solution, Vendor
 
 
@@ -19,6 +19,7 @@ def snapshot() -> tuple:
         Comment.objects.count(),
         tuple(Voice.objects.order_by("pk").values_list("kind", "reason")),
         tuple(Delegation.objects.order_by("pk").values_list("pk", "ends_on")),
+        tuple(Preference.objects.order_by("pk").values_list("pk", "language")),
         ApiToken.objects.filter(revoked_at__isnull=True).count(),
         Notification.objects.filter(read_at__isnull=True).count(),
         Vendor.objects.count(),

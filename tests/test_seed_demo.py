@@ -91,8 +91,34 @@ class TestTheDemo:
             assert start <= notification.created_at <= max(proposal.updated_at, start)
         assert Proposal.objects.exists()
 
+    def test_its_reference_data_reads_in_dutch_and_french(self):
+        """Every department, tier, goal, checklist question and guardrail the demo seeds has a
+        Dutch and a French value wherever it has an English one."""
+        from landscape.models import Guardrail
+        from stakeholders.models import ChecklistQuestion
+
+        translated = [
+            (Department, ("name",)),
+            (ApprovalTier, ("name",)),
+            (StrategicGoal, ("title", "description")),
+            (ChecklistQuestion, ("text", "help_text")),
+            (Guardrail, ("name", "description")),
+        ]
+        for model, fields in translated:
+            rows = list(model.objects.all())
+            assert rows, model
+            for row in rows:
+                for field in fields:
+                    if getattr(row, f"{field}_en"):
+                        assert getattr(row, f"{field}_nl"), (row, field)
+                        assert getattr(row, f"{field}_fr"), (row, field)
+        it = Department.objects.get(code="IT")
+        hr = Department.objects.get(code="HR")
+        assert (it.name_nl, it.name_fr) == ("IT-beheer", "Exploitation IT")
+        assert (hr.name_nl, hr.name_fr) == ("Personeelszaken", "Ressources humaines")
+
     def test_it_seeds_an_empty_database(self, demo):
-        assert "Proposals: 35 created, 0 already there." in demo
+        assert "Proposals: 37 created, 0 already there." in demo
         departments = {d.code: d for d in Department.objects.all()}
         assert set(departments) == {"HR", "IT", "MKT", "FIN"}
         assert all(departments[c].signoff_required for c in ("HR", "IT", "MKT"))
@@ -237,13 +263,15 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
 
     # What exists is read in a fixed number of queries, not one per demo row.
     # +2: the guardrails, the plug-in story; +2: renewals; +1: the standard tool; +3: the
-    # monthly usage (tools, promises, rows there); +3: pilots.
-    with django_assert_max_num_queries(71):
+    # monthly usage (tools, promises, rows there); +3: pilots; +5: the Dutch and French names
+    # each kind of reference data may still lack (departments, tiers, goals, questions,
+    # guardrails).
+    with django_assert_max_num_queries(76):
         output = seed()
 
     assert row_counts() == before
     assert AuditChainHead.objects.get().last_hash == head.last_hash
-    assert "Proposals: 0 created, 35 already there." in output
+    assert "Proposals: 0 created, 37 already there." in output
     assert "Audit events: 0 recorded." in output
 
 
@@ -274,7 +302,7 @@ def test_it_skips_the_stories_an_organisation_configured_otherwise_cannot_tell()
     assert "Demo proposal not played: “Replace Personio and DATEV" in err.getvalue()
     assert "could not be played" in out.getvalue()
     played = Proposal.objects.count()
-    assert 20 <= played < 35
+    assert 20 <= played < 37
     # Nothing half-made: every proposal ended where its story says, and the chain verifies.
     assert not Proposal.objects.filter(title__startswith="Replace Personio").exists()
     call_command("verify_audit", stdout=StringIO())

@@ -15,15 +15,19 @@ new end, with the same criteria to measure again and new ratings."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.services import record_event
 from core.actors import Actor, signed_in
@@ -681,10 +685,12 @@ def pilot_owners(proposal: Proposal) -> list[Any]:
 
 
 def _notify_decision_needed(proposal: Proposal, review: PilotReview) -> None:
-    message = _(
-        "The departments disagree on the pilot of %(ref)s “%(title)s”: keep, extend or stop "
-        "is yours to decide."
-    ) % {"ref": proposal.reference, "title": short_title(proposal)}
+    def message() -> str:
+        return _(
+            "The departments disagree on the pilot of %(ref)s “%(title)s”: keep, extend or stop "
+            "is yours to decide."
+        ) % {"ref": proposal.reference, "title": short_title(proposal)}
+
     _email_after_commit(
         notifications_create(
             users=cdo_users(exclude_user_id=proposal.requester_id),
@@ -696,19 +702,28 @@ def _notify_decision_needed(proposal: Proposal, review: PilotReview) -> None:
     )
 
 
+# Lazy: translated when a notification is written, in its recipient's language.
 OUTCOME_MESSAGES = {
-    PilotOutcome.KEEP: _("The pilot of %(ref)s “%(title)s” ends: the tool is kept (adopted)."),
-    PilotOutcome.STOP: _("The pilot of %(ref)s “%(title)s” ends: the tool is stopped (retired)."),
-    PilotOutcome.EXTEND: _("The pilot of %(ref)s “%(title)s” is extended until %(end)s."),
+    PilotOutcome.KEEP: gettext_lazy(
+        "The pilot of %(ref)s “%(title)s” ends: the tool is kept (adopted)."
+    ),
+    PilotOutcome.STOP: gettext_lazy(
+        "The pilot of %(ref)s “%(title)s” ends: the tool is stopped (retired)."
+    ),
+    PilotOutcome.EXTEND: gettext_lazy(
+        "The pilot of %(ref)s “%(title)s” is extended until %(end)s."
+    ),
 }
 
 
 def _notify_outcome(proposal: Proposal, review: PilotReview) -> None:
-    message = str(OUTCOME_MESSAGES[PilotOutcome(review.outcome)]) % {
-        "ref": proposal.reference,
-        "title": short_title(proposal),
-        "end": review.new_end.isoformat() if review.new_end else "",
-    }
+    def message() -> str:
+        return str(OUTCOME_MESSAGES[PilotOutcome(review.outcome)]) % {
+            "ref": proposal.reference,
+            "title": short_title(proposal),
+            "end": date_format(review.new_end) if review.new_end else "",
+        }
+
     participants = [p.user for p in proposal.pilot_participants.select_related("user")]
     _email_after_commit(
         notifications_create(
@@ -718,6 +733,22 @@ def _notify_outcome(proposal: Proposal, review: PilotReview) -> None:
             key=f"pilot_outcome:{proposal.reference}:{review.round}",
             message=message,
         )
+    )
+
+
+def _ended_message(names: dict[str, str]) -> str:
+    return (
+        _(
+            "The pilot of %(ref)s “%(title)s” has ended: record what was measured and open its "
+            "keep/stop review."
+        )
+        % names
+    )
+
+
+def _rate_message(names: dict[str, str]) -> str:
+    return (
+        _("The pilot of %(ref)s “%(title)s” has ended: how did it work for you? Rate it.") % names
     )
 
 
@@ -760,15 +791,12 @@ def pilots_ended_notify(*, today: dt.date) -> int:
     for proposal in due:
         names = {"ref": proposal.reference, "title": short_title(proposal)}
         reviewing = (proposal.pk, proposal.pilot_round) in reviews
-        batches = [
+        # Written in each recipient's language (called by notifications_create, at once).
+        batches: list[tuple[str, list[Any], Callable[[], str]]] = [
             (
                 f"pilot_ended:{proposal.reference}:{proposal.pilot_round}",
                 [] if reviewing else pilot_owners(proposal),
-                _(
-                    "The pilot of %(ref)s “%(title)s” has ended: record what was measured and "
-                    "open its keep/stop review."
-                )
-                % names,
+                partial(_ended_message, names),
             ),
             (
                 f"pilot_rate:{proposal.reference}:{proposal.pilot_round}",
@@ -777,8 +805,7 @@ def pilots_ended_notify(*, today: dt.date) -> int:
                     for u in participants.get(proposal.pk, [])
                     if (proposal.pk, proposal.pilot_round, u.pk) not in rated and u.is_active
                 ],
-                _("The pilot of %(ref)s “%(title)s” has ended: how did it work for you? Rate it.")
-                % names,
+                partial(_rate_message, names),
             ),
         ]
         for key, users, message in batches:

@@ -14,6 +14,7 @@ from audit.services import record_event
 from core.actors import Actor, signed_in
 from core.calendar import add_business_days
 from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.i18n import default_value
 from decisions import tasks
 from decisions.dmu import guardrail_signed, lane_for, signers
 from decisions.events import webhook_proposal_event
@@ -213,12 +214,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
         proposal_check(proposal)
         now = timezone.now()
         assessment = assess_tier(proposal=proposal, at=now)
-        tco, basis, tier, reason = (
-            assessment.tco,
-            assessment.basis,
-            assessment.tier,
-            assessment.reason,
-        )
+        tco, basis, tier = assessment.tco, assessment.basis, assessment.tier
         # A high lock-in asks IT Operations' head, whatever the tier asks (decisions.dmu). The
         # lane, from IT Operations' guardrails as they are now (checked again each round): the
         # plug-in lane when every guardrail passes, unless the lock-in is high.
@@ -234,12 +230,9 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
 
         proposal.round += 1
         proposal.status = ProposalStatus.IN_REVIEW
-        proposal.tco, proposal.tier_basis, proposal.tier, proposal.tier_reason = (
-            tco,
-            basis,
-            tier,
-            reason,
-        )
+        proposal.tco, proposal.tier_basis, proposal.tier = tco, basis, tier
+        # The rule, not a sentence: each reader gets it in their language (Proposal.tier_reason).
+        proposal.tier_rule, proposal.tier_reason_text = assessment.rule, ""
         proposal.submitted_at = now
         proposal.decided_at = None
         proposal.save()
@@ -265,7 +258,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "round": proposal.round,
                 "tco": tco,
                 "tier_basis": basis,
-                "tier": tier.name,
+                "tier": default_value(tier, "name"),
                 "departments": [d.code for d in departments],
                 "due_on": due,
                 "lock_in": lock_in.as_payload() if lock_in else None,

@@ -111,16 +111,19 @@ def _remind(
     except IntegrityError:
         return False
     path = reverse("tool-detail", args=[tool.pk])
-    message = _(
-        "Notice deadline for %(tool)s (%(dept)s) in %(days)s days, on %(deadline)s; the "
-        "contract renews on %(renewal)s. Open a renewal: renew, renegotiate or cancel."
-    ) % {
-        "tool": tool.solution.name,
-        "dept": tool.owner_department.name,
-        "days": dates.days_to_deadline,
-        "deadline": date_format(dates.notice_deadline),
-        "renewal": date_format(dates.renewal),
-    }
+
+    def message() -> str:  # in each recipient's language, dates included
+        return _(
+            "Notice deadline for %(tool)s (%(dept)s) in %(days)s days, on %(deadline)s; the "
+            "contract renews on %(renewal)s. Open a renewal: renew, renegotiate or cancel."
+        ) % {
+            "tool": tool.solution.name,
+            "dept": tool.owner_department.name,
+            "days": dates.days_to_deadline,
+            "deadline": date_format(dates.notice_deadline),
+            "renewal": date_format(dates.renewal),
+        }
+
     users = [u for u in [tool.business_owner, *heads] if u is not None and u.is_active]
     created = notifications_create(
         users=users,

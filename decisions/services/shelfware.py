@@ -311,19 +311,22 @@ def _retirement_draft(
 
 def _notify(tool: Tool, *, flag: ShelfwareFlag, owner: Any, threshold: Decimal) -> None:
     url = reverse("tool-detail", args=[tool.pk]) + "#usage"
-    message = _(
-        "%(tool)s is unused: adoption below %(threshold)s%% for %(n)d months. %(draft)s"
-    ) % {
-        "tool": tool.solution.name,
-        "threshold": round(threshold * 100),
-        "n": len(flag.months),
-        "draft": (
-            _("A retirement (%(ref)s) is drafted for its owner to submit or dismiss.")
-            % {"ref": flag.retirement.reference}
-            if flag.retirement
-            else _("Its owner may dismiss the flag with a reason.")
-        ),
-    }
+
+    def message() -> str:  # in each recipient's language
+        return _(
+            "%(tool)s is unused: adoption below %(threshold)s%% for %(n)d months. %(draft)s"
+        ) % {
+            "tool": tool.solution.name,
+            "threshold": round(threshold * 100),
+            "n": len(flag.months),
+            "draft": (
+                _("A retirement (%(ref)s) is drafted for its owner to submit or dismiss.")
+                % {"ref": flag.retirement.reference}
+                if flag.retirement
+                else _("Its owner may dismiss the flag with a reason.")
+            ),
+        }
+
     users = [u for u in [owner, tool.business_owner, *_hr_people()] if u is not None]
     created = notifications_create(
         users=users,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event
 from core.actors import Actor, signed_in
 from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.i18n import snapshot
 from core.money import format_base_money
 from decisions import tasks
 from decisions.events import webhook_proposal_event
@@ -201,8 +202,8 @@ def checklist_answers(
     *, department: Department, answers: Mapping[str, str], approving: bool
 ) -> dict[str, dict[str, str]]:
     """Validate a reviewer's answers against the department's active checklist and return them
-    as stored with the sign-off: the question's text is kept, so a later edit of the question
-    in the admin does not change what the reviewer answered."""
+    as stored with the sign-off: the question's text is kept (in each language), so a later
+    edit of the question in the admin does not change what the reviewer answered."""
     questions = list(ChecklistQuestion.objects.filter(department=department, is_active=True))
     answers = {str(key): value for key, value in answers.items()}  # ids as strings, as stored
     known = {str(q.pk) for q in questions}
@@ -222,7 +223,12 @@ def checklist_answers(
                 field=f"answers.{question.pk}",
             )
         if value:
-            stored[str(question.pk)] = {"question": question.text, "answer": value}
+            # The question in each language as it was asked (core.i18n.snapshot); "question"
+            # is the default language's, as the API gives it.
+            stored[str(question.pk)] = {
+                **snapshot(question, "text", key="question"),
+                "answer": value,
+            }
         elif question.required:
             missing.append(question.text)
     if approving and missing:

@@ -13,10 +13,12 @@ from django.views.decorators.http import require_GET
 from core.dataversion import data_version
 from core.filtering import active_filters
 from core.htmx import HtmxHttpRequest
+from core.i18n import per_language
 from decisions import selectors
 from decisions.dashboard import dashboard_filters, figures, signoff_matrix
 from decisions.models import ProposalStatus
 from decisions.rights import is_cdo
+from decisions.trends import dashboard_trends
 from decisions.unused import unused_tools
 from stakeholders.models import ApprovalTier, Department
 from vendors.models import Category
@@ -52,12 +54,14 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "statuses": ProposalStatus.choices,
         "categories": Category.choices,
         "figures": SimpleLazyObject(lambda: figures(filters=filters, departments=departments)),
+        "trends": SimpleLazyObject(lambda: dashboard_trends(filters=filters)),
         "awaiting": SimpleLazyObject(
             lambda: list(
                 filters.on(selectors.proposals_awaiting_decision())
                 .select_related(None)
                 .select_related("tier")
-                .only("reference", "title", "tco", "submitted_at", "tier__name")[:20]
+                # The tier's name in each language: a deferred one would cost a query a row.
+                .only("reference", "title", "tco", "submitted_at", *per_language("tier__name"))[:20]
             )
         ),
         "matrix": matrix,

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import DomainError
 from core.htmx import HtmxHttpRequest
+from core.i18n import from_snapshot
 from decisions import selectors, services
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
 from decisions.lockin import lock_in_rating
@@ -174,7 +175,9 @@ def decorate_decision_card(proposal: Proposal) -> None:
     signoffs = [s for s in getattr(proposal, "all_signoffs", []) if s.round == proposal.round]
     for signoff in signoffs:
         signoff.noes = [
-            a["question"] for a in (signoff.answers or {}).values() if a.get("answer") == "no"
+            from_snapshot(a, "question")
+            for a in (signoff.answers or {}).values()
+            if a.get("answer") == "no"
         ]
     proposal.round_signoffs = signoffs  # type: ignore[attr-defined]
     proposal.lock_in = lock_in_rating(proposal)  # type: ignore[attr-defined]

@@ -94,3 +94,17 @@ def test_the_cdo_decides_in_french(org, browser_for):
     cdo.screenshot("fr-cdo-decided")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.APPROVED
+
+
+def test_the_chosen_language_follows_the_person_to_another_browser(org, browser_for):
+    """Dutch chosen on one browser is the language of the next sign-in on another (a fresh
+    context: no cookie), and the notifications written afterwards are in Dutch too."""
+    laptop = browser_for(org.it_reviewer.username)
+    choose(laptop, "nl")
+    phone = browser_for(org.it_reviewer.username)  # signs in on an English sign-in page
+    expect(phone.page.locator("html")).to_have_attribute("lang", "nl")
+    make_proposal(requester=org.requester, submit=True)  # the tasks run in the request's thread
+    phone.page.goto("/notifications/")
+    expect(phone.page.get_by_role("heading", level=1)).to_have_text("Meldingen")
+    expect(phone.page.locator("main")).to_contain_text("wacht op het akkoord van IT Operations")
+    phone.screenshot("nl-notifications-on-another-browser")

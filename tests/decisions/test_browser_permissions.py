@@ -531,14 +531,13 @@ ROWS = [
         refused=404,
     ),
     Row(
-        "choose the pages' language (a cookie: nothing stored)",
+        "choose the language (kept for a signed-in person; anonymous: only a cookie)",
         "POST",
         lambda w: "/i18n/setlang/",
         lambda w: {"language": "nl", "next": "/"},
         ok=302,
         anonymous=302,
         login="/",  # anonymous too: back to `next`, the sign-in page then in that language
-        writes=False,
     ),
     Row("my API tokens", "GET", lambda w: "/api-tokens/"),
     Row(

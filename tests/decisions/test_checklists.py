@@ -56,7 +56,12 @@ def test_it_stores_the_answers_with_the_question_text(org, checklists):
                             answers=answers)  # fmt: skip
     signoff.refresh_from_db()
     first = checklists["HR"][0]
-    assert signoff.answers[str(first.pk)] == {"question": first.text, "answer": "yes"}
+    # The question as asked, in each language: a Dutch or French reader sees it as it was.
+    assert signoff.answers[str(first.pk)] == {
+        "question": first.text_en,
+        "translations": {"nl": first.text_nl, "fr": first.text_fr},
+        "answer": "yes",
+    }
     # Editing the question later does not rewrite what the reviewer answered.
     first.text = "Reworded"
     first.save()

@@ -4,6 +4,7 @@ else, inactive people and administrators are not told, and what the sweeper find
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -194,7 +195,8 @@ def test_an_email_states_the_amount_in_the_base_currency(org, mailoutbox, settin
     proposal = make_proposal(requester=org.requester, submit=True)
     (notification,) = notify([org.cdo], proposal, f"decision_needed:{proposal.pk}:1")
     notifications.notification_email_send(notification_id=notification.pk)
-    assert f"{proposal.tco} {settings.BASE_CURRENCY}" in mailoutbox[-1].body
+    assert proposal.tco == Decimal("14000.00")
+    assert f"14,000.00 {settings.BASE_CURRENCY}" in mailoutbox[-1].body  # as the pages write it
 
 
 # --- Who is told what, round by round
