@@ -48,19 +48,20 @@ def test_a_page_left_without_a_screenshot_is_still_checked(session_on, javascrip
     assert not session.checker_errors
 
 
-def test_a_page_changed_in_place_is_checked_as_it_stands_at_a_screenshot(session_on):
+def test_a_page_changed_in_place_is_checked_as_it_stands(session_on):
+    """As at each screenshot (Session.screenshot calls the same check) and at the end."""
     session = session_on()
     session.page.goto("/accounts/login/")
-    session.screenshot("axe-check/login")
+    session.check_accessibility(session.page, "as a screenshot would")
     assert found(session) == set()
     # What an htmx swap would do: new markup in the page, no new document.
     session.page.evaluate(
         "document.querySelector('main').insertAdjacentHTML('beforeend',"
         " '<img src=\"/static/favicon.svg\">')"
     )
-    session.screenshot("axe-check/login-changed")
+    session.check_accessibility(session.page, "after the swap")
     session.close()
     assert found(session) == {
-        ("image-alt", "/accounts/login/", "at screenshot axe-check/login-changed"),
+        ("image-alt", "/accounts/login/", "after the swap"),
         ("image-alt", "/accounts/login/", "at the end of the test"),
     }
