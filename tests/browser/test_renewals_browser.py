@@ -29,27 +29,19 @@ def contract_tool(org, department: str, days_to_deadline: int):
     )
 
 
-def test_the_calendar_filters_without_javascript(org, chromium, live_server, transactional_db):
+def test_the_calendar_filters_without_javascript(org, browser_for):
     hr_tool = contract_tool(org, "HR", 20)
     mkt_tool = contract_tool(org, "MKT", 40)
-    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(org.outsider.username)
-        page.get_by_label("Password").fill("pw")
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("link", name="Renewals").click()
-        expect(page.get_by_role("heading", name="Renewal calendar")).to_be_visible()
-        expect(page.locator("main")).to_contain_text(hr_tool.solution.name)
-        expect(page.locator("main")).to_contain_text(mkt_tool.solution.name)
-        page.get_by_label("Department").select_option("MKT")
-        page.get_by_role("button", name="Show").click()
-        assert "department=MKT" in page.url
-        expect(page.locator("main")).to_contain_text(mkt_tool.solution.name)
-        expect(page.locator("main")).not_to_contain_text(hr_tool.solution.name)
-    finally:
-        context.close()
+    page = browser_for(org.outsider.username, javascript=False).page
+    page.get_by_role("link", name="Renewals").click()
+    expect(page.get_by_role("heading", name="Renewal calendar")).to_be_visible()
+    expect(page.locator("main")).to_contain_text(hr_tool.solution.name)
+    expect(page.locator("main")).to_contain_text(mkt_tool.solution.name)
+    page.get_by_label("Department").select_option("MKT")
+    page.get_by_role("button", name="Show").click()
+    assert "department=MKT" in page.url
+    expect(page.locator("main")).to_contain_text(mkt_tool.solution.name)
+    expect(page.locator("main")).not_to_contain_text(hr_tool.solution.name)
 
 
 def test_the_owner_opens_a_renewal_from_the_calendar(org, browser_for):
