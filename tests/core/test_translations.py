@@ -176,3 +176,24 @@ def test_a_proposals_amounts_in_dutch(client, org):
     client.post(reverse("set_language"), {"language": "nl", "next": "/"})
     page = client.get(reverse("proposal-detail", args=[proposal.reference])).content.decode()
     assert "€\xa041.300,00" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "december", "march", "may"),
+    [
+        ("en", "Dec. 2, 2026, 10:42 a.m.", "March 2, 2026, 10:42 a.m.", "May 2, 2026"),
+        ("nl", "2 dec. 2026 10:42", "2 mrt. 2026 10:42", "2 mei 2026"),
+        ("fr", "2 déc. 2026 10:42", "2 mars 2026 10:42", "2 mai 2026"),
+    ],
+)
+def test_dates_read_as_the_language_writes_them(language, december, march, may):
+    """Dutch keeps the full stop of an abbreviated month ("2 dec. 2026"), which Django's own
+    Dutch catalog drops; a month written out in full ("mei", "mars") takes none."""
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        assert formats.date_format(datetime.datetime(2026, 12, 2, 10, 42), "DATETIME_FORMAT") == december
+        assert formats.date_format(datetime.datetime(2026, 3, 2, 10, 42), "DATETIME_FORMAT") == march
+        assert formats.date_format(datetime.date(2026, 5, 2), "DATE_FORMAT") == may
