@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.errors import DomainError
 from glossary.models import NAME_MAX, TEXT_MAX
@@ -12,7 +13,7 @@ from glossary.services import clean_name, clean_text
 
 
 class TermForm(forms.Form):
-    name = forms.CharField(label=_("Term"), max_length=NAME_MAX)
+    name = forms.CharField(label=pgettext_lazy("glossary", "Term"), max_length=NAME_MAX)
     definition = forms.CharField(
         label=_("Shared definition"),
         max_length=TEXT_MAX,

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.text import validate_single_line
 from stakeholders.models import Department
@@ -18,7 +19,9 @@ TEXT_MAX = 2000
 
 
 class Term(models.Model):
-    name = models.CharField(_("term"), max_length=NAME_MAX, validators=[validate_single_line])
+    name = models.CharField(
+        pgettext_lazy("glossary", "term"), max_length=NAME_MAX, validators=[validate_single_line]
+    )
     # The anchor (/glossary/#slug) and the term page's address; kept when the term is renamed,
     # so that links already shared keep working.
     slug = models.SlugField(_("slug"), max_length=NAME_MAX + 10, unique=True, editable=False)
@@ -66,7 +69,7 @@ class DepartmentMeaning(models.Model):
 
 
 class VersionField(models.TextChoices):
-    NAME = "name", _("Term")
+    NAME = "name", pgettext_lazy("glossary", "Term")
     DEFINITION = "definition", _("Shared definition")
     MEANING = "meaning", _("Department meaning")
 
