@@ -124,7 +124,12 @@ TERMS: list[tuple[str, str, dict[str, str]]] = [
 
 
 def seed_demo_glossary() -> tuple[int, int]:
-    """Create the demo terms that are missing: (created, already there)."""
+    """Create the demo terms that are missing: (created, already there). One query when none
+    is missing."""
+    existing = {name.casefold() for name in Term.objects.values_list("name", flat=True)}
+    missing = [t for t in TERMS if t[0].casefold() not in existing]
+    if not missing:
+        return 0, len(TERMS)
     users = get_user_model().objects
     cdo = users.get(username="cdo")
     heads = {
@@ -132,15 +137,10 @@ def seed_demo_glossary() -> tuple[int, int]:
         for code in ("HR", "IT", "MKT", "FIN")
     }
     departments = {d.code: d for d in Department.objects.filter(code__in=heads)}
-    existing = {name.casefold() for name in Term.objects.values_list("name", flat=True)}
-    created = 0
-    for name, definition, meanings in TERMS:
-        if name.casefold() in existing:
-            continue
+    for name, definition, meanings in missing:
         term = term_create(actor=cdo, name=name, definition=definition)
         for code, text in meanings.items():
-            author = heads.get(code) or cdo
             if code in departments:
+                author = heads.get(code) or cdo
                 meaning_set(term=term, department=departments[code], actor=author, text=text)
-        created += 1
-    return created, len(TERMS) - created
+    return len(missing), len(TERMS) - len(missing)
