@@ -60,7 +60,8 @@ def test_a_term_spread_over_a_line_break_still_matches(terms):
 
 def test_it_escapes_the_text_around_and_inside_the_links(terms):
     html = link_terms('<script>alert("user")</script> & user <b>')
-    assert "<script>" not in html and "<b>" not in html
+    assert "<script>" not in html
+    assert "<b>" not in html
     assert html.startswith("&lt;script&gt;alert(&quot;")
     assert "&quot;)&lt;/script&gt; &amp; user &lt;b&gt;" in html
     # The tooltip's definition is escaped too.

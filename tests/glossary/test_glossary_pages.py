@@ -32,8 +32,9 @@ def glossary(org):
     return user
 
 
-def test_the_list_shows_terms_a_to_z_with_anchors_and_each_departments_meaning(client, org,
-                                                                              glossary):  # fmt: skip
+def test_the_list_shows_terms_a_to_z_with_anchors_and_each_departments_meaning(
+    client, org, glossary
+):
     client.force_login(org.outsider)
     response = client.get("/glossary/")
     assert response.status_code == 200
@@ -134,8 +135,8 @@ def test_others_only_read(client, org, glossary, persona):
 
 def test_a_head_adds_a_term_and_a_duplicate_is_refused_with_the_form_kept(client, org, glossary):
     client.force_login(org.mkt_head)
-    response = client.post("/glossary/new/", {"name": "Employer brand",
-                                               "definition": "How people see us as employer."})  # fmt: skip
+    brand = {"name": "Employer brand", "definition": "How people see us as an employer."}
+    response = client.post("/glossary/new/", brand)
     assert response.status_code == 302
     assert response["Location"] == "/glossary/employer-brand/"
     response = client.post("/glossary/new/", {"name": "EMPLOYER BRAND", "definition": "Again."})
