@@ -53,6 +53,10 @@ def _term_page(request: HttpRequest, term: Term, *, status: int = 200, error: st
             form = MeaningForm(
                 initial={"text": current.text if current else ""}, prefix=department.code
             )
+        # Each form's own label: several sit on one page, one per department.
+        form.fields["text"].label = _("What %(department)s means by it") % {
+            "department": department.name
+        }
         meaning_forms.append((department, form))
     may_edit = may_edit_terms(request.user)
     context = {
