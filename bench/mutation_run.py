@@ -3,7 +3,7 @@ docs/mutation.md, "Which tests a mutant runs").
 
 mutmut traces the suite once and hands each mutant every test that called the function it
 changes. For the functions every test's fixtures call (`record_event`, `proposal_submit`,
-`assess_tier`, `proposal_errors`…: 2,200–2,700 of the 3,300 traced tests) that is most of the
+`assess_tier`, `proposal_errors`…: 2,200 to 2,700 of the 3,300 traced tests) that is most of the
 suite: pytest spends seconds collecting the list before the first test runs, and a surviving
 mutant runs all of it. Here a function called by more than `CAP` tests keeps:
 
