@@ -232,9 +232,8 @@ def signoff_sla_step(
         )
         if not users:
             log.warning("SLA step %s of sign-off %s has nobody to tell", step, signoff_id)
-        record_event(
+        record_event(  # no actor: the SLA, not a person, takes the step
             kind="signoff.reminded" if step == Step.REMIND else "signoff.escalated",
-            actor=None,
             proposal_id=signoff.proposal_id,
             payload={
                 "department": signoff.department.code,

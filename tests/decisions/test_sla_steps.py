@@ -193,3 +193,55 @@ def test_a_step_with_nobody_to_tell_is_taken_and_logged(org, clock, caplog):
     assert result.claimed
     assert result.notifications == []
     assert "has nobody to tell" in caplog.text
+
+
+def test_a_step_told_to_someone_logs_no_warning(org, clock, caplog):
+    signoff = late(org)
+    clock.move_to(at(10))
+    with caplog.at_level(logging.WARNING, logger="decisions.sla"):
+        result = sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.REMIND)
+    assert result.recipients == ["iris.ithead", "ivan.it"]
+    assert "has nobody to tell" not in caplog.text
+
+
+def test_a_step_and_its_retry_cost_a_fixed_number_of_queries(org, clock):
+    """The sign-off comes with its proposal's requester and its department, a retry's
+    notifications with their people: reading them asks the database nothing more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signoff = late(org)
+    clock.move_to(at(10))
+    with CaptureQueriesContext(connection) as taken:
+        result = sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.REMIND)
+        assert (result.signoff.proposal.requester.pk, result.signoff.department.code) == (
+            org.requester.pk,
+            "IT",
+        )
+    with CaptureQueriesContext(connection) as retried:
+        again = sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.REMIND)
+        assert again.recipients == ["iris.ithead", "ivan.it"]
+        assert (again.signoff.proposal.requester.pk, again.signoff.department.code) == (
+            org.requester.pk,
+            "IT",
+        )
+    # The claim, the sign-off, the recipients, their language, the notifications, the audit
+    # event (its chain head, number and row)…; a retry: the claim, the sign-off, the
+    # notifications with their people.
+    assert len(taken) == 11
+    assert len(retried) == 5
+
+
+def test_the_cdo_escalation_is_taken_once_and_never_for_a_settled_signoff(org, clock):
+    first, second = late(org, "IT"), late(org, "MKT", title="Another")
+    for signoff in (first, second):
+        clock.move_to(at(10))
+        sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.REMIND)
+        clock.move_to(at(12))
+        sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.ESCALATE_HEAD)
+    services.signoff_decide(signoff=second, actor=org.heads["MKT"], outcome="approved")
+    clock.move_to(at(16))
+    assert sla.signoff_sla_step(signoff_id=first.pk, step=sla.Step.ESCALATE_CDO).claimed
+    assert not sla.signoff_sla_step(signoff_id=first.pk, step=sla.Step.ESCALATE_CDO).claimed
+    assert not sla.signoff_sla_step(signoff_id=second.pk, step=sla.Step.ESCALATE_CDO).claimed
+    assert Event.objects.filter(kind="signoff.escalated", payload__step="escalate_cdo").count() == 1

@@ -146,6 +146,32 @@ def test_a_job_reports_what_one_push_of_the_same_items_reports(
     assert [e["index"] for e in errors][:4] == [1, 3, 20, 21]
 
 
+def test_a_job_refuses_to_remove_what_any_of_its_chunks_upserts(
+    client, django_capture_on_commit_callbacks
+):
+    """A removal of a record the same job also upserts is refused, whichever chunk upserts it:
+    the first (v-0, s-0), the last (v-19, s-29), or the chunk the removals travel with."""
+    submit(client, payload(vendors=20, solutions=30), django_capture_on_commit_callbacks)
+    body = payload(vendors=20, solutions=30)
+    body["removed"] = {"vendors": ["v-0", "v-19"], "solutions": ["s-0", "s-29", "s-13"]}
+    body["solutions"] = [s for s in body["solutions"] if s["external_id"] != "s-13"]
+    expected = reference_report(body)
+    response = submit(client, body, django_capture_on_commit_callbacks)
+    job = client.get(response["Location"]).json()
+    assert job["status"] == "succeeded"
+    refused = {(e["type"], e["external_id"]) for e in all_errors(client, job["id"])}
+    assert refused == {
+        ("vendor", "v-0"),
+        ("vendor", "v-19"),
+        ("solution", "s-0"),
+        ("solution", "s-29"),
+    }
+    assert refused == {(i["type"], i["external_id"]) for i in invalid_items(expected)}
+    assert job["counts"] == expected["counts"]
+    assert Solution.objects.get(external_id="s-13").is_deleted
+    assert not Vendor.objects.filter(is_deleted=True).exists()
+
+
 def test_a_job_in_full_mode_tombstones_what_it_does_not_list(
     client, django_capture_on_commit_callbacks
 ):
