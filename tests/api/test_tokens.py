@@ -125,8 +125,17 @@ def test_a_catalog_token_reads_the_catalog_but_not_proposals(org):
     assert api.get("/api/v1/vendors/").status_code == 200
     refused = api.get("/api/v1/proposals/")
     assert refused.status_code == 403
-    assert "catalog" in refused.json()["message"]
+    assert "limited to the catalog" in refused.json()["message"]
+    assert "usage" not in refused.json()["message"]
     assert api.post("/api/v1/proposals/", {"title": "x"}).status_code == 403
+
+
+def test_a_usage_token_is_told_it_is_limited_to_usage_reports(org):
+    _token, plaintext = api_token_create(user=org.requester, name="meter", scope="usage")
+    refused = bearer(plaintext).get("/api/v1/proposals/")
+    assert refused.status_code == 403
+    assert "limited to usage reports (scope usage)" in refused.json()["message"]
+    assert "catalog" not in refused.json()["message"]
 
 
 def test_only_the_owner_or_staff_revokes_a_token(org):
