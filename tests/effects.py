@@ -7,7 +7,7 @@ from api.models import ApiToken
 from audit.models import Event
 from decisions.models import Comment, Decision, Notification, Proposal, SignOff, Voice
 from landscape.models import Integration, Tool
-from stakeholders.models import Delegation, Preference
+from stakeholders.models import ChatChannel, Delegation, Preference
 from vendors.models import CatalogSyncJob, CatalogSyncRun, Solution, Vendor
 
 
@@ -29,4 +29,9 @@ def snapshot() -> tuple:
         Event.objects.count(),
         tuple(Tool.objects.order_by("pk").values_list("lifecycle", "seats", "lane")),
         tuple(Integration.objects.order_by("pk").values_list("data", "criticality", "removed_at")),
+        tuple(
+            ChatChannel.objects.order_by("pk").values_list(
+                "pk", "language", "subscription__url", "subscription__is_active"
+            )
+        ),
     )
