@@ -11,7 +11,7 @@ from django.db import transaction
 from stakeholders.models import ChatChannel, Department, chat_events_all
 from webhooks.models import WebhookPlatform, WebhookSubscription
 
-CHANNELS = [
+CHANNELS: list[tuple[str, str, str, str, str]] = [
     (
         "IT",
         "IT Operations sign-offs (Slack)",

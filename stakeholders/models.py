@@ -340,3 +340,15 @@ class ChatChannel(models.Model):
 
     def wants(self, event: str) -> bool:
         return event in self.events
+
+    @property
+    def url_hint(self) -> str:
+        """The URL as it may be shown: its host and last characters (it is a secret)."""
+        from webhooks.chat import masked_url
+
+        return masked_url(self.subscription.url)
+
+    @property
+    def event_labels(self) -> list[str]:
+        labels = dict(ChatEvent.choices)
+        return [str(labels[e]) for e in self.events if e in labels]

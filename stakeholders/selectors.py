@@ -147,6 +147,18 @@ def chat_channels_may_manage(user: Any, department: Department) -> bool:
     return Membership.objects.filter(user=user, department=department, role=Role.HEAD).exists()
 
 
+def chat_departments_managed_by(user: Any) -> QuerySet[Department]:
+    """The departments whose chat channels `user` keeps: all for the CDO and the
+    administrator, the ones they head for a head, none for anyone else."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Department.objects.none()
+    if user.is_superuser or user.has_perm("decisions.decide_proposal"):
+        return Department.objects.filter(is_active=True).order_by("code")
+    return Department.objects.filter(memberships__user=user, memberships__role=Role.HEAD).order_by(
+        "code"
+    )
+
+
 def chat_channels_of(department: Department) -> QuerySet[ChatChannel]:
     return ChatChannel.objects.filter(department=department).select_related(
         "subscription", "department"

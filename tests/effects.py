@@ -9,6 +9,7 @@ from decisions.models import Comment, Decision, Notification, Proposal, SignOff,
 from landscape.models import Integration, Tool
 from stakeholders.models import ChatChannel, Delegation, Preference
 from vendors.models import CatalogSyncJob, CatalogSyncRun, Solution, Vendor
+from webhooks.models import WebhookDelivery
 
 
 def snapshot() -> tuple:
@@ -34,4 +35,5 @@ def snapshot() -> tuple:
                 "pk", "language", "subscription__url", "subscription__is_active"
             )
         ),
+        WebhookDelivery.objects.count(),
     )
