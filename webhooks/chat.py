@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core import checks
 from django.utils.translation import gettext as _
 
 from webhooks.models import WebhookPlatform
@@ -64,7 +65,7 @@ def slack_message(card: ChatCard) -> dict[str, Any]:
     if fields:
         section["fields"] = fields
     return {
-        "text": _cut(f"{card.title}: {card.text}", SLACK_TEXT_CHARS),
+        "text": _cut(slack_escape(f"{card.title}: {card.text}"), SLACK_TEXT_CHARS),
         "blocks": [
             {
                 "type": "header",
@@ -164,10 +165,14 @@ def chat_url_problem(url: str, *, resolve: bool = False) -> str | None:
         return _("The URL must start with https://.")
     if _loopback_allowed(host):
         return None
-    if host in LOOPBACK_HOSTS or host.endswith(PRIVATE_SUFFIXES) or "." not in host.strip("[]"):
-        return _("The URL must lead to a public address, not a private or local one.")
-    if (problem := _address_problem(host)) is not None:
-        return problem
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:  # a name: none that stays inside
+        if host in LOOPBACK_HOSTS or host.endswith(PRIVATE_SUFFIXES) or "." not in host:
+            return _("The URL must lead to a public address, not a private or local one.")
+    else:  # an address: a public one
+        if (problem := _address_problem(host)) is not None:
+            return problem
     if resolve:
         try:
             infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
@@ -185,3 +190,17 @@ def masked_url(url: str) -> str:
     parts = urlsplit(url)
     tail = url[-4:] if len(url) > 12 else ""
     return f"{parts.scheme}://{parts.hostname or ''}/…{tail}"
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_chat_loopback(**kwargs: object) -> list[checks.CheckMessage]:
+    if not settings.CHAT_WEBHOOK_ALLOW_LOOPBACK or settings.DEBUG:
+        return []
+    return [
+        checks.Warning(
+            "CHAT_WEBHOOK_ALLOW_LOOPBACK is on: a department head may point a chat channel at "
+            "http://127.0.0.1 (this server).",
+            hint="Unset CHAT_WEBHOOK_ALLOW_LOOPBACK in production.",
+            id="hrtech.W010",
+        )
+    ]

@@ -166,6 +166,7 @@ def test_slack_markup_in_a_title_is_escaped():
     section = message["blocks"][1]
     assert section["text"]["text"] == "&lt;!channel&gt; &amp; &lt;http://evil|x&gt;"
     assert section["fields"][0]["text"] == "*Title*\n&lt;@U123&gt;"
+    assert "<!channel>" not in message["text"]
 
 
 # --- Through the outbox ------------------------------------------------------------------------
@@ -348,6 +349,8 @@ def test_it_refuses_urls_that_lead_inside_or_are_not_https(url, settings):
 def test_it_accepts_a_public_https_url_and_loopback_only_where_allowed(settings):
     assert chat_url_problem("https://hooks.slack.com/services/T0/B0/abc") is None
     assert chat_url_problem("https://acme.webhook.office.com/webhookb2/x") is None
+    assert chat_url_problem("https://[2606:4700:4700::1111]/hook") is None  # a public IPv6
+    assert chat_url_problem("https://[fd00::1]/hook") is not None  # a private one
     assert chat_url_problem("http://127.0.0.1:8001/hook") is None  # the demo, the tests
     settings.CHAT_WEBHOOK_ALLOW_LOOPBACK = False
     assert chat_url_problem("http://127.0.0.1:8001/hook") is not None
@@ -530,3 +533,14 @@ def test_the_admin_sends_a_test_message_in_the_platforms_format(
 
     [body] = bodies(receiver, "/slack")
     assert body["blocks"][0]["text"]["text"] == "Test message from hrtech-gov"
+
+
+def test_the_deploy_check_warns_when_loopback_is_allowed_in_production(settings):
+    from webhooks.chat import check_chat_loopback
+
+    settings.DEBUG = False
+    settings.CHAT_WEBHOOK_ALLOW_LOOPBACK = True
+    [warning] = check_chat_loopback()
+    assert warning.id == "hrtech.W010"
+    settings.CHAT_WEBHOOK_ALLOW_LOOPBACK = False
+    assert check_chat_loopback() == []
