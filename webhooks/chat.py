@@ -165,22 +165,29 @@ def chat_url_problem(url: str, *, resolve: bool = False) -> str | None:
         return _("The URL must start with https://.")
     if _loopback_allowed(host):
         return None
+    if (problem := _host_problem(host)) is not None:
+        return problem
+    return _resolved_problem(host, parts.port or 443) if resolve else None
+
+
+def _host_problem(host: str) -> str | None:
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:  # a name: none that stays inside
         if host in LOOPBACK_HOSTS or host.endswith(PRIVATE_SUFFIXES) or "." not in host:
             return _("The URL must lead to a public address, not a private or local one.")
-    else:  # an address: a public one
-        if (problem := _address_problem(host)) is not None:
+        return None
+    return _address_problem(host)  # an address: a public one
+
+
+def _resolved_problem(host: str, port: int) -> str | None:
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return None  # the POST fails on it with the resolver's own words
+    for info in infos:
+        if (problem := _address_problem(str(info[4][0]))) is not None:
             return problem
-    if resolve:
-        try:
-            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-        except OSError:
-            return None  # the POST fails on it with the resolver's own words
-        for info in infos:
-            if (problem := _address_problem(str(info[4][0]))) is not None:
-                return problem
     return None
 
 
