@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from core.calendar import add_business_days
+from decisions.chat import signoff_chat_overdue
 from decisions.models import (
     Notification,
     NotificationKind,
@@ -243,4 +244,6 @@ def signoff_sla_step(
                 "recipients": sorted(u.get_username() for u in users),
             },
         )
+        # The department's chat channels hear of it too (sent once the step is committed).
+        signoff_chat_overdue(signoff=signoff, step=step)
     return StepResult(signoff, step, claimed=True, notifications=notifications)

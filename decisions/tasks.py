@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from core.queue import enqueue_on_commit
-from decisions import notifications, sla
+from decisions import chat, notifications, sla
 from decisions.models import Notification, SignOff, SignOffStatus
 from decisions.notifications import proposal_link, signoff_reviewers
 from stakeholders.selectors import languages_of
@@ -60,6 +60,8 @@ def notify_signoff_requested(self, signoff_id: int) -> int:
         return 0  # decided or cancelled before we got here: nothing waits any more
     reviewers = signoff_reviewers(signoff)
     created = notifications.signoff_notify_requested(signoff=signoff, reviewers=reviewers)
+    # The department's chat channels: queued once however often this runs (decisions.chat).
+    chat.signoff_chat_requested(signoff=signoff)
     claimed = SignOff.objects.filter(
         pk=signoff_id, notified_at__isnull=True, status=SignOffStatus.PENDING
     ).update(notified_at=timezone.now())
@@ -133,6 +135,7 @@ def notify_decision_taken(proposal_id: int, round_number: int) -> int:
     created = notifications.proposal_notify_decision_taken(
         proposal_id=proposal_id, round_number=round_number
     )
+    chat.proposal_chat_decided(proposal_id=proposal_id, round_number=round_number)
     _email_each(created)
     return len(created)
 

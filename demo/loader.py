@@ -41,6 +41,7 @@ from decisions.models import (
 from decisions.rights import cdo_group, signing_right
 from demo.catalog import demo_solution, load_demo_catalog
 from demo.glossary import seed_demo_glossary
+from demo.chat import load_demo_chat_channels
 from demo.landscape import (
     load_demo_guardrails,
     load_demo_landscape,
@@ -86,6 +87,7 @@ def seed_demo() -> SeedReport:
     events_before = Event.objects.count()
     _seed_organisation(report)
     report.add("Glossary terms", *seed_demo_glossary())
+    report.add("Chat channels (switched off)", *load_demo_chat_channels())
     for kind, (created, existing) in load_demo_catalog().items():
         report.add(kind.capitalize(), created, existing)
     created_by_status = _seed_proposals(report)

@@ -18,7 +18,12 @@ from decisions.renewal_apis import RenewalsDueApi
 from glossary.apis import TermViewSet
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
 from landscape.usage_apis import ToolUsageApi, UsageApi
-from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
+from stakeholders.apis import (
+    ChatChannelApi,
+    DepartmentChatChannelsApi,
+    DepartmentViewSet,
+    StrategicGoalViewSet,
+)
 from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
 from vendors.sync.apis import CatalogChangesApi, CatalogSnapshotApi, CatalogSyncApi
 from vendors.sync.job_apis import CatalogSyncJobApi, CatalogSyncJobErrorsApi, CatalogSyncJobsApi
@@ -40,6 +45,12 @@ router.register("glossary", TermViewSet, basename="glossary-term")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("radar/", RadarApi.as_view(), name="radar"),
+    path(
+        "departments/<int:pk>/chat-channels/",
+        DepartmentChatChannelsApi.as_view(),
+        name="department-chat-channels",
+    ),
+    path("chat-channels/<int:pk>/", ChatChannelApi.as_view(), name="chat-channel"),
     path("renewals/", RenewalsDueApi.as_view(), name="renewals"),
     path("standards/", StandardsApi.as_view(), name="standards"),
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),

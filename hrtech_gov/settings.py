@@ -308,6 +308,9 @@ WEBHOOK_RETRY_BACKOFF_SECONDS = env.float("WEBHOOK_RETRY_BACKOFF_SECONDS", defau
 WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=3600.0)
 # A pending delivery whose task is this late (or was never queued) is queued again, every 10 min.
 WEBHOOK_STALLED_AFTER_SECONDS = env.float("WEBHOOK_STALLED_AFTER_SECONDS", default=900.0)
+# Departments' chat channels (Slack, Teams) post to https URLs on public addresses only; the
+# demo and the tests may also post to http://127.0.0.1 (a local receiver).
+CHAT_WEBHOOK_ALLOW_LOOPBACK = env_bool("CHAT_WEBHOOK_ALLOW_LOOPBACK", DEBUG)
 CELERY_BEAT_SCHEDULE["requeue-stalled-webhooks"] = {
     "task": "webhooks.tasks.requeue_stalled_webhooks",
     "schedule": 10 * 60.0,

@@ -1,9 +1,19 @@
-from django.contrib import admin
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from core.errors import DomainError
 from core.i18n import per_language
+from stakeholders import services
 from stakeholders.models import (
     ApprovalTier,
+    ChatChannel,
+    ChatEvent,
     ChecklistQuestion,
     Delegation,
     Department,
@@ -11,6 +21,11 @@ from stakeholders.models import (
     Preference,
     StrategicGoal,
 )
+from stakeholders.selectors import chat_channels_may_manage
+from stakeholders.services import CHAT_FIELDS, chat_channel_check
+from webhooks.chat import masked_url
+from webhooks.models import CHAT_PLATFORMS
+from webhooks.services import webhook_ping
 
 
 # Department heads and administrators enter the Dutch and French values here, beside the English
@@ -90,3 +105,132 @@ class PreferenceAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
+
+
+class ChatChannelForm(forms.ModelForm):
+    """A chat channel with its webhook's fields. The URL is write-only: left empty on a
+    change, the stored one is kept; it is never rendered back."""
+
+    name = forms.CharField(label=_("name"), max_length=100)
+    platform = forms.ChoiceField(
+        label=_("platform"), choices=[(p.value, p.label) for p in CHAT_PLATFORMS]
+    )
+    url = forms.CharField(
+        label=_("incoming-webhook URL"),
+        max_length=500,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("https only. Stored, never shown again; leave empty to keep the current one."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("events"), choices=ChatEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+    class Meta:
+        model = ChatChannel
+        fields = ["department", "language", "events"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            subscription = self.instance.subscription
+            self.initial.update(
+                name=subscription.name,
+                platform=subscription.platform,
+                is_active=subscription.is_active,
+            )
+            self.fields["department"].disabled = True
+        else:
+            self.fields["url"].required = True
+
+    def service_data(self) -> dict[str, Any]:
+        data = {k: self.cleaned_data[k] for k in CHAT_FIELDS if k in self.cleaned_data}
+        if not data.get("url"):
+            data.pop("url", None)  # kept
+        return data
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            chat_channel_check(self.service_data())
+        except DomainError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
+@admin.register(ChatChannel)
+class ChatChannelAdmin(admin.ModelAdmin):
+    """Departments' Slack and Teams channels; their deliveries are in the webhook delivery log.
+    Written through the same services as the API (the rules, the audit trail)."""
+
+    form = ChatChannelForm
+    list_display = ["name", "department", "platform", "url_hint", "language", "active"]
+    list_filter = ["department", "subscription__platform", "subscription__is_active"]
+    list_select_related = ["subscription", "department"]
+    fields = ["department", "name", "platform", "url", "language", "events", "is_active"]
+    actions = ["send_test_message"]
+
+    @admin.display(description=_("name"))
+    def name(self, obj: ChatChannel) -> str:
+        return obj.subscription.name
+
+    @admin.display(description=_("platform"))
+    def platform(self, obj: ChatChannel) -> str:
+        return obj.subscription.get_platform_display()
+
+    @admin.display(description=_("URL"))
+    def url_hint(self, obj: ChatChannel) -> str:
+        return masked_url(obj.subscription.url)
+
+    @admin.display(description=_("active"), boolean=True)
+    def active(self, obj: ChatChannel) -> bool:
+        return obj.subscription.is_active
+
+    def _keeps(self, request, obj: ChatChannel | None) -> bool:
+        if obj is not None:
+            return chat_channels_may_manage(request.user, obj.department)
+        return request.user.is_superuser or request.user.has_perm("decisions.decide_proposal")
+
+    def has_view_permission(self, request, obj=None):
+        return self._keeps(request, obj)
+
+    def has_add_permission(self, request):
+        return self._keeps(request, None)
+
+    def has_change_permission(self, request, obj=None):
+        return self._keeps(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._keeps(request, obj)
+
+    def has_module_permission(self, request):
+        return self._keeps(request, None)
+
+    def save_model(self, request, obj, form, change):
+        data = form.service_data()
+        if change:
+            saved = services.chat_channel_update(actor=request.user, channel=obj, data=data)
+        else:
+            saved = services.chat_channel_create(
+                actor=request.user, department=form.cleaned_data["department"], data=data
+            )
+        # The admin goes on with `obj` (its log entry, its redirect): make it the saved row.
+        obj.pk, obj.subscription, obj.department = saved.pk, saved.subscription, saved.department
+
+    def delete_model(self, request, obj):
+        services.chat_channel_delete(actor=request.user, channel=obj)
+
+    def delete_queryset(self, request, queryset):
+        for channel in queryset.select_related("subscription", "department"):
+            services.chat_channel_delete(actor=request.user, channel=channel)
+
+    @admin.action(description=_("Send a test message"))
+    def send_test_message(self, request, queryset):
+        for channel in queryset.select_related("subscription"):
+            webhook_ping(subscription=channel.subscription)
+        self.message_user(
+            request,
+            _("Test messages queued: see the webhook delivery log."),
+            messages.SUCCESS,
+        )

@@ -1,12 +1,26 @@
-"""REST API of the stakeholders app: departments and strategic goals (read-only)."""
+"""REST API of the stakeholders app: departments and strategic goals (read-only), and the
+departments' chat channels (their head's, the CDO's)."""
 
 from __future__ import annotations
 
-from rest_framework import viewsets
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from core.errors import NotAllowed
+from stakeholders import services
 from stakeholders.filters import DepartmentFilterSet, StrategicGoalFilterSet
-from stakeholders.models import Department, StrategicGoal
-from stakeholders.serializers import DepartmentSerializer, StrategicGoalSerializer
+from stakeholders.models import ChatChannel, Department, StrategicGoal
+from stakeholders.selectors import chat_channels_may_manage, chat_channels_of
+from stakeholders.serializers import (
+    ChatChannelInputSerializer,
+    ChatChannelSerializer,
+    DepartmentSerializer,
+    StrategicGoalSerializer,
+)
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -29,3 +43,72 @@ class StrategicGoalViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["code", "title", "description"]
     ordering_fields = ["title", "code"]
     ordering = ["title"]
+
+
+def _department(pk: int) -> Department:
+    department = Department.objects.filter(pk=pk).first()
+    if department is None:
+        raise Http404
+    return department
+
+
+class DepartmentChatChannelsApi(APIView):
+    """A department's chat channels (Slack, Teams): its head, the CDO and the administrator
+    list them and add one."""
+
+    @extend_schema(responses=ChatChannelSerializer(many=True))
+    def get(self, request, pk: int):
+        """The department's channels, URLs masked."""
+        department = _department(pk)
+        if not chat_channels_may_manage(request.user, department):
+            raise NotAllowed(_("Only the head of %(dept)s or the CDO manages its chat channels.")
+                             % {"dept": department.name})  # fmt: skip
+        channels = chat_channels_of(department)
+        return Response(ChatChannelSerializer(channels, many=True).data)
+
+    @extend_schema(request=ChatChannelInputSerializer, responses={201: ChatChannelSerializer})
+    def post(self, request, pk: int):
+        """Add a channel: name, platform, url; language, events and is_active optional."""
+        department = _department(pk)
+        if not chat_channels_may_manage(request.user, department):  # before reading the body
+            raise NotAllowed(_("Only the head of %(dept)s or the CDO manages its chat channels.")
+                             % {"dept": department.name})  # fmt: skip
+        payload = ChatChannelInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        channel = services.chat_channel_create(
+            actor=request.user, department=department, data=dict(payload.validated_data)
+        )
+        return Response(ChatChannelSerializer(channel).data, status=status.HTTP_201_CREATED)
+
+
+class ChatChannelApi(APIView):
+    """One chat channel: read, change (PATCH) or remove it. Someone who may not manage its
+    department's channels does not see it (404)."""
+
+    def _channel(self, request, pk: int) -> ChatChannel:
+        channel = ChatChannel.objects.select_related("subscription", "department").filter(pk=pk)
+        found = channel.first()
+        if found is None or not chat_channels_may_manage(request.user, found.department):
+            raise Http404
+        return found
+
+    @extend_schema(responses=ChatChannelSerializer)
+    def get(self, request, pk: int):
+        return Response(ChatChannelSerializer(self._channel(request, pk)).data)
+
+    @extend_schema(
+        request=ChatChannelInputSerializer(partial=True), responses=ChatChannelSerializer
+    )
+    def patch(self, request, pk: int):
+        channel = self._channel(request, pk)
+        payload = ChatChannelInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        channel = services.chat_channel_update(
+            actor=request.user, channel=channel, data=dict(payload.validated_data)
+        )
+        return Response(ChatChannelSerializer(channel).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: int):
+        services.chat_channel_delete(actor=request.user, channel=self._channel(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

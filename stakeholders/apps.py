@@ -9,12 +9,25 @@ class StakeholdersConfig(AppConfig):
     def ready(self) -> None:
         from audit.models import register_event_labels
         from core.dataversion import track_models
+        from webhooks.registry import register_event_kinds
 
         register_event_labels(
             {
                 "delegation.created": _("Delegation created"),
                 "delegation.revoked": _("Delegation revoked"),
+                "chat_channel.created": _("Chat channel added"),
+                "chat_channel.updated": _("Chat channel changed"),
+                "chat_channel.deleted": _("Chat channel removed"),
             }
+        )
+        # The messages only departments' chat channels receive (see decisions/chat.py).
+        register_event_kinds(
+            {
+                "chat.signoff_requested": _("Chat: sign-off requested"),
+                "chat.reminder": _("Chat: overdue sign-off reminded or escalated"),
+                "chat.decision": _("Chat: decision taken"),
+            },
+            subscribable=False,
         )
         # Department budgets, tiers, memberships and delegations feed the dashboard and the queue.
         track_models(

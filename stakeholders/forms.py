@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import Department
+from stakeholders.models import ChatEvent, Department
 from stakeholders.selectors import delegates_eligible, signing_departments_of
+from webhooks.models import CHAT_PLATFORMS
 
 
 def _person(user: Any) -> str:
@@ -61,3 +63,27 @@ class DelegationForm(forms.Form):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The delegation cannot end before it starts."))
         return data
+
+
+class ChatChannelForm(forms.Form):
+    """A new chat channel, as its department's head adds it on the department's page."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    platform = forms.ChoiceField(
+        label=_("Platform"), choices=[(p.value, p.label) for p in CHAT_PLATFORMS]
+    )
+    url = forms.CharField(
+        label=_("Incoming-webhook URL"),
+        max_length=500,
+        widget=forms.URLInput(attrs={"autocomplete": "off", "placeholder": "https://"}),
+        help_text=_("From the channel's settings (https). Stored, never shown again."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of its messages"), choices=settings.LANGUAGES, initial="en"
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Tell the channel when"),
+        choices=ChatEvent.choices,
+        initial=list(ChatEvent.values),
+        widget=forms.CheckboxSelectMultiple,
+    )

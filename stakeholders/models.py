@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -276,3 +277,78 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.language or '—'}"
+
+
+class ChatEvent(models.TextChoices):
+    """What a department's chat channel may be told."""
+
+    SIGNOFF_REQUESTED = "signoff_requested", _("Sign-off requested")
+    REMINDER = "reminder", _("Overdue sign-off reminded or escalated")
+    DECISION = "decision", _("Decision taken")
+
+
+def validate_chat_events(value: object) -> None:
+    known = set(ChatEvent.values)
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(e, str) and e in known for e in value)
+    ):
+        raise ValidationError(
+            _("Choose one or more of: %(known)s."),
+            code="chat_events",
+            params={"known": ", ".join(ChatEvent.values)},
+        )
+
+
+def chat_events_all() -> list[str]:
+    return list(ChatEvent.values)
+
+
+class ChatChannel(models.Model):
+    """A department's Slack or Teams channel (its incoming webhook). The URL, the platform and
+    the active flag live on its webhook subscription: messages go through the webhook outbox,
+    with its retries and its delivery log."""
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        related_name="chat_channels",
+        verbose_name=_("department"),
+    )
+    subscription = models.OneToOneField(
+        "webhooks.WebhookSubscription",
+        on_delete=models.CASCADE,
+        related_name="chat_channel",
+        verbose_name=_("webhook"),
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    events = models.JSONField(
+        _("events"), default=chat_events_all, validators=[validate_chat_events]
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["department__code", "id"]
+        verbose_name = _("chat channel")
+        verbose_name_plural = _("chat channels")
+
+    def __str__(self) -> str:
+        return self.subscription.name
+
+    def wants(self, event: str) -> bool:
+        return event in self.events
+
+    @property
+    def url_hint(self) -> str:
+        """The URL as it may be shown: its host and last characters (it is a secret)."""
+        from webhooks.chat import masked_url
+
+        return masked_url(self.subscription.url)
+
+    @property
+    def event_labels(self) -> list[str]:
+        labels = dict(ChatEvent.choices)
+        return [str(labels[e]) for e in self.events if e in labels]

@@ -13,7 +13,15 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from stakeholders.models import ROLE_RANK, Delegation, Department, Membership, Preference, Role
+from stakeholders.models import (
+    ROLE_RANK,
+    ChatChannel,
+    Delegation,
+    Department,
+    Membership,
+    Preference,
+    Role,
+)
 
 
 def is_cdo(user: Any) -> bool:
@@ -142,3 +150,40 @@ def languages_of(users: Iterable[Any]) -> dict[int, str]:
         .values_list("user_id", "language")
     )
     return {pk: _known(chosen.get(pk, "")) or settings.LANGUAGE_CODE for pk in ids}
+
+
+def chat_channels_may_manage(user: Any, department: Department) -> bool:
+    """Who keeps a department's chat channels: its head, the CDO (every department's) and the
+    administrator."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser or user.has_perm("decisions.decide_proposal"):
+        return True
+    return Membership.objects.filter(user=user, department=department, role=Role.HEAD).exists()
+
+
+def chat_departments_managed_by(user: Any) -> QuerySet[Department]:
+    """The departments whose chat channels `user` keeps: all for the CDO and the
+    administrator, the ones they head for a head, none for anyone else."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Department.objects.none()
+    if user.is_superuser or user.has_perm("decisions.decide_proposal"):
+        return Department.objects.filter(is_active=True).order_by("code")
+    return Department.objects.filter(memberships__user=user, memberships__role=Role.HEAD).order_by(
+        "code"
+    )
+
+
+def chat_channels_of(department: Department) -> QuerySet[ChatChannel]:
+    return ChatChannel.objects.filter(department=department).select_related(
+        "subscription", "department"
+    )
+
+
+def chat_channels_for(department_id: int, event: str) -> list[ChatChannel]:
+    """The department's active channels that asked for `event` (few: filtered here rather than
+    with JSON lookups that SQLite and PostgreSQL answer differently)."""
+    channels = ChatChannel.objects.filter(
+        department_id=department_id, subscription__is_active=True
+    ).select_related("subscription")
+    return [c for c in channels if c.wants(event)]

@@ -1,12 +1,22 @@
-"""The organisation's API representations: departments and strategic goals."""
+"""The organisation's API representations: departments, strategic goals, chat channels."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import DefaultLanguageModelSerializer, MoneySerializer, money
-from stakeholders.models import Department, StrategicGoal
+from api.fields import (
+    DefaultLanguageModelSerializer,
+    MoneySerializer,
+    StrictCharField,
+    StrictInputSerializer,
+    money,
+)
+from stakeholders.models import ChatChannel, ChatEvent, Department, StrategicGoal
+from webhooks.chat import masked_url
+from webhooks.models import CHAT_PLATFORMS
 
 
 class DepartmentRefSerializer(DefaultLanguageModelSerializer):
@@ -35,3 +45,54 @@ class StrategicGoalSerializer(DefaultLanguageModelSerializer):
     class Meta:
         model = StrategicGoal
         fields = ["id", "code", "title", "description", "owner", "is_active"]
+
+
+# --- Chat channels ----------------------------------------------------------------------------
+
+
+class ChatChannelSerializer(serializers.Serializer):
+    """A department's chat channel. Its webhook URL is a secret: only a hint of it is shown."""
+
+    id = serializers.IntegerField()
+    department = serializers.CharField(source="department.code")
+    name = serializers.CharField(source="subscription.name")
+    platform = serializers.ChoiceField(
+        choices=[(p.value, p.label) for p in CHAT_PLATFORMS], source="subscription.platform"
+    )
+    url_hint = serializers.SerializerMethodField(
+        help_text=gettext_lazy("The URL's host and last characters; the URL is never shown.")
+    )
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=ChatEvent.choices))
+    is_active = serializers.BooleanField(source="subscription.is_active")
+    created_at = serializers.DateTimeField()
+
+    def get_url_hint(self, obj: ChatChannel) -> str:
+        return masked_url(obj.subscription.url)
+
+
+class ChatChannelInputSerializer(StrictInputSerializer):
+    """A chat channel as its department's head writes it (PATCH: any subset; a URL left out
+    is kept)."""
+
+    name = StrictCharField(max_length=100, single_line=True)
+    platform = serializers.ChoiceField(choices=[(p.value, p.label) for p in CHAT_PLATFORMS])
+    url = StrictCharField(
+        max_length=500,
+        help_text=gettext_lazy(
+            "The channel's incoming-webhook URL (https); stored, never shown back."
+        ),
+    )
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=gettext_lazy("The language its messages are written in."),
+    )
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=ChatEvent.choices),
+        allow_empty=False,
+        max_length=len(ChatEvent.choices),
+        required=False,
+        help_text=gettext_lazy("What the channel is told; all of them when left out."),
+    )
+    is_active = serializers.BooleanField(required=False)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,12 +15,17 @@ from audit.services import record_event
 from core.errors import DomainError, NotAllowed
 from stakeholders.models import (
     ROLE_RANK,
+    ChatChannel,
     Delegation,
     Department,
     Membership,
     Preference,
+    chat_events_all,
+    validate_chat_events,
 )
-from stakeholders.selectors import delegates_eligible
+from stakeholders.selectors import chat_channels_may_manage, delegates_eligible
+from webhooks.chat import chat_url_problem, masked_url
+from webhooks.models import CHAT_PLATFORMS, WebhookSubscription
 
 
 @transaction.atomic
@@ -128,3 +135,109 @@ def preference_language_set(*, user, language: str) -> Preference:
         user_id=user.pk, defaults={"language": language}
     )
     return preference
+
+
+# --- Chat channels ----------------------------------------------------------------------------
+
+CHAT_FIELDS = ("name", "platform", "url", "language", "events", "is_active")
+
+
+def chat_channel_check(data: dict[str, Any]) -> None:
+    """The rules of a channel's fields, whoever writes them (the API, the admin)."""
+    if "platform" in data and data["platform"] not in CHAT_PLATFORMS:
+        raise DomainError(_("Choose Slack or Microsoft Teams."), field="platform")
+    if "url" in data and (problem := chat_url_problem(data["url"])) is not None:
+        raise DomainError(problem, field="url")
+    if "events" in data:
+        try:
+            validate_chat_events(data["events"])
+        except ValidationError as error:
+            raise DomainError(error.messages[0], field="events") from error
+    if "language" in data and data["language"] not in dict(settings.LANGUAGES):
+        raise DomainError(_("Unknown language."), field="language")
+
+
+def _chat_audit(kind: str, channel: ChatChannel, actor: Any, **extra: Any) -> None:
+    # Never the URL itself: it is the channel's secret; its masked form tells which it is.
+    record_event(
+        kind=kind,
+        actor=actor,
+        payload={
+            "department": channel.department.code,
+            "channel": channel.subscription.name,
+            "platform": channel.subscription.platform,
+            "url": masked_url(channel.subscription.url),
+            "events": channel.events,
+            "language": channel.language,
+            "is_active": channel.subscription.is_active,
+            **extra,
+        },
+    )
+
+
+def _chat_may(actor: Any, department: Department) -> None:
+    if not chat_channels_may_manage(actor, department):
+        raise NotAllowed(
+            _("Only the head of %(dept)s or the CDO manages its chat channels.")
+            % {"dept": department.name}
+        )
+
+
+@transaction.atomic
+def chat_channel_create(*, actor: Any, department: Department, data: dict[str, Any]) -> ChatChannel:
+    """A new chat channel for `department`: its head's, the CDO's or the administrator's."""
+    _chat_may(actor, department)
+    missing = [f for f in ("name", "platform", "url") if not data.get(f)]
+    if missing:
+        raise DomainError(_("This field is required."), field=missing[0])
+    chat_channel_check(data)
+    subscription = WebhookSubscription.objects.create(
+        name=data["name"],
+        platform=data["platform"],
+        url=data["url"],
+        is_active=data.get("is_active", True),
+    )
+    channel = ChatChannel.objects.create(
+        department=department,
+        subscription=subscription,
+        language=data.get("language", settings.LANGUAGE_CODE),
+        events=data.get("events") or chat_events_all(),
+    )
+    _chat_audit("chat_channel.created", channel, actor)
+    return channel
+
+
+@transaction.atomic
+def chat_channel_update(*, actor: Any, channel: ChatChannel, data: dict[str, Any]) -> ChatChannel:
+    """Change any of a channel's fields; a URL left out is kept."""
+    _chat_may(actor, channel.department)
+    unknown = set(data) - set(CHAT_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
+    chat_channel_check(data)
+    channel = (
+        ChatChannel.objects.select_for_update()
+        .select_related("subscription", "department")
+        .get(pk=channel.pk)
+    )
+    subscription = channel.subscription
+    for name in ("name", "platform", "url", "is_active"):
+        if name in data:
+            setattr(subscription, name, data[name])
+    subscription.save()
+    for name in ("language", "events"):
+        if name in data:
+            setattr(channel, name, data[name])
+    channel.save()
+    _chat_audit(
+        "chat_channel.updated", channel, actor, url_changed="url" in data, changed=sorted(data)
+    )
+    return channel
+
+
+@transaction.atomic
+def chat_channel_delete(*, actor: Any, channel: ChatChannel) -> None:
+    """Remove a channel, with its webhook and its delivery log."""
+    _chat_may(actor, channel.department)
+    _chat_audit("chat_channel.deleted", channel, actor)
+    channel.subscription.delete()  # the channel goes with it (CASCADE)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,9 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.actors import signed_in
 from core.errors import DomainError
 from stakeholders import services
-from stakeholders.forms import DelegationForm
-from stakeholders.models import Delegation
-from stakeholders.selectors import language_preference
+from stakeholders.forms import ChatChannelForm, DelegationForm
+from stakeholders.models import ChatChannel, Delegation, Department
+from stakeholders.selectors import (
+    chat_channels_may_manage,
+    chat_channels_of,
+    chat_departments_managed_by,
+    language_preference,
+)
+from webhooks.services import webhook_ping
 
 
 @login_required
@@ -42,6 +49,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
         "given": related.filter(delegator=user, ends_on__gte=today),
         "received": related.filter(delegate=user, ends_on__gte=today),
         "today": today,
+        "chat_departments": chat_departments_managed_by(user),
     }
     return render(
         request, "stakeholders/delegations.html", context, status=400 if form.errors else 200
@@ -55,6 +63,83 @@ def delegation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.delegation_revoke(delegation=delegation, actor=request.user)
     messages.success(request, _("Delegation revoked."))
     return redirect("delegations")
+
+
+# --- A department's chat channels -----------------------------------------------------------
+
+
+def _chat_department(request: HttpRequest, code: str) -> Department:
+    department = get_object_or_404(Department, code=code)
+    if not chat_channels_may_manage(request.user, department):
+        raise PermissionDenied(
+            _("Only the head of %(dept)s or the CDO manages its chat channels.")
+            % {"dept": department.name}
+        )
+    return department
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def chat_channels(request: HttpRequest, code: str) -> HttpResponse:
+    """A department's Slack and Teams channels: list them, add one (its head, the CDO)."""
+    department = _chat_department(request, code)
+    form = ChatChannelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.chat_channel_create(
+                actor=request.user, department=department, data=dict(form.cleaned_data)
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Chat channel added."))
+            return redirect("chat-channels", code=department.code)
+    context = {
+        "department": department,
+        "channels": chat_channels_of(department),
+        "form": form,
+        "managed": chat_departments_managed_by(request.user),
+    }
+    return render(
+        request, "stakeholders/chat_channels.html", context, status=400 if form.errors else 200
+    )
+
+
+def _chat_channel(request: HttpRequest, code: str, pk: int) -> ChatChannel:
+    department = _chat_department(request, code)
+    return get_object_or_404(chat_channels_of(department), pk=pk)
+
+
+@login_required
+@require_POST
+def chat_channel_toggle(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Switch a channel on or off."""
+    channel = _chat_channel(request, code, pk)
+    active = not channel.subscription.is_active
+    services.chat_channel_update(actor=request.user, channel=channel, data={"is_active": active})
+    messages.success(
+        request, _("Chat channel switched on.") if active else _("Chat channel switched off.")
+    )
+    return redirect("chat-channels", code=code)
+
+
+@login_required
+@require_POST
+def chat_channel_test(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Post a test message to the channel (active or not)."""
+    channel = _chat_channel(request, code, pk)
+    webhook_ping(subscription=channel.subscription)
+    messages.success(request, _("Test message queued."))
+    return redirect("chat-channels", code=code)
+
+
+@login_required
+@require_POST
+def chat_channel_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    channel = _chat_channel(request, code, pk)
+    services.chat_channel_delete(actor=request.user, channel=channel)
+    messages.success(request, _("Chat channel removed."))
+    return redirect("chat-channels", code=code)
 
 
 # --- Languages -------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ from audit.models import Event
 from decisions.models import Comment, Decision, Notification, Proposal, SignOff, Voice
 from glossary.models import DepartmentMeaning, Term, TermVersion
 from landscape.models import Integration, Tool
-from stakeholders.models import Delegation, Preference
+from stakeholders.models import ChatChannel, Delegation, Preference
 from vendors.models import CatalogSyncJob, CatalogSyncRun, Solution, Vendor
+from webhooks.models import WebhookDelivery
 
 
 def snapshot() -> tuple:
@@ -33,4 +34,10 @@ def snapshot() -> tuple:
         tuple(Term.objects.order_by("pk").values_list("name", "definition")),
         tuple(DepartmentMeaning.objects.order_by("pk").values_list("department_id", "text")),
         TermVersion.objects.count(),
+        tuple(
+            ChatChannel.objects.order_by("pk").values_list(
+                "pk", "language", "subscription__url", "subscription__is_active"
+            )
+        ),
+        WebhookDelivery.objects.count(),
     )

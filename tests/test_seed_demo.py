@@ -91,6 +91,20 @@ class TestTheDemo:
             assert start <= notification.created_at <= max(proposal.updated_at, start)
         assert Proposal.objects.exists()
 
+    def test_its_chat_channels_are_switched_off_and_send_nothing(self):
+        """IT's Slack and HR's Teams channel show how a channel is set up; their placeholder
+        URLs lead nowhere, so they are seeded inactive and the delivery log stays clean."""
+        from stakeholders.models import ChatChannel
+        from webhooks.models import WebhookDelivery
+
+        channels = ChatChannel.objects.select_related("subscription", "department")
+        assert {(c.department.code, c.subscription.platform) for c in channels} == {
+            ("IT", "slack"),
+            ("HR", "teams"),
+        }
+        assert not any(c.subscription.is_active for c in channels)
+        assert not WebhookDelivery.objects.filter(kind__startswith="chat.").exists()
+
     def test_its_reference_data_reads_in_dutch_and_french(self):
         """Every department, tier, goal, checklist question and guardrail the demo seeds has a
         Dutch and a French value wherever it has an English one."""
@@ -285,8 +299,8 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # +2: the guardrails, the plug-in story; +2: renewals; +1: the standard tool; +3: the
     # monthly usage (tools, promises, rows there); +3: pilots; +5: the Dutch and French names
     # each kind of reference data may still lack (departments, tiers, goals, questions,
-    # guardrails); +1: the glossary's terms.
-    with django_assert_max_num_queries(77):
+    # guardrails); +1: the glossary's terms; +1: the chat channels.
+    with django_assert_max_num_queries(78):
         output = seed()
 
     assert row_counts() == before

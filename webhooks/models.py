@@ -32,10 +32,27 @@ def validate_webhook_events(value: Any) -> None:
         )
 
 
+class WebhookPlatform(models.TextChoices):
+    """What a receiver understands. A signed receiver gets every event it subscribes to, as the
+    signed JSON envelope; a chat channel (a department's Slack or Teams incoming webhook) gets
+    only the messages written for it, in its platform's own format, unsigned."""
+
+    SIGNED = "signed", _("Signed JSON")
+    SLACK = "slack", _("Slack")
+    TEAMS = "teams", _("Microsoft Teams")
+
+
+CHAT_PLATFORMS = (WebhookPlatform.SLACK, WebhookPlatform.TEAMS)
+
+
 class WebhookSubscription(models.Model):
-    """A receiver of outgoing webhooks, registered by an administrator."""
+    """A receiver of outgoing webhooks, registered by an administrator, or a department's chat
+    channel (stakeholders.ChatChannel), which delivers through the same outbox."""
 
     name = models.CharField(_("name"), max_length=100)
+    platform = models.CharField(
+        _("platform"), max_length=10, choices=WebhookPlatform, default=WebhookPlatform.SIGNED
+    )
     url = models.URLField(
         _("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
     )
@@ -64,6 +81,10 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_chat(self) -> bool:
+        return self.platform in CHAT_PLATFORMS
 
     def wants(self, kind: str) -> bool:
         """Whether this subscription receives events of this kind (a ping reaches everyone)."""

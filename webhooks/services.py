@@ -35,11 +35,19 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core import http
 from core.errors import DomainError, InvalidTransition
 from core.queue import enqueue_on_commit
-from webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
+from core.siteurl import site_url
+from webhooks.chat import ChatCard, chat_message, chat_url_problem
+from webhooks.models import (
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookPlatform,
+    WebhookSubscription,
+)
 from webhooks.registry import PING, subscribable_kinds
 
 log = logging.getLogger(__name__)
@@ -71,7 +79,9 @@ def webhook_subscribers(kind: str) -> list[WebhookSubscription]:
         raise DomainError(_("Unknown webhook event kind: %(kind)s.") % {"kind": kind})
     # Few subscriptions: filter their event lists here rather than with JSON lookups that
     # SQLite and PostgreSQL answer differently.
-    return [s for s in WebhookSubscription.objects.filter(is_active=True) if s.wants(kind)]
+    # Chat channels get only the messages written for them (webhook_message_queue).
+    active = WebhookSubscription.objects.filter(is_active=True, platform=WebhookPlatform.SIGNED)
+    return [s for s in active if s.wants(kind)]
 
 
 def webhook_event_queue(
@@ -99,14 +109,46 @@ def webhook_events_queue(*, kind: str, payloads: Callable[[], list[dict[str, Any
     _queue(deliveries)
 
 
+def webhook_message_queue(
+    *, subscription: WebhookSubscription, event_id: uuid.UUID, kind: str, message: dict[str, Any]
+) -> WebhookDelivery | None:
+    """Queue one message written for one chat channel (its body as the platform wants it),
+    once: `event_id` names the event (derived from it, not random), so a notification task that
+    runs twice finds the delivery it queued and queues nothing. Returns the new delivery, or
+    None when the event was queued before."""
+    with transaction.atomic():
+        delivery, created = WebhookDelivery.objects.get_or_create(
+            subscription=subscription,
+            event_id=event_id,
+            defaults={"kind": kind, "payload": _jsonable(message)},
+        )
+        if created:
+            _queue([delivery])
+    return delivery if created else None
+
+
+def webhook_ping_payload(subscription: WebhookSubscription) -> dict[str, Any]:
+    if not subscription.is_chat:
+        return {"subscription": subscription.name, "message": "ping"}
+    card = ChatCard(
+        title=_("Test message from hrtech-gov"),
+        text=_("This channel will receive the messages its department chose.")
+        + f" ({subscription.name})",
+        url=site_url() + "/",
+        action=pgettext("button", "Open"),
+    )
+    return chat_message(subscription.platform, card)
+
+
 @transaction.atomic
 def webhook_ping(*, subscription: WebhookSubscription) -> WebhookDelivery:
-    """Queue a test event to one subscription, active or not, to check its receiver."""
+    """Queue a test event to one subscription, active or not, to check its receiver (a chat
+    channel gets a test message in its platform's format)."""
     delivery = WebhookDelivery.objects.create(
         subscription=subscription,
         event_id=uuid.uuid4(),
         kind=PING,
-        payload={"subscription": subscription.name, "message": "ping"},
+        payload=webhook_ping_payload(subscription),
     )
     _queue([delivery])
     return delivery
@@ -131,7 +173,10 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery) -> None:
 
 
 def webhook_body(delivery: WebhookDelivery) -> bytes:
-    """The JSON body of a delivery: the same bytes on every attempt."""
+    """The JSON body of a delivery: the same bytes on every attempt. A chat channel's is the
+    message itself (Block Kit, an Adaptive Card); a signed receiver's, the event's envelope."""
+    if delivery.subscription.is_chat:
+        return json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     envelope = {
         "id": str(delivery.event_id),
         "kind": delivery.kind,
@@ -218,13 +263,19 @@ def webhook_delivery_attempt(
         final = delivery.attempts >= settings.WEBHOOK_MAX_RETRIES
     if next_in is None:
         next_in = webhook_backoff(delivery.attempts)
+    refusal = ""
     if not subscription.is_active and delivery.kind != PING:
         # Switched off after the event was queued: the administrator wants nothing sent to it.
-        error = "Not sent: the subscription was deactivated."
+        refusal = "Not sent: the subscription was deactivated."
+    elif subscription.is_chat and (problem := chat_url_problem(subscription.url, resolve=True)):
+        # A department's URL that leads inside (now): never POSTed to, whatever it resolved to
+        # when it was entered.
+        refusal = f"Not sent: {problem}"
+    if refusal:
         WebhookDelivery.objects.filter(pk=delivery_id, locked_at=now).update(
-            locked_at=None, status=WebhookDeliveryStatus.FAILED, last_error=error
+            locked_at=None, status=WebhookDeliveryStatus.FAILED, last_error=refusal
         )
-        return Attempt(sent=False, error=error)
+        return Attempt(sent=False, error=refusal)
     body = webhook_body(delivery)
     timestamp = str(int(time.time()))
     headers = {
@@ -232,11 +283,12 @@ def webhook_delivery_attempt(
         "User-Agent": "hrtech-gov-webhooks/1",
         "X-Hrtech-Event": delivery.kind,
         "X-Hrtech-Delivery": str(delivery.pk),
-        "X-Hrtech-Timestamp": timestamp,
-        "X-Hrtech-Signature": webhook_sign(
-            secret=subscription.secret, timestamp=timestamp, body=body
-        ),
     }
+    if not subscription.is_chat:  # Slack and Teams verify nothing; the secret stays ours
+        headers["X-Hrtech-Timestamp"] = timestamp
+        headers["X-Hrtech-Signature"] = webhook_sign(
+            secret=subscription.secret, timestamp=timestamp, body=body
+        )
     code, error = _post(subscription.url, body=body, headers=headers)
     succeeded = code is not None and 200 <= code < 300
     done = timezone.now()
@@ -259,7 +311,7 @@ def webhook_delivery_attempt(
         "webhook %s delivery %s to %s: %s",
         delivery.kind,
         delivery.pk,
-        subscription.url,
+        subscription.name if subscription.is_chat else subscription.url,  # a chat URL is a secret
         code or error,
     )
     return Attempt(

@@ -17,6 +17,7 @@ from api.services import api_token_create
 from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
 from landscape.models import Guardrail
+from stakeholders.services import chat_channel_create
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
 from tests.effects import snapshot
 from tests.factories import (
@@ -84,6 +85,16 @@ class World:
         self.standard_candidate = eligible_tool(name="Teams", category="collaboration")
         self.standard_tool = eligible_tool(
             name="Docebo", category="learning", standard_since=timezone.now()
+        )
+        # HR's Slack channel (its head, the CDO and the administrator keep it).
+        self.hr_channel = chat_channel_create(
+            actor=org.hr_head,
+            department=org.departments["HR"],
+            data={
+                "name": "HR sign-offs",
+                "platform": "slack",
+                "url": "https://hooks.slack.example/services/T0/B0/secret",
+            },
         )
 
     def awaiting(self):
@@ -195,6 +206,8 @@ DRAFT_PRIVATE = dict.fromkeys(SESSIONS - {"requester", "superuser"}, 404)
 SESSION_ONLY = {"full_token": 403, "catalog_token": 403}
 # IT Operations (its reviewer) governs the landscape; HR's head owns HR's tools.
 TOOL_KEEPERS = {"it_reviewer", "head"}
+# HR's head keeps HR's chat channels; the CDO and the administrator every department's.
+CHAT_KEEPERS = {"head", "cdo", "superuser"}
 
 ROWS = [
     Row("departments list", "GET", lambda w: "/api/v1/departments/"),
@@ -506,6 +519,48 @@ ROWS = [
         lambda w: f"/api/v1/proposals/{w.pilot_at('disputed').reference}/pilot/decision/",
         lambda w: {"outcome": "keep", "rationale": "The numbers beat the worry."},
         allowed={"cdo"},
+    ),
+    Row(
+        "department chat channels",
+        "GET",
+        lambda w: f"/api/v1/departments/{w.org.departments['HR'].pk}/chat-channels/",
+        allowed=CHAT_KEEPERS,
+    ),
+    Row(
+        "chat channel add",
+        "POST",
+        lambda w: f"/api/v1/departments/{w.org.departments['HR'].pk}/chat-channels/",
+        lambda w: {
+            "name": "HR in Teams",
+            "platform": "teams",
+            "url": "https://example.webhook.office.example/webhookb2/x",
+            "language": "nl",
+        },
+        201,
+        allowed=CHAT_KEEPERS,
+    ),
+    Row(
+        "chat channel detail",
+        "GET",
+        lambda w: f"/api/v1/chat-channels/{w.hr_channel.pk}/",
+        allowed=CHAT_KEEPERS,
+        refused=404,
+    ),
+    Row(
+        "chat channel change",
+        "PATCH",
+        lambda w: f"/api/v1/chat-channels/{w.hr_channel.pk}/",
+        lambda w: {"is_active": False},
+        allowed=CHAT_KEEPERS,
+        refused=404,
+    ),
+    Row(
+        "chat channel remove",
+        "DELETE",
+        lambda w: f"/api/v1/chat-channels/{w.hr_channel.pk}/",
+        ok=204,
+        allowed=CHAT_KEEPERS,
+        refused=404,
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
     Row("docs", "GET", lambda w: "/api/docs/", public=True),

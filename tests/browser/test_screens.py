@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from decisions import services
 from decisions.models import DecisionOutcome
+from stakeholders.services import chat_channel_create
 from tests.browser.test_renewals_browser import contract_tool
 from tests.factories import ToolIntegrationFactory, make_proposal
 from tests.glossary.helpers import user_term
@@ -70,6 +71,18 @@ def main_pages(org):
     ToolIntegrationFactory(source=tool, target=contract_tool(org, "IT", 60), data="Employees")
     proposal = f"/proposals/{returned.reference}/"
     user_term(org)  # the glossary's "user", with HR's, IT's and Marketing's meanings
+    # HR's Teams channel, switched off (its placeholder URL leads nowhere).
+    chat_channel_create(
+        actor=org.hr_head,
+        department=org.departments["HR"],
+        data={
+            "name": "HR sign-offs (Teams)",
+            "platform": "teams",
+            "url": "https://example.webhook.office.com/webhookb2/0000",
+            "language": "nl",
+            "is_active": False,
+        },
+    )
     return [
         ("requester", "home", "/"),
         ("requester", "proposals", "/proposals/"),
@@ -97,6 +110,8 @@ def main_pages(org):
         ("cdo", "decisions", "/decisions/"),
         ("cdo", "proposal-to-decide", f"/proposals/{awaiting.reference}/"),
         ("cdo", "glossary-term", "/glossary/user/"),  # every department's meaning to edit
+        ("hr_head", "delegations", "/delegations/"),
+        ("hr_head", "chat-channels", "/departments/HR/chat-channels/"),
     ]
 
 

@@ -34,6 +34,7 @@ from decisions.services.calendar_feed import calendar_feed_rotate
 from landscape.models import CalendarFeed
 from landscape.usage_csv import usage_csv_sign
 from stakeholders.models import Delegation
+from stakeholders.services import chat_channel_create
 from tests.effects import snapshot
 from tests.factories import (
     SolutionFactory,
@@ -96,6 +97,16 @@ class World:
         )
         # "user" in the glossary, with HR's, IT's and Marketing's meanings.
         self.term = user_term(org)
+        # HR's Slack channel (its head, the CDO and the administrator keep it).
+        self.hr_channel = chat_channel_create(
+            actor=org.hr_head,
+            department=org.departments["HR"],
+            data={
+                "name": "HR sign-offs",
+                "platform": "slack",
+                "url": "https://hooks.slack.example/services/T0/B0/secret",
+            },
+        )
         owner = me or org.requester
         self.own_token, _secret = api_token_create(user=owner, name="mine")
         self.own_notification = Notification.objects.create(
@@ -222,6 +233,7 @@ HR_SIGNERS = {"hr_reviewer", "head"}
 DRAFT_PRIVATE = dict.fromkeys(SIGNED_IN - {"requester", "superuser"}, 404)
 READERS = SIGNED_IN
 TOOL_KEEPERS = {"it_reviewer", "head"}
+CHAT_KEEPERS = {"head", "cdo", "superuser"}  # HR's head, the CDO, the administrator
 
 ROWS = [
     Row("home", "GET", lambda w: "/"),
@@ -511,6 +523,47 @@ ROWS = [
         writes=True,  # opening marks it read
     ),
     Row("delegations", "GET", lambda w: "/delegations/"),
+    Row(
+        "HR's chat channels",
+        "GET",
+        lambda w: "/departments/HR/chat-channels/",
+        allowed=CHAT_KEEPERS,
+    ),
+    Row(
+        "add a chat channel to HR",
+        "POST",
+        lambda w: "/departments/HR/chat-channels/",
+        lambda w: {
+            "name": "HR in Teams",
+            "platform": "teams",
+            "url": "https://acme.webhook.office.example/webhookb2/x",
+            "language": "fr",
+            "events": ["decision"],
+        },
+        ok=302,
+        allowed=CHAT_KEEPERS,
+    ),
+    Row(
+        "switch HR's chat channel off",
+        "POST",
+        lambda w: f"/departments/HR/chat-channels/{w.hr_channel.pk}/toggle/",
+        ok=302,
+        allowed=CHAT_KEEPERS,
+    ),
+    Row(
+        "send HR's chat channel a test message",
+        "POST",
+        lambda w: f"/departments/HR/chat-channels/{w.hr_channel.pk}/test/",
+        ok=302,
+        allowed=CHAT_KEEPERS,
+    ),
+    Row(
+        "remove HR's chat channel",
+        "POST",
+        lambda w: f"/departments/HR/chat-channels/{w.hr_channel.pk}/delete/",
+        ok=302,
+        allowed=CHAT_KEEPERS,
+    ),
     Row(
         "delegate HR to a colleague",
         "POST",
