@@ -40,8 +40,8 @@ from decisions.models import (
 )
 from decisions.rights import cdo_group, signing_right
 from demo.catalog import demo_solution, load_demo_catalog
-from demo.glossary import seed_demo_glossary
 from demo.chat import load_demo_chat_channels
+from demo.glossary import seed_demo_glossary
 from demo.landscape import (
     load_demo_guardrails,
     load_demo_landscape,

@@ -60,4 +60,3 @@ def can_connect(*, user: Any, source: Tool, target: Tool) -> bool:
     """Create, edit or remove an integration between these tools: IT Operations, or an owner
     of either end."""
     return governs_landscape(user) or owns_tool(user, source) or owns_tool(user, target)
-
