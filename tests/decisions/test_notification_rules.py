@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from decisions import notifications, services
-from decisions.models import Notification, NotificationKind
+from decisions.models import Notification, NotificationKind, SignOff
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Role
 from tests.factories import MembershipFactory, UserFactory, make_proposal
@@ -357,3 +357,63 @@ def test_the_sweep_gives_up_on_a_status_change_older_than_its_window(org):
         wanted
     ]
     assert notifications.notifications_to_sweep(now=now + dt.timedelta(hours=25)).proposals == []
+
+
+def test_the_sweep_takes_200_lost_emails_at_a_time(org, proposal):
+    Notification.objects.bulk_create(
+        Notification(
+            user=org.requester,
+            kind=NotificationKind.DECISION,
+            proposal=proposal,
+            message="m",
+            dedupe_key=f"decision_taken:{proposal.pk}:{i}",
+        )
+        for i in range(201)
+    )
+    later = timezone.now() + dt.timedelta(hours=3)
+    assert len(notifications.notifications_to_sweep(now=later).emails) == 200
+
+
+def test_the_sweep_finds_lost_status_changes_oldest_change_first(org):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        first = sign_all(org, make_proposal(requester=org.requester, submit=True))
+        second = sign_all(org, make_proposal(requester=org.requester, submit=True, title="B"))
+    # The first proposal changes again later (a comment-free edit of its status row).
+    with time_machine.travel(start + dt.timedelta(minutes=5), tick=False):
+        first.save(update_fields=["updated_at"])
+    Notification.objects.filter(proposal__in=[first, second]).delete()
+    later = start + dt.timedelta(hours=1)
+    assert notifications.notifications_to_sweep(now=later).proposals == [
+        ("decision_needed", second.pk, 1),
+        ("decision_needed", first.pk, 1),
+    ]
+
+
+def test_the_sweep_looks_at_twice_its_limit_of_changed_proposals(org):
+    """A changed proposal is a candidate among the oldest changes, twice the limit of them: with
+    a limit of 1, the third oldest waits for the next sweep, even when the two before were told."""
+    start = timezone.now()
+    proposals = []
+    for minute in range(3):
+        with time_machine.travel(start + dt.timedelta(minutes=minute), tick=False):
+            proposals.append(sign_all(org, make_proposal(requester=org.requester, submit=True,
+                                                         title=f"P{minute}")))  # fmt: skip
+    Notification.objects.filter(proposal__in=proposals).delete()
+    for notified in proposals[:2]:
+        notify([org.cdo], notified, f"decision_needed:{notified.pk}:1")
+    later = start + dt.timedelta(hours=1)
+    assert notifications.notifications_to_sweep(now=later, limit=1).proposals == []
+    assert notifications.notifications_to_sweep(now=later, limit=2).proposals == [
+        ("decision_needed", proposals[2].pk, 1)
+    ]
+
+
+def test_the_sweep_leaves_a_stale_pending_signoff_of_an_earlier_round(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    stale = proposal.signoffs.get(department__code="IT")
+    # Left pending in round 0 as a stale row would be (the services close them).
+    SignOff.objects.filter(pk=stale.pk).update(round=0, notified_at=None)
+    SignOff.objects.exclude(pk=stale.pk).update(notified_at=timezone.now())
+    later = timezone.now() + dt.timedelta(minutes=30)
+    assert notifications.notifications_to_sweep(now=later).signoffs == []

@@ -245,3 +245,22 @@ def test_the_cdo_escalation_is_taken_once_and_never_for_a_settled_signoff(org, c
     assert not sla.signoff_sla_step(signoff_id=first.pk, step=sla.Step.ESCALATE_CDO).claimed
     assert not sla.signoff_sla_step(signoff_id=second.pk, step=sla.Step.ESCALATE_CDO).claimed
     assert Event.objects.filter(kind="signoff.escalated", payload__step="escalate_cdo").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("today", "first_day_too_late"),
+    [
+        (dt.date(2026, 12, 2), dt.date(2026, 12, 1)),  # Wednesday: Monday's step is two days old
+        (dt.date(2026, 12, 5), dt.date(2026, 12, 3)),  # Saturday: Wednesday's is (Thu, Fri)
+        (dt.date(2026, 12, 6), dt.date(2026, 12, 3)),  # Sunday: the same
+        (dt.date(2026, 12, 7), dt.date(2026, 12, 4)),  # Monday: Thursday's is (Fri, Mon)
+    ],
+)
+def test_two_business_days_are_counted_on_every_day_of_the_week(today, first_day_too_late):
+    """A step taken on day X is two business days old once X + 2 business days is today: on a
+    weekend, Wednesday's step is, Thursday's is not."""
+    from django.utils import timezone
+
+    assert sla.old_enough_before(today=today, business_days=2) == timezone.make_aware(
+        dt.datetime.combine(first_day_too_late, dt.time.min)
+    )
