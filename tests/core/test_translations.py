@@ -194,6 +194,8 @@ def test_dates_read_as_the_language_writes_them(language, december, march, may):
     from django.utils import formats, translation
 
     with translation.override(language):
-        assert formats.date_format(datetime.datetime(2026, 12, 2, 10, 42), "DATETIME_FORMAT") == december
-        assert formats.date_format(datetime.datetime(2026, 3, 2, 10, 42), "DATETIME_FORMAT") == march
+        at = datetime.datetime(2026, 12, 2, 10, 42, tzinfo=datetime.UTC)
+        assert formats.date_format(at, "DATETIME_FORMAT") == december
+        at = datetime.datetime(2026, 3, 2, 10, 42, tzinfo=datetime.UTC)
+        assert formats.date_format(at, "DATETIME_FORMAT") == march
         assert formats.date_format(datetime.date(2026, 5, 2), "DATE_FORMAT") == may
