@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -45,8 +45,12 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     matrix = SimpleLazyObject(
         lambda: signoff_matrix(filters=filters, departments=matrix_departments)
     )
+    query = QueryDict(mutable=True)
+    query.update(current)
     context = {
         "filters": current,
+        # The decisions' export takes the same filters.
+        "export_query": f"?{query.urlencode()}" if current else "",
         "cache_key": f"{data_version()}:{request.LANGUAGE_CODE}:{sorted(current.items())}",
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "departments": departments,

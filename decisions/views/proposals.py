@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -53,17 +54,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    filters = lenient_filterset(
-        ProposalPageFilterSet,
-        request.GET,
-        queryset=selectors.proposal_list(user=request.user),
-        request=request,
-    )
+    filters, proposals = filtered_proposals(request, selectors.proposal_list(user=request.user))
     current = active_filters(filters)
     cleaned = filters.form.cleaned_data
     statuses = cleaned.get("status") or []
-    proposals = filters.qs if cleaned.get("sort") else filters.qs.order_by(*SORTS["newest"])
     page = offset_page(proposals, request.GET, filters=current, size=PROPOSALS_PAGE_SIZE)
+    # The exports take the same filters and sort (not the page: they hold every row).
+    query = QueryDict(mutable=True)
+    query.update(current)
     context = {
         "proposals": page.rows,
         "statuses": ProposalStatus.choices,
@@ -76,8 +74,23 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "page_number": page.number,
         "previous_link": page.previous_link,
         "next_link": page.next_link,
+        "export_query": f"?{query.urlencode()}" if current else "",
     }
     return render(request, "decisions/proposal_list.html", context)
+
+
+def filtered_proposals(
+    request: HttpRequest, queryset: QuerySet[Proposal]
+) -> tuple[ProposalPageFilterSet, QuerySet[Proposal]]:
+    """`queryset` with the list page's filters and sort from the query string (a value that
+    does not validate is ignored, as a bookmarked URL's should be), newest first by default."""
+    filters = lenient_filterset(
+        ProposalPageFilterSet, request.GET, queryset=queryset, request=request
+    )
+    proposals = filters.qs
+    if not filters.form.cleaned_data.get("sort"):
+        proposals = proposals.order_by(*SORTS["newest"])
+    return filters, proposals
 
 
 PROPOSALS_PAGE_SIZE = 50
