@@ -32,8 +32,8 @@ os.environ.setdefault(
 )
 from bench.run import (  # noqa: E402
     RESULTS,
-    env,
     ensure_database,
+    env,
     free_port,
     manage,
     session_cookie,
