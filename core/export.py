@@ -6,9 +6,9 @@ A feature app names its columns (a translated header and how to read the value f
 
 - CSV: a StreamingHttpResponse, UTF-8 with a byte-order mark (Excel then reads the accents
   right), RFC 4180 quoting, the first bytes on their way while the query still runs;
-- Excel: openpyxl's write-only workbook, whose sheet goes row by row into a temporary file (with
-  inline strings: no table of every string in memory), then zipped into another temporary file
-  that a FileResponse sends in blocks.
+- Excel: XlsxWriter in constant-memory mode, each row flushed to a temporary file as it is
+  written (strings inline: no table of every string in memory), then zipped into another
+  temporary file that a FileResponse sends in blocks.
 
 Values are data, not formatted text: dates and times in ISO 8601 (local time, as the pages
 show them), amounts as plain decimals beside a currency column. Text that a spreadsheet would
@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
+import xlsxwriter  # type: ignore[import-untyped]
 from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMATS = ("csv", "xlsx")
 # Rows fetched per round trip: small enough to keep memory flat, large enough that a million
@@ -38,8 +37,11 @@ CHUNK_SIZE = 2000
 BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Excel's own limits: longer text is cut, a longer sheet name refused.
+# Excel's own limits: longer text is cut, a longer sheet name refused, a sheet holds so many
+# rows; and the control characters it refuses (tab, line feed and carriage return it keeps).
 XLSX_CELL_MAX = 32_767
+XLSX_ROWS = 1_048_576
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 SHEET_NAME_MAX = 31
 SHEET_NAME_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
@@ -121,28 +123,56 @@ def csv_response(
     return response
 
 
-def _xlsx_value(value: Cell) -> Cell:
-    """Excel has no time zones (the local time is kept, its offset dropped), refuses control
-    characters and cuts text at 32,767 characters."""
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_CELL_MAX]
-    return value
+def _xlsx_text(value: str) -> str:
+    """Excel refuses control characters and cuts text at 32,767 characters."""
+    return XLSX_ILLEGAL.sub("", value)[:XLSX_CELL_MAX]
+
+
+def _xlsx_row(worksheet: Any, row: int, values: Sequence[Cell], formats: dict[str, Any]) -> None:
+    """One row, each cell written with its type: text is never read as a formula, a number
+    or a link; times keep their local time (Excel has no time zones)."""
+    for column, value in enumerate(values):
+        if value is None or value == "":
+            continue  # a blank cell
+        if isinstance(value, str):
+            worksheet.write_string(row, column, _xlsx_text(value))
+        elif isinstance(value, dt.datetime):
+            worksheet.write_datetime(row, column, value.replace(tzinfo=None), formats["time"])
+        elif isinstance(value, dt.date):
+            worksheet.write_datetime(row, column, value, formats["day"])
+        else:
+            worksheet.write_number(row, column, float(value))
 
 
 def xlsx_file(
     *, columns: Sequence[Column], rows: Iterable[dict[str, Any]], sheet: str
 ) -> IO[bytes]:
-    """The workbook in a temporary file (deleted when closed), positioned at its start."""
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(SHEET_NAME_UNSAFE.sub(" ", sheet)[:SHEET_NAME_MAX])
-    worksheet.freeze_panes = "A2"
-    worksheet.append([_xlsx_value(neutralised(c.header)) for c in columns])
-    for row in rows:
-        worksheet.append([_xlsx_value(_plain(c.value(row))) for c in columns])
+    """The workbook in a temporary file (deleted when closed), positioned at its start. Past
+    Excel's 1,048,576 rows a sheet, the rows go on in another sheet, under the same headers."""
     output = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 (the response closes it)
-    workbook.save(output)
+    # Every cell is written with its type (_xlsx_row); no string is ever read as a formula or link.
+    workbook = xlsxwriter.Workbook(
+        output, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    formats = {
+        "time": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+        "day": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+    headers = [_xlsx_text(neutralised(c.header)) for c in columns]
+    name = SHEET_NAME_UNSAFE.sub(" ", sheet)[: SHEET_NAME_MAX - 5].strip() or "Export"
+    worksheet, sheets, row = None, 0, XLSX_ROWS
+    for data in rows:
+        if row == XLSX_ROWS:
+            sheets += 1
+            worksheet = workbook.add_worksheet(name if sheets == 1 else f"{name} ({sheets})")
+            worksheet.freeze_panes(1, 0)
+            _xlsx_row(worksheet, 0, headers, formats)
+            row = 1
+        _xlsx_row(worksheet, row, [_plain(c.value(data)) for c in columns], formats)
+        row += 1
+    if worksheet is None:  # no row: the headers alone
+        _xlsx_row(workbook.add_worksheet(name), 0, headers, formats)
+    workbook.close()
     output.seek(0)
     return output
 

@@ -172,6 +172,33 @@ def test_the_neutraliser_covers_tabs_and_carriage_returns():
     assert list(csv.reader(io.StringIO(body)))[1:] == [["'\tcmd"], ["'\r=1"], ["plain"], ["a=b"]]
 
 
+def test_a_sheet_past_excels_row_limit_goes_on_in_another_and_control_characters_go(
+    monkeypatch,
+):
+    monkeypatch.setattr("core.export.XLSX_ROWS", 3)  # Excel's is 1,048,576
+    columns = [Column("Text", field("text")), Column("N", field("n"))]
+    rows = [{"text": f"row\x07 {i}\nnext", "n": i} for i in range(5)]
+    with xlsx_file(columns=columns, rows=rows, sheet="Proposals: all [x]") as output:
+        workbook = openpyxl.load_workbook(output)
+    assert workbook.sheetnames == [
+        "Proposals  all  x",
+        "Proposals  all  x (2)",
+        "Proposals  all  x (3)",
+    ]
+    sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook.worksheets]
+    assert sheets == [
+        [["Text", "N"], ["row 0\nnext", 0], ["row 1\nnext", 1]],
+        [["Text", "N"], ["row 2\nnext", 2], ["row 3\nnext", 3]],
+        [["Text", "N"], ["row 4\nnext", 4]],
+    ]
+
+
+def test_an_export_without_rows_holds_the_headers(client, org):
+    client.force_login(org.requester)
+    assert xlsx_rows(client.get("/proposals/export.xlsx"))[0][:2] == ["Reference", "Title"]
+    assert csv_rows(client.get("/proposals/export.csv"))[0][:2] == ["Reference", "Title"]
+
+
 def test_headers_and_labels_come_in_the_readers_language(client, org):
     make_proposal(requester=org.requester, submit=True)
     client.force_login(org.requester)
