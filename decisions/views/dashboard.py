@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.dataversion import data_version
-from core.filtering import active_filters
+from core.filtering import active_filters, query_string
 from core.htmx import HtmxHttpRequest
 from core.i18n import per_language
 from decisions import selectors
@@ -45,12 +45,10 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     matrix = SimpleLazyObject(
         lambda: signoff_matrix(filters=filters, departments=matrix_departments)
     )
-    query = QueryDict(mutable=True)
-    query.update(current)
     context = {
         "filters": current,
         # The decisions' export takes the same filters.
-        "export_query": f"?{query.urlencode()}" if current else "",
+        "export_query": query_string(current),
         "cache_key": f"{data_version()}:{request.LANGUAGE_CODE}:{sorted(current.items())}",
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "departments": departments,

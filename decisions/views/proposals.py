@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.filtering import active_filters, lenient_filterset, offset_page
+from core.filtering import active_filters, lenient_filterset, offset_page, query_string
 from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.dmu import who_decides
@@ -59,9 +59,6 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     cleaned = filters.form.cleaned_data
     statuses = cleaned.get("status") or []
     page = offset_page(proposals, request.GET, filters=current, size=PROPOSALS_PAGE_SIZE)
-    # The exports take the same filters and sort (not the page: they hold every row).
-    query = QueryDict(mutable=True)
-    query.update(current)
     context = {
         "proposals": page.rows,
         "statuses": ProposalStatus.choices,
@@ -74,7 +71,8 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "page_number": page.number,
         "previous_link": page.previous_link,
         "next_link": page.next_link,
-        "export_query": f"?{query.urlencode()}" if current else "",
+        # The exports take the same filters and sort (not the page: they hold every row).
+        "export_query": query_string(current),
     }
     return render(request, "decisions/proposal_list.html", context)
 
