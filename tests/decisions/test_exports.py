@@ -431,3 +431,17 @@ def test_the_audit_trail_page_links_to_its_exports(client, org):
     page = client.get(reverse("proposal-timeline", args=[proposal.reference]))
     assert f'href="/proposals/{proposal.reference}/timeline/export.csv"' in page.text
     assert f'href="/proposals/{proposal.reference}/timeline/export.xlsx"' in page.text
+
+
+def test_the_exports_answer_the_same_with_debug_off(client, org, settings):
+    settings.DEBUG = False
+    proposal = make_proposal(requester=org.requester, submit=True, title="In production")
+    client.force_login(org.requester)
+    assert [r["Title"] for r in as_dicts(csv_rows(client.get("/proposals/export.csv")))] == [
+        "In production"
+    ]
+    trail = xlsx_rows(client.get(f"/proposals/{proposal.reference}/timeline/export.xlsx"))
+    assert len(trail) == 3  # the headers, created, submitted
+    refused = client.get("/decisions/export.xlsx")
+    assert refused.status_code == 403
+    assert "Chief Digital Officer" in refused.text
