@@ -149,6 +149,10 @@ def test_bad_filters_are_ignored_as_on_the_page_and_an_unknown_format_is_not_fou
     assert [r["Title"] for r in as_dicts(csv_rows(response))] == ["Kept"]
     assert client.get("/proposals/export.pdf", follow=True).status_code == 404
     assert client.get("/proposals/export.csv?q=%00").status_code == 400
+    # Bytes that are not UTF-8 read as U+FFFD, on the page as in the export: nothing matches.
+    assert client.get("/proposals/?q=%ED%A0%80").status_code == 200
+    assert len(xlsx_rows(client.get("/proposals/export.xlsx?q=%ED%A0%80"))) == 1
+    assert client.get("/decisions/export.csv?tier=" + "9" * 40).status_code == 403  # not the CDO
 
 
 def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(client, org):
@@ -337,6 +341,8 @@ def test_the_cdo_exports_the_decisions_with_rationale_and_who_decided(client, or
     assert [r["Title"] for r in as_dicts(xlsx_rows(paid_by_mkt))] == ["Marketing tool"]
     approved = client.get("/decisions/export.csv", {"status": "approved", "tier": "bogus"})
     assert [r["Title"] for r in as_dicts(csv_rows(approved))] == ["HR tool"]
+    huge = client.get("/decisions/export.csv", {"tier": "9" * 40, "department": "\u00e9" * 300})
+    assert len(as_dicts(csv_rows(huge))) == 2  # ignored, as the dashboard ignores them
 
 
 @pytest.mark.parametrize("persona", ["requester", "hr_head", "superuser", "viewer"])
