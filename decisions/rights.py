@@ -18,6 +18,9 @@ from stakeholders.selectors import (
     memberships_held,
     roles_signable_with,
 )
+from stakeholders.selectors import (
+    is_cdo as holds_cdo_permission,
+)
 
 
 @dataclass(frozen=True)
@@ -29,18 +32,9 @@ class SigningRight:
 
 
 def is_cdo(user: Any) -> bool:
-    """Whether `user` takes the CDO's final decisions: the permission given explicitly, to the
-    user or through a group. Being a superuser is not enough: administrators administer, they
-    do not decide (separation of duties). One query, remembered on the user object."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    cached = getattr(user, "_is_cdo", None)
-    if cached is None:
-        granted = Permission.objects.filter(
-            content_type__app_label="decisions", codename="decide_proposal"
-        ).filter(Q(user=user) | Q(group__user=user))
-        cached = user._is_cdo = granted.exists()
-    return bool(cached)
+    """Whether `user` takes the CDO's final decisions (stakeholders.selectors.is_cdo, where the
+    apps below the workflow, such as the glossary, read it too)."""
+    return holds_cdo_permission(user)
 
 
 def cdo_conflict(*, user: Any, proposal: Proposal) -> str | None:

@@ -40,6 +40,7 @@ from decisions.models import (
 )
 from decisions.rights import cdo_group, signing_right
 from demo.catalog import demo_solution, load_demo_catalog
+from demo.glossary import seed_demo_glossary
 from demo.landscape import (
     load_demo_guardrails,
     load_demo_landscape,
@@ -84,6 +85,7 @@ def seed_demo() -> SeedReport:
     report = SeedReport()
     events_before = Event.objects.count()
     _seed_organisation(report)
+    report.add("Glossary terms", *seed_demo_glossary())
     for kind, (created, existing) in load_demo_catalog().items():
         report.add(kind.capitalize(), created, existing)
     created_by_status = _seed_proposals(report)

@@ -15,6 +15,7 @@ from decisions.pilot_apis import (
     PilotVerdictApi,
 )
 from decisions.renewal_apis import RenewalsDueApi
+from glossary.apis import TermViewSet
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
 from landscape.usage_apis import ToolUsageApi, UsageApi
 from stakeholders.apis import DepartmentViewSet, StrategicGoalViewSet
@@ -34,6 +35,7 @@ router.register("decisions", DecisionViewSet, basename="decision")
 router.register("tools", ToolViewSet, basename="tool")
 router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("guardrails", GuardrailViewSet, basename="guardrail")
+router.register("glossary", TermViewSet, basename="glossary-term")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

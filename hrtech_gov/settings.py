@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     # Feature apps, each importing only the ones below it (docs/ARCHITECTURE.md).
     "stakeholders",
     "vendors",
+    "glossary",
     "landscape",
     "decisions",
     "demo",

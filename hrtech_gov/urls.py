@@ -10,6 +10,7 @@ urlpatterns = [
     path("catalog/", include("vendors.urls")),
     path("landscape/", include("landscape.urls")),
     path("delegations/", include("stakeholders.urls")),
+    path("glossary/", include("glossary.urls")),
     path("api-tokens/", include("api.urls")),
     # Django's sign-in, which then restores the language the person chose.
     path("accounts/login/", stakeholders_views.LoginView.as_view(), name="login"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from landscape.models import Integration, Tool
+from landscape.models import Tool
 from stakeholders.models import Membership, Role
 
 
@@ -60,7 +60,3 @@ def can_connect(*, user: Any, source: Tool, target: Tool) -> bool:
     """Create, edit or remove an integration between these tools: IT Operations, or an owner
     of either end."""
     return governs_landscape(user) or owns_tool(user, source) or owns_tool(user, target)
-
-
-def can_edit_integration(*, user: Any, integration: Integration) -> bool:
-    return can_connect(user=user, source=integration.source, target=integration.target)

@@ -10,10 +10,25 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from stakeholders.models import ROLE_RANK, Delegation, Department, Membership, Preference, Role
+
+
+def is_cdo(user: Any) -> bool:
+    """Whether `user` takes the CDO's final decisions: the permission given explicitly, to the
+    user or through a group. Being a superuser is not enough: administrators administer, they
+    do not decide (separation of duties). One query, remembered on the user object."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    cached = getattr(user, "_is_cdo", None)
+    if cached is None:
+        granted = Permission.objects.filter(
+            content_type__app_label="decisions", codename="decide_proposal"
+        ).filter(Q(user=user) | Q(group__user=user))
+        cached = user._is_cdo = granted.exists()
+    return bool(cached)
 
 
 def roles_signable_with(role: str) -> list[str]:

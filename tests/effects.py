@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.models import ApiToken
 from audit.models import Event
 from decisions.models import Comment, Decision, Notification, Proposal, SignOff, Voice
+from glossary.models import DepartmentMeaning, Term, TermVersion
 from landscape.models import Integration, Tool
 from stakeholders.models import Delegation, Preference
 from vendors.models import CatalogSyncJob, CatalogSyncRun, Solution, Vendor
@@ -29,4 +30,7 @@ def snapshot() -> tuple:
         Event.objects.count(),
         tuple(Tool.objects.order_by("pk").values_list("lifecycle", "seats", "lane")),
         tuple(Integration.objects.order_by("pk").values_list("data", "criticality", "removed_at")),
+        tuple(Term.objects.order_by("pk").values_list("name", "definition")),
+        tuple(DepartmentMeaning.objects.order_by("pk").values_list("department_id", "text")),
+        TermVersion.objects.count(),
     )

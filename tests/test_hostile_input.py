@@ -35,6 +35,7 @@ def assert_error_shape(response, status=400):
     [
         "/api/v1/proposals/TP-2026-%00/",
         "/api/v1/proposals/?search=a%00b",
+        "/api/v1/glossary/?search=a%00b",
         "/api/v1/solutions/?source=%00",
         "/api/v1/catalog/changes/?cursor=%00",
         "/api/v1/catalog/changes/?source=a%00",
@@ -53,6 +54,8 @@ def test_a_nul_in_an_api_address_is_a_400_in_the_error_shape(org, url):
         "/catalog/?q=%00",
         "/catalog/solutions/options/?solution_q=x%00",
         "/dashboard/?category=%00",
+        "/glossary/?q=%00",
+        "/glossary/a%00b/",
     ],
 )
 def test_a_nul_in_a_page_address_is_a_400_page(client, org, url):

@@ -146,6 +146,26 @@ class TestTheDemo:
         assert (it.name_nl, it.name_fr) == ("IT-beheer", "Exploitation IT")
         assert (hr.name_nl, hr.name_fr) == ("Personeelszaken", "Ressources humaines")
 
+    def test_its_glossary_holds_the_unified_language_with_each_departments_meaning(self, demo):
+        from glossary.linking import link_terms
+        from glossary.models import Term, TermVersion
+
+        assert "Glossary terms: 11 created, 0 already there." in demo
+        user = Term.objects.get(slug="user")
+        meanings = dict(user.meanings.values_list("department__code", "text"))
+        assert set(meanings) == {"HR", "IT", "MKT"}
+        assert meanings["MKT"].startswith("A customer")
+        # Each department's meaning written by its head, the shared definition by the CDO.
+        authors = dict(
+            TermVersion.objects.filter(term=user, field="meaning").values_list(
+                "department__code", "changed_by__username"
+            )
+        )
+        assert authors == {"HR": "head.hr", "IT": "head.it", "MKT": "head.mkt"}
+        assert 'href="/glossary/#personal-data"' in link_terms(
+            "Is a privacy impact assessment done where personal data is processed?"
+        )
+
     def test_it_seeds_an_empty_database(self, demo):
         assert "Proposals: 37 created, 0 already there." in demo
         departments = {d.code: d for d in Department.objects.all()}
@@ -294,8 +314,8 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # +2: the guardrails, the plug-in story; +2: renewals; +1: the standard tool; +3: the
     # monthly usage (tools, promises, rows there); +3: pilots; +5: the Dutch and French names
     # each kind of reference data may still lack (departments, tiers, goals, questions,
-    # guardrails).
-    with django_assert_max_num_queries(76):
+    # guardrails); +1: the glossary's terms.
+    with django_assert_max_num_queries(77):
         output = seed()
 
     assert row_counts() == before

@@ -26,6 +26,7 @@ from tests.factories import (
     ToolIntegrationFactory,
     make_proposal,
 )
+from tests.glossary.helpers import user_term
 from tests.landscape.standard_helpers import eligible_tool
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,7 @@ class World:
     def __init__(self, org):
         self.org = org
         self.goal = GoalFactory(code="hiring", title="Hire faster")
+        self.term = user_term(org)
         self.solution = SolutionFactory()
         self.draft = make_proposal(requester=org.requester)
         self.in_review = make_proposal(requester=org.requester, submit=True)
@@ -203,6 +205,8 @@ ROWS = [
     ),
     Row("goals list", "GET", lambda w: "/api/v1/goals/"),
     Row("goal detail", "GET", lambda w: f"/api/v1/goals/{w.goal.pk}/"),
+    Row("glossary list", "GET", lambda w: "/api/v1/glossary/"),
+    Row("glossary term", "GET", lambda w: f"/api/v1/glossary/{w.term.slug}/"),
     Row("vendors list", "GET", lambda w: "/api/v1/vendors/", catalog=True),
     Row("vendor detail", "GET", lambda w: f"/api/v1/vendors/{w.solution.vendor_id}/", catalog=True),
     Row("solutions list", "GET", lambda w: "/api/v1/solutions/", catalog=True),

@@ -13,6 +13,7 @@ from decisions import services
 from decisions.models import DecisionOutcome
 from tests.browser.test_renewals_browser import contract_tool
 from tests.factories import ToolIntegrationFactory, make_proposal
+from tests.glossary.helpers import user_term
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +69,7 @@ def main_pages(org):
     tool = contract_tool(org, "HR", 20)
     ToolIntegrationFactory(source=tool, target=contract_tool(org, "IT", 60), data="Employees")
     proposal = f"/proposals/{returned.reference}/"
+    user_term(org)  # the glossary's "user", with HR's, IT's and Marketing's meanings
     return [
         ("requester", "home", "/"),
         ("requester", "proposals", "/proposals/"),
@@ -85,6 +87,7 @@ def main_pages(org):
         ("requester", "renewals", "/renewals/"),
         ("requester", "delegations", "/delegations/"),
         ("requester", "api-tokens", "/api-tokens/"),
+        ("requester", "glossary", "/glossary/"),
         ("requester", "not-allowed", "/dashboard/"),  # the CDO's: the page that says so
         ("hr_reviewer", "home", "/"),
         ("hr_reviewer", "queue", "/queue/"),
@@ -93,6 +96,7 @@ def main_pages(org):
         ("cdo", "dashboard", "/dashboard/"),
         ("cdo", "decisions", "/decisions/"),
         ("cdo", "proposal-to-decide", f"/proposals/{awaiting.reference}/"),
+        ("cdo", "glossary-term", "/glossary/user/"),  # every department's meaning to edit
     ]
 
 

@@ -194,8 +194,9 @@ def test_dates_read_as_the_language_writes_them(language, december, march, may):
     from django.utils import formats, translation
 
     with translation.override(language):
-        at = datetime.datetime(2026, 12, 2, 10, 42, tzinfo=datetime.UTC)
-        assert formats.date_format(at, "DATETIME_FORMAT") == december
-        at = datetime.datetime(2026, 3, 2, 10, 42, tzinfo=datetime.UTC)
-        assert formats.date_format(at, "DATETIME_FORMAT") == march
+        # Naive on purpose: date_format writes what it is given, without a time zone.
+        december_2 = datetime.datetime(2026, 12, 2, 10, 42)  # noqa: DTZ001
+        march_2 = datetime.datetime(2026, 3, 2, 10, 42)  # noqa: DTZ001
+        assert formats.date_format(december_2, "DATETIME_FORMAT") == december
+        assert formats.date_format(march_2, "DATETIME_FORMAT") == march
         assert formats.date_format(datetime.date(2026, 5, 2), "DATE_FORMAT") == may

@@ -41,6 +41,7 @@ from tests.factories import (
     ToolIntegrationFactory,
     make_proposal,
 )
+from tests.glossary.helpers import user_term
 from tests.landscape.standard_helpers import eligible_tool
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,8 @@ class World:
         self.standard_tool = eligible_tool(
             name="Docebo", category="learning", standard_since=timezone.now()
         )
+        # "user" in the glossary, with HR's, IT's and Marketing's meanings.
+        self.term = user_term(org)
         owner = me or org.requester
         self.own_token, _secret = api_token_create(user=owner, name="mine")
         self.own_notification = Notification.objects.create(
@@ -607,6 +610,43 @@ ROWS = [
         lambda w: {"renewal_action": "cancel"},
         ok=302,
         allowed=TOOL_KEEPERS,
+    ),
+    # The glossary: everyone reads; a department head edits terms and their department's
+    # meaning, the CDO every department's.
+    Row("glossary", "GET", lambda w: "/glossary/?q=user"),
+    Row("glossary term", "GET", lambda w: f"/glossary/{w.term.slug}/"),
+    Row("new glossary term form", "GET", lambda w: "/glossary/new/", allowed={"head", "cdo"}),
+    Row(
+        "add a glossary term",
+        "POST",
+        lambda w: "/glossary/new/",
+        lambda w: {"name": "Onboarding", "definition": "Getting someone ready."},
+        ok=302,
+        allowed={"head", "cdo"},
+    ),
+    Row(
+        "edit a glossary term",
+        "POST",
+        lambda w: f"/glossary/{w.term.slug}/edit/",
+        lambda w: {"name": "user", "definition": "Someone who uses a tool."},
+        ok=302,
+        allowed={"head", "cdo"},
+    ),
+    Row(
+        "HR's meaning of a term",
+        "POST",
+        lambda w: f"/glossary/{w.term.slug}/meanings/HR/",
+        lambda w: {"HR-text": "An employee or an intern."},
+        ok=302,
+        allowed={"head", "cdo"},
+    ),
+    Row(
+        "IT's meaning of a term",
+        "POST",
+        lambda w: f"/glossary/{w.term.slug}/meanings/IT/",
+        lambda w: {"IT-text": "An account in the identity provider."},
+        ok=302,
+        allowed={"cdo"},
     ),
     Row("health", "GET", lambda w: "/health/", anonymous=200),
     Row("sign-in page", "GET", lambda w: "/accounts/login/", anonymous=200),

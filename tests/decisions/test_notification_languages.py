@@ -83,7 +83,7 @@ def test_a_dutch_reviewer_and_a_french_cdo_are_told_in_their_language(
         f"[{proposal.reference}] Votre décision est requise : {proposal.title}"
     )
     assert french.body.startswith("Bonjour Carla")
-    assert "Coût total de possession: 14\u202f000,00\xa0€" in french.body
+    assert "Coût total de possession : 14\u202f000,00\xa0€" in french.body
 
 
 def test_a_dutch_request_does_not_write_to_an_english_requester_in_dutch(

@@ -161,3 +161,10 @@ def test_the_admin_shows_each_persons_language(client, org):
     assert "French" in page.text
     form = client.get(reverse("admin:stakeholders_preference_change", args=[org.cdo.pk]))
     assert form.status_code == 200
+
+
+def test_the_admin_names_a_preference_by_its_person_and_language(org):
+    chosen = Preference.objects.create(user=org.it_reviewer, language="nl")
+    following_the_browser = Preference.objects.create(user=org.cdo, language="")
+    assert str(chosen) == f"{org.it_reviewer}: nl"
+    assert str(following_the_browser) == f"{org.cdo}: —"

@@ -1,0 +1,114 @@
+"""`mutmut`, with each mutant's tests narrowed to the ones aimed at its function (make mutation;
+docs/mutation.md, "Which tests a mutant runs").
+
+mutmut traces the suite once and hands each mutant every test that called the function it
+changes. For the functions every test's fixtures call (`record_event`, `proposal_submit`,
+`assess_tier`, `proposal_errors`…: 2,200 to 2,700 of the 3,300 traced tests) that is most of the
+suite: pytest spends seconds collecting the list before the first test runs, and a surviving
+mutant runs all of it. Here a function called by more than `CAP` tests keeps:
+
+1. the tests *aimed at it*: those in a test file that names the function or imports its module
+   (the tests written for the rule), and
+2. of the others, the most focused (those that call the fewest of the rule modules' functions:
+   a unit test before a page test that goes through every rule), up to `CAP` tests in all;
+
+and the tests run in that order, each group fastest first, so that a mutant the tests notice is
+usually killed by one of its first tests. A function called by `CAP` tests or fewer keeps
+them all. mutmut's own stats file keeps the full lists (`mutmut tests-for-mutant` shows them):
+the narrowing happens in memory, the same way on every run.
+
+Usage: python bench/mutation_run.py <mutmut arguments> (the Makefile's `mutation` targets).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from functools import cache
+from pathlib import Path
+
+import mutmut.__main__ as mutmut_main
+from mutmut.state import state
+
+ROOT = Path(__file__).resolve().parent.parent
+CAP = int(os.environ.get("MUTATION_TESTS_PER_FUNCTION", "300"))
+
+
+def module_and_function(mangled: str) -> tuple[str, str]:
+    """'decisions.rules.x_proposal_errors' -> ('decisions.rules', 'proposal_errors');
+    'api.permissions.xǁTokenScopePermissionǁhas_permission' -> ('api.permissions',
+    'has_permission')."""
+    if "ǁ" in mangled:
+        module, _class, function = mangled.split("ǁ")
+        return module.removesuffix(".x"), function
+    module, function = mangled.rsplit(".x_", 1)
+    return module, function
+
+
+@cache
+def test_source(test_file: str) -> str:
+    path = ROOT / test_file
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+@cache
+def aims_at(test_file: str, module: str, function: str) -> bool:
+    """Does this test file name the function, or import the function's module?"""
+    source = test_source(test_file)
+    name = function.lstrip("_")
+    if re.search(rf"\b_?{re.escape(name)}\b", source):
+        return True
+    package, _, leaf = module.rpartition(".")
+    imports = [
+        rf"^\s*from\s+{re.escape(module)}\s+import\b",
+        rf"^\s*import\s+{re.escape(module)}\b",
+    ]
+    if package:
+        imports.append(rf"^\s*from\s+{re.escape(package)}\s+import\s+(\([^)]*\b|[^\n]*\b){leaf}\b")
+    return any(re.search(pattern, source, re.MULTILINE) for pattern in imports)
+
+
+def narrowed(
+    mangled: str, tests: set[str], duration: dict[str, float], reach: dict[str, int]
+) -> list[str]:
+    """The tests a mutant of `mangled` runs, in the order it runs them. `reach`: how many of
+    the rule modules' functions each test calls."""
+    by_speed = sorted(tests, key=lambda test: (duration.get(test, 0.0), test))
+    if len(tests) <= CAP:
+        return by_speed
+    module, function = module_and_function(mangled)
+    aimed = [test for test in by_speed if aims_at(test.split("::")[0], module, function)]
+    aimed_set = set(aimed)
+    others = sorted(
+        (test for test in tests if test not in aimed_set),
+        key=lambda test: (reach.get(test, 0), duration.get(test, 0.0), test),
+    )[: max(0, CAP - len(aimed))]
+    return aimed + sorted(others, key=lambda test: (duration.get(test, 0.0), test))
+
+
+def narrow_tests() -> None:
+    tests_by_function = state().tests_by_mangled_function_name
+    duration = state().duration_by_test
+    reach: dict[str, int] = {}
+    for tests in tests_by_function.values():
+        for test in tests:
+            reach[test] = reach.get(test, 0) + 1
+    for mangled, tests in list(tests_by_function.items()):
+        # A list keeps its order: mutmut hands it to pytest as it is (list(tests)).
+        tests_by_function[mangled] = narrowed(mangled, set(tests), duration, reach)  # type: ignore[assignment]
+
+
+_collect_or_load_stats = mutmut_main.collect_or_load_stats
+
+
+def collect_or_load_stats(*args, **kwargs):  # type: ignore[no-untyped-def]
+    _collect_or_load_stats(*args, **kwargs)
+    narrow_tests()
+
+
+mutmut_main.collect_or_load_stats = collect_or_load_stats
+
+if __name__ == "__main__":
+    sys.argv[0] = "mutmut"
+    mutmut_main.cli()
