@@ -104,6 +104,7 @@ bench: install
 	$(PY) bench/job_bench.py
 	$(PY) bench/landscape_bench.py
 	$(PY) bench/usage_bench.py
+	$(PY) bench/export_bench.py
 
 # Only the catalog sync part of the bench (bench/run.py runs it too, after the pages).
 .PHONY: bench-sync
@@ -127,6 +128,12 @@ bench-landscape: install
 .PHONY: bench-usage
 bench-usage: install
 	$(PY) bench/usage_bench.py
+
+# The exports: the proposal list as CSV and as Excel, every one of BENCH_EXPORT_ROWS (100,000)
+# proposals, time and the worker's peak memory (bench/export_bench.py; under "export").
+.PHONY: bench-export
+bench-export: install
+	$(PY) bench/export_bench.py
 
 # Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml; docs/mutation.md):
 # each mutant runs only the tests that called the function it changes, on SQLite, in

@@ -54,6 +54,8 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
+# GET actions of a view with ETags that answer without one.
+UNCONDITIONAL_ACTIONS = {"export"}
 
 
 class ApiAutoSchema(AutoSchema):
@@ -121,19 +123,24 @@ class ApiAutoSchema(AutoSchema):
                 responses[str(code)] = self._get_response_for_code(
                     error_responses(code)[code], str(code), direction=direction
                 )
-        if (
+        if self._answers_not_modified() and "304" not in responses:
+            responses["304"] = {"description": str(_("Not modified (If-None-Match matched)."))}
+        return responses
+
+    def _answers_not_modified(self) -> bool:
+        """A read of one object of a view with ETags: 304 when If-None-Match still holds. Not
+        the list, and not an export (a file of the whole list, streamed: no ETag)."""
+        return (
             self.method == "GET"
             and isinstance(self.view, ConditionalMixin)
             and not self._is_list_view()
-            and "304" not in responses
-        ):
-            responses["304"] = {"description": str(_("Not modified (If-None-Match matched)."))}
-        return responses
+            and getattr(self.view, "action", None) not in UNCONDITIONAL_ACTIONS
+        )
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
         if isinstance(self.view, ConditionalMixin):
-            if self.method == "GET" and not self._is_list_view():
+            if self._answers_not_modified():
                 params.append(
                     OpenApiParameter(
                         "If-None-Match",

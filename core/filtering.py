@@ -33,6 +33,16 @@ def active_filters(filterset: FilterSet) -> dict[str, str]:
     }
 
 
+def query_string(filters: dict[str, str]) -> str:
+    """The filters in use as a URL's query ("?status=draft&q=pay"; "" when none): what a link
+    to the same list elsewhere (an export) carries."""
+    if not filters:
+        return ""
+    query = QueryDict(mutable=True)
+    query.update(filters)
+    return f"?{query.urlencode()}"
+
+
 MAX_PAGE = 10_000
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,7 +18,9 @@ from rest_framework.views import APIView
 
 from api.conditional import ConditionalMixin, check_if_match
 from core.errors import InvalidTransition, NotAllowed
-from decisions import selectors, services
+from core.export import FORMATS, XLSX_TYPE, export_response
+from core.i18n import DEFAULT_LANGUAGE
+from decisions import exports, selectors, services
 from decisions.filters import DecisionFilterSet, ProposalFilterSet, SignOffFilterSet
 from decisions.models import Decision, Proposal, SignOff, SignOffStatus
 from decisions.radar import radar_blips
@@ -35,6 +39,48 @@ from decisions.serializers import (
 )
 from landscape.drawing import RINGS
 from stakeholders.models import ChecklistQuestion
+
+
+class ExportInputSerializer(serializers.Serializer):
+    file_format = serializers.ChoiceField(
+        choices=FORMATS,
+        default="csv",
+        help_text=gettext_lazy("csv (UTF-8 with a byte-order mark) or xlsx."),
+    )
+
+
+def export_schema(what: str) -> dict:
+    """@extend_schema arguments of an export: the list's filters, a file as the answer."""
+    return {
+        "summary": f"Export {what}",
+        "description": (
+            f"Every {what[:-1]} the list's filters, search and ordering select (not a page), as "
+            "CSV or Excel, streamed; headers and labels in English, values as data (ISO 8601 "
+            "times, plain decimals beside a currency); text a spreadsheet would read as a "
+            "formula starts with a quote."
+        ),
+        "filters": True,
+        "parameters": [OpenApiParameter("file_format", OpenApiTypes.STR, enum=list(FORMATS))],
+        "responses": {
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
+        },
+    }
+
+
+def export_answer(request, *, columns, rows, stem: str, sheet: str):
+    """The export `?file_format=` asks for (400 for another), in English: machines read the
+    API in the default language (core.i18n), whatever Accept-Language says."""
+    payload = ExportInputSerializer(data=request.query_params)
+    payload.is_valid(raise_exception=True)
+    with translation.override(DEFAULT_LANGUAGE):
+        return export_response(
+            fmt=payload.validated_data["file_format"],
+            columns=columns(),
+            rows=rows,
+            stem=stem,
+            sheet=sheet,
+        )
 
 
 class ProposalViewSet(
@@ -57,6 +103,18 @@ class ProposalViewSet(
 
     def get_queryset(self):
         return selectors.proposals_for_api(user=self.request.user)
+
+    @extend_schema(**export_schema("proposals"))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request):
+        proposals = self.filter_queryset(self.get_queryset())
+        return export_answer(
+            request,
+            columns=exports.proposal_columns,
+            rows=exports.proposal_rows(proposals),
+            stem="proposals",
+            sheet="Proposals",
+        )
 
     def get_object(self) -> Proposal:
         try:
@@ -242,6 +300,18 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.decisions_for_api()
+
+    @extend_schema(**export_schema("decisions"))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request):
+        decisions = self.filter_queryset(self.get_queryset())
+        return export_answer(
+            request,
+            columns=exports.decision_columns,
+            rows=exports.decision_rows(decisions),
+            stem="decisions",
+            sheet="Decisions",
+        )
 
 
 class RadarEntrySerializer(serializers.Serializer):

@@ -1,19 +1,28 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from core.export import ExportFormatConverter
 from decisions import views
+from decisions.views import exports, renewals
 from decisions.views import pilots as pilot_views
-from decisions.views import renewals
 from decisions.views.shelfware import shelfware_dismiss_view
+
+register_converter(ExportFormatConverter, "export")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("proposals/", views.proposal_list, name="proposal-list"),
+    path("proposals/export.<export:fmt>", exports.proposal_export, name="proposal-export"),
     path("proposals/new/", views.proposal_create, name="proposal-create"),
     path("proposals/preview/", views.proposal_preview, name="proposal-preview"),
     path("proposals/validate/", views.proposal_validate, name="proposal-validate"),
     path("proposals/<str:reference>/", views.proposal_detail, name="proposal-detail"),
     path("proposals/<str:reference>/edit/", views.proposal_edit, name="proposal-edit"),
     path("proposals/<str:reference>/timeline/", views.proposal_timeline, name="proposal-timeline"),
+    path(
+        "proposals/<str:reference>/timeline/export.<export:fmt>",
+        exports.proposal_timeline_export,
+        name="proposal-timeline-export",
+    ),
     path("proposals/<str:reference>/submit/", views.proposal_submit, name="proposal-submit"),
     path("proposals/<str:reference>/withdraw/", views.proposal_withdraw, name="proposal-withdraw"),
     path("proposals/<str:reference>/decide/", views.decision_take, name="decision-take"),
@@ -39,6 +48,7 @@ urlpatterns = [
     path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
     path("queue/", views.queue, name="queue"),
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),
+    path("decisions/export.<export:fmt>", exports.decision_export, name="decision-export"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("radar/", views.radar, name="radar"),
     path("renewals/", renewals.renewal_calendar, name="renewal-calendar"),

@@ -105,6 +105,35 @@ class TestTheDemo:
         assert not any(c.subscription.is_active for c in channels)
         assert not WebhookDelivery.objects.filter(kind__startswith="chat.").exists()
 
+    def test_its_lists_export_whole_in_the_readers_language(self, client):
+        """The demo's proposals, the CDO's decisions and an audit trail, as their export links
+        give them: every row the person may see, with Dutch headers and tier names."""
+        import csv
+        import io
+
+        User = get_user_model()
+
+        def rows(response):
+            text = b"".join(response.streaming_content).decode("utf-8-sig")
+            return list(csv.DictReader(io.StringIO(text)))
+
+        requester = User.objects.get(username="requester.hr")
+        client.force_login(requester)
+        proposals = rows(client.get("/proposals/export.csv", HTTP_ACCEPT_LANGUAGE="nl"))
+        assert len(proposals) == selectors.proposals_seen_by(requester).count()
+        tiers = {p["Niveau"] for p in proposals if p["Niveau"]}
+        assert tiers
+        assert tiers <= {"Klein", "Gemiddeld", "Groot"}
+        client.force_login(User.objects.get(username="cdo"))
+        decisions = rows(client.get("/decisions/export.csv"))
+        assert Decision.objects.exists()
+        assert len(decisions) == Decision.objects.count()
+        assert all(d["Rationale"] and d["Decided by"] for d in decisions)
+        reference = decisions[0]["Reference"]
+        trail = rows(client.get(f"/proposals/{reference}/timeline/export.csv"))
+        proposal = Proposal.objects.get(reference=reference)
+        assert len(trail) == Event.objects.filter(proposal_id=proposal.pk).count()
+
     def test_its_reference_data_reads_in_dutch_and_french(self):
         """Every department, tier, goal, checklist question and guardrail the demo seeds has a
         Dutch and a French value wherever it has an English one."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.dataversion import data_version
-from core.filtering import active_filters
+from core.filtering import active_filters, query_string
 from core.htmx import HtmxHttpRequest
 from core.i18n import per_language
 from decisions import selectors
@@ -47,6 +47,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     )
     context = {
         "filters": current,
+        # The decisions' export takes the same filters.
+        "export_query": query_string(current),
         "cache_key": f"{data_version()}:{request.LANGUAGE_CODE}:{sorted(current.items())}",
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "departments": departments,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.filtering import active_filters, lenient_filterset, offset_page
+from core.filtering import active_filters, lenient_filterset, offset_page, query_string
 from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
 from decisions.dmu import who_decides
@@ -53,16 +54,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    filters = lenient_filterset(
-        ProposalPageFilterSet,
-        request.GET,
-        queryset=selectors.proposal_list(user=request.user),
-        request=request,
-    )
+    filters, proposals = filtered_proposals(request, selectors.proposal_list(user=request.user))
     current = active_filters(filters)
     cleaned = filters.form.cleaned_data
     statuses = cleaned.get("status") or []
-    proposals = filters.qs if cleaned.get("sort") else filters.qs.order_by(*SORTS["newest"])
     page = offset_page(proposals, request.GET, filters=current, size=PROPOSALS_PAGE_SIZE)
     context = {
         "proposals": page.rows,
@@ -76,8 +71,24 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "page_number": page.number,
         "previous_link": page.previous_link,
         "next_link": page.next_link,
+        # The exports take the same filters and sort (not the page: they hold every row).
+        "export_query": query_string(current),
     }
     return render(request, "decisions/proposal_list.html", context)
+
+
+def filtered_proposals(
+    request: HttpRequest, queryset: QuerySet[Proposal]
+) -> tuple[ProposalPageFilterSet, QuerySet[Proposal]]:
+    """`queryset` with the list page's filters and sort from the query string (a value that
+    does not validate is ignored, as a bookmarked URL's should be), newest first by default."""
+    filters = lenient_filterset(
+        ProposalPageFilterSet, request.GET, queryset=queryset, request=request
+    )
+    proposals = filters.qs
+    if not filters.form.cleaned_data.get("sort"):
+        proposals = proposals.order_by(*SORTS["newest"])
+    return filters, proposals
 
 
 PROPOSALS_PAGE_SIZE = 50

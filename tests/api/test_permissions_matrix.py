@@ -225,6 +225,7 @@ ROWS = [
     Row("solutions list", "GET", lambda w: "/api/v1/solutions/", catalog=True),
     Row("solution detail", "GET", lambda w: f"/api/v1/solutions/{w.solution.pk}/", catalog=True),
     Row("proposals list", "GET", lambda w: "/api/v1/proposals/"),
+    Row("proposals export", "GET", lambda w: "/api/v1/proposals/export/?status=in_review"),
     Row("proposal detail", "GET", lambda w: f"/api/v1/proposals/{w.in_review.reference}/"),
     Row(
         "draft detail",
@@ -295,6 +296,7 @@ ROWS = [
         allowed=HR_SIGNERS,
     ),
     Row("decisions list", "GET", lambda w: "/api/v1/decisions/"),
+    Row("decisions export", "GET", lambda w: "/api/v1/decisions/export/?file_format=xlsx"),
     Row("decision detail", "GET", lambda w: f"/api/v1/decisions/{w.decision().pk}/"),
     Row("tokens list", "GET", lambda w: "/api/v1/tokens/", overrides=SESSION_ONLY),
     Row(
@@ -597,8 +599,9 @@ def test_it_allows_or_refuses_each_persona(org, row: Row, persona: str):
 
 
 def operation_of(method: str, url: str, paths: dict) -> str | None:
-    """The schema operation ("GET /api/v1/proposals/{reference}/") a concrete URL calls."""
-    for template in paths:
+    """The schema operation ("GET /api/v1/proposals/{reference}/") a concrete URL calls: a
+    literal path before a template it also matches (/proposals/export/, not {reference})."""
+    for template in sorted(paths, key=lambda t: t.count("{")):
         pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, url.split("?")[0]) and method.lower() in paths[template]:
             return f"{method} {template}"

@@ -417,6 +417,28 @@ ROWS = [
     ),
     Row("the CDO's decisions", "GET", lambda w: "/decisions/", allowed={"cdo"}),
     Row("dashboard", "GET", lambda w: "/dashboard/", allowed={"cdo"}),
+    # The exports: what the page shows that person, as CSV or Excel.
+    Row("export the proposals (CSV)", "GET", lambda w: "/proposals/export.csv?status=in_review"),
+    Row("export the proposals (Excel)", "GET", lambda w: "/proposals/export.xlsx?mine=1"),
+    Row("export the decisions (CSV)", "GET", lambda w: "/decisions/export.csv", allowed={"cdo"}),
+    Row(
+        "export the decisions (Excel)",
+        "GET",
+        lambda w: "/decisions/export.xlsx?department=HR",
+        allowed={"cdo"},
+    ),
+    Row(
+        "export the audit trail",
+        "GET",
+        lambda w: f"/proposals/{w.in_review.reference}/timeline/export.csv",
+    ),
+    Row(
+        "export a draft's audit trail",
+        "GET",
+        lambda w: f"/proposals/{w.draft.reference}/timeline/export.xlsx",
+        allowed={"requester", "superuser"},
+        refused=404,
+    ),
     Row("catalog", "GET", lambda w: "/catalog/"),
     Row("solution options", "GET", lambda w: "/catalog/solutions/options/?q=a"),
     Row("integration options", "GET", lambda w: "/catalog/solutions/integrations/?integrates_q=a"),
