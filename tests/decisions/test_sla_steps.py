@@ -226,9 +226,9 @@ def test_a_step_and_its_retry_cost_a_fixed_number_of_queries(org, clock):
             "IT",
         )
     # The claim, the sign-off, the recipients, their language, the notifications, the audit
-    # event (its chain head, number and row)…; a retry: the claim, the sign-off, the
-    # notifications with their people.
-    assert len(taken) == 11
+    # event (its chain head, number and row), the department's chat channels…; a retry: the
+    # claim, the sign-off, the notifications with their people.
+    assert len(taken) == 12
     assert len(retried) == 5
 
 
