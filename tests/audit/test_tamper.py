@@ -244,6 +244,65 @@ def test_the_hash_is_an_hmac_not_a_plain_digest(chain):
     assert event.hash != plain.hexdigest()
 
 
+def test_the_hash_keeps_its_published_formula():
+    """The formula every stored hash was made with: HMAC-SHA256, with the key of the event's key
+    id, of the compact JSON of its fields with sorted keys. A change to any part of it would
+    leave every event recorded before failing verification."""
+    from audit.models import Event as Unsaved
+
+    event = Unsaved(seq=3, prev_hash="ab" * 32, kind="proposal.submitted", proposal_id=7,
+                    actor_id=5, created_at=dt.datetime(2026, 12, 2, 10, 42, tzinfo=dt.UTC),
+                    payload={"round": 1, "amount": "41300.00"}, key_id="k9")  # fmt: skip
+    body = (
+        '{"actor":5,"at":"2026-12-02T10:42:00+00:00","key":"k9","kind":"proposal.submitted",'
+        '"payload":{"amount":"41300.00","round":1},"prev":"' + "ab" * 32 + '","proposal":7,'
+        '"seq":3}'
+    ).encode()
+    assert event_hash(event, b"a key of the audit chain") == (
+        hmac.new(b"a key of the audit chain", body, hashlib.sha256).hexdigest()
+    )
+    # Before the chain was keyed: plain SHA-256 of the same fields, without "key".
+    event.key_id = ""
+    unkeyed = body.replace(b'"key":"k9",', b"")
+    assert event_hash(event) == hashlib.sha256(unkeyed).hexdigest()
+    event.key_id = "k9"
+    with pytest.raises(ValueError, match="no key for the audit chain's key id 'k9'"):
+        event_hash(event, None)
+
+
+def test_an_event_records_its_kind_actor_proposal_and_payload(org):
+    from django.contrib.auth.models import AnonymousUser
+
+    from audit.services import record_event
+
+    proposal = make_proposal(requester=org.requester)
+    with transaction.atomic():
+        by_person = record_event(
+            kind="comment.added",
+            actor=org.hr_head,
+            proposal_id=proposal.pk,
+            payload={"b": 2, "a": dt.date(2026, 12, 2)},
+        )
+        by_nobody = record_event(kind="signoff.reminded", actor=AnonymousUser())
+    stored = Event.objects.get(pk=by_person.pk)
+    assert (stored.kind, stored.actor_id, stored.proposal_id) == (
+        "comment.added",
+        org.hr_head.pk,
+        proposal.pk,
+    )
+    assert stored.payload == {"a": "2026-12-02", "b": 2}  # dates stored as they are hashed
+    assert Event.objects.get(pk=by_nobody.pk).actor_id is None  # the anonymous: nobody
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_outside_a_transaction_is_refused():
+    from audit.services import record_event
+
+    with pytest.raises(RuntimeError, match="inside the transaction of the change it records"):
+        record_event(kind="comment.added")
+
+
 # --- PostgreSQL refuses the crude ways
 
 

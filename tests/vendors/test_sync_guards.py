@@ -94,7 +94,10 @@ def test_a_page_of_a_paged_full_sync_with_an_unidentified_item_is_refused_and_ca
     client, stored
 ):
     body = full(sync_id="night", vendors=[vendor_item(0), {"name": "No key"}])
-    assert post(client, body).status_code == 400
+    refused = post(client, body)
+    assert refused.status_code == 400
+    assert "external_id" in refused.json()["errors"]
+    assert refused.json()["message"].startswith("1 item of this full sync of ")
     body["vendors"] = [vendor_item(0)]
     assert post(client, body).json()["sync"]["pages"] == 1
 

@@ -385,7 +385,6 @@ def refuse_unidentified(source: str, count: int) -> None:
                 count,
             )
             % {"n": count, "source": source},
-            code="unidentified",
             field="external_id",
         )
 
