@@ -204,4 +204,4 @@ def proposal_check(proposal: Proposal) -> None:
     errors = proposal_errors(proposal)
     if errors:
         field, message = next(iter(errors.items()))
-        raise DomainError(message, code="invalid_proposal", field=field)
+        raise DomainError(message, field=field)

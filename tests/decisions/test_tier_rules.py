@@ -90,6 +90,9 @@ def test_the_cost_blamed_for_a_tco_too_large(db):
     assert proposal_tco_limit_field(proposal=both) == "one_off_cost"
     exactly = unsaved(one_off_cost=MAX_AMOUNT)
     assert not proposal_tco_exceeds_limit(proposal=exactly)
+    # The one-off cost at the limit fits by itself: what recurs on top takes the blame.
+    at_the_limit = unsaved(one_off_cost=MAX_AMOUNT, recurring_cost=Decimal("1"))
+    assert proposal_tco_limit_field(proposal=at_the_limit) == "recurring_cost"
     assert proposal_tco_exceeds_limit(proposal=unsaved(one_off_cost=MAX_AMOUNT + Decimal("0.01")))
 
 
@@ -97,3 +100,37 @@ def test_a_currency_without_a_rate_is_not_called_too_large(db, settings):
     settings.FX_RATES = {"EUR": Decimal("1")}
     proposal = unsaved(currency="USD", one_off_cost=MAX_AMOUNT + 1)
     assert not proposal_tco_exceeds_limit(proposal=proposal)
+
+
+# --- The whole proposal's rules (decisions.rules.proposal_errors)
+
+
+def rule_errors(**fields) -> dict[str, str]:
+    from decisions.rules import proposal_errors
+
+    data = {"new_solution_name": "Hirely ATS", "category": "talent_acquisition"} | fields
+    return proposal_errors(unsaved(**data))
+
+
+def test_a_pilot_may_end_on_the_day_it_starts_but_not_before(db):
+    import datetime as dt
+
+    day = dt.date(2027, 3, 1)
+    assert "pilot_end" not in rule_errors(pilot_start=day, pilot_end=day)
+    before = rule_errors(pilot_start=day, pilot_end=day - dt.timedelta(days=1))
+    assert before["pilot_end"] == "The pilot cannot end before it starts."
+
+
+def test_a_cost_left_blank_is_not_checked_against_the_limit(db):
+    # Blank is the form's own error to give ("required"); the TCO is not computed from it.
+    assert rule_errors(recurring_cost=None) == {}
+    assert rule_errors(one_off_cost=None, recurring_cost=MAX_AMOUNT) == {}
+
+
+def test_only_a_retirement_is_refused_a_retirement_day_in_the_past(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    assert "retire_on" not in rule_errors(retire_on=yesterday)  # a new tool's: not its field

@@ -306,3 +306,34 @@ def test_references_count_up_per_year(org):
 def test_only_required_departments_sign(org):
     proposal = make_proposal(requester=org.requester, submit=True)
     assert "FIN" not in set(proposal.signoffs.values_list("department__code", flat=True))
+
+
+def test_creating_a_proposal_is_recorded_with_its_author_reference_and_title(org):
+    """services.proposal_create writes the trail's first entry: who, which proposal, what."""
+    proposal = services.proposal_create(
+        requester=org.requester,
+        data={"title": "Shift planning", "requesting_department": org.departments["HR"],
+              "paying_department": org.departments["HR"], "new_vendor_name": "Planit",
+              "new_solution_name": "Planit Shifts", "category": "workforce_management",
+              "one_off_cost": Decimal("0"), "recurring_cost": Decimal("100"),
+              "recurring_period": "monthly", "term_months": 12},
+    )  # fmt: skip
+    event = Event.objects.get(kind="proposal.created", proposal_id=proposal.pk)
+    assert event.actor_id == org.requester.pk
+    assert event.payload == {"reference": proposal.reference, "title": "Shift planning"}
+
+
+def test_the_signoff_requests_leave_when_the_submission_commits(
+    org, django_capture_on_commit_callbacks
+):
+    """The services queue their tasks with queue_after_commit: nothing is sent before the
+    commit, each department's request once it is done."""
+    proposal = make_proposal(requester=org.requester)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        services.proposal_submit(proposal=proposal, actor=org.requester)
+    assert queued
+    assert not Notification.objects.filter(kind="signoff_requested").exists()
+    for callback in queued:
+        callback()
+    told = Notification.objects.filter(proposal=proposal, kind="signoff_requested")
+    assert told.exists()
