@@ -9,13 +9,15 @@ mutant runs all of it. Here a function called by more than `CAP` tests keeps:
 
 1. the tests *aimed at it*: those in a test file that names the function or imports its module
    (the tests written for the rule), and
-2. of the others, the most focused (those that call the fewest of the rule modules' functions:
+2. of the others, those of the function's own app first (tests/decisions/ for decisions.rules),
+   and among them the most focused (those that call the fewest of the rule modules' functions:
    a unit test before a page test that goes through every rule), up to `CAP` tests in all;
 
 and the tests run in that order, each group fastest first, so that a mutant the tests notice is
 usually killed by one of its first tests. A function called by `CAP` tests or fewer keeps
 them all. mutmut's own stats file keeps the full lists (`mutmut tests-for-mutant` shows them):
-the narrowing happens in memory, the same way on every run.
+the narrowing happens in memory, the same way on every run. The clean run before the mutants
+checks the tests they will run (every one must pass unmutated), not the whole suite.
 
 Usage: python bench/mutation_run.py <mutmut arguments> (the Makefile's `mutation` targets).
 """
@@ -32,7 +34,7 @@ import mutmut.__main__ as mutmut_main
 from mutmut.state import state
 
 ROOT = Path(__file__).resolve().parent.parent
-CAP = int(os.environ.get("MUTATION_TESTS_PER_FUNCTION", "300"))
+CAP = int(os.environ.get("MUTATION_TESTS_PER_FUNCTION", "200"))
 
 
 def module_and_function(mangled: str) -> tuple[str, str]:
@@ -80,9 +82,15 @@ def narrowed(
     module, function = module_and_function(mangled)
     aimed = [test for test in by_speed if aims_at(test.split("::")[0], module, function)]
     aimed_set = set(aimed)
+    own_app = f"tests/{module.split('.')[0]}/"
     others = sorted(
         (test for test in tests if test not in aimed_set),
-        key=lambda test: (reach.get(test, 0), duration.get(test, 0.0), test),
+        key=lambda test: (
+            not test.startswith(own_app),
+            reach.get(test, 0),
+            duration.get(test, 0.0),
+            test,
+        ),
     )[: max(0, CAP - len(aimed))]
     return aimed + sorted(others, key=lambda test: (duration.get(test, 0.0), test))
 
@@ -100,6 +108,7 @@ def narrow_tests() -> None:
 
 
 _collect_or_load_stats = mutmut_main.collect_or_load_stats
+_tests_for_mutant_names = mutmut_main.tests_for_mutant_names
 
 
 def collect_or_load_stats(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -107,7 +116,16 @@ def collect_or_load_stats(*args, **kwargs):  # type: ignore[no-untyped-def]
     narrow_tests()
 
 
+def tests_for_mutant_names(mutant_names):  # type: ignore[no-untyped-def]
+    """The clean run (no mutant named) checks the tests the mutants will run, not the whole
+    suite: every one of them must pass before a failure can mean a killed mutant."""
+    if mutant_names:
+        return _tests_for_mutant_names(mutant_names)
+    return {test for tests in state().tests_by_mangled_function_name.values() for test in tests}
+
+
 mutmut_main.collect_or_load_stats = collect_or_load_stats
+mutmut_main.tests_for_mutant_names = tests_for_mutant_names
 
 if __name__ == "__main__":
     sys.argv[0] = "mutmut"
