@@ -159,13 +159,30 @@ def _language_cookie_set(response: HttpResponse, language: str) -> None:
     )
 
 
+FOLLOW_THE_BROWSER = "auto"
+
+
 def set_language(request: HttpRequest) -> HttpResponse:
     """The header's EN/NL/FR buttons: Django's set_language (the cookie, and back to `next` when
     it is a page of this site), and for a signed-in person their stored preference too, which
     their notifications and emails follow and which the next sign-in, on any device, restores.
-    A language we do not offer is refused (400) rather than kept in a cookie."""
+    "auto" forgets the choice: the browser's language decides again. A language we do not offer
+    is refused (400) rather than kept in a cookie."""
     if request.method == "POST":
         language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER, "")
+        if language == FOLLOW_THE_BROWSER:
+            # No choice kept: the browser's Accept-Language decides again, here and, for a
+            # signed-in person, in their notifications and emails (the site's default there).
+            if request.user.is_authenticated:
+                services.preference_language_set(user=request.user, language="")
+            response = i18n.set_language(request)  # back to `next`; an unknown code sets nothing
+            response.delete_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+            return response
         try:
             services.language_check(language)
             if request.user.is_authenticated:

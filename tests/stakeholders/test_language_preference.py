@@ -168,3 +168,34 @@ def test_the_admin_names_a_preference_by_its_person_and_language(org):
     following_the_browser = Preference.objects.create(user=org.cdo, language="")
     assert str(chosen) == f"{org.it_reviewer}: nl"
     assert str(following_the_browser) == f"{org.cdo}: —"
+
+
+def test_auto_forgets_the_choice_and_follows_the_browser_again(client, org):
+    client.force_login(org.it_reviewer)
+    choose(client, "fr")
+    page = client.get(reverse("proposal-list"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.headers["Content-Language"] == "fr"
+    assert 'value="auto"' in page.text  # offered once a language was chosen
+    answer = choose(client, "auto")
+    assert answer.status_code == 302
+    assert answer["Location"] == "/proposals/"
+    assert answer.cookies[COOKIE].value == ""  # deleted
+    assert stored(org.it_reviewer) == ""
+    page = client.get(reverse("proposal-list"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.headers["Content-Language"] == "nl"
+    assert 'value="auto"' not in page.text
+    # Signing in again restores nothing: the browser still decides.
+    client.logout()
+    sign_in(client, org.it_reviewer.username)
+    assert (
+        client.get(reverse("proposal-list"), HTTP_ACCEPT_LANGUAGE="nl").headers["Content-Language"]
+        == "nl"
+    )
+
+
+def test_auto_without_signing_in_only_drops_the_cookie(client):
+    choose(client, "nl", next_url="/accounts/login/")
+    answer = choose(client, "auto", next_url="/accounts/login/")
+    assert answer.status_code == 302
+    assert answer.cookies[COOKIE].value == ""
+    assert Preference.objects.count() == 0
