@@ -74,6 +74,16 @@ def chat_send(*, department_id: int, event: str, key: str, card: Callable[[], Ch
     return queued
 
 
+def _signoff_names(signoff: SignOff) -> dict[str, str]:
+    """What a sign-off's messages name: the proposal, its department, the due day."""
+    return {
+        "ref": signoff.proposal.reference,
+        "title": short_title(signoff.proposal),
+        "dept": signoff.department.name,
+        "due": date_format(signoff.due_on) if signoff.due_on else "—",
+    }
+
+
 def signoff_chat_requested(*, signoff: SignOff) -> int:
     """Tell the department's channels that a sign-off waits for it."""
     proposal = signoff.proposal
@@ -82,12 +92,7 @@ def signoff_chat_requested(*, signoff: SignOff) -> int:
         return ChatCard(
             title=_("Sign-off requested: %(ref)s") % {"ref": proposal.reference},
             text=_("%(ref)s “%(title)s” waits for the sign-off of %(dept)s, due %(due)s.")
-            % {
-                "ref": proposal.reference,
-                "title": short_title(proposal),
-                "dept": signoff.department.name,
-                "due": date_format(signoff.due_on) if signoff.due_on else "—",
-            },
+            % _signoff_names(signoff),
             url=proposal_link(proposal),
             action=_("Sign off"),
             facts=_facts(proposal, signoff.department, due_on=signoff.due_on),
@@ -107,12 +112,7 @@ def signoff_chat_overdue(*, signoff: SignOff, step: str) -> int:
     proposal = signoff.proposal
 
     def card() -> ChatCard:
-        names = {
-            "ref": proposal.reference,
-            "title": short_title(proposal),
-            "dept": signoff.department.name,
-            "due": date_format(signoff.due_on) if signoff.due_on else "—",
-        }
+        names = _signoff_names(signoff)
         text = _("Overdue since %(due)s: %(ref)s “%(title)s” waits for the sign-off of %(dept)s.")
         if step == "escalate_head":
             text += " " + _("Escalated to the head of %(dept)s.")
