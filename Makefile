@@ -148,7 +148,8 @@ bench-export: install
 MUTATION_JOBS ?= 2
 MUTANTS ?=
 MUTMUT := env -u DATABASE_URL -u REDIS_URL -u REQUIRE_POSTGRES -u REQUIRE_REDIS -u REQUIRE_CELERY \
-	-u REQUIRE_BROWSER MUTATION_DB_SLOTS=1 TEST_DB_SUFFIX=_mutation $(PY) bench/mutation_run.py
+	-u REQUIRE_BROWSER MUTATION_DB_SLOTS=1 TEST_DB_SUFFIX=_mutation PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	$(PY) bench/mutation_run.py
 
 .PHONY: mutation-rerun
 mutation: install
