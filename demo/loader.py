@@ -53,6 +53,7 @@ from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
 from demo.standards import seed_demo_standard
+from demo.imports import load_demo_imports
 from demo.usage import load_demo_usage
 from stakeholders.checklists import load_default_checklists
 from stakeholders.models import (
@@ -113,6 +114,7 @@ def seed_demo() -> SeedReport:
     if standard := seed_demo_standard():
         report.lines.append(f"Standard for collaboration: {standard.solution.name}.")
     report.lines.extend(seed_demo_pilots())
+    report.add("Imports (glossary, catalog)", *load_demo_imports())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 
