@@ -21,6 +21,10 @@ from glossary.rights import may_edit_terms
 from glossary.services import clean_name, meaning_set, term_create, term_update
 from imports.models import ImportKind
 from imports.reading import Row
+from landscape.models import Tool
+from landscape.rights import governs_landscape
+from landscape.serializers import ToolInputSerializer
+from landscape.services import TOOL_EDITABLE, tool_update
 from stakeholders.annual_budget import department_budget_set, may_set_budgets
 from stakeholders.models import Department
 from vendors.sync.push import catalog_sync_push
@@ -282,6 +286,118 @@ def _run_catalog(rows: list[Row], *, actor: Any) -> list[RowResult]:
     return results
 
 
+# --- Tools -----------------------------------------------------------------------------------
+# Tools enter the landscape through an approved proposal, never through an import: the import
+# changes existing tools' owners, data and contract, as the tool's edit (PATCH) does, through
+# the same input rules (landscape.serializers.ToolInputSerializer) and service (tool_update).
+TOOL_COLUMNS = tuple(name for name in TOOL_EDITABLE if name != "currency") + ("currency",)
+PEOPLE_COLUMNS = ("business_owner", "it_steward")
+
+
+def _find_tools(keys: set[str]) -> tuple[dict[int, Tool], dict[str, list[Tool]]]:
+    ids = {int(key) for key in keys if key.isdigit() and len(key) < 19}
+    names = {key.casefold() for key in keys if not key.isdigit()}
+    by_id: dict[int, Tool] = {}
+    by_name: dict[str, list[Tool]] = {}
+    tools = Tool.objects.select_related("solution", "business_owner", "it_steward")
+    # Names compared in Python (casefold): tens or hundreds of tools, read once.
+    for tool in tools.filter(pk__in=ids) if not names else tools.all():
+        by_id[tool.pk] = tool
+        by_name.setdefault(tool.solution.name.casefold(), []).append(tool)
+    return by_id, by_name
+
+
+def _tool_of(key: str, by_id, by_name, result: RowResult) -> Tool | None:
+    if key.isdigit():
+        tool = by_id.get(int(key)) if len(key) < 19 else None
+        if tool is None:
+            result.error("tool", _("No tool has the id %(id)s.") % {"id": key[:20]})
+        return tool
+    found = by_name.get(key.casefold(), [])
+    if len(found) != 1:
+        result.error(
+            "tool",
+            _("No tool is named %(name)s.") % {"name": key[:80]}
+            if not found
+            else _("Several tools are named %(name)s: give the tool's id.") % {"name": key[:80]},
+        )
+        return None
+    return found[0]
+
+
+def _tool_input(cells: dict[str, str], people: dict[str, int], tool: Tool, result: RowResult):
+    data: dict[str, Any] = {}
+    for name, value in cells.items():
+        if name == "tool" or value == "" or name == "currency":
+            continue  # an empty cell leaves the field as it is
+        if name in PEOPLE_COLUMNS:
+            if value.casefold() not in people:
+                result.error(name, _("No active user has the username %(u)s.") % {"u": value[:80]})
+            else:
+                data[name] = people[value.casefold()]
+        elif name in ("personal_data", "is_platform", "auto_renews"):
+            data[name] = BOOLEANS.get(value.lower(), value)
+        elif name == "yearly_cost":
+            data[name] = {"amount": value, "currency": cells.get("currency") or tool.currency}
+        else:
+            data[name] = value
+    if cells.get("currency") and not cells.get("yearly_cost"):
+        result.error("currency", _("A currency goes with a yearly cost."))
+    return data
+
+
+def _run_tools(rows: list[Row], *, actor: Any) -> list[RowResult]:
+    from django.contrib.auth import get_user_model
+
+    by_id, by_name = _find_tools({row.cells.get("tool", "") for row in rows})
+    usernames = {row.cells.get(c, "").casefold() for row in rows for c in PEOPLE_COLUMNS}
+    people = {
+        username.casefold(): pk
+        for pk, username in get_user_model()
+        .objects.filter(is_active=True)
+        .values_list("pk", "username")
+        if username.casefold() in usernames
+    }
+    seen: dict[int, int] = {}
+    results = []
+    for row in rows:
+        key = row.cells.get("tool", "")
+        result = _from_row(row, key)
+        tool = _tool_of(key, by_id, by_name, result) if key else None
+        if not key:
+            result.error("tool", _("Give the tool's id or name."))
+        if tool is not None:
+            result.key = tool.solution.name
+            if tool.pk in seen:
+                result.error(
+                    "tool", _("The tool is on line %(line)d already.") % {"line": seen[tool.pk]}
+                )
+            seen.setdefault(tool.pk, row.line)
+        data = _tool_input(row.cells, people, tool, result) if tool is not None else {}
+        if result.errors or tool is None:
+            results.append(result)
+            continue
+        payload = ToolInputSerializer(data=data)
+        if not payload.is_valid():
+            for name, messages in payload.errors.items():
+                flat = messages.values() if isinstance(messages, dict) else [messages]
+                for group in flat:
+                    for message in group:
+                        result.error(name, str(message))
+            results.append(result)
+            continue
+        values = payload.service_data()
+        changed = any(getattr(tool, name) != value for name, value in values.items())
+        try:
+            with transaction.atomic():
+                tool_update(tool=tool, actor=actor, data=values)
+            result.status = UPDATED if changed else UNCHANGED
+        except DomainError as error:  # NotAllowed too: a tool the importer may not change
+            result.error("tool" if isinstance(error, NotAllowed) else error.field or "", error.message)
+        results.append(result)
+    return results
+
+
 KINDS: dict[str, Kind] = {
     ImportKind.CATALOG: Kind(
         name=ImportKind.CATALOG,
@@ -294,6 +410,19 @@ KINDS: dict[str, Kind] = {
         example=(
             "external_id;name;vendor;category;pricing_model;list_price;sso\n"
             "ats-1;Hirely ATS;Hirely;talent_acquisition;per_seat;12.50;yes"
+        ),
+    ),
+    ImportKind.TOOLS: Kind(
+        name=ImportKind.TOOLS,
+        label=gettext_lazy("Tools"),
+        required=("tool",),
+        optional=TOOL_COLUMNS,
+        may_import=governs_landscape,
+        refusal=gettext_lazy("Only IT Operations can import changes to the tool landscape."),
+        run=_run_tools,
+        example=(
+            "tool;business_owner;seats;contract_start;term_months;yearly_cost;currency\n"
+            "Hirely ATS;head.hr;250;2026-01-01;36;30000;EUR"
         ),
     ),
     ImportKind.BUDGETS: Kind(

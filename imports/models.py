@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ImportKind(models.TextChoices):
     CATALOG = "catalog", _("Catalog")
+    TOOLS = "tools", _("Tools")
     BUDGETS = "budgets", _("Department budgets")
     GLOSSARY = "glossary", _("Glossary")
 

@@ -470,6 +470,8 @@ ROWS = [
     # The budgets' import: administrators; the glossary's: department heads and the CDO.
     Row("budgets import", "GET", lambda w: "/imports/budgets/", allowed={"superuser"}),
     Row("glossary import", "GET", lambda w: "/imports/glossary/", allowed={"head", "cdo"}),
+    Row("tools import", "GET", lambda w: "/imports/tools/", allowed={"it_reviewer"}),
+    Row("catalog import", "GET", lambda w: "/imports/catalog/", allowed={"superuser"}),
     Row(
         "budgets import preview",
         "POST",
