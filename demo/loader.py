@@ -42,6 +42,7 @@ from decisions.rights import cdo_group, signing_right
 from demo.catalog import demo_solution, load_demo_catalog
 from demo.chat import load_demo_chat_channels
 from demo.glossary import seed_demo_glossary
+from demo.imports import load_demo_imports
 from demo.landscape import (
     load_demo_guardrails,
     load_demo_landscape,
@@ -53,7 +54,6 @@ from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
 from demo.standards import seed_demo_standard
-from demo.imports import load_demo_imports
 from demo.usage import load_demo_usage
 from stakeholders.checklists import load_default_checklists
 from stakeholders.models import (

@@ -42,7 +42,7 @@ class ImportRowSerializer(serializers.Serializer):
     line = serializers.IntegerField(help_text=gettext_lazy("The row's line in the file."))
     key = serializers.CharField(help_text=gettext_lazy("The record the row names."))
     status = serializers.ChoiceField(choices=STATUSES)
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text=gettext_lazy("Column → its messages (empty when the row is fine)."),
     )
@@ -94,9 +94,7 @@ class ImportApi(APIView):
             "of the rows in `errors` by line.column)."
         ),
         parameters=[
-            OpenApiParameter(
-                "kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KINDS)
-            )
+            OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KINDS))
         ],
         request=ImportRequestSerializer,
         responses={

@@ -87,7 +87,9 @@ def _run_budgets(rows: list[Row], *, actor: Any) -> list[RowResult]:
         if not code:
             result.error("department", _("Give the department's code, e.g. HR."))
         elif department is None:
-            result.error("department", _("No department has the code %(code)s.") % {"code": code[:20]})
+            result.error(
+                "department", _("No department has the code %(code)s.") % {"code": code[:20]}
+            )
         elif code in seen:
             result.error(
                 "department",
@@ -132,7 +134,9 @@ def _run_glossary(rows: list[Row], *, actor: Any) -> list[RowResult]:
             continue
         folded = name.casefold()
         if folded in seen:
-            result.error("term", _("The term is on line %(line)d already.") % {"line": seen[folded]})
+            result.error(
+                "term", _("The term is on line %(line)d already.") % {"line": seen[folded]}
+            )
         seen.setdefault(folded, row.line)
         meanings = []
         for column, text in row.cells.items():
@@ -230,8 +234,9 @@ def _solution_item(cells: dict[str, str], vendor_key: str) -> dict[str, Any]:
     return item
 
 
-def _run_catalog(rows: list[Row], *, actor: Any) -> list[RowResult]:
-    results = [_from_row(row, row.cells.get("external_id", "")) for row in rows]
+def _catalog_items(rows: list[Row], results: list[RowResult]):
+    """The sync's vendor and solution items of the rows without errors, and which rows each
+    (type, external id) comes from."""
     vendors: dict[str, dict[str, Any]] = {}
     solutions: list[dict[str, Any]] = []
     lines: dict[tuple[str, str], list[RowResult]] = {}
@@ -254,27 +259,32 @@ def _run_catalog(rows: list[Row], *, actor: Any) -> list[RowResult]:
         lines.setdefault(("vendor", vendor_key), []).append(result)
         lines.setdefault(("solution", cells.get("external_id", "").strip()), []).append(result)
         solutions.append(_solution_item(cells, vendor_key))
+    return list(vendors.values()), solutions, lines
+
+
+def _catalog_column(item_type: str, name: str) -> str:
+    """The file's column of a sync item's field."""
+    if item_type != "vendor":
+        return name
+    return "vendor" if name == "name" else f"vendor_{name}"
+
+
+def _run_catalog(rows: list[Row], *, actor: Any) -> list[RowResult]:
+    results = [_from_row(row, row.cells.get("external_id", "")) for row in rows]
+    vendors, solutions, lines = _catalog_items(rows, results)
     if not solutions:
         return results
     _status, body, _replayed = catalog_sync_push(
         actor=actor,
-        data={
-            "source": CATALOG_SOURCE,
-            "mode": "upsert",
-            "vendors": list(vendors.values()),
-            "solutions": solutions,
-        },
-    )
+        data={"source": CATALOG_SOURCE, "mode": "upsert", "vendors": vendors,
+              "solutions": solutions},
+    )  # fmt: skip
     touched: set[int] = set()
     for item in body["items"]:
-        rows_of = lines.get((item["type"], item["external_id"] or ""), [])
-        for result in rows_of:
+        for result in lines.get((item["type"], item["external_id"] or ""), []):
             for name, messages in item["errors"].items():
-                column = f"vendor_{name}" if item["type"] == "vendor" and name != "name" else (
-                    "vendor" if item["type"] == "vendor" else name
-                )
                 for message in messages:
-                    result.error(column, message)
+                    result.error(_catalog_column(item["type"], name), message)
             if item["type"] == "solution" and not result.errors:
                 result.status = item["status"]
             elif item["type"] == "vendor" and item["status"] in (CREATED, UPDATED):
@@ -290,7 +300,7 @@ def _run_catalog(rows: list[Row], *, actor: Any) -> list[RowResult]:
 # Tools enter the landscape through an approved proposal, never through an import: the import
 # changes existing tools' owners, data and contract, as the tool's edit (PATCH) does, through
 # the same input rules (landscape.serializers.ToolInputSerializer) and service (tool_update).
-TOOL_COLUMNS = tuple(name for name in TOOL_EDITABLE if name != "currency") + ("currency",)
+TOOL_COLUMNS = (*tuple(name for name in TOOL_EDITABLE if name != "currency"), "currency")
 PEOPLE_COLUMNS = ("business_owner", "it_steward")
 
 
@@ -393,7 +403,9 @@ def _run_tools(rows: list[Row], *, actor: Any) -> list[RowResult]:
                 tool_update(tool=tool, actor=actor, data=values)
             result.status = UPDATED if changed else UNCHANGED
         except DomainError as error:  # NotAllowed too: a tool the importer may not change
-            result.error("tool" if isinstance(error, NotAllowed) else error.field or "", error.message)
+            result.error(
+                "tool" if isinstance(error, NotAllowed) else error.field or "", error.message
+            )
         results.append(result)
     return results
 
@@ -405,7 +417,9 @@ KINDS: dict[str, Kind] = {
         required=CATALOG_REQUIRED,
         optional=CATALOG_OPTIONAL,
         may_import=may_import_catalog,
-        refusal=gettext_lazy("Only a catalog maintainer or an administrator can import the catalog."),
+        refusal=gettext_lazy(
+            "Only a catalog maintainer or an administrator can import the catalog."
+        ),
         run=_run_catalog,
         example=(
             "external_id;name;vendor;category;pricing_model;list_price;sso\n"

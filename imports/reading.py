@@ -83,7 +83,9 @@ def _csv_lines(data: bytes) -> list[list[Any]]:
             if len(lines) > MAX_ROWS + 1:
                 break
     except csv.Error as error:
-        raise FileRefused(_("The file is not a readable CSV: %(error)s") % {"error": error}) from None
+        raise FileRefused(
+            _("The file is not a readable CSV: %(error)s") % {"error": error}
+        ) from None
     return lines
 
 
@@ -137,7 +139,8 @@ def _cell(row: Row, column: str, raw: str) -> None:
     value = raw.strip()
     if len(value) > CELL_MAX:
         row.errors.setdefault(column, []).append(
-            _("The cell holds %(n)d characters; at most %(max)d.") % {"n": len(value), "max": CELL_MAX}
+            _("The cell holds %(n)d characters; at most %(max)d.")
+            % {"n": len(value), "max": CELL_MAX}
         )
         return
     if value.startswith("="):
@@ -150,26 +153,12 @@ def _cell(row: Row, column: str, raw: str) -> None:
     row.cells[column] = value
 
 
-def read_table(
-    data: bytes, *, filename: str, required: Sequence[str], optional: Iterable[str],
-    extra: re.Pattern[str] | None = None,
-) -> Table:  # fmt: skip
-    """The file's rows, or FileRefused. `required` columns must all be there, `optional` ones
-    may; a column matching `extra` (e.g. meaning_hr) is taken too; any other is refused."""
-    if not data.strip():
-        raise FileRefused(_("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise FileRefused(_("The file is larger than %(kb)d KB.") % {"kb": MAX_BYTES // 1024})
-    is_xlsx = data.startswith(XLSX_MAGIC)
-    if filename.lower().endswith((".xlsx", ".xlsm")) and not is_xlsx:
-        raise FileRefused(_("The file is not a readable Excel (.xlsx) file."))
-    lines = _xlsx_lines(data) if is_xlsx else _csv_lines(data)
-    header_index = next(
-        (i for i, cells in enumerate(lines) if any(_text(c).strip() for c in cells)), None
-    )
-    if header_index is None:
-        raise FileRefused(_("The file is empty."))
-    header = [normalise_header(_text(cell)) for cell in lines[header_index]]
+def _header(
+    cells: list[Any], *, required: Sequence[str], optional: Iterable[str],
+    extra: re.Pattern[str] | None,
+) -> list[str]:  # fmt: skip
+    """The columns the first line names, or FileRefused: unknown, twice, missing ones."""
+    header = [normalise_header(_text(cell)) for cell in cells]
     while header and not header[-1]:
         header.pop()
     if len(header) > MAX_COLUMNS:
@@ -194,6 +183,29 @@ def read_table(
             _("Missing columns: %(missing)s. The first line must name the columns.")
             % {"missing": ", ".join(missing)}
         )
+    return header
+
+
+def read_table(
+    data: bytes, *, filename: str, required: Sequence[str], optional: Iterable[str],
+    extra: re.Pattern[str] | None = None,
+) -> Table:  # fmt: skip
+    """The file's rows, or FileRefused. `required` columns must all be there, `optional` ones
+    may; a column matching `extra` (e.g. meaning_hr) is taken too; any other is refused."""
+    if not data.strip():
+        raise FileRefused(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise FileRefused(_("The file is larger than %(kb)d KB.") % {"kb": MAX_BYTES // 1024})
+    is_xlsx = data.startswith(XLSX_MAGIC)
+    if filename.lower().endswith((".xlsx", ".xlsm")) and not is_xlsx:
+        raise FileRefused(_("The file is not a readable Excel (.xlsx) file."))
+    lines = _xlsx_lines(data) if is_xlsx else _csv_lines(data)
+    header_index = next(
+        (i for i, cells in enumerate(lines) if any(_text(c).strip() for c in cells)), None
+    )
+    if header_index is None:
+        raise FileRefused(_("The file is empty."))
+    header = _header(lines[header_index], required=required, optional=optional, extra=extra)
     rows: list[Row] = []
     for index in range(header_index + 1, len(lines)):
         values = [_text(value) for value in lines[index]]
@@ -206,9 +218,7 @@ def read_table(
             row.errors.setdefault("", []).append(_("The row has more cells than the header."))
         rows.append(row)
     if len(rows) > MAX_ROWS or len(lines) > MAX_ROWS + header_index + 1:
-        raise FileRefused(
-            _("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS}
-        )
+        raise FileRefused(_("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS})
     if not rows:
         raise FileRefused(_("The file has a header but no rows."))
     return Table(columns=header, rows=rows)

@@ -73,7 +73,7 @@ def import_check(
     outcome = ImportOutcome(kind=kind, filename=filename, sha256=sha, rows=[])
     with transaction.atomic():
         outcome.rows = kind.run(table.rows, actor=actor)
-        outcome.counts = {status: 0 for status in STATUSES}
+        outcome.counts = dict.fromkeys(STATUSES, 0)
         for row in outcome.rows:
             outcome.counts[row.status] += 1
         if apply and not outcome.has_errors:

@@ -35,7 +35,9 @@ def _kind(name: str) -> Kind:
     return kind
 
 
-def _page(request: HttpRequest, kind: Kind, *, status: int = 200, **context: object) -> HttpResponse:
+def _page(
+    request: HttpRequest, kind: Kind, *, status: int = 200, **context: object
+) -> HttpResponse:
     template = "imports/import.html"
     if getattr(request, "htmx", False) and request.method == "POST":
         template += "#result"

@@ -16,8 +16,8 @@ from core.money import Currency
 from stakeholders.models import Department
 
 _FIELD = Department._meta.get_field("annual_budget")
-BUDGET_DECIMALS: int = _FIELD.decimal_places  # type: ignore[attr-defined]
-BUDGET_MAX = Decimal(10) ** (_FIELD.max_digits - BUDGET_DECIMALS) - Decimal(1).scaleb(  # type: ignore[attr-defined]
+BUDGET_DECIMALS: int = _FIELD.decimal_places
+BUDGET_MAX = Decimal(10) ** (_FIELD.max_digits - BUDGET_DECIMALS) - Decimal(1).scaleb(
     -BUDGET_DECIMALS
 )
 

@@ -34,7 +34,9 @@ def test_preview_shows_row_errors_then_a_corrected_file_imports(org, browser_for
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("heading", name="Not imported: some rows have errors")).to_be_visible()
     expect(page.locator("#import-rows tr.import-invalid")).to_contain_text("definition")
-    expect(page.locator("#import-counts")).to_contain_text("1 new, 0 changed, 0 unchanged, 1 with errors")
+    expect(page.locator("#import-counts")).to_contain_text(
+        "1 new, 0 changed, 0 unchanged, 1 with errors"
+    )
     expect(page.locator("#confirm-import")).to_have_count(0)
     head.screenshot("import-preview-errors")
 

@@ -31,8 +31,8 @@ from decisions.models import (
     SignOffStatus,
 )
 from decisions.services.calendar_feed import calendar_feed_rotate
-from landscape.models import CalendarFeed
 from imports.services import import_sign
+from landscape.models import CalendarFeed
 from landscape.usage_csv import usage_csv_sign
 from stakeholders.models import Delegation
 from stakeholders.services import chat_channel_create

@@ -28,7 +28,8 @@ def run(org, *lines, apply=False, actor=None):
 def test_it_previews_without_saving_then_imports_with_an_audit_event(org):
     preview = run(org, "HR;450000;EUR", "IT;500000;")
     assert [r.status for r in preview.rows] == ["updated", "unchanged"]
-    assert preview.signed and not preview.applied
+    assert preview.signed
+    assert not preview.applied
     org.departments["HR"].refresh_from_db()
     assert org.departments["HR"].annual_budget == Decimal("500000")
     assert not Event.objects.filter(kind="department.budget_changed").exists()
@@ -88,10 +89,12 @@ def test_an_unknown_department_a_duplicate_and_a_wrong_currency_are_row_errors(o
 
 def test_one_wrong_row_imports_nothing(org):
     outcome = run(org, "HR;1;EUR", "IT;-5;EUR", apply=True)
-    assert not outcome.applied and outcome.counts["invalid"] == 1
+    assert not outcome.applied
+    assert outcome.counts["invalid"] == 1
     org.departments["HR"].refresh_from_db()
     assert org.departments["HR"].annual_budget == Decimal("500000")
-    assert not ImportRun.objects.exists() and not Event.objects.exists()
+    assert not ImportRun.objects.exists()
+    assert not Event.objects.exists()
 
 
 @pytest.mark.parametrize("persona", ["cdo", "hr_head", "it_reviewer", "requester"])

@@ -42,7 +42,8 @@ def test_a_head_imports_new_and_changed_terms_with_their_history(org):
         "user;A person who works with a tool.;An employee with an account.",
         apply=True,
     )
-    assert done.applied and [r.status for r in done.rows] == ["created", "updated"]
+    assert done.applied
+    assert [r.status for r in done.rows] == ["created", "updated"]
     onboarding = Term.objects.get(name="Onboarding")
     assert onboarding.meanings.get().text == "The first 90 days."
     assert DepartmentMeaning.objects.get(term__name="user", department__code="HR").text == (
@@ -58,14 +59,16 @@ def test_another_departments_meaning_is_a_row_error_for_a_head_and_fine_for_the_
     assert refused.rows[0].status == "invalid"
     assert "meaning_it" in refused.rows[0].errors
     allowed = run(org.cdo, "Ticket;A request to IT.;An incident.", header=header, apply=True)
-    assert allowed.applied and allowed.rows[0].status == "created"
+    assert allowed.applied
+    assert allowed.rows[0].status == "created"
 
 
 def test_a_new_term_needs_a_definition_and_a_readable_name(org):
     outcome = run(org.cdo, "Ledger;;", "!!!;Something.;", f"{'x' * 81};Long.;")
     assert [r.status for r in outcome.rows] == ["invalid"] * 3
     assert "definition" in outcome.rows[0].errors
-    assert "term" in outcome.rows[1].errors and "term" in outcome.rows[2].errors
+    assert "term" in outcome.rows[1].errors
+    assert "term" in outcome.rows[2].errors
 
 
 def test_a_meaning_column_of_an_unknown_department_is_a_row_error(org):

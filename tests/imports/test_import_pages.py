@@ -29,10 +29,12 @@ def budgets_file(*lines: str) -> SimpleUploadedFile:
 
 def test_the_index_lists_only_the_imports_one_may_run(org):
     admin_page = client_for(org.superuser).get("/imports/").content.decode()
-    assert "/imports/budgets/" in admin_page and "/imports/catalog/" in admin_page
+    assert "/imports/budgets/" in admin_page
+    assert "/imports/catalog/" in admin_page
     assert "/imports/glossary/" not in admin_page  # administrators administer
     head_page = client_for(org.hr_head).get("/imports/").content.decode()
-    assert "/imports/glossary/" in head_page and "/imports/budgets/" not in head_page
+    assert "/imports/glossary/" in head_page
+    assert "/imports/budgets/" not in head_page
     assert 'id="no-imports"' in client_for(org.requester).get("/imports/").content.decode()
 
 
@@ -41,12 +43,14 @@ def test_upload_preview_then_confirm_imports_the_previewed_file(org):
     preview = client.post("/imports/budgets/", {"file": budgets_file("HR;420000")})
     assert preview.status_code == 200
     page = preview.content.decode()
-    assert "Preview: nothing is saved yet" in page and 'id="confirm-import"' in page
+    assert "Preview: nothing is saved yet" in page
+    assert 'id="confirm-import"' in page
     org.departments["HR"].refresh_from_db()
     assert org.departments["HR"].annual_budget == Decimal("500000")
     signed = preview.context["outcome"].signed
     done = client.post("/imports/budgets/confirm/", {"preview": signed})
-    assert done.status_code == 200 and "Imported" in done.content.decode()
+    assert done.status_code == 200
+    assert "Imported" in done.content.decode()
     org.departments["HR"].refresh_from_db()
     assert org.departments["HR"].annual_budget == Decimal("420000")
     assert ImportRun.objects.get().imported_by == org.superuser
@@ -59,14 +63,17 @@ def test_a_preview_with_an_error_shows_the_row_line_and_column_and_offers_no_con
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "<code>department</code>" in page and "ZZ" in page
-    assert 'id="confirm-import"' not in page and 'id="nothing-imported"' in page
+    assert "<code>department</code>" in page
+    assert "ZZ" in page
+    assert 'id="confirm-import"' not in page
+    assert 'id="nothing-imported"' in page
 
 
 def test_an_unreadable_file_is_a_400_with_the_reason(org):
     upload = SimpleUploadedFile("b.csv", b"department;annual_budget\nHR\x00;1\n")
     response = client_for(org.superuser).post("/imports/budgets/", {"file": upload})
-    assert response.status_code == 400 and "NUL" in response.content.decode()
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
     response = client_for(org.superuser).post("/imports/budgets/", {})
     assert response.status_code == 400
 
@@ -76,7 +83,8 @@ def test_htmx_gets_the_result_fragment_only(org):
         "/imports/budgets/", {"file": budgets_file("HR;1")}, headers={"HX-Request": "true"}
     )
     page = response.content.decode()
-    assert page.lstrip().startswith('<div id="import-result">') and "<html" not in page
+    assert page.lstrip().startswith('<div id="import-result">')
+    assert "<html" not in page
 
 
 def test_a_forged_or_foreign_preview_imports_nothing(org):
@@ -142,8 +150,10 @@ def test_the_latest_imports_list_costs_the_same_queries_for_many_imports(
     org, django_assert_num_queries
 ):
     client = client_for(org.superuser)
-    ImportRun.objects.create(kind="budgets", filename="a.csv", sha256="0" * 64,
-                             imported_by=org.superuser, rows=1, created=0, updated=1, unchanged=0)  # fmt: skip
+    ImportRun.objects.create(
+        kind="budgets", filename="a.csv", sha256="0" * 64, imported_by=org.superuser,
+        rows=1, created=0, updated=1, unchanged=0,
+    )  # fmt: skip
     client.get("/imports/budgets/")
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

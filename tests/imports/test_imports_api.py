@@ -35,7 +35,8 @@ def test_a_dry_run_reports_each_row_and_keeps_nothing(org):
 def test_an_import_keeps_the_rows(org):
     api = session_api(org.superuser)
     response = api.request("POST", "/api/v1/imports/budgets/", body("HR;7", dry_run=False))
-    assert response.status_code == 200 and response.json()["applied"] is True
+    assert response.status_code == 200
+    assert response.json()["applied"] is True
     org.departments["HR"].refresh_from_db()
     assert org.departments["HR"].annual_budget == Decimal("7")
 
@@ -46,7 +47,8 @@ def test_an_import_with_a_wrong_row_is_a_400_naming_the_line_and_column(org):
                            body("HR;7", "IT;-1", dry_run=False))  # fmt: skip
     assert response.status_code == 400
     data = response.json()
-    assert set(data) == {"message", "errors"} and "line 3.annual_budget" in data["errors"]
+    assert set(data) == {"message", "errors"}
+    assert "line 3.annual_budget" in data["errors"]
     assert not ImportRun.objects.exists()
 
 
@@ -70,6 +72,8 @@ def test_bad_input_is_a_clean_400(org, payload):
 
 def test_refusals_are_403_and_404_in_the_error_shape(org):
     response = session_api(org.cdo).request("POST", "/api/v1/imports/budgets/", body("HR;7"))
-    assert response.status_code == 403 and response.json()["message"]
+    assert response.status_code == 403
+    assert response.json()["message"]
     response = session_api(org.superuser).request("POST", "/api/v1/imports/tools/", body("HR;7"))
-    assert response.status_code == 404 and set(response.json()) == {"message", "errors"}
+    assert response.status_code == 404
+    assert set(response.json()) == {"message", "errors"}

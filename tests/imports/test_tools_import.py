@@ -39,13 +39,19 @@ def test_it_operations_updates_tools_by_name_or_id_with_the_tool_event(org, ats)
         f"{other.pk};;;;;;;",
         apply=True,
     )
-    assert outcome.applied and [r.status for r in outcome.rows] == ["updated", "unchanged"]
+    assert outcome.applied
+    assert [r.status for r in outcome.rows] == ["updated", "unchanged"]
     ats.refresh_from_db()
     assert (ats.business_owner, ats.seats, ats.contract_start) == (
-        org.hr_head, 250, dt.date(2026, 1, 1)
+        org.hr_head,
+        250,
+        dt.date(2026, 1, 1),
     )
     assert (ats.term_months, ats.yearly_cost, ats.currency, ats.auto_renews) == (
-        36, Decimal("30000.50"), "USD", True
+        36,
+        Decimal("30000.50"),
+        "USD",
+        True,
     )
     assert Event.objects.filter(kind="tool.updated").count() == 1
     assert run(org.it_reviewer, "hirely ats;henk.hrhead;250;;;;;", apply=True).rows[0].status == (
@@ -88,7 +94,8 @@ def test_two_tools_of_one_name_need_the_id(org, ats):
 
 def test_the_same_tool_twice_is_an_error_and_nothing_is_imported(org, ats):
     outcome = run(org.it_reviewer, "Hirely ATS;;5;;;;;", f"{ats.pk};;6;;;;;", apply=True)
-    assert not outcome.applied and outcome.rows[1].status == "invalid"
+    assert not outcome.applied
+    assert outcome.rows[1].status == "invalid"
     ats.refresh_from_db()
     assert ats.seats == 100
 
