@@ -108,7 +108,7 @@ def test_someone_without_the_right_gets_a_403_page_and_nothing_changes(org):
 
 
 def test_an_unknown_import_is_a_404_and_anonymous_is_sent_to_sign_in(org):
-    assert client_for(org.superuser).get("/imports/tools/").status_code == 404
+    assert client_for(org.superuser).get("/imports/nothing/").status_code == 404
     assert Client().get("/imports/budgets/").status_code == 302
 
 

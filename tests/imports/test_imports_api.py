@@ -74,6 +74,6 @@ def test_refusals_are_403_and_404_in_the_error_shape(org):
     response = session_api(org.cdo).request("POST", "/api/v1/imports/budgets/", body("HR;7"))
     assert response.status_code == 403
     assert response.json()["message"]
-    response = session_api(org.superuser).request("POST", "/api/v1/imports/tools/", body("HR;7"))
+    response = session_api(org.superuser).request("POST", "/api/v1/imports/nothing/", body("HR;7"))
     assert response.status_code == 404
     assert set(response.json()) == {"message", "errors"}
