@@ -61,7 +61,7 @@ def import_check(
     kept only when none has an error (otherwise the outcome says applied=False)."""
     if not kind.may_import(actor):
         raise NotAllowed(str(kind.refusal))
-    filename = filename[:200]
+    filename = storable_name(filename)
     try:
         table = read_table(
             data, filename=filename, required=kind.required, optional=kind.optional,
@@ -105,6 +105,13 @@ def import_check(
     if not apply and not outcome.has_errors:
         outcome.signed = import_sign(data, kind=kind.name, filename=filename)
     return outcome
+
+
+def storable_name(filename: str) -> str:
+    """The file's name as we keep it: printable characters (no NUL, no lone surrogate), at most
+    200 of them."""
+    name = filename.encode("utf-8", "replace").decode("utf-8")
+    return "".join(ch for ch in name if ch.isprintable())[:200] or "file"
 
 
 def import_sign(data: bytes, *, kind: str, filename: str) -> str:

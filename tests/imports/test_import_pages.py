@@ -166,3 +166,21 @@ def test_the_latest_imports_list_costs_the_same_queries_for_many_imports(
                                  unchanged=0)  # fmt: skip
     with django_assert_num_queries(len(one.captured_queries)):
         client.get("/imports/budgets/")
+
+
+def test_a_hostile_file_name_is_refused_or_kept_storable(org):
+    client = client_for(org.superuser)
+    data = csv_bytes("department;annual_budget", "HR;1")
+    response = client.post("/imports/budgets/", {"file": SimpleUploadedFile("b\x00ad.csv", data)})
+    if response.status_code == 200:  # the name made storable, the file imported
+        signed = response.context["outcome"].signed
+        assert client.post("/imports/budgets/confirm/", {"preview": signed}).status_code == 200
+        assert "\x00" not in ImportRun.objects.get().filename
+        ImportRun.objects.all().delete()
+    else:
+        assert response.status_code == 400
+    long_name = "x" * 300 + ".csv"
+    preview = client.post("/imports/budgets/", {"file": SimpleUploadedFile(long_name, data)})
+    signed = preview.context["outcome"].signed
+    assert client.post("/imports/budgets/confirm/", {"preview": signed}).status_code == 200
+    assert len(ImportRun.objects.get().filename) <= 200
