@@ -82,17 +82,20 @@ def report_data(outcome: ImportOutcome, *, dry_run: bool) -> dict:
     }
 
 
+IMPORT_DESCRIPTION = gettext_lazy(
+    "The catalog (catalog maintainers), tools (IT Operations), the departments' budgets "
+    "(administrators) or the glossary (department heads, the CDO) from a CSV or Excel file, as "
+    "on the import page. A dry run (the default) reports what each row would do; an import "
+    "keeps the rows only when no row has an error (all or nothing: otherwise 400, with the "
+    "report of the rows in `errors` by line.column)."
+)
+
+
 class ImportApi(APIView):
     @extend_schema(
         operation_id="import_file",
         summary=gettext_lazy("Import a CSV or Excel file (or check it)"),
-        description=gettext_lazy(
-            "The catalog (catalog maintainers), tools (IT Operations), the departments' budgets "
-            "(administrators) or the glossary (department heads, the CDO) from a CSV or Excel "
-            "file, as on the import page. A dry run (the default) reports what each row would do; an import keeps the "
-            "rows only when no row has an error (all or nothing: otherwise 400, with the report "
-            "of the rows in `errors` by line.column)."
-        ),
+        description=IMPORT_DESCRIPTION,
         parameters=[
             OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KINDS))
         ],

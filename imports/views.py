@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError, NotAllowed
 from imports.kinds import Kind
 from imports.reading import CELL_MAX, MAX_BYTES, MAX_ROWS
 from imports.selectors import kinds_for, recent_imports
-from imports.services import ImportRefused, import_check, import_unsign, kind_for
+from imports.services import import_check, import_unsign, kind_for
 
 
 class UploadForm(forms.Form):
@@ -86,8 +87,10 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
         outcome = import_check(
             kind=what, actor=request.user, data=upload.read(), filename=upload.name or ""
         )
-    except ImportRefused as error:
-        return _page(request, what, status=400, form=form, error=error.message)
+    except NotAllowed as error:  # e.g. the catalog source "import" is another's
+        return _page(request, what, status=403, form=form, refusal=error.message)
+    except DomainError as error:  # the file cannot be read
+        return _page(request, what, status=error.status_code, form=form, error=error.message)
     return _page(request, what, form=UploadForm(), outcome=outcome)
 
 
@@ -104,7 +107,11 @@ def import_confirm(request: HttpRequest, kind: str) -> HttpResponse:
         outcome = import_check(
             kind=what, actor=request.user, data=data, filename=filename, apply=True
         )
-    except ImportRefused as error:
-        return _page(request, what, status=400, form=UploadForm(), error=error.message)
+    except NotAllowed as error:
+        return _page(request, what, status=403, form=UploadForm(), refusal=error.message)
+    except DomainError as error:
+        return _page(
+            request, what, status=error.status_code, form=UploadForm(), error=error.message
+        )
     status = 200 if outcome.applied else 400
     return _page(request, what, status=status, form=UploadForm(), outcome=outcome)

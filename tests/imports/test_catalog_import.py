@@ -91,3 +91,32 @@ def test_a_catalog_maintainer_imports_and_a_department_head_may_not(org):
                   apply=True)  # fmt: skip
     assert outcome.applied
     assert Solution.objects.get().source == "import"
+
+
+def test_the_import_source_belongs_to_its_first_importer_until_an_administrator_grants_it(org):
+    from django.test import Client
+
+    from tests.imports.helpers import csv_bytes as file_of
+    from vendors.models import CatalogSource
+
+    line = "ats-1;Hirely ATS;Hirely;talent_acquisition;per_seat;;;"
+    run(org.superuser, line, apply=True)  # a superuser writes to any source
+    maintainer = org.it_head
+    maintainer.user_permissions.add(Permission.objects.get(codename="sync_catalog"))
+    CatalogSource.objects.update_or_create(name="import", defaults={"owner": org.hr_head})
+    client = Client()
+    client.force_login(maintainer)
+    upload = {"file": _upload(file_of(HEADER, line.replace("Hirely ATS", "Hirely")))}
+    response = client.post("/imports/catalog/", upload)
+    assert response.status_code == 403
+    assert "another integration" in response.content.decode()
+    assert Solution.objects.get().name == "Hirely ATS"
+    CatalogSource.objects.get(name="import").writers.add(maintainer)
+    response = client.post("/imports/catalog/", {"file": _upload(file_of(HEADER, line))})
+    assert response.status_code == 200
+
+
+def _upload(data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("catalog.csv", data, content_type="text/csv")
