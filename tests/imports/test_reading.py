@@ -122,3 +122,26 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("hello.txt", "hi")
     assert "Excel" in refusal(out.getvalue(), "b.xlsx")
+
+
+def test_it_takes_the_column_limit_and_refuses_one_column_more(monkeypatch):
+    monkeypatch.setattr(reading, "MAX_COLUMNS", 3)
+    pattern = re.compile(r"meaning_[a-z]+")
+    assert read(csv_bytes("department;annual_budget;meaning_a", "HR;1;x"), extra=pattern).rows
+    with pytest.raises(FileRefused, match="more than 3 columns"):
+        read(csv_bytes("department;annual_budget;meaning_a;meaning_b", "HR;1;x;y"), extra=pattern)
+
+
+def test_a_quote_is_removed_only_before_a_formula_character():
+    table = read(csv_bytes("department;annual_budget", "'HR;'@1", "'+HR;'=1"))
+    assert table.rows[0].cells == {"department": "'HR", "annual_budget": "@1"}
+    assert table.rows[1].cells == {"department": "+HR", "annual_budget": "=1"}
+
+
+def test_excel_dates_and_whole_numbers_read_as_plain_text():
+    import datetime as dt
+
+    table = read(
+        xlsx_bytes(["department", "annual_budget"], [dt.datetime(2026, 1, 2), 1e3]), "b.xlsx"
+    )
+    assert table.rows[0].cells == {"department": "2026-01-02", "annual_budget": "1000"}
