@@ -62,6 +62,9 @@ class Kind:
     run: Callable[..., list[RowResult]]
     example: str
     extra: re.Pattern[str] | None = None
+    # Rows per file: each row of a kind without a bulk path costs its service's queries, and a
+    # preview must answer well within a request's time (the catalog goes through the sync's).
+    max_rows: int = 2000
 
 
 def _from_row(row: Row, key: str) -> RowResult:
@@ -434,6 +437,7 @@ KINDS: dict[str, Kind] = {
         may_import=governs_landscape,
         refusal=gettext_lazy("Only IT Operations can import changes to the tool landscape."),
         run=_run_tools,
+        max_rows=500,
         example=(
             "tool;business_owner;seats;contract_start;term_months;yearly_cost;currency\n"
             "Hirely ATS;head.hr;250;2026-01-01;36;30000;EUR"
@@ -447,6 +451,7 @@ KINDS: dict[str, Kind] = {
         may_import=may_set_budgets,
         refusal=gettext_lazy("Only an administrator can import the departments' budgets."),
         run=_run_budgets,
+        max_rows=200,
         example="department;annual_budget;currency\nHR;450000;EUR",
     ),
     ImportKind.GLOSSARY: Kind(
@@ -458,6 +463,7 @@ KINDS: dict[str, Kind] = {
         may_import=may_edit_terms,
         refusal=gettext_lazy("Only a department head or the CDO can import glossary terms."),
         run=_run_glossary,
+        max_rows=200,
         example=(
             "term;definition;meaning_hr\n"
             "User;A person who signs in to a tool.;An employee with an account."

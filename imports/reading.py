@@ -188,10 +188,12 @@ def _header(
 
 def read_table(
     data: bytes, *, filename: str, required: Sequence[str], optional: Iterable[str],
-    extra: re.Pattern[str] | None = None,
+    extra: re.Pattern[str] | None = None, max_rows: int | None = None,
 ) -> Table:  # fmt: skip
     """The file's rows, or FileRefused. `required` columns must all be there, `optional` ones
-    may; a column matching `extra` (e.g. meaning_hr) is taken too; any other is refused."""
+    may; a column matching `extra` (e.g. meaning_hr) is taken too; any other is refused. At most
+    `max_rows` rows (MAX_ROWS when not given)."""
+    limit = min(max_rows or MAX_ROWS, MAX_ROWS)
     if not data.strip():
         raise FileRefused(_("The file is empty."))
     if len(data) > MAX_BYTES:
@@ -217,8 +219,8 @@ def read_table(
         if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
             row.errors.setdefault("", []).append(_("The row has more cells than the header."))
         rows.append(row)
-    if len(rows) > MAX_ROWS or len(lines) > MAX_ROWS + header_index + 1:
-        raise FileRefused(_("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS})
+    if len(rows) > limit or len(lines) > MAX_ROWS + header_index + 1:
+        raise FileRefused(_("The file has more than %(max)d rows: split it.") % {"max": limit})
     if not rows:
         raise FileRefused(_("The file has a header but no rows."))
     return Table(columns=header, rows=rows)

@@ -65,7 +65,7 @@ def import_check(
     try:
         table = read_table(
             data, filename=filename, required=kind.required, optional=kind.optional,
-            extra=kind.extra,
+            extra=kind.extra, max_rows=kind.max_rows,
         )  # fmt: skip
     except FileRefused as error:
         raise ImportRefused(error.message, field="file") from None

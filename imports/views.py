@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError, NotAllowed
 from imports.kinds import Kind
-from imports.reading import CELL_MAX, MAX_BYTES, MAX_ROWS
+from imports.reading import CELL_MAX, MAX_BYTES
 from imports.selectors import kinds_for, recent_imports
 from imports.services import import_check, import_unsign, kind_for
 
@@ -50,7 +50,7 @@ def _page(
             "columns": kind.required,
             "optional": kind.optional,
             "max_kb": MAX_BYTES // 1024,
-            "max_rows": MAX_ROWS,
+            "max_rows": kind.max_rows,
             "cell_max": CELL_MAX,
             "recent": recent_imports(kind=kind.name),
             **context,

@@ -141,7 +141,12 @@ def test_a_quote_is_removed_only_before_a_formula_character():
 def test_excel_dates_and_whole_numbers_read_as_plain_text():
     import datetime as dt
 
-    table = read(
-        xlsx_bytes(["department", "annual_budget"], [dt.datetime(2026, 1, 2), 1e3]), "b.xlsx"
-    )
+    excel_day = dt.datetime(2026, 1, 2)  # noqa: DTZ001 - Excel's cells hold no time zone
+    table = read(xlsx_bytes(["department", "annual_budget"], [excel_day, 1e3]), "b.xlsx")
     assert table.rows[0].cells == {"department": "2026-01-02", "annual_budget": "1000"}
+
+
+def test_a_kind_may_allow_fewer_rows_than_the_file_limit():
+    assert len(read(csv_bytes("department;annual_budget", "HR;1", "IT;2"), max_rows=2).rows) == 2
+    with pytest.raises(FileRefused, match="more than 2 rows"):
+        read(csv_bytes("department;annual_budget", "HR;1", "IT;2", "MKT;3"), max_rows=2)
