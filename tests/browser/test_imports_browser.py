@@ -50,3 +50,29 @@ def test_preview_shows_row_errors_then_a_corrected_file_imports(org, browser_for
     head.screenshot("import-done")
     assert set(Term.objects.values_list("name", flat=True)) == {"Onboarding", "Ledger"}
     assert Term.objects.get(name="Onboarding").meanings.get().text == "The first 90 days."
+
+
+def test_an_excel_catalog_import_without_javascript(org, browser_for, tmp_path):
+    """The administrator imports an Excel file with JavaScript off: plain forms all the way."""
+    from tests.imports.helpers import xlsx_bytes
+    from vendors.models import Solution
+
+    workbook = tmp_path / "catalog.xlsx"
+    workbook.write_bytes(
+        xlsx_bytes(
+            ["external_id", "name", "vendor", "category", "pricing_model", "list_price"],
+            ["ats-1", "Hirely ATS", "Hirely", "talent_acquisition", "per_seat", 12.5],
+        )
+    )
+    admin = browser_for(org.superuser.username, javascript=False)
+    page = admin.page
+    page.goto("/imports/catalog/")
+    page.get_by_label("CSV or Excel file").set_input_files(str(workbook))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-counts")).to_contain_text("1 new, 0 changed")
+    assert not Solution.objects.exists()
+    page.get_by_role("button", name="Import 1 row").click()
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    expect(page.locator("#recent-imports")).to_contain_text("catalog.xlsx")
+    admin.screenshot("import-catalog-no-js")
+    assert Solution.objects.get().source == "import"
