@@ -42,6 +42,7 @@ from decisions.rights import cdo_group, signing_right
 from demo.catalog import demo_solution, load_demo_catalog
 from demo.chat import load_demo_chat_channels
 from demo.glossary import seed_demo_glossary
+from demo.imports import load_demo_imports
 from demo.landscape import (
     load_demo_guardrails,
     load_demo_landscape,
@@ -113,6 +114,7 @@ def seed_demo() -> SeedReport:
     if standard := seed_demo_standard():
         report.lines.append(f"Standard for collaboration: {standard.solution.name}.")
     report.lines.extend(seed_demo_pilots())
+    report.add("Imports (glossary, catalog)", *load_demo_imports())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 

@@ -16,6 +16,7 @@ from decisions.pilot_apis import (
 )
 from decisions.renewal_apis import RenewalsDueApi
 from glossary.apis import TermViewSet
+from imports.apis import ImportApi
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
 from landscape.usage_apis import ToolUsageApi, UsageApi
 from stakeholders.apis import (
@@ -86,6 +87,7 @@ urlpatterns = [
         name="proposal-pilot-decision",
     ),
     path("usage/", UsageApi.as_view(), name="usage"),
+    path("imports/<slug:kind>/", ImportApi.as_view(), name="import"),
     path("tools/<int:pk>/usage/", ToolUsageApi.as_view(), name="tool-usage"),
     *router.urls,
 ]

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "glossary",
     "landscape",
     "decisions",
+    "imports",
     "demo",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("landscape/", include("landscape.urls")),
     path("delegations/", include("stakeholders.urls")),
     path("glossary/", include("glossary.urls")),
+    path("imports/", include("imports.urls")),
     path("departments/<str:code>/chat-channels/", include("stakeholders.chat_urls")),
     path("api-tokens/", include("api.urls")),
     # Django's sign-in, which then restores the language the person chose.

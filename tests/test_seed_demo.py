@@ -180,6 +180,18 @@ class TestTheDemo:
             "Is a privacy impact assessment done where personal data is processed?"
         )
 
+    def test_its_imports_came_in_through_the_import_with_their_audit_events(self, demo):
+        from glossary.models import Term
+        from imports.models import ImportRun
+
+        assert "Imports (glossary, catalog): 2 created, 0 already there." in demo
+        runs = {run.kind: run for run in ImportRun.objects.select_related("imported_by")}
+        assert (runs["glossary"].imported_by.username, runs["glossary"].created) == ("cdo", 2)
+        assert (runs["catalog"].imported_by.username, runs["catalog"].created) == ("admin", 2)
+        assert Term.objects.get(name="shadow IT").meanings.count() == 3
+        assert Solution.objects.get(source="import", external_id="mentorly-1").sso
+        assert Event.objects.filter(kind="import.applied").count() == 2
+
     def test_it_seeds_an_empty_database(self, demo):
         assert "Proposals: 37 created, 0 already there." in demo
         departments = {d.code: d for d in Department.objects.all()}
@@ -207,7 +219,10 @@ class TestTheDemo:
         assert set(Solution.objects.values_list("pricing_model", flat=True)) == set(
             PricingModel.values
         )
-        assert not Solution.objects.exclude(source="").exists()
+        # Entered here, but for the two of demo/files/catalog-import.csv (the import's source).
+        assert set(Solution.objects.exclude(source="").values_list("source", flat=True)) == {
+            "import"
+        }
         assert Solution.objects.filter(in_use=True).count() >= 5
         assert Solution.objects.filter(iso27001=True).exists()
         assert Solution.objects.filter(soc2=True).exists()
@@ -328,8 +343,8 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # +2: the guardrails, the plug-in story; +2: renewals; +1: the standard tool; +3: the
     # monthly usage (tools, promises, rows there); +3: pilots; +5: the Dutch and French names
     # each kind of reference data may still lack (departments, tiers, goals, questions,
-    # guardrails); +1: the glossary's terms; +1: the chat channels.
-    with django_assert_max_num_queries(78):
+    # guardrails); +1: the glossary's terms; +1: the chat channels; +2: the demo imports.
+    with django_assert_max_num_queries(80):
         output = seed()
 
     assert row_counts() == before

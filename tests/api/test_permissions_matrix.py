@@ -394,6 +394,14 @@ ROWS = [
         allowed=TOOL_KEEPERS,
         usage=True,
     ),
+    Row(
+        "import check (dry run)",
+        "POST",
+        lambda w: "/api/v1/imports/budgets/",
+        lambda w: {"filename": "b.csv", "content": "ZGVwYXJ0bWVudDthbm51YWxfYnVkZ2V0CkhSOzEyMwo="},
+        allowed={"superuser"},
+        writes=False,  # a dry run keeps nothing
+    ),
     Row("guardrails list", "GET", lambda w: "/api/v1/guardrails/"),
     Row("guardrail detail", "GET", lambda w: f"/api/v1/guardrails/{w.guardrail.pk}/"),
     Row(

@@ -31,6 +31,7 @@ from decisions.models import (
     SignOffStatus,
 )
 from decisions.services.calendar_feed import calendar_feed_rotate
+from imports.services import import_sign
 from landscape.models import CalendarFeed
 from landscape.usage_csv import usage_csv_sign
 from stakeholders.models import Delegation
@@ -164,6 +165,9 @@ def pilot_rating(world: World) -> dict:
 
 def usage_csv(world: World) -> bytes:
     return f"tool;month;active_users\n{world.tool.pk};2026-01;5\n".encode()
+
+
+BUDGETS_CSV = b"department;annual_budget\nHR;123456\n"
 
 
 def usage_file(world: World) -> SimpleUploadedFile:
@@ -461,6 +465,27 @@ ROWS = [
         lambda w: "/landscape/usage/import/confirm/",
         lambda w: {"preview": usage_csv_sign(usage_csv(w), filename="u.csv", default_tool=None)},
         allowed=TOOL_KEEPERS,
+    ),
+    Row("imports", "GET", lambda w: "/imports/"),
+    # The budgets' import: administrators; the glossary's: department heads and the CDO.
+    Row("budgets import", "GET", lambda w: "/imports/budgets/", allowed={"superuser"}),
+    Row("glossary import", "GET", lambda w: "/imports/glossary/", allowed={"head", "cdo"}),
+    Row("tools import", "GET", lambda w: "/imports/tools/", allowed={"it_reviewer"}),
+    Row("catalog import", "GET", lambda w: "/imports/catalog/", allowed={"superuser"}),
+    Row(
+        "budgets import preview",
+        "POST",
+        lambda w: "/imports/budgets/",
+        lambda w: {"file": SimpleUploadedFile("b.csv", BUDGETS_CSV, content_type="text/csv")},
+        allowed={"superuser"},
+        writes=False,  # a preview writes nothing
+    ),
+    Row(
+        "budgets import confirm",
+        "POST",
+        lambda w: "/imports/budgets/confirm/",
+        lambda w: {"preview": import_sign(BUDGETS_CSV, kind="budgets", filename="b.csv")},
+        allowed={"superuser"},
     ),
     Row("technology radar", "GET", lambda w: "/radar/"),
     Row(
