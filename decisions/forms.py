@@ -20,6 +20,7 @@ from decisions.models import (
 )
 from decisions.rules import proposal_errors, standard_in_the_way
 from decisions.services import PROPOSAL_FIELDS
+from decisions.tco import ALL_MODEL_FIELDS, CostModel, default_cost_model
 from landscape.models import LIVE_LIFECYCLES, Tool
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from stakeholders.selectors import departments_proposable_by
@@ -118,6 +119,7 @@ class ProposalForm(forms.ModelForm):
             "pilot_end": forms.DateInput(attrs={"type": "date"}),
             "integrates_with": forms.SelectMultiple(attrs={"size": 6}),
             "exit_clause": forms.NullBooleanSelect(),
+            "unit_price": forms.NumberInput(attrs={"step": "0.0001", "min": "0"}),
         }
         help_texts = {
             "problem": _("What goes wrong today, for whom, and how often."),
@@ -180,6 +182,10 @@ class ProposalForm(forms.ModelForm):
             ("false", _("No")),
         ]
         self.fields["proprietary_integrations"].required = False
+        self._choices_field("cost_model").choices = [
+            ("", _("— one-off and recurring costs —")),
+            *CostModel.choices,
+        ]
         if self.instance.pk:
             links = list(self.instance.goal_links.all())
             self.initial["goals"] = [link.goal_id for link in links]
@@ -236,6 +242,12 @@ class ProposalForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        solution = data.get("solution")
+        # Inputs of a pricing model but no model: the catalog solution's (without JavaScript,
+        # nobody picked it for them).
+        given = any(data.get(name) is not None for name in ALL_MODEL_FIELDS)
+        if not data.get("cost_model") and solution is not None and given:
+            data["cost_model"] = default_cost_model(solution.pricing_model)
         # The whole-proposal rules (decisions.rules), on the fields that are valid so far;
         # a field with its own error already keeps just that one.
         candidate = Proposal(
