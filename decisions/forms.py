@@ -18,7 +18,7 @@ from decisions.models import (
     RenewalAction,
     SignOffStatus,
 )
-from decisions.rules import proposal_errors, standard_in_the_way
+from decisions.rules import COST_FIELDS, proposal_errors, standard_in_the_way
 from decisions.services import PROPOSAL_FIELDS
 from decisions.tco import ALL_MODEL_FIELDS, CostModel, default_cost_model
 from landscape.models import LIVE_LIFECYCLES, Tool
@@ -182,6 +182,10 @@ class ProposalForm(forms.ModelForm):
             ("false", _("No")),
         ]
         self.fields["proprietary_integrations"].required = False
+        # Priced by a model, the one-off and recurring costs follow from its inputs: asked for
+        # only without one (clean).
+        for name in COST_FIELDS:
+            self.fields[name].required = False
         self._choices_field("cost_model").choices = [
             ("", _("— one-off and recurring costs —")),
             *CostModel.choices,
@@ -248,6 +252,10 @@ class ProposalForm(forms.ModelForm):
         given = any(data.get(name) is not None for name in ALL_MODEL_FIELDS)
         if not data.get("cost_model") and solution is not None and given:
             data["cost_model"] = default_cost_model(solution.pricing_model)
+        if not data.get("cost_model"):
+            for name in COST_FIELDS:
+                if name in data and data[name] is None and name not in self.errors:
+                    self.add_error(name, forms.Field.default_error_messages["required"])
         # The whole-proposal rules (decisions.rules), on the fields that are valid so far;
         # a field with its own error already keeps just that one.
         candidate = Proposal(

@@ -250,11 +250,17 @@ def _money(amount: Any, currency: str) -> str:
     return money_format(_d(amount), currency, decimals=2)
 
 
+def _number(amount: Any, *, at_least: int = 0) -> str:
+    """A number as the active language writes it, without trailing zeros (20, 12.5, 0.0025)
+    but with at least `at_least` decimals."""
+    exponent = _d(amount).normalize().as_tuple().exponent
+    places = max(-exponent if isinstance(exponent, int) else 0, at_least)
+    return number_format(_d(amount), places, force_grouping=True)
+
+
 def _unit_price(amount: Any, currency: str) -> str:
     """A unit price keeps its fractions of a cent (0.0025 EUR a call)."""
-    value = _d(amount).normalize()
-    places = max(-value.as_tuple().exponent, 2) if isinstance(value.as_tuple().exponent, int) else 2
-    return f"{number_format(value, places, force_grouping=True)} {currency}"
+    return f"{_number(amount, at_least=2)} {currency}"
 
 
 def _plain_lines(proposal: Any, months: int, currency: str) -> list[TcoLine]:
@@ -328,7 +334,7 @@ def _perpetual_lines(proposal: Any, months: int, currency: str) -> list[TcoLine]
         TcoLine(_("Licence"), licence.quantize(CENT)),
         TcoLine(
             _("Maintenance: %(pct)s%% of the licence a year over %(months)s months")
-            % {"pct": _d(proposal.maintenance_pct).normalize(), "months": months},
+            % {"pct": _number(proposal.maintenance_pct), "months": months},
             maintenance.quantize(CENT),
         ),
     ]

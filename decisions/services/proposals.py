@@ -34,6 +34,7 @@ from decisions.plugin import LaneCheck, lane_check
 from decisions.pricing import assess_tier
 from decisions.rights import can_propose_for, can_see, is_read_only
 from decisions.rules import proposal_check
+from decisions.tco import tier_scenario
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from landscape.models import Lane
 from landscape.rights import can_edit_tool
@@ -274,6 +275,9 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "due_on": due,
                 "lock_in": lock_in.as_payload() if lock_in else None,
                 "lane": proposal.lane,
+                # Priced by a model (decisions.tco): which one, and the scenario that set the tier.
+                "cost_model": proposal.cost_model,
+                "tier_scenario": tier_scenario(proposal),
             },
         )
         for signoff in created:
