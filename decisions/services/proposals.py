@@ -34,8 +34,8 @@ from decisions.plugin import LaneCheck, lane_check
 from decisions.pricing import assess_tier
 from decisions.rights import can_propose_for, can_see, is_read_only
 from decisions.rules import proposal_check
-from decisions.tco import tier_scenario
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
+from decisions.tco import tier_scenario
 from landscape.models import Lane
 from landscape.rights import can_edit_tool
 from stakeholders.models import StrategicGoal

@@ -40,7 +40,8 @@ def test_a_usage_priced_draft_is_tiered_on_its_high_scenario_and_shows_the_break
     assert data["recurring_period"] == "yearly"
     breakdown = data["tco_breakdown"]
     assert breakdown["cost_model"] == "on_demand"
-    assert breakdown["months"] == 12 and breakdown["floor_applied"] is False
+    assert breakdown["months"] == 12
+    assert breakdown["floor_applied"] is False
     assert breakdown["expected"] == {"amount": "6000.00", "currency": "EUR"}
     assert breakdown["high"] == {"amount": "15000.00", "currency": "EUR"}
     assert breakdown["tier_scenario"] == "high"
@@ -63,7 +64,8 @@ def test_a_client_sending_one_off_and_recurring_costs_works_as_before(org):
     assert data["cost_model"] == ""
     assert data["estimated_tco"] == {"amount": "8700.00", "currency": "EUR"}
     breakdown = data["tco_breakdown"]
-    assert breakdown["high"] is None and breakdown["tier_scenario"] == "expected"
+    assert breakdown["high"] is None
+    assert breakdown["tier_scenario"] == "expected"
     assert [line["amount"]["amount"] for line in breakdown["lines"]] == ["1500.00", "7200.00"]
 
 
@@ -104,12 +106,16 @@ def test_only_the_requester_reprices_a_draft(org):
         ({"usage_high": 10**12}, "usage_high"),
         ({"usage_high": 1999}, "usage_high"),  # below the expected usage
         ({"usage_high": None}, "usage_high"),  # required on demand
-        ({"seat_growth_pct": "100.01", "cost_model": "per_seat", "seats": 1,
-          "seat_price": "1"}, "seat_growth_pct"),  # fmt: skip
+        (
+            {"seat_growth_pct": "100.01", "cost_model": "per_seat", "seats": 1, "seat_price": "1"},
+            "seat_growth_pct",
+        ),
         ({"maintenance_pct": "101"}, "maintenance_pct"),
         ({"build_cost": "9" * 30}, "build_cost"),
-        ({"cost_model": "per_seat", "seats": 10_000_000, "seat_price": "999999999999.99"},
-         "seat_price"),  # fmt: skip
+        (
+            {"cost_model": "per_seat", "seats": 10_000_000, "seat_price": "999999999999.99"},
+            "seat_price",
+        ),
         ({"cost_model": "per_seat", "seats": 0, "seat_price": "5"}, "seats"),
     ],
 )

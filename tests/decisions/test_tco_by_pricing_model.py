@@ -177,7 +177,8 @@ def test_a_proposal_without_a_model_keeps_its_one_off_and_recurring_costs():
                     term_months=18)  # fmt: skip
     assert yearly_costs(yearly) == [D("600.00"), D("300.00")]
     breakdown = tco_breakdown(yearly)
-    assert breakdown.cost_model == "" and breakdown.tier_scenario == "expected"
+    assert breakdown.cost_model == ""
+    assert breakdown.tier_scenario == "expected"
     assert [line.amount for line in breakdown.lines] == [D("0.00"), D("900.00")]
 
 
