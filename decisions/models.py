@@ -252,7 +252,7 @@ class Proposal(models.Model):
     )
     seat_price = models.DecimalField(_("price per seat per month"), null=True, blank=True, **MONEY)
     seat_growth_pct = models.DecimalField(
-        _("expected seat growth per year (%)"),
+        _("expected seat growth per year, in percent"),
         max_digits=5,
         decimal_places=2,
         null=True,
@@ -277,7 +277,7 @@ class Proposal(models.Model):
     run_cost = models.DecimalField(_("run cost per year"), null=True, blank=True, **MONEY)
     licence_price = models.DecimalField(_("licence price"), null=True, blank=True, **MONEY)
     maintenance_pct = models.DecimalField(
-        _("yearly maintenance (% of the licence)"),
+        _("yearly maintenance, in percent of the licence"),
         max_digits=5,
         decimal_places=2,
         null=True,

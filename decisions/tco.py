@@ -195,9 +195,9 @@ def input_errors(proposal: Any) -> dict[str, str]:
         errors.setdefault("seats", _("A per-seat subscription has at least one seat."))
     growth, maintenance = proposal.seat_growth_pct, proposal.maintenance_pct
     if growth is not None and growth > MAX_GROWTH_PCT:
-        errors.setdefault("seat_growth_pct", _("The yearly growth is at most 100%."))
+        errors.setdefault("seat_growth_pct", _("The yearly growth is at most 100 percent."))
     if maintenance is not None and maintenance > MAX_MAINTENANCE_PCT:
-        errors.setdefault("maintenance_pct", _("The yearly maintenance is at most 100%."))
+        errors.setdefault("maintenance_pct", _("The yearly maintenance is at most 100 percent."))
     for name in ("usage_expected", "usage_high"):
         value = getattr(proposal, name)
         if value is not None and value > MAX_USAGE:
