@@ -235,7 +235,7 @@ def _base_money(amount) -> dict | None:
 
 
 class TcoLineSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text=gettext_lazy("The line, in the default language."))
+    text = serializers.CharField(help_text=gettext_lazy("The line, in the default language."))
     amount = MoneySerializer()
     scenario = serializers.ChoiceField(
         choices=Scenario.choices,
@@ -276,7 +276,7 @@ def tco_breakdown_data(breakdown: TcoBreakdown) -> dict:
         "months": breakdown.months,
         "floor_applied": breakdown.floor_applied,
         "lines": [
-            {"label": line.label, "amount": money(line.amount, currency), "scenario": line.scenario}
+            {"text": line.label, "amount": money(line.amount, currency), "scenario": line.scenario}
             for line in breakdown.lines
         ],
         "expected": money(breakdown.expected, currency),

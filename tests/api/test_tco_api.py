@@ -46,7 +46,7 @@ def test_a_usage_priced_draft_is_tiered_on_its_high_scenario_and_shows_the_break
     assert breakdown["high"] == {"amount": "15000.00", "currency": "EUR"}
     assert breakdown["tier_scenario"] == "high"
     assert [line["scenario"] for line in breakdown["lines"]] == ["expected", "high"]
-    assert breakdown["lines"][1]["label"].startswith("High usage: 5,000 a month")
+    assert breakdown["lines"][1]["text"].startswith("High usage: 5,000 a month")
 
 
 def test_the_breakdown_is_in_english_whatever_the_request_language(org):
@@ -54,7 +54,7 @@ def test_the_breakdown_is_in_english_whatever_the_request_language(org):
     response = session_api(org.requester).get(
         f"/api/v1/proposals/{draft.reference}/", HTTP_ACCEPT_LANGUAGE="fr"
     )
-    assert response.json()["tco_breakdown"]["lines"][0]["label"] == "Licence"
+    assert response.json()["tco_breakdown"]["lines"][0]["text"] == "Licence"
 
 
 def test_a_client_sending_one_off_and_recurring_costs_works_as_before(org):
