@@ -155,7 +155,7 @@ class ProposalForm(forms.ModelForm):
         # The picker's suggestions without JavaScript (with it, HTMX narrows them as one types
         # from the whole catalog): the tools in use first, then by name.
         self.solution_suggestions = [
-            (solution_label(s), s.category)
+            (solution_label(s), s.category, default_cost_model(s.pricing_model))
             for s in Solution.objects.filter(is_deleted=False)
             .select_related("vendor")
             .order_by("-in_use", "name")[:SOLUTION_OPTIONS]
