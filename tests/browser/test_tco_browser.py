@@ -62,7 +62,7 @@ def test_picking_a_catalog_solution_chooses_its_pricing_model(org, browser_for):
     page.get_by_label("Seats").fill("10")
     page.get_by_label("Price per seat per month").fill("12")
     expect(page.locator("#preview")).to_contain_text(
-        "The catalog lists it as Per-seat subscription at 12.00 EUR per seat per month"
+        "The catalog lists it as per-seat subscription at 12.00 EUR per seat per month"
     )
     expect(page.locator("#preview")).to_contain_text("Year 1: 10 seats at 12.00 EUR a month")
     manager.screenshot("tco-catalog-pick")

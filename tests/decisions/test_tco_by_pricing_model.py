@@ -300,3 +300,42 @@ def test_editing_a_draft_to_plain_costs_keeps_the_costs_given(org):
                                    "recurring_cost": D("0")})  # fmt: skip
     proposal.refresh_from_db()
     assert proposal.compute_tco() == D("100.00")
+
+
+def test_an_api_deal_without_a_high_volume_costs_the_same_in_both_scenarios():
+    proposal = api(usage_expected=10000, unit_price=D("0.01"))
+    assert yearly_costs(proposal, "high") == yearly_costs(proposal, "expected")
+    assert yearly_costs(proposal) == [D("7400.00"), D("2400.00")]  # the build in year 1
+    lines = tco_breakdown(api()).lines
+    assert [line.label for line in lines] == [
+        "Integration build",
+        "Run cost: 1,200.00 EUR a year over 24 months",
+    ]
+
+
+def test_only_usage_pricing_is_tiered_on_a_high_scenario():
+    assert tier_scenario(seats()) == "expected"
+    assert tier_scenario(perpetual()) == "expected"
+    assert tier_scenario(priced("")) == "expected"
+    assert tier_scenario(api()) == "expected"
+    assert tier_scenario(api(usage_high=0)) == "high"
+    assert tco_breakdown(perpetual()).high is None
+
+
+def test_the_breakdown_names_the_model():
+    assert tco_breakdown(priced("")).cost_model_label == "One-off and recurring costs"
+    assert tco_breakdown(usage()).cost_model_label == "On demand / usage"
+    assert tco_breakdown(usage()).tier_scenario_label == "High"
+    line = tco_breakdown(perpetual(maintenance_pct=D("12.5"))).lines[1]
+    assert line.label == "Maintenance: 12.5% of the licence a year over 12 months"
+    assert line.amount == D("1250.00")
+
+
+@pytest.mark.django_db
+def test_a_model_with_missing_inputs_leaves_the_costs_given_and_says_what_is_missing():
+    proposal = priced("perpetual", one_off_cost=D("7"), recurring_cost=D("3"),
+                      new_solution_name="X", category="learning")  # fmt: skip
+    errors = proposal_errors(proposal)
+    assert set(errors) == {"licence_price"}
+    assert errors["licence_price"] == "Give this for the perpetual licence pricing model."
+    assert (proposal.one_off_cost, proposal.recurring_cost) == (D("7"), D("3"))

@@ -104,7 +104,7 @@ def test_the_preview_shows_the_breakdown_the_catalog_hint_and_the_tier_scenario(
         {"currency": "EUR", "solution": solution.pk, "cost_model": "on_demand",
          "usage_expected": "1000", "usage_high": "4000", "unit_price": "0.25", "term_months": "6"},
     ).text  # fmt: skip
-    assert "The catalog lists it as On demand / usage at 3.00 EUR per 1,000 calls" in page
+    assert "The catalog lists it as on demand / usage at 3.00 EUR per 1,000 calls" in page
     assert "High usage: 4,000 a month at 0.25 EUR for 12 months" in page
     assert "the TCO counts at least 12 months" in page
     assert "12,000.00 EUR" in page  # the high scenario: Medium, not Small
