@@ -147,3 +147,16 @@ def test_the_cdo_page_costs_the_same_with_more_priced_proposals(
     with django_assert_max_num_queries(40):
         response = client.get(reverse("cdo-decisions"))
     assert response.text.count("Maintenance: 20% of the licence a year") == count
+
+
+def test_the_breakdown_reads_in_the_readers_language(client, org):
+    proposal = make_proposal(requester=org.requester, cost_model="on_demand", usage_expected=1000,
+                             usage_high=4000, unit_price=Decimal("0.25"))  # fmt: skip
+    client.force_login(org.requester)
+    client.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    page = client.get(reverse("proposal-detail", args=[proposal.reference])).text
+    assert "Hoog gebruik: 4.000 per maand aan 0,25 EUR gedurende 12 maanden" in page
+    assert "Het hoge scenario bepaalde het niveau." in page
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    page = client.get(reverse("proposal-detail", args=[proposal.reference])).text
+    assert "Le scénario élevé a fixé le palier." in page
