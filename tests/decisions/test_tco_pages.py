@@ -160,3 +160,14 @@ def test_the_breakdown_reads_in_the_readers_language(client, org):
     client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     page = client.get(reverse("proposal-detail", args=[proposal.reference])).text
     assert "Le scénario élevé a fixé le palier." in page
+
+
+def test_a_new_vendor_priced_on_demand_is_asked_about_lock_in(org):
+    from decisions.lockin import lock_in_applies
+
+    priced = make_proposal(requester=org.requester, cost_model="api", build_cost=1, run_cost=1)
+    assert lock_in_applies(priced)
+    assert not lock_in_applies(make_proposal(requester=org.requester))
+    assert not lock_in_applies(
+        make_proposal(requester=org.requester, cost_model="perpetual", licence_price=1)
+    )
