@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from decisions.models import (
@@ -56,7 +57,14 @@ class ProposalAdmin(admin.ModelAdmin):
         "tier",
         "submitted_at",
     ]
-    list_filter = ["status", "tier", "requesting_department", "paying_department", "category"]
+    list_filter = [
+        "status",
+        "tier",
+        "requesting_department",
+        "paying_department",
+        "category",
+        "cost_model",
+    ]
     search_fields = ["reference", "title", "problem", "new_vendor_name", "solution__name"]
     list_select_related = ["requesting_department", "paying_department", "tier"]
     readonly_fields = [
@@ -67,6 +75,7 @@ class ProposalAdmin(admin.ModelAdmin):
         "tco",
         "tier_basis",
         "tier_reason",
+        "tco_lines",
         "submitted_at",
         "decided_at",
     ]
@@ -79,6 +88,14 @@ class ProposalAdmin(admin.ModelAdmin):
     def tier_reason(self, obj):
         # Written from the rule submission kept, in the admin's language.
         return obj.tier_reason
+
+    @admin.display(description=_("TCO, line by line"))
+    def tco_lines(self, obj):
+        # From the costs or the pricing model's inputs (decisions.tco), in the proposal's currency.
+        breakdown = obj.tco_breakdown
+        lines = [f"{line.label}: {line.amount} {breakdown.currency}" for line in breakdown.lines]
+        lines.append(f"{breakdown.tier_scenario_label}: {breakdown.tco} {breakdown.currency}")
+        return format_html_join("\n", "<div>{}</div>", ((line,) for line in lines))
 
 
 @admin.register(SignOff)

@@ -18,8 +18,9 @@ from decisions.models import (
     RenewalAction,
     SignOffStatus,
 )
-from decisions.rules import proposal_errors, standard_in_the_way
+from decisions.rules import COST_FIELDS, proposal_errors, standard_in_the_way
 from decisions.services import PROPOSAL_FIELDS
+from decisions.tco import ALL_MODEL_FIELDS, CostModel, default_cost_model
 from landscape.models import LIVE_LIFECYCLES, Tool
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from stakeholders.selectors import departments_proposable_by
@@ -118,6 +119,7 @@ class ProposalForm(forms.ModelForm):
             "pilot_end": forms.DateInput(attrs={"type": "date"}),
             "integrates_with": forms.SelectMultiple(attrs={"size": 6}),
             "exit_clause": forms.NullBooleanSelect(),
+            "unit_price": forms.NumberInput(attrs={"step": "0.0001", "min": "0"}),
         }
         help_texts = {
             "problem": _("What goes wrong today, for whom, and how often."),
@@ -153,7 +155,7 @@ class ProposalForm(forms.ModelForm):
         # The picker's suggestions without JavaScript (with it, HTMX narrows them as one types
         # from the whole catalog): the tools in use first, then by name.
         self.solution_suggestions = [
-            (solution_label(s), s.category)
+            (solution_label(s), s.category, default_cost_model(s.pricing_model))
             for s in Solution.objects.filter(is_deleted=False)
             .select_related("vendor")
             .order_by("-in_use", "name")[:SOLUTION_OPTIONS]
@@ -180,6 +182,14 @@ class ProposalForm(forms.ModelForm):
             ("false", _("No")),
         ]
         self.fields["proprietary_integrations"].required = False
+        # Priced by a model, the one-off and recurring costs follow from its inputs: asked for
+        # only without one (clean).
+        for name in COST_FIELDS:
+            self.fields[name].required = False
+        self._choices_field("cost_model").choices = [
+            ("", _("— one-off and recurring costs —")),
+            *CostModel.choices,
+        ]
         if self.instance.pk:
             links = list(self.instance.goal_links.all())
             self.initial["goals"] = [link.goal_id for link in links]
@@ -236,6 +246,16 @@ class ProposalForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        solution = data.get("solution")
+        # Inputs of a pricing model but no model: the catalog solution's (without JavaScript,
+        # nobody picked it for them).
+        given = any(data.get(name) is not None for name in ALL_MODEL_FIELDS)
+        if not data.get("cost_model") and solution is not None and given:
+            data["cost_model"] = default_cost_model(solution.pricing_model)
+        if not data.get("cost_model"):
+            for name in COST_FIELDS:
+                if name in data and data[name] is None and name not in self.errors:
+                    self.add_error(name, forms.Field.default_error_messages["required"])
         # The whole-proposal rules (decisions.rules), on the fields that are valid so far;
         # a field with its own error already keeps just that one.
         candidate = Proposal(

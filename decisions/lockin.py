@@ -84,8 +84,12 @@ def pricing_model_of(proposal: Proposal) -> str:
 
 
 def lock_in_applies(proposal: Proposal) -> bool:
-    """Whether the lock-in questions are asked of this proposal (its pricing model)."""
-    return pricing_model_of(proposal) in LOCK_IN_PRICING_MODELS
+    """Whether the lock-in questions are asked of this proposal (its pricing model: the catalog
+    solution's, or the one the requester priced it by, decisions.tco)."""
+    return (
+        pricing_model_of(proposal) in LOCK_IN_PRICING_MODELS
+        or (proposal.cost_model or "") in LOCK_IN_PRICING_MODELS
+    )
 
 
 def lock_in_answered(proposal: Proposal) -> bool:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import MONEY, Currency
 from core.templatetags.money import money_format
 from core.text import validate_single_line
+from decisions.tco import CostModel, TcoBreakdown, model_tco, tco_breakdown
 from landscape.models import Lane
 from stakeholders.models import ApprovalTier, Department, Role, StrategicGoal
 from vendors.models import Category, PricingModel, Solution
@@ -240,6 +241,48 @@ class Proposal(models.Model):
         help_text=_("0 for no fixed term; the cost of ownership counts at least 12 months."),
     )
     seats = models.PositiveIntegerField(_("seats"), null=True, blank=True)
+    # TCO by pricing model (decisions.tco): blank, the one-off and recurring costs above; a
+    # model, its inputs below (in the proposal's currency), from which the costs above follow.
+    cost_model = models.CharField(
+        _("priced as"),
+        max_length=20,
+        choices=CostModel,
+        blank=True,
+        help_text=_("Leave empty to give the one-off and recurring costs yourself."),
+    )
+    seat_price = models.DecimalField(_("price per seat per month"), null=True, blank=True, **MONEY)
+    seat_growth_pct = models.DecimalField(
+        _("expected seat growth per year, in percent"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    usage_expected = models.PositiveIntegerField(
+        _("expected usage per month"),
+        null=True,
+        blank=True,
+        help_text=_("Units (calls, credits, users…) a month; for API / white-label, the volume."),
+    )
+    usage_high = models.PositiveIntegerField(
+        _("high usage per month"),
+        null=True,
+        blank=True,
+        help_text=_("A busy month's usage: the tier is chosen on it."),
+    )
+    unit_price = models.DecimalField(
+        _("price per unit"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    build_cost = models.DecimalField(_("integration build cost"), null=True, blank=True, **MONEY)
+    run_cost = models.DecimalField(_("run cost per year"), null=True, blank=True, **MONEY)
+    licence_price = models.DecimalField(_("licence price"), null=True, blank=True, **MONEY)
+    maintenance_pct = models.DecimalField(
+        _("yearly maintenance, in percent of the licence"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
     # People.
     employees_affected = models.PositiveIntegerField(_("employees affected"), default=0)
     end_user_involvement = models.TextField(_("how end users were involved"), blank=True)
@@ -467,9 +510,17 @@ class Proposal(models.Model):
 
     def compute_tco(self) -> Decimal:
         """One-off plus recurring over the term, never less than 12 months of recurring cost,
-        so that on-demand pricing cannot slip under a tier threshold. In the proposal's currency."""
+        so that on-demand pricing cannot slip under a tier threshold. In the proposal's currency.
+        Priced by a model, the scenario that sets the tier (decisions.tco)."""
+        if self.cost_model:
+            return model_tco(self)
         months = max(self.term_months or 0, 12)
         return (self.one_off_cost + self.monthly_recurring * months).quantize(Decimal("0.01"))
+
+    @property
+    def tco_breakdown(self) -> TcoBreakdown:
+        """The TCO line by line, in the proposal's currency and the active language."""
+        return tco_breakdown(self)
 
     @property
     def is_editable(self) -> bool:

@@ -19,6 +19,7 @@ from decisions.models import (
     TierRule,
     tier_sentence,
 )
+from decisions.tco import MODEL_FIELDS
 from stakeholders.models import ApprovalTier
 
 # The fields the TCO is computed from.
@@ -101,9 +102,12 @@ def proposal_tco_exceeds_limit(*, proposal: Proposal) -> bool:
 
 def proposal_tco_limit_field(*, proposal: Proposal) -> str | None:
     """The cost field to blame when the TCO is too large (None when it fits): the one-off
-    cost when it alone is too large or nothing recurs, otherwise the recurring cost."""
+    cost when it alone is too large or nothing recurs, otherwise the recurring cost; priced by a
+    model, the model's main input (decisions.tco.MODEL_FIELDS)."""
     if not proposal_tco_exceeds_limit(proposal=proposal):
         return None
+    if proposal.cost_model:
+        return MODEL_FIELDS[proposal.cost_model][0]
     one_off = to_base_currency(proposal.one_off_cost, proposal.currency)
     if one_off > MAX_AMOUNT or not proposal.recurring_cost:
         return "one_off_cost"

@@ -23,6 +23,7 @@ from decisions.models import (
     RecurringPeriod,
 )
 from decisions.pricing import proposal_tco_limit_field, tco_limit_message
+from decisions.tco import ALL_MODEL_FIELDS, derived_plain_costs, input_errors
 from landscape.contracts import tool_contract_dates
 from landscape.models import Lifecycle, Tool
 from landscape.standards import standard_for
@@ -46,10 +47,18 @@ def proposal_fill_derived(proposal: Proposal) -> None:
             proposal.renewal_date = dates.renewal if dates is not None else None
     if proposal.solution is not None and not proposal.category:
         proposal.category = proposal.solution.category
-    for name in (*COST_FIELDS, "switching_cost"):
+    decimals = [n for n in ALL_MODEL_FIELDS if not n.startswith("usage_")]
+    for name in (*COST_FIELDS, "switching_cost", *decimals):
         value = getattr(proposal, name)
         if value is not None and not isinstance(value, Decimal):
             setattr(proposal, name, Decimal(str(value)))
+    if proposal.cost_model and proposal.kind == ProposalKind.RENEWAL:
+        # A renewal's cost is the contract's new yearly cost, not a pricing model's.
+        proposal.cost_model = ""
+    if proposal.cost_model and not input_errors(proposal):
+        # Priced by a model: the plain costs follow from its inputs (the expected scenario).
+        proposal.one_off_cost, proposal.recurring_cost = derived_plain_costs(proposal)
+        proposal.recurring_period = RecurringPeriod.YEARLY
 
 
 def _tool_errors(proposal: Proposal) -> dict[str, str]:
@@ -101,6 +110,7 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
       serve;
     - a pilot that does not end before it starts;
     - no negative cost (the switching cost included);
+    - priced by a model, that model's inputs (decisions.tco.input_errors);
     - a total cost of ownership small enough to record (blamed on the cost that makes it so).
     """
     proposal_fill_derived(proposal)
@@ -123,7 +133,13 @@ def proposal_errors(proposal: Proposal) -> dict[str, str]:
         errors[name] = _("A cost cannot be negative.")
     if proposal.switching_cost is not None and proposal.switching_cost < 0:
         errors["switching_cost"] = _("A switching cost cannot be negative.")
-    if not negative and all(getattr(proposal, name) is not None for name in COST_FIELDS):
+    model_errors = input_errors(proposal)
+    errors.update(model_errors)
+    if (
+        not negative
+        and not model_errors
+        and all(getattr(proposal, name) is not None for name in COST_FIELDS)
+    ):
         blame = proposal_tco_limit_field(proposal=proposal)
         if blame is not None:
             errors[blame] = tco_limit_message()

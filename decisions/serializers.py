@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,7 @@ from api.fields import (
     UserRefSerializer,
     money,
 )
+from core.i18n import DEFAULT_LANGUAGE
 from core.money import MAX_AMOUNT
 from decisions.dmu import WhoDecides, who_decides
 from decisions.lockin import LockIn
@@ -40,6 +42,7 @@ from decisions.models import (
 )
 from decisions.rules import COST_FIELDS, proposal_errors, standard_in_the_way
 from decisions.services import PROPOSAL_FIELDS
+from decisions.tco import MAX_USAGE, CostModel, Scenario, TcoBreakdown
 from decisions.voices import voice_summary
 from landscape.models import Lane, Tool
 from stakeholders.models import ApprovalTier, ChecklistQuestion, Department, Role, StrategicGoal
@@ -231,6 +234,57 @@ def _base_money(amount) -> dict | None:
     return money(amount, settings.BASE_CURRENCY)
 
 
+class TcoLineSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text=gettext_lazy("The line, in the default language."))
+    amount = MoneySerializer()
+    scenario = serializers.ChoiceField(
+        choices=Scenario.choices,
+        allow_blank=True,
+        help_text=gettext_lazy("Blank: the line counts in every scenario."),
+    )
+
+
+class TcoBreakdownSerializer(serializers.Serializer):
+    """A proposal's TCO line by line, in its currency (decisions.tco), read-only."""
+
+    cost_model = serializers.ChoiceField(
+        choices=CostModel.choices,
+        allow_blank=True,
+        help_text=gettext_lazy("Blank: one-off and recurring costs."),
+    )
+    months = serializers.IntegerField(
+        help_text=gettext_lazy("The months counted: the term, at least 12.")
+    )
+    floor_applied = serializers.BooleanField(
+        help_text=gettext_lazy("The term is shorter than 12 months, so 12 are counted.")
+    )
+    lines = TcoLineSerializer(many=True)
+    expected = MoneySerializer(help_text=gettext_lazy("The TCO in the expected scenario."))
+    high = MoneySerializer(
+        allow_null=True,
+        help_text=gettext_lazy("The TCO in the high scenario (usage pricing); null otherwise."),
+    )
+    tier_scenario = serializers.ChoiceField(
+        choices=Scenario.choices, help_text=gettext_lazy("The scenario that sets the tier.")
+    )
+
+
+def tco_breakdown_data(breakdown: TcoBreakdown) -> dict:
+    currency = breakdown.currency
+    return {
+        "cost_model": breakdown.cost_model,
+        "months": breakdown.months,
+        "floor_applied": breakdown.floor_applied,
+        "lines": [
+            {"text": line.label, "amount": money(line.amount, currency), "scenario": line.scenario}
+            for line in breakdown.lines
+        ],
+        "expected": money(breakdown.expected, currency),
+        "high": money(breakdown.high, currency),
+        "tier_scenario": breakdown.tier_scenario,
+    }
+
+
 class ProposalSerializer(serializers.ModelSerializer):
     """A proposal as lists show it."""
 
@@ -286,6 +340,16 @@ class ProposalSerializer(serializers.ModelSerializer):
             "recurring_period",
             "term_months",
             "seats",
+            "cost_model",
+            "seat_price",
+            "seat_growth_pct",
+            "usage_expected",
+            "usage_high",
+            "unit_price",
+            "build_cost",
+            "run_cost",
+            "licence_price",
+            "maintenance_pct",
             "employees_affected",
             "processes_personal_data",
             "lane",
@@ -389,6 +453,12 @@ class ProposalDetailSerializer(ProposalSerializer):
             "unless shown without it)."
         )
     )
+    tco_breakdown = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The TCO line by line from the current costs, in the proposal's currency, and the "
+            "scenario that sets the tier (read-only)."
+        )
+    )
     lock_in = serializers.SerializerMethodField(
         help_text=gettext_lazy(
             "The lock-in rating and its reasons; null when the pricing model is neither on "
@@ -429,7 +499,14 @@ class ProposalDetailSerializer(ProposalSerializer):
             "switching_cost",
             "lock_in",
             "voice",
+            "tco_breakdown",
         ]
+
+    @extend_schema_field(TcoBreakdownSerializer)
+    def get_tco_breakdown(self, p: Proposal) -> dict:
+        # The lines' labels in the default language, as the API's other texts.
+        with translation.override(DEFAULT_LANGUAGE):
+            return tco_breakdown_data(p.tco_breakdown)
 
     @extend_schema_field(VoiceSummarySerializer)
     def get_voice(self, p: Proposal) -> Any:
@@ -566,6 +643,90 @@ class ProposalInputSerializer(StrictInputSerializer):
     term_months = serializers.IntegerField(min_value=0, max_value=600, required=False)
     seats = serializers.IntegerField(
         min_value=0, max_value=10_000_000, required=False, allow_null=True
+    )
+    cost_model = serializers.ChoiceField(
+        choices=CostModel.choices,
+        required=False,
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "TCO by pricing model: blank (the default) for one-off and recurring costs; "
+            "otherwise that model's inputs below, in the proposal's currency, give the TCO, and "
+            "one_off_cost and recurring_cost (yearly) follow from them."
+        ),
+    )
+    seat_price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("per_seat: the price per seat per month (seats: the seats)."),
+    )
+    seat_growth_pct = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("per_seat: the expected seat growth per year, in percent."),
+    )
+    usage_expected = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_USAGE,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("on_demand and api: the expected usage (volume) per month."),
+    )
+    usage_high = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_USAGE,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "on_demand (required) and api: a busy month's usage; the tier is chosen on it."
+        ),
+    )
+    unit_price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("on_demand and api: the price per unit of usage."),
+    )
+    build_cost = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("api: the one-off integration build cost."),
+    )
+    run_cost = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("api: the run cost per year."),
+    )
+    licence_price = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("perpetual: the licence price (one-off)."),
+    )
+    maintenance_pct = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("perpetual: the yearly maintenance, in percent of the licence."),
     )
     employees_affected = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
     end_user_involvement = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)

@@ -348,6 +348,7 @@ def _proposal_data(spec: DemoProposal, ctx: _Context) -> dict[str, Any]:
         "pilot_end": pilot_end,
         "pilot_success_criteria": criteria,
         **spec.lock_in,
+        **spec.pricing,
     }
 
 

@@ -75,6 +75,8 @@ class DemoProposal:
     goals: dict[str, str] = field(default_factory=dict)
     pilot: tuple[int, int, str] | None = None  # start and end, in days from today; criteria
     lock_in: dict[str, Any] = field(default_factory=dict)  # the lock-in and exit answers
+    # TCO by pricing model (decisions.tco): the model and its inputs; the costs follow.
+    pricing: dict[str, Any] = field(default_factory=dict)
 
 
 APPROVED, REJECTED, CHANGES = (
@@ -337,6 +339,14 @@ PROPOSALS: list[DemoProposal] = [
         alternatives="Founding local entities; contractors (risk of false self-employment).",
         recurring="3594",
         currency="USD",
+        # Deel bills per employee per month: six hires expected, eight if the Polish team
+        # grows as planned (the tier is chosen on eight).
+        pricing={
+            "cost_model": "on_demand",
+            "usage_expected": 6,
+            "usage_high": 8,
+            "unit_price": Decimal("599.00"),
+        },
         employees=6,
         personal_data_notes="Full employee records of the six hires, held by Deel.",
         goals={"faster-hiring": "Opens two talent markets this year."},
@@ -510,6 +520,12 @@ PROPOSALS: list[DemoProposal] = [
         one_off="14500",
         recurring="2900",
         period="yearly",
+        # A perpetual licence with 20% yearly maintenance, against the subscriptions around it.
+        pricing={
+            "cost_model": "perpetual",
+            "licence_price": Decimal("14500"),
+            "maintenance_pct": Decimal("20"),
+        },
         goals={"secure-by-default": "Outages noticed before users notice them."},
         steps=(
             SUBMIT,
@@ -694,6 +710,16 @@ PROPOSALS: list[DemoProposal] = [
         rationale="Recruiters and Marketing publish jobs and stories themselves.",
         recurring="2000",
         term=24,
+        # An API platform: the agency builds the integration once, then the platform runs
+        # at 24,000 a year plus delivered API calls (in thousands) beyond the plan.
+        pricing={
+            "cost_model": "api",
+            "build_cost": Decimal("8000"),
+            "run_cost": Decimal("24000"),
+            "usage_expected": 200,
+            "usage_high": 800,
+            "unit_price": Decimal("1.50"),
+        },
         employees=25,
         integrates=("HubSpot Marketing Hub Professional",),
         goals={

@@ -35,6 +35,7 @@ from decisions.pricing import assess_tier
 from decisions.rights import can_propose_for, can_see, is_read_only
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
+from decisions.tco import tier_scenario
 from landscape.models import Lane
 from landscape.rights import can_edit_tool
 from stakeholders.models import StrategicGoal
@@ -62,6 +63,17 @@ PROPOSAL_FIELDS = (
     "recurring_period",
     "term_months",
     "seats",
+    # TCO by pricing model (decisions.tco).
+    "cost_model",
+    "seat_price",
+    "seat_growth_pct",
+    "usage_expected",
+    "usage_high",
+    "unit_price",
+    "build_cost",
+    "run_cost",
+    "licence_price",
+    "maintenance_pct",
     "employees_affected",
     "end_user_involvement",
     "integration_notes",
@@ -263,6 +275,9 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "due_on": due,
                 "lock_in": lock_in.as_payload() if lock_in else None,
                 "lane": proposal.lane,
+                # Priced by a model (decisions.tco): which one, and the scenario that set the tier.
+                "cost_model": proposal.cost_model,
+                "tier_scenario": tier_scenario(proposal),
             },
         )
         for signoff in created:

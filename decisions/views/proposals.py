@@ -22,6 +22,7 @@ from decisions.forms import ProposalForm
 from decisions.models import Proposal, ProposalKind, ProposalStatus
 from decisions.rights import can_edit, is_cdo, may_sign
 from decisions.rules import standard_in_the_way
+from decisions.tco import ALL_MODEL_FIELDS
 from decisions.views._common import (
     detail_context,
     forbidden,
@@ -207,6 +208,10 @@ PREVIEW_FIELDS = (
     "recurring_cost",
     "recurring_period",
     "term_months",
+    # TCO by pricing model (decisions.tco).
+    "cost_model",
+    "seats",
+    *ALL_MODEL_FIELDS,
     "solution",
     "new_vendor_name",
     "new_solution_name",
@@ -227,7 +232,16 @@ PREVIEW_FIELDS = (
 )
 
 
-COST_FIELDS = ("currency", "one_off_cost", "recurring_cost", "recurring_period", "term_months")
+COST_FIELDS = (
+    "currency",
+    "one_off_cost",
+    "recurring_cost",
+    "recurring_period",
+    "term_months",
+    "cost_model",
+    "seats",
+    *ALL_MODEL_FIELDS,
+)
 
 
 @login_required
@@ -259,6 +273,8 @@ def proposal_preview(request: HttpRequest) -> HttpResponse:
         else who_decides(
             proposal=draft, integrates_with=form.cleaned_data.get("integrates_with") or []
         ),
+        "breakdown": None if costs_invalid or draft.kind != "new" else draft.tco_breakdown,
+        "catalog_solution": data.get("solution"),
     }
     if category:
         # The category's standard first ("a standard tool exists for this job"), then the rest.

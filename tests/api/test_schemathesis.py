@@ -32,6 +32,9 @@ def api_data(org):
         SolutionFactory(in_use=bool(i % 2))
     make_proposal(requester=org.requester)
     make_proposal(requester=org.requester, submit=True, new_vendor_name="Second")
+    # Priced by a model: the TCO breakdown with two scenarios.
+    make_proposal(requester=org.requester, new_vendor_name="Usage", cost_model="on_demand",
+                  usage_expected=100, usage_high=300, unit_price=2)  # fmt: skip
     awaiting = make_proposal(requester=org.requester, submit=True, new_vendor_name="Third")
     for code, reviewer in org.reviewers.items():
         services.signoff_decide(
