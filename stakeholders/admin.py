@@ -17,6 +17,8 @@ from stakeholders.models import (
     ChecklistQuestion,
     Delegation,
     Department,
+    IdentityGroupMapping,
+    IdentityLink,
     Membership,
     Preference,
     StrategicGoal,
@@ -53,8 +55,8 @@ class DepartmentAdmin(TranslationAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "department", "role", "approval_limit"]
-    list_filter = ["department", "role"]
+    list_display = ["user", "department", "role", "approval_limit", "from_identity_provider"]
+    list_filter = ["department", "role", "from_identity_provider"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user"]
     list_select_related = ["user", "department"]
@@ -234,3 +236,28 @@ class ChatChannelAdmin(admin.ModelAdmin):
             _("Test messages queued: see the webhook delivery log."),
             messages.SUCCESS,
         )
+
+
+# Single sign-on (stakeholders/identity.py): what each group at the identity provider gives at
+# sign-in. Changes take effect at each person's next sign-in.
+@admin.register(IdentityGroupMapping)
+class IdentityGroupMappingAdmin(admin.ModelAdmin):
+    list_display = ["claim_value", "department", "role", "approval_limit", "group"]
+    list_filter = ["department", "role", "group"]
+    search_fields = ["claim_value"]
+    list_select_related = ["department", "group"]
+    fields = ["claim_value", "department", "role", "approval_limit", "group"]
+
+
+@admin.register(IdentityLink)
+class IdentityLinkAdmin(admin.ModelAdmin):
+    """Who signs in through the identity provider: read here, made by the first sign-in. Deleting
+    a link makes the next sign-in of that subject a new account."""
+
+    list_display = ["user", "subject", "last_sign_in"]
+    search_fields = ["user__username", "subject"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "subject", "granted_groups", "provider_groups", "last_sign_in"]
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
