@@ -396,7 +396,6 @@ OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
 OIDC_USE_PKCE = True
 OIDC_CREATE_USER = True
-LOGIN_REDIRECT_URL_FAILURE = "login"
 if OIDC_ENABLED:
     _missing = [
         name

@@ -179,8 +179,8 @@ def _sign_in(*, claims: dict[str, Any], subject: str, groups: list[str]) -> Any:
         subject=subject
     ).first()
     if link is None:
+        # No password: this person signs in at the provider only.
         user = User.objects.create_user(username=_free_username(claims, subject))
-        user.set_unusable_password()
         with transaction.atomic():  # a savepoint: a concurrent first sign-in raises here
             link = IdentityLink.objects.create(user=user, subject=subject)
         record_event(

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -121,6 +122,11 @@ class SignInCallback(OIDCAuthenticationCallbackView):
             _failed(request, error.message)
             return self.login_failure()
         return response
+
+    @property
+    def failure_url(self) -> str:
+        # Back to the sign-in page, where the message says why (and the password form is).
+        return resolve_url(settings.LOGIN_URL)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if request.GET.get("error"):
