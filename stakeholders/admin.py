@@ -9,7 +9,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core.errors import DomainError
 from core.i18n import per_language
-from stakeholders import services
+from stakeholders import identity, services
 from stakeholders.models import (
     ApprovalTier,
     ChatChannel,
@@ -247,6 +247,32 @@ class IdentityGroupMappingAdmin(admin.ModelAdmin):
     search_fields = ["claim_value"]
     list_select_related = ["department", "group"]
     fields = ["claim_value", "department", "role", "approval_limit", "group"]
+
+    # Through the services, so that every change is in the audit trail; only administrators
+    # (superusers) keep the mappings, as the API.
+    def has_add_permission(self, request: Any) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data.get(name) for name in identity.MAPPING_FIELDS}
+        if change:
+            saved = identity.identity_mapping_update(actor=request.user, mapping=obj, data=data)
+        else:
+            saved = identity.identity_mapping_create(actor=request.user, data=data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        identity.identity_mapping_delete(actor=request.user, mapping=obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for mapping in queryset:
+            identity.identity_mapping_delete(actor=request.user, mapping=mapping)
 
 
 @admin.register(IdentityLink)

@@ -25,6 +25,9 @@ class StakeholdersConfig(AppConfig):
                 "membership.removed_by_sign_in": _("Membership removed at single sign-on"),
                 "group.granted_by_sign_in": _("Group granted at single sign-on"),
                 "group.removed_by_sign_in": _("Group removed at single sign-on"),
+                "identity_mapping.created": _("Identity group mapping added"),
+                "identity_mapping.changed": _("Identity group mapping changed"),
+                "identity_mapping.deleted": _("Identity group mapping removed"),
             }
         )
         # The messages only departments' chat channels receive (see decisions/chat.py).

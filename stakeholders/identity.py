@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from stakeholders.models import (
     ROLE_RANK,
     IdentityGroupMapping,
@@ -283,3 +283,100 @@ def _sync_site_groups(*, user: Any, link: IdentityLink, wanted: set[int]) -> Non
     # A user object remembers whether it is the CDO (stakeholders.selectors.is_cdo).
     if to_add or to_remove:
         user.__dict__.pop("_is_cdo", None)
+
+
+# --- The mappings, as the administrator keeps them (admin and API).
+
+MAPPING_FIELDS = ("claim_value", "department", "role", "approval_limit", "group")
+
+
+def _mapping_may(actor: Any) -> None:
+    if not (actor and actor.is_authenticated and actor.is_active and actor.is_superuser):
+        raise NotAllowed(_("Only an administrator keeps the identity group mappings."))
+
+
+def mapping_payload(mapping: IdentityGroupMapping) -> dict[str, Any]:
+    limit = mapping.approval_limit
+    return {
+        "claim_value": mapping.claim_value,
+        "department": mapping.department.code if mapping.department_id else None,
+        "role": mapping.role if mapping.department_id else None,
+        "approval_limit": None if limit is None or not mapping.department_id else str(limit),
+        "group": mapping.group.name if mapping.group_id else None,
+    }
+
+
+def _mapping_check(mapping: IdentityGroupMapping) -> None:
+    if (mapping.department_id is None) == (mapping.group_id is None):
+        raise DomainError(
+            _("Choose either a department or a site group, not both."), field="department"
+        )
+    if mapping.group_id is not None:
+        # A site group gives no role or limit: keep them at their defaults.
+        mapping.role, mapping.approval_limit = Role.MEMBER, None
+    clash = IdentityGroupMapping.objects.filter(
+        claim_value=mapping.claim_value, department=mapping.department, group=mapping.group
+    ).exclude(pk=mapping.pk)
+    if clash.exists():
+        raise DomainError(
+            _("This group already maps to that department or site group."),
+            code="duplicate",
+            field="claim_value",
+        )
+
+
+@transaction.atomic
+def identity_mapping_create(*, actor: Any, data: dict[str, Any]) -> IdentityGroupMapping:
+    """A new mapping: a provider's group → a department (role, approval limit) or a site group.
+    It takes effect at each person's next sign-in."""
+    _mapping_may(actor)
+    if not data.get("claim_value"):
+        raise DomainError(_("This field is required."), field="claim_value")
+    mapping = IdentityGroupMapping(
+        **{k: v for k, v in data.items() if k in MAPPING_FIELDS and v is not None}
+    )
+    _mapping_check(mapping)
+    mapping.save()
+    record_event(kind="identity_mapping.created", actor=actor, payload=mapping_payload(mapping))
+    return mapping
+
+
+@transaction.atomic
+def identity_mapping_update(
+    *, actor: Any, mapping: IdentityGroupMapping, data: dict[str, Any]
+) -> IdentityGroupMapping:
+    """Change any of a mapping's fields (a department given clears the group, and the other
+    way round)."""
+    _mapping_may(actor)
+    mapping = (
+        IdentityGroupMapping.objects.select_for_update()
+        .select_related("department", "group")
+        .get(pk=mapping.pk)
+    )
+    before = mapping_payload(mapping)
+    if data.get("department") is not None and "group" not in data:
+        data = {**data, "group": None}
+    if data.get("group") is not None and "department" not in data:
+        data = {**data, "department": None}
+    for name, value in data.items():
+        if name in MAPPING_FIELDS:
+            setattr(mapping, name, value)
+    if not mapping.claim_value:
+        raise DomainError(_("This field is required."), field="claim_value")
+    _mapping_check(mapping)
+    mapping.save()
+    record_event(
+        kind="identity_mapping.changed",
+        actor=actor,
+        payload={**mapping_payload(mapping), "before": before},
+    )
+    return mapping
+
+
+@transaction.atomic
+def identity_mapping_delete(*, actor: Any, mapping: IdentityGroupMapping) -> None:
+    """Remove a mapping: what it gave is taken away at each person's next sign-in."""
+    _mapping_may(actor)
+    payload = mapping_payload(mapping)
+    mapping.delete()
+    record_event(kind="identity_mapping.deleted", actor=actor, payload=payload)
