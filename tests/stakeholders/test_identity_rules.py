@@ -244,3 +244,16 @@ def test_a_group_an_administrator_took_away_is_not_given_back_by_a_stale_grant(m
     assert not IdentityLink.objects.get(user=user).granted_groups.exists()
     sign_in(groups=["cdo"])
     assert is_cdo(User.objects.get(pk=user.pk))
+
+
+@pytest.mark.django_db
+def test_the_demo_mappings_load_once(departments):
+    from demo.sso import MAPPINGS, load_demo_identity_mappings
+
+    assert load_demo_identity_mappings() == (len(MAPPINGS), 0)
+    assert load_demo_identity_mappings() == (0, len(MAPPINGS))
+    cdo = IdentityGroupMapping.objects.get(claim_value="hrtech-cdo")
+    assert cdo.group == cdo_group()
+    user = sign_in(groups=["hrtech-hr-reviewers", "hrtech-cdo"])
+    assert held(user) == {"HR": (Role.REVIEWER, Decimal("50000.00"), True)}
+    assert is_cdo(User.objects.get(pk=user.pk))
