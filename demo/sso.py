@@ -23,14 +23,21 @@ MAPPINGS: list[tuple[str, str | None, str, Decimal | None]] = [
 ]
 
 
-@transaction.atomic
 def load_demo_identity_mappings() -> tuple[int, int]:
-    """Create the demo mappings that are missing (by group name); returns (created, existing)."""
+    """Create the demo mappings that are missing (by group name); returns (created, existing).
+    One query when they are all there."""
     existing = set(IdentityGroupMapping.objects.values_list("claim_value", flat=True))
+    missing = [m for m in MAPPINGS if m[0] not in existing]
+    created = _create(missing) if missing else 0
+    return created, len(MAPPINGS) - len(missing)
+
+
+@transaction.atomic
+def _create(mappings: list[tuple[str, str | None, str, Decimal | None]]) -> int:
     departments = {d.code: d for d in Department.objects.all()}
     created = 0
-    for claim_value, code, role, limit in MAPPINGS:
-        if claim_value in existing or (code is not None and code not in departments):
+    for claim_value, code, role, limit in mappings:
+        if code is not None and code not in departments:  # an organisation without it
             continue
         IdentityGroupMapping.objects.create(
             claim_value=claim_value,
@@ -40,4 +47,4 @@ def load_demo_identity_mappings() -> tuple[int, int]:
             approval_limit=limit,
         )
         created += 1
-    return created, len(MAPPINGS) - created
+    return created
