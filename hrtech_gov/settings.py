@@ -411,7 +411,8 @@ if OIDC_ENABLED:
         _missing.append("OIDC_OP_JWKS_ENDPOINT")
     if _missing:
         raise ImproperlyConfigured(
-            f"OIDC_RP_CLIENT_ID is set, so single sign-on is on; it also needs {', '.join(_missing)}."
+            "OIDC_RP_CLIENT_ID is set, so single sign-on is on; it also needs "
+            f"{', '.join(_missing)}."
         )
     AUTHENTICATION_BACKENDS.append("stakeholders.oidc.IdentityProviderBackend")
 

@@ -175,9 +175,12 @@ def identity_sign_in(*, claims: dict[str, Any], id_token_subject: str, groups_cl
 @transaction.atomic
 def _sign_in(*, claims: dict[str, Any], subject: str, groups: list[str]) -> Any:
     User = get_user_model()
-    link = IdentityLink.objects.select_for_update().select_related("user").filter(
-        subject=subject
-    ).first()
+    link = (
+        IdentityLink.objects.select_for_update()
+        .select_related("user")
+        .filter(subject=subject)
+        .first()
+    )
     if link is None:
         # No password: this person signs in at the provider only.
         user = User.objects.create_user(username=_free_username(claims, subject))
@@ -250,7 +253,9 @@ def _sync_memberships(*, user: Any, grants: dict[int, Grant]) -> None:
         )
         membership = Membership.objects.select_related("department", "user").get(pk=membership.pk)
         record_event(
-            kind="membership.granted_by_sign_in", actor=user, payload=_membership_payload(membership)
+            kind="membership.granted_by_sign_in",
+            actor=user,
+            payload=_membership_payload(membership),
         )
 
 
@@ -296,13 +301,13 @@ def _mapping_may(actor: Any) -> None:
 
 
 def mapping_payload(mapping: IdentityGroupMapping) -> dict[str, Any]:
-    limit = mapping.approval_limit
+    limit, department, group = mapping.approval_limit, mapping.department, mapping.group
     return {
         "claim_value": mapping.claim_value,
-        "department": mapping.department.code if mapping.department_id else None,
-        "role": mapping.role if mapping.department_id else None,
-        "approval_limit": None if limit is None or not mapping.department_id else str(limit),
-        "group": mapping.group.name if mapping.group_id else None,
+        "department": department.code if department else None,
+        "role": mapping.role if department else None,
+        "approval_limit": None if limit is None or not department else str(limit),
+        "group": group.name if group else None,
     }
 
 

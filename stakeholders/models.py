@@ -452,9 +452,7 @@ class IdentityLink(models.Model):
     granted_groups = models.ManyToManyField(
         "auth.Group", blank=True, related_name="+", verbose_name=_("groups granted at sign-in")
     )
-    provider_groups = models.JSONField(
-        _("groups at the last sign-in"), default=list, blank=True
-    )
+    provider_groups = models.JSONField(_("groups at the last sign-in"), default=list, blank=True)
     last_sign_in = models.DateTimeField(_("last sign-in"), null=True, blank=True)
 
     class Meta:

@@ -111,7 +111,9 @@ class IdentityGroupMappingSerializer(serializers.ModelSerializer):
     """What a group at the identity provider gives at sign-in."""
 
     department = DepartmentRefSerializer(allow_null=True)
-    group = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    group: serializers.SlugRelatedField[Group] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True
+    )
     approval_limit = serializers.DecimalField(
         max_digits=14, decimal_places=2, coerce_to_string=True, allow_null=True
     )

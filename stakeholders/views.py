@@ -204,9 +204,7 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         # Single sign-on's button, when it is on (stakeholders/oidc.py).
-        context["oidc_provider_name"] = (
-            settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
-        )
+        context["oidc_provider_name"] = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
         return context
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:

@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 
 from stakeholders.models import IdentityGroupMapping, Membership, Role
 from tests.browser.conftest import Session
-from tests.oidc_idp.fixtures import identity_provider, sso  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

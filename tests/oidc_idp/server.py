@@ -14,7 +14,7 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT_ID = "hrtech-gov"
-CLIENT_SECRET = "test-client-secret-0123456789"  # noqa: S105
+CLIENT_SECRET = "test-client-secret-0123456789"
 
 
 def _free_port() -> int:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-SECRET_KEY = "test-identity-provider-only-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+SECRET_KEY = "test-identity-provider-only-0123456789abcdefghijklmnopqrstuvwxyz"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = [

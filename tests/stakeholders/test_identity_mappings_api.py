@@ -115,7 +115,9 @@ def test_an_unknown_or_huge_id_is_a_404(admin_api):
 
 @pytest.mark.parametrize("persona", ["requester", "hr_head", "cdo", "outsider"])
 def test_anyone_but_the_administrator_is_refused_and_nothing_changes(org, persona):
-    mapping = IdentityGroupMapping.objects.create(claim_value="hr", department=org.departments["HR"])
+    mapping = IdentityGroupMapping.objects.create(
+        claim_value="hr", department=org.departments["HR"]
+    )
     api = session_api(getattr(org, persona))
     assert api.get(URL).status_code == 403
     assert api.post(URL, {"claim_value": "x", "department": "IT"}).status_code == 403

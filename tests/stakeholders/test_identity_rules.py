@@ -25,7 +25,7 @@ from stakeholders.identity import (
 )
 from stakeholders.models import IdentityGroupMapping, IdentityLink, Membership, Role
 from stakeholders.selectors import is_cdo
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 
 User = get_user_model()
 
@@ -186,9 +186,7 @@ def mapped(departments):
 
 
 @pytest.mark.django_db
-def test_a_sign_in_grants_changes_and_removes_only_what_came_from_the_provider(
-    mapped, departments
-):
+def test_a_sign_in_grants_changes_and_removes_only_what_came_from_the_provider(mapped, departments):
     user = sign_in(groups=["hr", "it"])
     assert held(user) == {
         "HR": (Role.REVIEWER, Decimal("1000.00"), True),

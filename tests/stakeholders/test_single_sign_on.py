@@ -18,8 +18,7 @@ from audit.models import Event
 from decisions.rights import cdo_group
 from stakeholders.models import IdentityGroupMapping, IdentityLink, Membership, Role
 from stakeholders.selectors import is_cdo
-from tests.factories import MembershipFactory, UserFactory
-from tests.oidc_idp.fixtures import identity_provider, sso  # noqa: F401
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -266,11 +265,9 @@ def test_an_id_token_for_another_client_is_refused(client, sso, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_token_signed_with_a_key_the_provider_does_not_publish_is_refused(
-    client, sso, settings
-):
-    from cryptography.hazmat.primitives.asymmetric import rsa
+def test_a_token_signed_with_a_key_the_provider_does_not_publish_is_refused(client, sso, settings):
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     sso.add_user("jan.vos", "pw")
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
