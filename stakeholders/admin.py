@@ -277,13 +277,16 @@ class IdentityGroupMappingAdmin(admin.ModelAdmin):
 
 @admin.register(IdentityLink)
 class IdentityLinkAdmin(admin.ModelAdmin):
-    """Who signs in through the identity provider: read here, made by the first sign-in. Deleting
-    a link makes the next sign-in of that subject a new account."""
+    """Who signs in through the identity provider, made by the first sign-in. Deleting a link
+    makes the next sign-in of that subject a new account."""
 
     list_display = ["user", "subject", "last_sign_in"]
     search_fields = ["user__username", "subject"]
     list_select_related = ["user"]
-    readonly_fields = ["user", "subject", "granted_groups", "provider_groups", "last_sign_in"]
+    # The user may be changed: to let an existing local account sign in through the provider,
+    # point its subject's link at it (and delete the account the first sign-in made).
+    autocomplete_fields = ["user"]
+    readonly_fields = ["subject", "granted_groups", "provider_groups", "last_sign_in"]
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
