@@ -353,8 +353,9 @@ def identity_mapping_update(
     """Change any of a mapping's fields (a department given clears the group, and the other
     way round)."""
     _mapping_may(actor)
+    # of=self: PostgreSQL cannot lock the nullable side of the department and group joins.
     mapping = (
-        IdentityGroupMapping.objects.select_for_update()
+        IdentityGroupMapping.objects.select_for_update(of=("self",))
         .select_related("department", "group")
         .get(pk=mapping.pk)
     )
