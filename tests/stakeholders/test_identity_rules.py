@@ -255,3 +255,19 @@ def test_the_demo_mappings_load_once(departments):
     user = sign_in(groups=["hrtech-hr-reviewers", "hrtech-cdo"])
     assert held(user) == {"HR": (Role.REVIEWER, Decimal("50000.00"), True)}
     assert is_cdo(User.objects.get(pk=user.pk))
+
+
+@pytest.mark.django_db
+def test_a_sign_in_costs_the_same_queries_for_one_department_or_many(
+    departments, django_assert_max_num_queries
+):
+    IdentityGroupMapping.objects.create(claim_value="g-HR", department=departments["HR"])
+    sign_in(subject="one", groups=["g-HR"])
+    with django_assert_max_num_queries(50) as one:
+        sign_in(subject="one", groups=["g-HR"])
+    for code in ("IT", "MKT", "FIN"):
+        IdentityGroupMapping.objects.create(claim_value=f"g-{code}", department=departments[code])
+    groups = [f"g-{code}" for code in departments] + [f"other-{n}" for n in range(100)]
+    sign_in(subject="many", groups=groups)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        sign_in(subject="many", groups=groups)
