@@ -132,6 +132,9 @@ class SignInCallback(OIDCAuthenticationCallbackView):
         if request.GET.get("error"):
             # The person declined, or the provider refused (error=access_denied, …).
             _failed(request, _("the identity provider refused the sign-in."))
+        elif "code" in request.GET and "oidc_states" not in request.session:
+            # No sign-in under way in this browser at all: someone else's answer.
+            _failed(request, _("this sign-in was not started from this browser."))
         return super().get(request)
 
     def login_success(self) -> HttpResponse:

@@ -222,6 +222,7 @@ def test_a_callback_with_another_browsers_state_signs_no_one_in(client, sso, set
     assert response.status_code == 302
     assert response["Location"] == reverse("login")
     assert "_auth_user_id" not in other.session
+    assert "was not started from this browser" in other.get(response["Location"]).text
     # The same for a state this browser never had.
     parts = urlsplit(location)
     query = {**parse_qs(parts.query), "state": ["forged-state"]}
