@@ -11,7 +11,7 @@ PORT ?= 8000
 export DEBUG ?= true
 export SECRET_KEY ?= dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz
 
-.PHONY: install run test test-fast lint format migrate seed bench stack check clean mutation messages
+.PHONY: sso-provider install run test test-fast lint format migrate seed bench stack check clean mutation messages
 
 install: $(STAMP) $(AXE)
 	@$(PY) scripts/compile_messages.py
@@ -51,6 +51,29 @@ seed: migrate
 run: seed
 	@echo "Demo on http://$(HOST):$(PORT)/ — logins are in README.md (password: demo)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Single sign-on, tried locally: the tests' OpenID provider (django-oidc-provider, tests/oidc_idp/)
+# on SSO_PORT with demo people in the demo mappings' groups (password: demo). Then, in another
+# shell, `make run` with the OIDC_* variables it prints (README.md, "Single sign-on").
+SSO_PORT ?= 8001
+SSO_DIR := .sso-provider
+sso-provider: install
+	@mkdir -p $(SSO_DIR)
+	@export DJANGO_SETTINGS_MODULE=tests.oidc_idp.settings IDP_DB=$(CURDIR)/$(SSO_DIR)/idp.sqlite3 \
+		IDP_URL=http://$(HOST):$(SSO_PORT); \
+	$(PY) -m tests.oidc_idp.control setup hrtech-gov demo-client-secret \
+		http://$(HOST):$(PORT)/oidc/callback/ && \
+	$(PY) -m tests.oidc_idp.control user sso.hr demo sso.hr@example.com hrtech-hr-reviewers && \
+	$(PY) -m tests.oidc_idp.control user sso.it demo sso.it@example.com hrtech-it-reviewers && \
+	$(PY) -m tests.oidc_idp.control user sso.cdo demo sso.cdo@example.com hrtech-cdo && \
+	echo "Provider on http://$(HOST):$(SSO_PORT)/ (sso.hr, sso.it, sso.cdo; password: demo). Run:" && \
+	echo "  OIDC_RP_CLIENT_ID=hrtech-gov OIDC_RP_CLIENT_SECRET=demo-client-secret \\" && \
+	echo "  OIDC_OP_AUTHORIZATION_ENDPOINT=http://$(HOST):$(SSO_PORT)/openid/authorize \\" && \
+	echo "  OIDC_OP_TOKEN_ENDPOINT=http://$(HOST):$(SSO_PORT)/openid/token \\" && \
+	echo "  OIDC_OP_USER_ENDPOINT=http://$(HOST):$(SSO_PORT)/openid/userinfo \\" && \
+	echo "  OIDC_OP_JWKS_ENDPOINT=http://$(HOST):$(SSO_PORT)/openid/jwks \\" && \
+	echo "  OIDC_PROVIDER_NAME='the demo provider' make run" && \
+	$(PY) -m django runserver $(HOST):$(SSO_PORT) --noreload
 
 # The suite runs on DATABASE_URL (SQLite when unset). When that is another database, the fast part
 # of the suite runs once more on SQLite so that the embedded default keeps working.

@@ -53,6 +53,7 @@ from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, TRANSLAT
 from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
+from demo.sso import load_demo_identity_mappings
 from demo.standards import seed_demo_standard
 from demo.usage import load_demo_usage
 from stakeholders.checklists import load_default_checklists
@@ -89,6 +90,7 @@ def seed_demo() -> SeedReport:
     _seed_organisation(report)
     report.add("Glossary terms", *seed_demo_glossary())
     report.add("Chat channels (switched off)", *load_demo_chat_channels())
+    report.add("Single sign-on group mappings", *load_demo_identity_mappings())
     for kind, (created, existing) in load_demo_catalog().items():
         report.add(kind.capitalize(), created, existing)
     created_by_status = _seed_proposals(report)

@@ -23,6 +23,8 @@ from stakeholders.apis import (
     ChatChannelApi,
     DepartmentChatChannelsApi,
     DepartmentViewSet,
+    IdentityGroupMappingApi,
+    IdentityGroupMappingsApi,
     StrategicGoalViewSet,
 )
 from vendors.apis import CatalogCustomFieldsApi, SolutionViewSet, VendorViewSet
@@ -52,6 +54,16 @@ urlpatterns = [
         name="department-chat-channels",
     ),
     path("chat-channels/<int:pk>/", ChatChannelApi.as_view(), name="chat-channel"),
+    path(
+        "identity-group-mappings/",
+        IdentityGroupMappingsApi.as_view(),
+        name="identity-group-mappings",
+    ),
+    path(
+        "identity-group-mappings/<int:pk>/",
+        IdentityGroupMappingApi.as_view(),
+        name="identity-group-mapping",
+    ),
     path("renewals/", RenewalsDueApi.as_view(), name="renewals"),
     path("standards/", StandardsApi.as_view(), name="standards"),
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),

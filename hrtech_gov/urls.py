@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from stakeholders import oidc as stakeholders_oidc
 from stakeholders import views as stakeholders_views
 
 urlpatterns = [
@@ -17,6 +18,17 @@ urlpatterns = [
     # Django's sign-in, which then restores the language the person chose.
     path("accounts/login/", stakeholders_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on with OpenID Connect (404 unless OIDC_RP_CLIENT_ID is set).
+    path(
+        "oidc/authenticate/",
+        stakeholders_oidc.SignInStart.as_view(),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "oidc/callback/",
+        stakeholders_oidc.SignInCallback.as_view(),
+        name="oidc_authentication_callback",
+    ),
     path("admin/", admin.site.urls),
     # The header's language buttons: Django's set_language, and the signed-in person's choice kept.
     path("i18n/setlang/", stakeholders_views.set_language, name="set_language"),

@@ -9,7 +9,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core.errors import DomainError
 from core.i18n import per_language
-from stakeholders import services
+from stakeholders import identity, services
 from stakeholders.models import (
     ApprovalTier,
     ChatChannel,
@@ -17,6 +17,8 @@ from stakeholders.models import (
     ChecklistQuestion,
     Delegation,
     Department,
+    IdentityGroupMapping,
+    IdentityLink,
     Membership,
     Preference,
     StrategicGoal,
@@ -53,8 +55,8 @@ class DepartmentAdmin(TranslationAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "department", "role", "approval_limit"]
-    list_filter = ["department", "role"]
+    list_display = ["user", "department", "role", "approval_limit", "from_identity_provider"]
+    list_filter = ["department", "role", "from_identity_provider"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user"]
     list_select_related = ["user", "department"]
@@ -234,3 +236,57 @@ class ChatChannelAdmin(admin.ModelAdmin):
             _("Test messages queued: see the webhook delivery log."),
             messages.SUCCESS,
         )
+
+
+# Single sign-on (stakeholders/identity.py): what each group at the identity provider gives at
+# sign-in. Changes take effect at each person's next sign-in.
+@admin.register(IdentityGroupMapping)
+class IdentityGroupMappingAdmin(admin.ModelAdmin):
+    list_display = ["claim_value", "department", "role", "approval_limit", "group"]
+    list_filter = ["department", "role", "group"]
+    search_fields = ["claim_value"]
+    list_select_related = ["department", "group"]
+    fields = ["claim_value", "department", "role", "approval_limit", "group"]
+
+    # Through the services, so that every change is in the audit trail; only administrators
+    # (superusers) keep the mappings, as the API.
+    def has_add_permission(self, request: Any) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data.get(name) for name in identity.MAPPING_FIELDS}
+        if change:
+            saved = identity.identity_mapping_update(actor=request.user, mapping=obj, data=data)
+        else:
+            saved = identity.identity_mapping_create(actor=request.user, data=data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        identity.identity_mapping_delete(actor=request.user, mapping=obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for mapping in queryset:
+            identity.identity_mapping_delete(actor=request.user, mapping=mapping)
+
+
+@admin.register(IdentityLink)
+class IdentityLinkAdmin(admin.ModelAdmin):
+    """Who signs in through the identity provider, made by the first sign-in. Deleting a link
+    makes the next sign-in of that subject a new account."""
+
+    list_display = ["user", "subject", "last_sign_in"]
+    search_fields = ["user__username", "subject"]
+    list_select_related = ["user"]
+    # The user may be changed: to let an existing local account sign in through the provider,
+    # point its subject's link at it (and delete the account the first sign-in made).
+    autocomplete_fields = ["user"]
+    readonly_fields = ["subject", "granted_groups", "provider_groups", "last_sign_in"]
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

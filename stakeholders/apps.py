@@ -18,6 +18,16 @@ class StakeholdersConfig(AppConfig):
                 "chat_channel.created": _("Chat channel added"),
                 "chat_channel.updated": _("Chat channel changed"),
                 "chat_channel.deleted": _("Chat channel removed"),
+                # Single sign-on (stakeholders/identity.py).
+                "user.created_by_sign_in": _("Account created at single sign-on"),
+                "membership.granted_by_sign_in": _("Membership granted at single sign-on"),
+                "membership.changed_by_sign_in": _("Membership changed at single sign-on"),
+                "membership.removed_by_sign_in": _("Membership removed at single sign-on"),
+                "group.granted_by_sign_in": _("Group granted at single sign-on"),
+                "group.removed_by_sign_in": _("Group removed at single sign-on"),
+                "identity_mapping.created": _("Identity group mapping added"),
+                "identity_mapping.changed": _("Identity group mapping changed"),
+                "identity_mapping.deleted": _("Identity group mapping removed"),
             }
         )
         # The messages only departments' chat channels receive (see decisions/chat.py).

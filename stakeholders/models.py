@@ -77,6 +77,16 @@ class Membership(models.Model):
             "currency. Empty means no limit."
         ),
     )
+    # Granted by single sign-on from the identity provider's groups (stakeholders/identity.py):
+    # kept in step with them at each sign-in. Memberships made by hand are never touched by it.
+    from_identity_provider = models.BooleanField(
+        _("from the identity provider"),
+        default=False,
+        help_text=_(
+            "Granted at sign-in from the person's groups at the identity provider, and removed "
+            "there when the group is gone."
+        ),
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -352,3 +362,102 @@ class ChatChannel(models.Model):
     def event_labels(self) -> list[str]:
         labels = dict(ChatEvent.choices)
         return [str(labels[e]) for e in self.events if e in labels]
+
+
+class IdentityGroupMapping(models.Model):
+    """What a group (a value of the identity provider's groups claim) gives at sign-in: a
+    membership of a department with a role and an approval limit, or a group of this site (the
+    CDO's group, "Chief Digital Officer"). Kept in the admin."""
+
+    claim_value = models.CharField(
+        _("group at the identity provider"),
+        max_length=200,
+        validators=[validate_single_line],
+        help_text=_("A value of the groups claim, exactly as the identity provider sends it."),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="identity_group_mappings",
+        verbose_name=_("department"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.MEMBER)
+    approval_limit = models.DecimalField(
+        _("approval limit"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For a department: the membership's approval limit. Empty means no limit."),
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="identity_group_mappings",
+        verbose_name=_("site group"),
+        help_text=_("Instead of a department: a group of this site, such as the CDO's."),
+    )
+
+    class Meta:
+        ordering = ["claim_value", "pk"]
+        verbose_name = _("identity group mapping")
+        verbose_name_plural = _("identity group mappings")
+        constraints = [
+            # Exactly one target: a department (with its role and limit) or a site group.
+            models.CheckConstraint(
+                condition=(Q(department__isnull=False) & Q(group__isnull=True))
+                | (Q(department__isnull=True) & Q(group__isnull=False)),
+                name="identity_mapping_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(approval_limit__isnull=True) | Q(approval_limit__gte=0),
+                name="identity_mapping_limit_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["claim_value", "department"], name="identity_mapping_unique_department"
+            ),
+            models.UniqueConstraint(
+                fields=["claim_value", "group"], name="identity_mapping_unique_group"
+            ),
+        ]
+        # claim_value: serves the lookup of a person's groups at each sign-in.
+        indexes = [models.Index(fields=["claim_value"], name="identity_mapping_claim")]
+
+    def __str__(self) -> str:
+        if self.group_id:
+            return f"{self.claim_value} → {self.group}"
+        return f"{self.claim_value} → {self.department} {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if (self.department_id is None) == (self.group_id is None):
+            raise ValidationError(_("Choose either a department or a site group, not both."))
+
+
+class IdentityLink(models.Model):
+    """The person an identity provider's subject (`sub`) signs in as, and the site groups that
+    sign-in granted (taken away again when the provider's group is gone; groups given by hand
+    stay)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="identity_link",
+        verbose_name=_("user"),
+    )
+    subject = models.CharField(_("subject at the identity provider"), max_length=255, unique=True)
+    granted_groups = models.ManyToManyField(
+        "auth.Group", blank=True, related_name="+", verbose_name=_("groups granted at sign-in")
+    )
+    provider_groups = models.JSONField(_("groups at the last sign-in"), default=list, blank=True)
+    last_sign_in = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity link")
+        verbose_name_plural = _("identity links")
+
+    def __str__(self) -> str:
+        return f"{self.user} ← {self.subject}"

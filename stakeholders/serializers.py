@@ -1,8 +1,10 @@
-"""The organisation's API representations: departments, strategic goals, chat channels."""
+"""The organisation's API representations: departments, strategic goals, chat channels, the
+single sign-on's identity group mappings."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,7 +16,14 @@ from api.fields import (
     StrictInputSerializer,
     money,
 )
-from stakeholders.models import ChatChannel, ChatEvent, Department, StrategicGoal
+from stakeholders.models import (
+    ChatChannel,
+    ChatEvent,
+    Department,
+    IdentityGroupMapping,
+    Role,
+    StrategicGoal,
+)
 from webhooks.chat import masked_url
 from webhooks.models import CHAT_PLATFORMS
 
@@ -96,3 +105,49 @@ class ChatChannelInputSerializer(StrictInputSerializer):
         help_text=gettext_lazy("What the channel is told; all of them when left out."),
     )
     is_active = serializers.BooleanField(required=False)
+
+
+class IdentityGroupMappingSerializer(serializers.ModelSerializer):
+    """What a group at the identity provider gives at sign-in."""
+
+    department = DepartmentRefSerializer(allow_null=True)
+    group: serializers.SlugRelatedField[Group] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True
+    )
+    approval_limit = serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=True, allow_null=True
+    )
+
+    class Meta:
+        model = IdentityGroupMapping
+        fields = ["id", "claim_value", "department", "role", "approval_limit", "group"]
+
+
+class IdentityGroupMappingInputSerializer(StrictInputSerializer):
+    """A mapping as the administrator writes it: a department (its code, with a role and an
+    approval limit) or a site group (its name), not both. PATCH: any subset."""
+
+    claim_value = StrictCharField(
+        max_length=200,
+        single_line=True,
+        help_text=gettext_lazy("A value of the groups claim, as the identity provider sends it."),
+    )
+    department = serializers.SlugRelatedField(
+        slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True
+    )
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    approval_limit = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Empty (null) means no limit."),
+    )
+    group = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=Group.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("A group of this site, such as the CDO's, instead of a department."),
+    )

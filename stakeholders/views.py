@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -198,6 +200,12 @@ class LoginView(auth_views.LoginView):
     """Django's sign-in; then the pages speak the language the person chose, whichever device
     (and whichever cookie) they sign in from. Without a stored choice the cookie or the
     browser's Accept-Language still decide."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Single sign-on's button, when it is on (stakeholders/oidc.py).
+        context["oidc_provider_name"] = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
+        return context
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)

@@ -21,6 +21,9 @@ from tests.factories import (
     cdo_group,
 )
 
+# The single sign-on tests' identity provider (a real one, on a local port) and `sso`.
+pytest_plugins = ["tests.oidc_idp.fixtures"]
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -65,3 +65,41 @@ def test_the_deployment_checks_ask_for_the_site_url():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode != 0
     assert "SITE_URL is not set" in result.stdout + result.stderr
+
+
+# Single sign-on (stakeholders/oidc.py): off unless OIDC_RP_CLIENT_ID is set.
+OIDC = {
+    "OIDC_RP_CLIENT_ID": "hrtech-gov",
+    "OIDC_RP_CLIENT_SECRET": "a-client-secret-from-the-identity-provider",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example.com/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://login.example.com/token",
+    "OIDC_OP_USER_ENDPOINT": "https://login.example.com/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://login.example.com/jwks",
+    "OIDC_PROVIDER_NAME": "Example ID",
+}
+
+
+def test_production_with_single_sign_on_passes_the_deployment_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **OIDC)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = manage(
+        "shell", "-c",
+        "from django.conf import settings; print(settings.OIDC_ENABLED, "
+        "settings.AUTHENTICATION_BACKENDS[-1])",
+        **PRODUCTION, **OIDC,
+    )  # fmt: skip
+    assert shown.stdout.strip().splitlines()[-1] == (
+        "True stakeholders.oidc.IdentityProviderBackend"
+    )
+
+
+def test_single_sign_on_is_off_without_a_client_id():
+    assert settings.OIDC_ENABLED is False
+    assert "stakeholders.oidc.IdentityProviderBackend" not in settings.AUTHENTICATION_BACKENDS
+
+
+def test_single_sign_on_without_its_endpoints_fails_at_start():
+    env = {**PRODUCTION, **OIDC, "OIDC_OP_TOKEN_ENDPOINT": "", "OIDC_OP_JWKS_ENDPOINT": ""}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_JWKS_ENDPOINT" in result.stderr

@@ -17,6 +17,7 @@ from api.services import api_token_create
 from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
 from landscape.models import Guardrail
+from stakeholders.models import IdentityGroupMapping
 from stakeholders.services import chat_channel_create
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
 from tests.effects import snapshot
@@ -95,6 +96,11 @@ class World:
                 "platform": "slack",
                 "url": "https://hooks.slack.example/services/T0/B0/secret",
             },
+        )
+
+        # A single sign-on mapping (the administrator keeps them).
+        self.mapping = IdentityGroupMapping.objects.create(
+            claim_value="hr-staff", department=org.departments["HR"]
         )
 
     def awaiting(self):
@@ -208,6 +214,8 @@ SESSION_ONLY = {"full_token": 403, "catalog_token": 403}
 TOOL_KEEPERS = {"it_reviewer", "head"}
 # HR's head keeps HR's chat channels; the CDO and the administrator every department's.
 CHAT_KEEPERS = {"head", "cdo", "superuser"}
+# Single sign-on's identity group mappings: the administrator's alone.
+ADMINISTRATOR = {"superuser"}
 
 ROWS = [
     Row("departments list", "GET", lambda w: "/api/v1/departments/"),
@@ -571,6 +579,40 @@ ROWS = [
         ok=204,
         allowed=CHAT_KEEPERS,
         refused=404,
+    ),
+    Row(
+        "identity group mappings",
+        "GET",
+        lambda w: "/api/v1/identity-group-mappings/",
+        allowed=ADMINISTRATOR,
+    ),
+    Row(
+        "identity group mapping add",
+        "POST",
+        lambda w: "/api/v1/identity-group-mappings/",
+        lambda w: {"claim_value": "it-staff", "department": "IT", "role": "member"},
+        201,
+        allowed=ADMINISTRATOR,
+    ),
+    Row(
+        "identity group mapping detail",
+        "GET",
+        lambda w: f"/api/v1/identity-group-mappings/{w.mapping.pk}/",
+        allowed=ADMINISTRATOR,
+    ),
+    Row(
+        "identity group mapping change",
+        "PATCH",
+        lambda w: f"/api/v1/identity-group-mappings/{w.mapping.pk}/",
+        lambda w: {"role": "reviewer"},
+        allowed=ADMINISTRATOR,
+    ),
+    Row(
+        "identity group mapping remove",
+        "DELETE",
+        lambda w: f"/api/v1/identity-group-mappings/{w.mapping.pk}/",
+        ok=204,
+        allowed=ADMINISTRATOR,
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
     Row("docs", "GET", lambda w: "/api/docs/", public=True),

@@ -730,6 +730,10 @@ ROWS = [
     Row("sign-in page", "GET", lambda w: "/accounts/login/", anonymous=200),
     Row("sign out", "POST", lambda w: "/accounts/logout/", ok=302, anonymous=302, writes=False),
     Row("API docs", "GET", lambda w: "/api/docs/", anonymous=200),
+    # Single sign-on is off unless OIDC_RP_CLIENT_ID is set (here: off): its two URLs do not
+    # exist for anyone. With it on, tests/stakeholders/test_single_sign_on.py runs the flow.
+    Row("single sign-on start", "GET", lambda w: "/oidc/authenticate/", ok=404, anonymous=404),
+    Row("single sign-on return", "GET", lambda w: "/oidc/callback/", ok=404, anonymous=404),
 ]
 
 
