@@ -246,6 +246,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 due_on=due,
                 proposal_requester_id=proposal.requester_id,
                 tco=proposal.tco,
+                consent_mode=tier.consent_mode,
             )
             for dept, role in signing
         )
@@ -263,6 +264,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "due_on": due,
                 "lock_in": lock_in.as_payload() if lock_in else None,
                 "lane": proposal.lane,
+                "consent_mode": tier.consent_mode,
             },
         )
         for signoff in created:
