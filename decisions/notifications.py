@@ -366,7 +366,9 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
     """Tell the requester, and everyone who signed this round, how it ended."""
     proposal = _proposal(proposal_id)
     signoffs = list(
-        SignOff.objects.filter(proposal=proposal, round=round_number, reviewer__isnull=False)
+        # Every sign-off of the round, those nobody signed included (the guardrails', a
+        # presumed consent): the round is all approved only if they all are.
+        SignOff.objects.filter(proposal=proposal, round=round_number)
         .select_related("department", "reviewer", "on_behalf_of")
         .order_by("department__code")
     )
@@ -396,6 +398,8 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
                 % {**names, "dept": rejection.department.name},
                 rejection.comment,
             )
+        if any(s.presumed for s in signoffs):
+            return _("%(ref)s “%(title)s” is approved: no department objected.") % names
         return _("%(ref)s “%(title)s” is approved: every department signed it off.") % names
 
     users = [proposal.requester]

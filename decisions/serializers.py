@@ -4,6 +4,7 @@ themselves live in decisions.rules and the services)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from api.fields import (
     money,
 )
 from core.money import MAX_AMOUNT
+from decisions.consent import dissent_log, is_objection, presumed_on
 from decisions.dmu import WhoDecides, who_decides
 from decisions.lockin import LockIn
 from decisions.models import (
@@ -67,7 +69,7 @@ class SolutionRefSerializer(serializers.ModelSerializer):
 class TierSerializer(DefaultLanguageModelSerializer):
     class Meta:
         model = ApprovalTier
-        fields = ["id", "name", "signoff_role", "cdo_decision_required", "sla_days"]
+        fields = ["id", "name", "signoff_role", "cdo_decision_required", "sla_days", "consent_mode"]
 
 
 class ProposalRefSerializer(serializers.ModelSerializer):
@@ -90,6 +92,30 @@ class SignOffSerializer(serializers.ModelSerializer):
         child=AnswerSerializer(),
         help_text=gettext_lazy("Checklist question id → the question as asked and the answer."),
     )
+    consent_mode = serializers.BooleanField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "The tier's consent mode, fixed for the round: silence by the due date is consent."
+        ),
+    )
+    presumed = serializers.BooleanField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "Approved because nobody objected by the due date (consent mode); no reviewer."
+        ),
+    )
+    presumed_on = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Consent mode: the day the consent is (or was) presumed unless the department "
+            "objects by the due date; null otherwise."
+        )
+    )
+    objection = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Consent mode: a rejection or request for changes, which goes to the dissent log "
+            "and the CDO instead of ending the round."
+        )
+    )
 
     class Meta:
         model = SignOff
@@ -108,7 +134,17 @@ class SignOffSerializer(serializers.ModelSerializer):
             "due_on",
             "created_at",
             "decided_at",
+            "consent_mode",
+            "presumed",
+            "presumed_on",
+            "objection",
         ]
+
+    def get_presumed_on(self, signoff: SignOff) -> dt.date | None:
+        return presumed_on(signoff)
+
+    def get_objection(self, signoff: SignOff) -> bool:
+        return is_objection(signoff)
 
 
 class ChecklistQuestionSerializer(DefaultLanguageModelSerializer):
@@ -211,6 +247,12 @@ class WhoDecidesSerializer(serializers.Serializer):
     reason = serializers.CharField()
     departments = DeciderSerializer(many=True)
     cdo_decision_required = serializers.BooleanField()
+    consent_mode = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "Consent mode: a department that does not object by its due date is presumed to "
+            "approve; an objection goes to the dissent log and the CDO decides."
+        )
+    )
     lane = serializers.ChoiceField(
         choices=Lane.choices,
         help_text=gettext_lazy(
@@ -389,6 +431,12 @@ class ProposalDetailSerializer(ProposalSerializer):
             "unless shown without it)."
         )
     )
+    dissent = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The dissent log (consent mode): every objection of every round, oldest first, "
+            "with its reason."
+        )
+    )
     lock_in = serializers.SerializerMethodField(
         help_text=gettext_lazy(
             "The lock-in rating and its reasons; null when the pricing model is neither on "
@@ -429,7 +477,12 @@ class ProposalDetailSerializer(ProposalSerializer):
             "switching_cost",
             "lock_in",
             "voice",
+            "dissent",
         ]
+
+    @extend_schema_field(SignOffInProposalSerializer(many=True))
+    def get_dissent(self, p: Proposal) -> Any:
+        return SignOffInProposalSerializer(dissent_log(p.signoffs.all()), many=True).data
 
     @extend_schema_field(VoiceSummarySerializer)
     def get_voice(self, p: Proposal) -> Any:
