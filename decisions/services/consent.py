@@ -89,9 +89,7 @@ def signoff_presume(*, signoff_id: int, now: dt.datetime | None = None) -> Presu
                 signoff,
                 presumed=False,
                 notifications=list(
-                    Notification.objects.filter(dedupe_key=_key(signoff_id)).select_related(
-                        "user"
-                    )
+                    Notification.objects.filter(dedupe_key=_key(signoff_id)).select_related("user")
                 ),
             )
         signoff.proposal = proposal

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -68,7 +69,10 @@ def signoff_decide(
                     "The time to object ended on %(due)s: the consent of %(dept)s is presumed. "
                     "You may still approve."
                 )
-                % {"due": date_format(signoff.due_on), "dept": signoff.department.name}
+                % {
+                    "due": date_format(signoff.due_on) if signoff.due_on else "—",
+                    "dept": signoff.department.name,
+                }
             )
         if outcome != SignOffStatus.APPROVED and not comment.strip():
             raise DomainError(
@@ -113,12 +117,13 @@ def _signing_right_on_locked(*, proposal: Proposal, signoff: SignOff, actor: Act
     open in the proposal's current round, and a member with the role and the limit."""
     if signoff.status != SignOffStatus.PENDING:
         if signoff.presumed:
+            day = presumed_on(signoff)
             raise InvalidTransition(
                 _(
                     "The consent of %(dept)s was presumed on %(day)s: nobody objected by the "
                     "due date."
                 )
-                % {"dept": signoff.department.name, "day": date_format(presumed_on(signoff))}
+                % {"dept": signoff.department.name, "day": date_format(day) if day else "—"}
             )
         if signoff.reviewer:
             who = signoff.reviewer.get_full_name() or signoff.reviewer.username
@@ -186,8 +191,10 @@ def move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor | Non
             queue_after_commit(tasks.notify_decision_needed, proposal.pk, proposal.round)
         else:
             set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
-            retirement_approved(proposal, actor=actor)
-            renewal_approved(proposal, actor=actor)
+            # A presumed consent has no actor: the system (recorded as nobody) acts.
+            system_or_actor = actor if actor is not None else AnonymousUser()
+            retirement_approved(proposal, actor=system_or_actor)
+            renewal_approved(proposal, actor=system_or_actor)
             queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
 
 
@@ -228,9 +235,7 @@ WEBHOOK_OUTCOMES: dict[str, str] = {
 }
 
 
-def webhook_signoff_decided(
-    proposal: Proposal, signoff: SignOff, *, actor: Actor | None
-) -> None:
+def webhook_signoff_decided(proposal: Proposal, signoff: SignOff, *, actor: Actor | None) -> None:
     """Tell webhook subscribers about the sign-off and, when it ended the round (a rejection, a
     request for changes, or the last approval where no CDO decision is needed), the decision.
     In consent mode the sign-off says whether it was presumed or an objection."""

@@ -137,7 +137,9 @@ def test_each_signoff_of_the_round_keeps_the_tiers_consent_mode(org, proposal, c
     assert signoffs_presumption_due(now=at(10)) != []
 
 
-def test_a_tier_without_consent_mode_presumes_nothing(org, clock, django_capture_on_commit_callbacks):
+def test_a_tier_without_consent_mode_presumes_nothing(
+    org, clock, django_capture_on_commit_callbacks
+):
     make_proposal(requester=org.requester, submit=True)
     assert not SignOff.objects.filter(consent_mode=True).exists()
     assert presume_all(django_capture_on_commit_callbacks, now=at(20)) == []
@@ -163,12 +165,15 @@ def test_the_consent_is_presumed_on_the_first_run_after_the_due_date(
             tasks.run_signoff_sla()
     it = signoff_of(proposal, "IT")
     assert it.status == SignOffStatus.APPROVED
-    assert it.presumed and it.reviewer is None and it.decided_at == at(10, 0, 1)
+    assert it.presumed
+    assert it.reviewer is None
+    assert it.decided_at == at(10, 0, 1)
     events = Event.objects.filter(kind="signoff.presumed")
     assert events.count() == 3  # each once, though the task ran twice
     event = events.get(payload__department="IT")
     assert event.actor is None
-    assert event.payload["presumed"] is True and event.payload["due_on"] == "2026-03-09"
+    assert event.payload["presumed"] is True
+    assert event.payload["due_on"] == "2026-03-09"
     # Medium: every department's consent in, the CDO decides.
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.AWAITING_DECISION
@@ -182,7 +187,8 @@ def test_the_consent_is_presumed_on_the_first_run_after_the_due_date(
         "mia.mkt",
     ]
     it_text = told.get(user=org.it_reviewer).message
-    assert "No objection from IT Operations by" in it_text and "is presumed" in it_text
+    assert "No objection from IT Operations by" in it_text
+    assert "is presumed" in it_text
     presumed_mail = [m for m in mailoutbox if "Consent presumed" in m.subject]
     assert len(presumed_mail) == 6  # one per reviewer, none twice
     assert verify_chain().ok
@@ -222,10 +228,12 @@ def test_a_signed_signoff_is_not_presumed_and_the_round_waits_for_the_others(
         signoff=signoff_of(proposal, "HR"), actor=org.hr_reviewer, outcome="approved"
     )
     result = signoff_presume(signoff_id=signoff_of(proposal, "HR").pk, now=at(10))
-    assert result is not None and not result.presumed
+    assert result is not None
+    assert not result.presumed
     assert not signoff_of(proposal, "HR").presumed
     presumed = signoff_presume(signoff_id=signoff_of(proposal, "IT").pk, now=at(10))
-    assert presumed is not None and presumed.presumed
+    assert presumed is not None
+    assert presumed.presumed
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.IN_REVIEW  # Marketing's consent is not in yet
 
@@ -259,10 +267,9 @@ def test_the_periodic_task_presumes_once_however_often_it_runs(
 def test_consent_mode_has_no_reminders_or_escalations(proposal, clock):
     clock.move_to(at(20))
     assert sla.signoffs_sla_due() == []
-    result = sla.signoff_sla_step(
-        signoff_id=signoff_of(proposal, "IT").pk, step=sla.Step.REMIND
-    )
-    assert result is not None and not result.claimed
+    result = sla.signoff_sla_step(signoff_id=signoff_of(proposal, "IT").pk, step=sla.Step.REMIND)
+    assert result is not None
+    assert not result.claimed
 
 
 def test_finding_the_consents_due_is_one_query_however_many(
@@ -335,7 +342,8 @@ def test_after_an_objection_the_cdo_decides_even_where_the_tier_does_not_ask_the
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.AWAITING_DECISION
     change = Event.objects.filter(kind="proposal.status_changed").last()
-    assert change.payload["to"] == "awaiting_decision" and change.payload["dissent"] is True
+    assert change.payload["to"] == "awaiting_decision"
+    assert change.payload["dissent"] is True
     needed = Notification.objects.get(kind=NotificationKind.DECISION_NEEDED, user=org.cdo)
     assert "Marketing objected (consent mode)" in needed.message
     # The CDO breaks the tie: approving over the objection.
@@ -364,7 +372,8 @@ def test_an_objection_the_day_after_the_due_date_is_refused_and_changes_nothing(
     signoff = services.signoff_decide(
         signoff=signoff_of(proposal, "IT"), actor=org.it_reviewer, outcome="approved"
     )
-    assert signoff.status == SignOffStatus.APPROVED and not signoff.presumed
+    assert signoff.status == SignOffStatus.APPROVED
+    assert not signoff.presumed
 
 
 def test_an_objection_needs_a_reason(org, proposal):
@@ -375,9 +384,7 @@ def test_an_objection_needs_a_reason(org, proposal):
     assert signoff_of(proposal, "IT").status == SignOffStatus.PENDING
 
 
-def test_a_signoff_after_the_presumption_is_told_the_consent_was_presumed(
-    org, proposal, clock
-):
+def test_a_signoff_after_the_presumption_is_told_the_consent_was_presumed(org, proposal, clock):
     signoff_presume(signoff_id=signoff_of(proposal, "IT").pk, now=at(10))
     with pytest.raises(InvalidTransition, match="was presumed on"):
         services.signoff_decide(

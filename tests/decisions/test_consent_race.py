@@ -59,9 +59,7 @@ def test_a_last_minute_objection_racing_the_presumption_ends_in_one_state(consen
                         signoff=s, actor=org.it_reviewer, outcome="rejected", comment="No SSO."
                     ),
                     # The task's clock says midnight: the due date is over for it.
-                    "presume": lambda s=signoff: signoff_presume(
-                        signoff_id=s.pk, now=MIDNIGHT
-                    ),
+                    "presume": lambda s=signoff: signoff_presume(signoff_id=s.pk, now=MIDNIGHT),
                 }
             )
         assert presumption.ok, presumption
@@ -69,12 +67,14 @@ def test_a_last_minute_objection_racing_the_presumption_ends_in_one_state(consen
         kinds = sorted(signoff_events(proposal, "IT").values_list("kind", flat=True))
         if objection.ok:
             assert not presumption.value.presumed
-            assert signoff.status == SignOffStatus.REJECTED and not signoff.presumed
+            assert signoff.status == SignOffStatus.REJECTED
+            assert not signoff.presumed
             assert kinds == ["signoff.objected"]
         else:
             assert refused_as_invalid_transition(objection), objection
             assert presumption.value.presumed
-            assert signoff.status == SignOffStatus.APPROVED and signoff.presumed
+            assert signoff.status == SignOffStatus.APPROVED
+            assert signoff.presumed
             assert kinds == ["signoff.presumed"]
     assert_chain_intact_and_gapless()
 
