@@ -22,6 +22,7 @@ from decisions import consent, services, sla, tasks
 from decisions.models import (
     Notification,
     NotificationKind,
+    Proposal,
     ProposalStatus,
     SignOff,
     SignOffStatus,
@@ -29,6 +30,7 @@ from decisions.models import (
 from decisions.services.consent import signoff_presume, signoffs_presumption_due
 from decisions.services.signoffs import RoundState, round_state
 from tests.factories import make_proposal
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -404,3 +406,49 @@ def test_outside_consent_mode_a_rejection_still_rejects_at_once(org, clock):
     assert proposal.status == ProposalStatus.REJECTED
     assert Event.objects.filter(kind="signoff.rejected").exists()
     assert consent.dissent_log(proposal.signoffs.all()) == []
+
+
+# --- Guards and what the outside is told ----------------------------------------------------
+
+
+def test_a_pending_signoff_of_a_proposal_no_longer_in_review_is_not_presumed(org, proposal):
+    # Defensive: every transition out of review closes the round, but the task checks anyway.
+    Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.AWAITING_DECISION)
+    assert signoffs_presumption_due(now=at(10)) == []
+    result = signoff_presume(signoff_id=signoff_of(proposal, "IT").pk, now=at(10))
+    assert result is not None
+    assert not result.presumed
+    assert not Event.objects.filter(kind="signoff.presumed").exists()
+
+
+def test_a_pending_signoff_of_an_earlier_round_is_not_presumed(org, proposal):
+    Proposal.objects.filter(pk=proposal.pk).update(round=proposal.round + 1)
+    assert signoffs_presumption_due(now=at(10)) == []
+    result = signoff_presume(signoff_id=signoff_of(proposal, "IT").pk, now=at(10))
+    assert result is not None
+    assert not result.presumed
+
+
+def test_webhook_subscribers_hear_of_a_presumed_consent_and_of_an_objection(org, proposal):
+    WebhookSubscription.objects.create(
+        name="Procurement", url="https://hooks.example/in", events=["signoff.decided"]
+    )
+    object_it = services.signoff_decide(
+        signoff=signoff_of(proposal, "IT"),
+        actor=org.it_reviewer,
+        outcome="rejected",
+        comment="No SSO.",
+    )
+    signoff_presume(signoff_id=signoff_of(proposal, "HR").pk, now=at(10))
+    payloads = {
+        d.payload["signoff"]["department"]: d.payload
+        for d in WebhookDelivery.objects.filter(kind="signoff.decided")
+    }
+    assert object_it.status == SignOffStatus.REJECTED
+    assert payloads["IT"]["signoff"]["objection"] is True
+    assert payloads["IT"]["signoff"]["presumed"] is False
+    assert payloads["IT"]["status"] == ProposalStatus.IN_REVIEW  # no decision: the round goes on
+    assert payloads["HR"]["signoff"]["presumed"] is True
+    assert payloads["HR"]["signoff"]["objection"] is False
+    assert payloads["HR"]["actor"] is None
+    assert not WebhookDelivery.objects.filter(kind="decision.taken").exists()
