@@ -229,3 +229,10 @@ def test_an_objection_with_hostile_text_is_a_clean_400(consent_org, proposal, co
     assert response.status_code == 400
     assert "message" in response.json()
     assert signoff_of(proposal, "IT").status == SignOffStatus.PENDING
+
+
+def test_the_start_page_marks_the_signoffs_in_consent_mode(client, consent_org, proposal):
+    client.force_login(consent_org.it_reviewer)
+    page = client.get(reverse("home")).text
+    assert proposal.reference in page
+    assert 'class="badge consent-mode"' in page
