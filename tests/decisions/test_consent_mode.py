@@ -452,3 +452,16 @@ def test_webhook_subscribers_hear_of_a_presumed_consent_and_of_an_objection(org,
     assert payloads["HR"]["signoff"]["objection"] is False
     assert payloads["HR"]["actor"] is None
     assert not WebhookDelivery.objects.filter(kind="decision.taken").exists()
+
+
+def test_the_consents_due_come_oldest_due_date_first(org, clock, consent_tiers):
+    later = make_proposal(requester=org.requester, submit=True, new_vendor_name="Later")
+    clock.move_to(at(3))  # submitted on Tuesday: due a day later than the first
+    earlier_due = make_proposal(
+        requester=org.requester, submit=True, new_vendor_name="Sooner", recurring_cost="100"
+    )  # Small: 3 business days, due Friday the 6th
+    due = signoffs_presumption_due(now=at(20))
+    by_pk = dict(SignOff.objects.filter(pk__in=due).values_list("pk", "due_on"))
+    assert [by_pk[pk] for pk in due] == sorted(by_pk[pk] for pk in due)
+    assert SignOff.objects.get(pk=due[0]).proposal_id == earlier_due.pk
+    assert SignOff.objects.get(pk=due[-1]).proposal_id == later.pk
