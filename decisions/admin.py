@@ -108,8 +108,10 @@ class SignOffAdmin(admin.ModelAdmin):
         "status",
         "reviewer",
         "due_on",
+        "consent_mode",
+        "presumed",
     ]
-    list_filter = ["status", "department", "required_role"]
+    list_filter = ["status", "department", "required_role", "consent_mode", "presumed"]
     search_fields = ["proposal__reference", "proposal__title", "reviewer__username"]
     list_select_related = ["proposal", "department", "reviewer"]
     readonly_fields = [f.name for f in SignOff._meta.fields]

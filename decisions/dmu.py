@@ -109,6 +109,9 @@ class WhoDecides:
     guardrails: list[GuardrailResult] = field(default_factory=list)
     # The CDO decides whatever the tier says (decisions.rules.renewal_needs_cdo).
     cdo_by_rule: bool = False
+    # Consent mode (decisions.consent): silence by the due date is consent; an objection goes
+    # to the dissent log and the CDO decides.
+    consent_mode: bool = False
 
     @property
     def cdo_decision_required(self) -> bool:
@@ -138,6 +141,7 @@ def who_decides(
             lock_in=lock_in_rating(proposal),
             lane=proposal.lane,
             cdo_by_rule=renewal_needs_cdo(proposal),
+            consent_mode=any(s.consent_mode for s in current),
         )
     try:
         assessment = assess_tier(proposal=proposal, at=at or timezone.now())
@@ -163,4 +167,5 @@ def who_decides(
         lane=lane,
         guardrails=check.results,
         cdo_by_rule=renewal_needs_cdo(proposal),
+        consent_mode=bool(tier and tier.consent_mode),
     )

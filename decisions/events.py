@@ -36,6 +36,8 @@ EVENT_LABELS = {
     "signoff.satisfied_by_guardrails": _("Sign-off satisfied by IT Operations' guardrails"),
     "signoff.reminded": _("Overdue sign-off reminded"),
     "signoff.escalated": _("Overdue sign-off escalated"),
+    "signoff.presumed": _("Consent presumed: no objection by the due date"),
+    "signoff.objected": _("Objection recorded (consent mode)"),
     "decision.approved": _("CDO approved"),
     "decision.rejected": _("CDO rejected"),
     "decision.returned": _("CDO returned it for changes"),

@@ -649,6 +649,10 @@ class SignOff(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     # Approved at submission by IT Operations' guardrails (the plug-in lane), not a reviewer.
     by_guardrails = models.BooleanField(_("satisfied by the guardrails"), default=False)
+    # Consent mode, copied from the tier when the round starts (a tier edited in the admin does
+    # not change a running round). `presumed`: approved because nobody objected by the due date.
+    consent_mode = models.BooleanField(_("consent mode"), default=False)
+    presumed = models.BooleanField(_("consent presumed"), default=False)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -806,6 +810,7 @@ class NotificationKind(models.TextChoices):
     PILOT = "pilot", _("Pilot")
     SHELFWARE = "shelfware", _("Unused tool")
     RENEWAL = "renewal", _("Renewal due")
+    CONSENT = "consent", _("Consent presumed")
 
 
 class Notification(models.Model):

@@ -64,6 +64,7 @@ EMAIL_TEMPLATES = {
     "pilot_outcome",
     "renewal_due",
     "shelfware",
+    "consent_presumed",
 }
 MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
 
@@ -329,11 +330,28 @@ def proposal_notify_decision_needed(*, proposal_id: int, round_number: int) -> l
     """Tell every CDO that all departments approved and the decision is theirs."""
     proposal = _proposal(proposal_id)
 
+    # Consent mode: departments objected, and the CDO breaks the tie (decisions.consent).
+    objected = list(
+        SignOff.objects.filter(
+            proposal=proposal,
+            round=round_number,
+            consent_mode=True,
+            status__in=[SignOffStatus.REJECTED, SignOffStatus.CHANGES_REQUESTED],
+        )
+        .select_related("department")
+        .order_by("department__code")
+    )
+
     def message() -> str:
-        return _("Every department approved %(ref)s “%(title)s”: it waits for your decision.") % {
-            "ref": proposal.reference,
-            "title": short_title(proposal),
-        }
+        names = {"ref": proposal.reference, "title": short_title(proposal)}
+        if objected:
+            return _(
+                "%(ref)s “%(title)s” waits for your decision: %(depts)s objected (consent "
+                "mode). The dissent log is on the proposal."
+            ) % {**names, "depts": ", ".join(s.department.name for s in objected)}
+        return _("Every department approved %(ref)s “%(title)s”: it waits for your decision.") % (
+            names
+        )
 
     return notifications_create(
         users=cdo_users(exclude_user_id=proposal.requester_id),
@@ -348,7 +366,9 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
     """Tell the requester, and everyone who signed this round, how it ended."""
     proposal = _proposal(proposal_id)
     signoffs = list(
-        SignOff.objects.filter(proposal=proposal, round=round_number, reviewer__isnull=False)
+        # Every sign-off of the round, those nobody signed included (the guardrails', a
+        # presumed consent): the round is all approved only if they all are.
+        SignOff.objects.filter(proposal=proposal, round=round_number)
         .select_related("department", "reviewer", "on_behalf_of")
         .order_by("department__code")
     )
@@ -378,6 +398,8 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
                 % {**names, "dept": rejection.department.name},
                 rejection.comment,
             )
+        if any(s.presumed for s in signoffs):
+            return _("%(ref)s “%(title)s” is approved: no department objected.") % names
         return _("%(ref)s “%(title)s” is approved: every department signed it off.") % names
 
     users = [proposal.requester]

@@ -4,6 +4,7 @@ themselves live in decisions.rules and the services)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from api.fields import (
 )
 from core.i18n import DEFAULT_LANGUAGE
 from core.money import MAX_AMOUNT
+from decisions.consent import dissent_log, is_objection, presumed_on
 from decisions.dmu import WhoDecides, who_decides
 from decisions.lockin import LockIn
 from decisions.models import (
@@ -70,7 +72,7 @@ class SolutionRefSerializer(serializers.ModelSerializer):
 class TierSerializer(DefaultLanguageModelSerializer):
     class Meta:
         model = ApprovalTier
-        fields = ["id", "name", "signoff_role", "cdo_decision_required", "sla_days"]
+        fields = ["id", "name", "signoff_role", "cdo_decision_required", "sla_days", "consent_mode"]
 
 
 class ProposalRefSerializer(serializers.ModelSerializer):
@@ -93,6 +95,30 @@ class SignOffSerializer(serializers.ModelSerializer):
         child=AnswerSerializer(),
         help_text=gettext_lazy("Checklist question id → the question as asked and the answer."),
     )
+    consent_mode = serializers.BooleanField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "The tier's consent mode, fixed for the round: silence by the due date is consent."
+        ),
+    )
+    presumed = serializers.BooleanField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "Approved because nobody objected by the due date (consent mode); no reviewer."
+        ),
+    )
+    presumed_on = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Consent mode: the day the consent is (or was) presumed unless the department "
+            "objects by the due date; null otherwise."
+        )
+    )
+    objection = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Consent mode: a rejection or request for changes, which goes to the dissent log "
+            "and the CDO instead of ending the round."
+        )
+    )
 
     class Meta:
         model = SignOff
@@ -111,7 +137,17 @@ class SignOffSerializer(serializers.ModelSerializer):
             "due_on",
             "created_at",
             "decided_at",
+            "consent_mode",
+            "presumed",
+            "presumed_on",
+            "objection",
         ]
+
+    def get_presumed_on(self, signoff: SignOff) -> dt.date | None:
+        return presumed_on(signoff)
+
+    def get_objection(self, signoff: SignOff) -> bool:
+        return is_objection(signoff)
 
 
 class ChecklistQuestionSerializer(DefaultLanguageModelSerializer):
@@ -214,6 +250,12 @@ class WhoDecidesSerializer(serializers.Serializer):
     reason = serializers.CharField()
     departments = DeciderSerializer(many=True)
     cdo_decision_required = serializers.BooleanField()
+    consent_mode = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "Consent mode: a department that does not object by its due date is presumed to "
+            "approve; an objection goes to the dissent log and the CDO decides."
+        )
+    )
     lane = serializers.ChoiceField(
         choices=Lane.choices,
         help_text=gettext_lazy(
@@ -459,6 +501,12 @@ class ProposalDetailSerializer(ProposalSerializer):
             "scenario that sets the tier (read-only)."
         )
     )
+    dissent = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The dissent log (consent mode): every objection of every round, oldest first, "
+            "with its reason."
+        )
+    )
     lock_in = serializers.SerializerMethodField(
         help_text=gettext_lazy(
             "The lock-in rating and its reasons; null when the pricing model is neither on "
@@ -500,6 +548,7 @@ class ProposalDetailSerializer(ProposalSerializer):
             "lock_in",
             "voice",
             "tco_breakdown",
+            "dissent",
         ]
 
     @extend_schema_field(TcoBreakdownSerializer)
@@ -507,6 +556,10 @@ class ProposalDetailSerializer(ProposalSerializer):
         # The lines' labels in the default language, as the API's other texts.
         with translation.override(DEFAULT_LANGUAGE):
             return tco_breakdown_data(p.tco_breakdown)
+
+    @extend_schema_field(SignOffInProposalSerializer(many=True))
+    def get_dissent(self, p: Proposal) -> Any:
+        return SignOffInProposalSerializer(dissent_log(p.signoffs.all()), many=True).data
 
     @extend_schema_field(VoiceSummarySerializer)
     def get_voice(self, p: Proposal) -> Any:

@@ -111,7 +111,14 @@ class Thresholds:
     def step_q(self, step: str) -> Q:
         """The sign-off's own columns that make `step` due; also the claim's WHERE clause."""
         own, before = CLAIMS[step]
-        q = Q(status=SignOffStatus.PENDING, due_on__lt=self.today, **{f"{own}__isnull": True})
+        # Consent mode has no reminders: past its due date the consent is presumed instead
+        # (decisions.services.consent).
+        q = Q(
+            status=SignOffStatus.PENDING,
+            consent_mode=False,
+            due_on__lt=self.today,
+            **{f"{own}__isnull": True},
+        )
         if step == Step.ESCALATE_HEAD:
             q &= Q(reminded_at__lt=self.head_before)
         elif step == Step.ESCALATE_CDO:
@@ -131,6 +138,7 @@ def signoffs_sla_due(*, now: dt.datetime | None = None) -> list[tuple[int, str]]
             | Q(escalated_head_at__isnull=True, reminded_at__lt=thresholds.head_before)
             | Q(escalated_cdo_at__isnull=True, escalated_head_at__lt=thresholds.cdo_before),
             status=SignOffStatus.PENDING,
+            consent_mode=False,
             due_on__lt=thresholds.today,
             proposal__status=ProposalStatus.IN_REVIEW,
             round=F("proposal__round"),

@@ -153,15 +153,35 @@ def signoff_sla_step(signoff_id: int, step: str) -> int:
 
 
 @shared_task(**RETRY)
+def signoff_presume(signoff_id: int) -> int:
+    """Consent mode: presume the consent of one sign-off nobody objected to by its due date,
+    once. Returns the number of people notified by this run."""
+    from decisions.services.consent import signoff_presume as presume  # services queue tasks
+
+    result = presume(signoff_id=signoff_id)
+    if result is None:
+        return 0
+    # Also when presumed before: a retry emails whoever the first attempt did not reach.
+    _email_each(result.notifications)
+    return len(result.notifications) if result.presumed else 0
+
+
+@shared_task(**RETRY)
 def run_signoff_sla() -> int:
     """Every 15 minutes (CELERY_BEAT_SCHEDULE): one query finds the sign-offs with an SLA step
-    due, and one task per step takes it. Returns the number of steps queued."""
+    due, and one task per step takes it; another finds the consent-mode sign-offs past their
+    due date, and one task each presumes the consent. Returns the number of tasks queued."""
+    from decisions.services.consent import signoffs_presumption_due
+
     due = sla.signoffs_sla_due()
     for signoff_id, step in due:
         signoff_sla_step.delay(signoff_id, step)
-    if due:
-        log.info("SLA: %d step(s) queued", len(due))
-    return len(due)
+    presumptions = signoffs_presumption_due()
+    for signoff_id in presumptions:
+        signoff_presume.delay(signoff_id)
+    if due or presumptions:
+        log.info("SLA: %d step(s), %d presumed consent(s) queued", len(due), len(presumptions))
+    return len(due) + len(presumptions)
 
 
 @shared_task(**RETRY)

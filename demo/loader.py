@@ -39,6 +39,7 @@ from decisions.models import (
     SignOffStatus,
 )
 from decisions.rights import cdo_group, signing_right
+from decisions.services.consent import signoff_presume
 from demo.catalog import demo_solution, load_demo_catalog
 from demo.chat import load_demo_chat_channels
 from demo.glossary import seed_demo_glossary
@@ -390,8 +391,26 @@ def _step(proposal: Proposal, step: Step, *, requester, ctx: _Context) -> None:
         services.proposal_advance(proposal=proposal, actor=requester, action=action, note=note)
     elif kind == "revise":
         services.proposal_update(proposal=proposal, actor=requester, data=args[0])
+    elif kind == "presume":
+        _presume(proposal, department=args[0])
     else:  # pragma: no cover - a typo in the data above
         raise ValueError(f"Unknown demo step {kind!r}")
+
+
+def _presume(proposal: Proposal, *, department: str) -> None:
+    """Consent mode: the periodic task's run on the day after the due date presumes the
+    department's consent (the story's dates are moved into the past afterwards)."""
+    signoff = SignOff.objects.get(
+        proposal=proposal, round=proposal.round, department__code=department
+    )
+    if signoff.due_on is None:  # pragma: no cover - a submitted round has its due date
+        raise DemoStoryError(f"no due date on {signoff}")
+    the_day_after = timezone.make_aware(
+        dt.datetime.combine(signoff.due_on + dt.timedelta(days=1), dt.time(0, 5))
+    )
+    result = signoff_presume(signoff_id=signoff.pk, now=the_day_after)
+    if result is None or not result.presumed:
+        raise DemoStoryError(f"the consent of {department} was not presumed")
 
 
 def _sign(signoff: SignOff, *, outcome: str, comment: str, ctx: _Context) -> None:

@@ -76,6 +76,8 @@ TIERS: list[dict[str, Any]] = [
         "signoff_role": Role.REVIEWER,
         "cdo_decision_required": False,
         "sla_days": 3,
+        # Consent mode: silence by the due date is consent; an objection goes to the CDO.
+        "consent_mode": True,
     },
     {
         "name": "Medium",

@@ -44,6 +44,12 @@ def revise(**changes: Any) -> Step:
     return ("revise", changes)
 
 
+def presume(department: str) -> Step:
+    """Consent mode: the department did not object by the due date; its consent is presumed
+    (as the periodic task does the day after the due date)."""
+    return ("presume", department)
+
+
 @dataclass(frozen=True)
 class DemoProposal:
     title: str
@@ -930,5 +936,35 @@ PROPOSALS: list[DemoProposal] = [
         expect=S.APPROVED,
         age=25,
         cycle=2,
+    ),
+    # Consent mode (the Small tier): Marketing said nothing and its consent was presumed, IT
+    # Operations objected; the CDO breaks the tie with the dissent log in front of them.
+    DemoProposal(
+        title="Feedback forms for employer events",
+        requester="MKT",
+        payer="MKT",
+        new_vendor="Tally",
+        new_solution="Tally Pro",
+        category=Category.ENGAGEMENT,
+        problem="Feedback after career fairs and open days is collected on paper.",
+        rationale="Forms on a phone, results the same evening.",
+        alternatives="Microsoft Forms: no branding, no conditional questions.",
+        recurring="29",
+        employees=15,
+        personal_data=True,
+        personal_data_notes="Names and emails of candidates who leave them.",
+        steps=(
+            SUBMIT,
+            sign("HR"),
+            sign(
+                "IT",
+                REJECTED,
+                "No single sign-on and the data is held outside the EU. Microsoft Forms is "
+                "already licensed for everyone.",
+            ),
+            presume("MKT"),
+        ),
+        expect=S.AWAITING_DECISION,
+        age=6,
     ),
 ]

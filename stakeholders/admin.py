@@ -71,8 +71,9 @@ class ApprovalTierAdmin(TranslationAdmin):
         "signoff_role",
         "cdo_decision_required",
         "sla_days",
+        "consent_mode",
     ]
-    list_filter = ["signoff_role", "cdo_decision_required"]
+    list_filter = ["signoff_role", "cdo_decision_required", "consent_mode"]
 
 
 @admin.register(StrategicGoal)

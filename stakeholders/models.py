@@ -140,6 +140,17 @@ class ApprovalTier(models.Model):
     )
     cdo_decision_required = models.BooleanField(_("CDO decision required"), default=True)
     sla_days = models.PositiveSmallIntegerField(_("sign-off SLA (business days)"), default=5)
+    # Consent mode: a department's sign-off is presumed given unless it objects by the due date;
+    # an objection goes to the proposal's dissent log and the CDO decides (decisions.consent).
+    consent_mode = models.BooleanField(
+        _("consent mode"),
+        default=False,
+        help_text=_(
+            "A department that has not objected by the due date is presumed to approve. An "
+            "objection (reject or request changes, with a reason) does not end the round: it "
+            "goes to the dissent log and the CDO decides."
+        ),
+    )
 
     class Meta:
         ordering = ["min_tco"]

@@ -193,7 +193,7 @@ class TestTheDemo:
         assert Event.objects.filter(kind="import.applied").count() == 2
 
     def test_it_seeds_an_empty_database(self, demo):
-        assert "Proposals: 37 created, 0 already there." in demo
+        assert "Proposals: 38 created, 0 already there." in demo
         departments = {d.code: d for d in Department.objects.all()}
         assert set(departments) == {"HR", "IT", "MKT", "FIN"}
         assert all(departments[c].signoff_required for c in ("HR", "IT", "MKT"))
@@ -265,9 +265,18 @@ class TestTheDemo:
         ).exists()
         # Everything came through the workflow: the CDO's decisions, answered checklists, history.
         assert Decision.objects.values("outcome").distinct().count() == 3
-        # (Reviewers answered the checklists; the plug-in lane's guardrails signed for IT.)
-        approved = SignOff.objects.filter(status=SignOffStatus.APPROVED, by_guardrails=False)
+        # (Reviewers answered the checklists; the plug-in lane's guardrails signed for IT, and
+        # nobody signed a consent presumed in consent mode.)
+        approved = SignOff.objects.filter(
+            status=SignOffStatus.APPROVED, by_guardrails=False, presumed=False
+        )
         assert not approved.filter(answers={}).exists()
+        # Consent mode (the Small tier): a presumed consent and an objection for the CDO.
+        consent = proposals.get(title="Feedback forms for employer events")
+        assert consent.status == ProposalStatus.AWAITING_DECISION
+        assert consent.signoffs.get(department__code="MKT").presumed
+        assert consent.signoffs.get(department__code="IT").status == SignOffStatus.REJECTED
+        assert Event.objects.filter(proposal_id=consent.pk, kind="signoff.presumed").exists()
         plug_in = proposals.get(lane="plug_in")
         assert plug_in.signoffs.get(department__code="IT").by_guardrails
         for p in proposals.exclude(status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN]):
@@ -350,7 +359,7 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
 
     assert row_counts() == before
     assert AuditChainHead.objects.get().last_hash == head.last_hash
-    assert "Proposals: 0 created, 37 already there." in output
+    assert "Proposals: 0 created, 38 already there." in output
     assert "Audit events: 0 recorded." in output
 
 
@@ -381,7 +390,7 @@ def test_it_skips_the_stories_an_organisation_configured_otherwise_cannot_tell()
     assert "Demo proposal not played: “Replace Personio and DATEV" in err.getvalue()
     assert "could not be played" in out.getvalue()
     played = Proposal.objects.count()
-    assert 20 <= played < 37
+    assert 20 <= played < 38
     # Nothing half-made: every proposal ended where its story says, and the chain verifies.
     assert not Proposal.objects.filter(title__startswith="Replace Personio").exists()
     call_command("verify_audit", stdout=StringIO())

@@ -258,6 +258,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 due_on=due,
                 proposal_requester_id=proposal.requester_id,
                 tco=proposal.tco,
+                consent_mode=tier.consent_mode,
             )
             for dept, role in signing
         )
@@ -278,6 +279,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 # Priced by a model (decisions.tco): which one, and the scenario that set the tier.
                 "cost_model": proposal.cost_model,
                 "tier_scenario": tier_scenario(proposal),
+                "consent_mode": tier.consent_mode,
             },
         )
         for signoff in created:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
@@ -16,6 +18,7 @@ from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.i18n import snapshot
 from core.money import format_base_money
 from decisions import tasks
+from decisions.consent import is_objection, objection_open, presumed_on
 from decisions.events import webhook_proposal_event
 from decisions.models import DecisionOutcome, Proposal, ProposalStatus, SignOff, SignOffStatus
 from decisions.rights import SigningRight, signing_right
@@ -41,7 +44,9 @@ def signoff_decide(
 ) -> SignOff:
     """Approve, reject or request changes on one department's sign-off, and move the proposal on:
     any rejection rejects it, any request for changes returns it, all approved goes to the CDO
-    (where the tier says so) or approves it."""
+    (where the tier says so) or approves it. In consent mode a rejection or a request for
+    changes is an objection instead (decisions.consent): taken up to the due date, it goes to
+    the dissent log and the round goes on; the CDO decides once nothing is pending."""
     with transaction.atomic():
         if outcome not in (
             SignOffStatus.APPROVED,
@@ -57,6 +62,18 @@ def signoff_decide(
         )
         signoff.proposal = proposal
         right = _signing_right_on_locked(proposal=proposal, signoff=signoff, actor=actor)
+        objecting = signoff.consent_mode and outcome != SignOffStatus.APPROVED
+        if objecting and not objection_open(signoff, today=timezone.localdate()):
+            raise InvalidTransition(
+                _(
+                    "The time to object ended on %(due)s: the consent of %(dept)s is presumed. "
+                    "You may still approve."
+                )
+                % {
+                    "due": date_format(signoff.due_on) if signoff.due_on else "—",
+                    "dept": signoff.department.name,
+                }
+            )
         if outcome != SignOffStatus.APPROVED and not comment.strip():
             raise DomainError(
                 _("Say why: a comment is required to reject or request changes."), field="comment"
@@ -81,11 +98,17 @@ def signoff_decide(
             payload["on_behalf_of"] = right.on_behalf_of.get_username()
         if stored_answers:
             payload["answers"] = stored_answers
+        if objecting:
+            # Consent mode: not a veto, an entry of the dissent log (the CDO decides).
+            payload["outcome"] = outcome
         record_event(
-            kind=f"signoff.{outcome}", actor=actor, proposal_id=proposal.pk, payload=payload
+            kind="signoff.objected" if objecting else f"signoff.{outcome}",
+            actor=actor,
+            proposal_id=proposal.pk,
+            payload=payload,
         )
-        _move_proposal_on(proposal, signoff, actor=actor)
-        _webhook_signoff_decided(proposal, signoff, actor=actor)
+        move_proposal_on(proposal, signoff, actor=actor)
+        webhook_signoff_decided(proposal, signoff, actor=actor)
         return signoff
 
 
@@ -93,6 +116,15 @@ def _signing_right_on_locked(*, proposal: Proposal, signoff: SignOff, actor: Act
     """The actor's right to sign `signoff` now, checked on the locked rows: the sign-off still
     open in the proposal's current round, and a member with the role and the limit."""
     if signoff.status != SignOffStatus.PENDING:
+        if signoff.presumed:
+            day = presumed_on(signoff)
+            raise InvalidTransition(
+                _(
+                    "The consent of %(dept)s was presumed on %(day)s: nobody objected by the "
+                    "due date."
+                )
+                % {"dept": signoff.department.name, "day": date_format(day) if day else "—"}
+            )
         if signoff.reviewer:
             who = signoff.reviewer.get_full_name() or signoff.reviewer.username
             raise InvalidTransition(
@@ -130,36 +162,67 @@ def _signing_right_on_locked(*, proposal: Proposal, signoff: SignOff, actor: Act
     return right
 
 
-def _move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor) -> None:
+def move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor | None) -> None:
     """What one department's sign-off does to the proposal: a rejection rejects it, a request
     for changes returns it, the last approval sends it to the CDO (where the tier says so) or
-    approves it. The round's other open sign-offs close with it."""
+    approves it. The round's other open sign-offs close with it. In consent mode an objection
+    leaves the round open; once nothing is pending, a round with an objection goes to the CDO
+    whatever the tier says (the CDO breaks the tie). Also called for a presumed consent
+    (decisions.services.consent, no actor)."""
     outcome = signoff.status
-    if outcome == SignOffStatus.REJECTED:
+    objection = is_objection(signoff)
+    if outcome == SignOffStatus.REJECTED and not objection:
         close_round(proposal, keep=signoff)
         set_status(proposal, ProposalStatus.REJECTED, actor=actor, decided=True)
         queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
-    elif outcome == SignOffStatus.CHANGES_REQUESTED:
+        return
+    if outcome == SignOffStatus.CHANGES_REQUESTED and not objection:
         close_round(proposal, keep=signoff)
         set_status(proposal, ProposalStatus.CHANGES_REQUESTED, actor=actor)
         queue_after_commit(tasks.notify_changes_requested, proposal.pk, proposal.round)
-    elif not _round_has_unapproved(proposal):
+        return
+    state = round_state(_round_signoffs(proposal))
+    if state == RoundState.DISSENT:
+        set_status(proposal, ProposalStatus.AWAITING_DECISION, actor=actor, dissent=True)
+        queue_after_commit(tasks.notify_decision_needed, proposal.pk, proposal.round)
+    elif state == RoundState.APPROVED:
         if cdo_decision_required(proposal):
             set_status(proposal, ProposalStatus.AWAITING_DECISION, actor=actor)
             queue_after_commit(tasks.notify_decision_needed, proposal.pk, proposal.round)
         else:
             set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
-            retirement_approved(proposal, actor=actor)
-            renewal_approved(proposal, actor=actor)
+            # A presumed consent has no actor: the system (recorded as nobody) acts.
+            system_or_actor = actor if actor is not None else AnonymousUser()
+            retirement_approved(proposal, actor=system_or_actor)
+            renewal_approved(proposal, actor=system_or_actor)
             queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
 
 
-def _round_has_unapproved(proposal: Proposal) -> bool:
-    """Whether a sign-off of the proposal's current round is still not approved."""
-    unapproved = SignOff.objects.filter(proposal=proposal, round=proposal.round).exclude(
-        status=SignOffStatus.APPROVED
+class RoundState:
+    OPEN = "open"  # a sign-off is still pending
+    DISSENT = "dissent"  # nothing pending, a department objected (consent mode): the CDO decides
+    APPROVED = "approved"  # every sign-off approved (explicitly, presumed or by the guardrails)
+    CLOSED = "closed"  # anything else (a cancelled sign-off): nothing to do
+
+
+def round_state(signoffs: list[SignOff]) -> str:
+    """Where a round stands, from its sign-offs (pure: decisions.consent's rules)."""
+    if any(s.status == SignOffStatus.PENDING for s in signoffs):
+        return RoundState.OPEN
+    if any(is_objection(s) for s in signoffs):
+        return RoundState.DISSENT
+    if all(s.status == SignOffStatus.APPROVED for s in signoffs):
+        return RoundState.APPROVED
+    return RoundState.CLOSED
+
+
+def _round_signoffs(proposal: Proposal) -> list[SignOff]:
+    """The sign-offs of the proposal's current round: their status and mode only (one query)."""
+    return list(
+        SignOff.objects.filter(proposal=proposal, round=proposal.round).only(
+            "pk", "status", "consent_mode"
+        )
     )
-    return unapproved.exists()
 
 
 # The decision a proposal's new status stands for, in webhook payloads.
@@ -172,10 +235,13 @@ WEBHOOK_OUTCOMES: dict[str, str] = {
 }
 
 
-def _webhook_signoff_decided(proposal: Proposal, signoff: SignOff, *, actor: Actor) -> None:
+def webhook_signoff_decided(proposal: Proposal, signoff: SignOff, *, actor: Actor | None) -> None:
     """Tell webhook subscribers about the sign-off and, when it ended the round (a rejection, a
-    request for changes, or the last approval where no CDO decision is needed), the decision."""
-    signed = {"department": signoff.department.code, "status": signoff.status}
+    request for changes, or the last approval where no CDO decision is needed), the decision.
+    In consent mode the sign-off says whether it was presumed or an objection."""
+    signed: dict[str, object] = {"department": signoff.department.code, "status": signoff.status}
+    if signoff.consent_mode:
+        signed |= {"presumed": signoff.presumed, "objection": is_objection(signoff)}
     webhook_proposal_event(
         kind="signoff.decided",
         proposal=proposal,

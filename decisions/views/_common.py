@@ -13,11 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.htmx import HtmxHttpRequest
 from decisions import selectors, services
+from decisions.consent import dissent_log, objection_open, presumed_on
 from decisions.dmu import who_decides
 from decisions.forms import CommentForm, DecisionForm, SignOffForm
 from decisions.models import (
@@ -94,6 +96,11 @@ def detail_context(
     current = [s for s in signoffs if s.round == proposal.round]
     earlier = [s for s in signoffs if s.round != proposal.round]
     rights = signing_rights(user=user, proposal=proposal, signoffs=current)
+    today = timezone.localdate()
+    for s in signoffs:
+        # Consent mode: the day the consent is presumed, and whether an objection is still taken.
+        s.presumed_on = presumed_on(s)  # type: ignore[attr-defined]
+        s.may_object = objection_open(s, today=today)  # type: ignore[attr-defined]
     questions = questions_by_department({s.department_id for s in current if s.pk in rights})
     for s in current:
         right = rights.get(s.pk)
@@ -110,6 +117,7 @@ def detail_context(
         "proposal": proposal,
         "current_signoffs": current,
         "earlier_signoffs": earlier,
+        "dissent": dissent_log(signoffs),
         "can_edit": can_edit(user=user, proposal=proposal),
         "can_withdraw": proposal.requester_id == user.pk
         and ProposalStatus.WITHDRAWN in ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)],

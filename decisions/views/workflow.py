@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.htmx import HtmxHttpRequest
 from core.i18n import from_snapshot
 from decisions import selectors, services
+from decisions.consent import dissent_log, presumed_on
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
 from decisions.lockin import lock_in_rating
 from decisions.models import Proposal, SignOff, SignOffStatus
@@ -183,6 +184,8 @@ def decorate_decision_card(proposal: Proposal) -> None:
             if a.get("answer") == "no"
         ]
     proposal.round_signoffs = signoffs  # type: ignore[attr-defined]
+    # Consent mode: the objections the CDO breaks the tie on (decisions.consent).
+    proposal.dissent = dissent_log(signoffs)  # type: ignore[attr-defined]
     # "Who decides?": the CDO, on the sign-offs that are in.
     proposal.signoffs_in = sum(  # type: ignore[attr-defined]
         s.status == SignOffStatus.APPROVED for s in signoffs
@@ -206,7 +209,10 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     paginator = Paginator(signoffs, QUEUE_PAGE_SIZE)
     paginator.count = selectors.signoffs_actionable_count(user=request.user)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "decisions/queue.html", {"signoffs": page.object_list, "page": page})
+    rows = list(page.object_list)
+    for signoff in rows:  # consent mode: "presumed on <day> unless you object"
+        signoff.presumed_on = presumed_on(signoff)  # type: ignore[attr-defined]
+    return render(request, "decisions/queue.html", {"signoffs": rows, "page": page})
 
 
 @login_required

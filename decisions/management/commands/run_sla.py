@@ -13,7 +13,8 @@ from decisions import notifications, sla, tasks
 class Command(BaseCommand):
     help = (
         "Remind overdue sign-offs and escalate them to the department head and then the CDO, "
-        "each step at most once. Safe to run at any time, also beside Celery beat."
+        "each step at most once; presume the consent of consent-mode sign-offs nobody objected "
+        "to by their due date. Safe to run at any time, also beside Celery beat."
     )
 
     def add_arguments(self, parser):
@@ -23,7 +24,40 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool = False, **options):
         self._sla(dry_run=dry_run)
+        self._presume(dry_run=dry_run)
         self._sweep(dry_run=dry_run)
+
+    def _presume(self, *, dry_run: bool) -> None:
+        """Consent mode: the sign-offs nobody objected to by their due date are presumed."""
+        from decisions.services.consent import signoff_presume, signoffs_presumption_due
+
+        due = signoffs_presumption_due()
+        if not due:
+            self.stdout.write("No consent to presume.")
+            return
+        presumed = 0
+        for signoff_id in due:
+            if dry_run:
+                self.stdout.write(f"due: sign-off {signoff_id}: presume consent")
+                continue
+            result = signoff_presume(signoff_id=signoff_id)
+            if result is None or not result.presumed:
+                self.stdout.write(f"skipped: sign-off {signoff_id} (decided meanwhile)")
+                continue
+            presumed += 1
+            s = result.signoff
+            self.stdout.write(
+                f"presumed: {s.proposal.reference} {s.department.code} (due {s.due_on:%Y-%m-%d})"
+            )
+            for notification in result.notifications:
+                try:
+                    tasks.send_notification_email.delay(notification.pk)
+                except Exception as error:  # report it and go on with the others
+                    self.stderr.write(
+                        f"  email to {notification.user.get_username()} not sent: {error}"
+                    )
+        if not dry_run:
+            self.stdout.write(self.style.SUCCESS(f"{presumed} consent(s) presumed."))
 
     def _sweep(self, *, dry_run: bool) -> None:
         if dry_run:
