@@ -18,6 +18,9 @@ class StakeholdersConfig(AppConfig):
                 "chat_channel.created": _("Chat channel added"),
                 "chat_channel.updated": _("Chat channel changed"),
                 "chat_channel.deleted": _("Chat channel removed"),
+                "budget.created": _("Budget set"),
+                "budget.changed": _("Budget changed"),
+                "budget.deleted": _("Budget removed"),
             }
         )
         # The messages only departments' chat channels receive (see decisions/chat.py).
@@ -33,6 +36,12 @@ class StakeholdersConfig(AppConfig):
         track_models(
             *(
                 self.get_model(name)
-                for name in ("Department", "Membership", "ApprovalTier", "Delegation")
+                for name in (
+                    "Department",
+                    "DepartmentBudget",
+                    "Membership",
+                    "ApprovalTier",
+                    "Delegation",
+                )
             )
         )
