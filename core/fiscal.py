@@ -35,7 +35,7 @@ def fiscal_year_end(year: int) -> dt.date:
 
 
 def fiscal_year_label(year: int) -> str:
-    """How a fiscal year reads: "2026", or "2026–27" when it spans two calendar years."""
+    """How a fiscal year reads: "2026", or "2026-27" when it spans two calendar years."""
     if start_month() == 1:
         return str(year)
-    return f"{year}–{(year + 1) % 100:02d}"
+    return f"{year}-{(year + 1) % 100:02d}"

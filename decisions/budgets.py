@@ -27,8 +27,9 @@ from typing import Any
 
 from django.db.models import DateField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
 
-from core.fiscal import fiscal_year_of, start_month
+from core.fiscal import fiscal_year_label, fiscal_year_of, start_month
 from core.money import CENT, to_base_currency
 from decisions.models import COMMITTED_STATES, CommittedSpendCount, Proposal
 from stakeholders.models import Department, DepartmentBudget
@@ -40,16 +41,18 @@ MIN_SPREAD_MONTHS = 12
 
 def contract_start(proposal: Proposal, *, today: dt.date | None = None) -> dt.date:
     """The first day of the month the proposal's contract starts in: a renewal's renewal date,
-    else the day of its decision, submission or creation (UTC); `today` for one not saved."""
+    else the day of its decision (UTC). One not decided yet starts `today` when given (as if
+    decided today), else on the day of its submission or creation, as the read model counts
+    rows written without a decision."""
     if proposal.renewal_date is not None:
-        day = proposal.renewal_date
-    else:
-        moment = proposal.decided_at or proposal.submitted_at or proposal.created_at
-        if moment is not None:
-            day = moment.astimezone(dt.UTC).date()
-        else:
-            day = today or dt.datetime.now(dt.UTC).date()
-    return day.replace(day=1)
+        return proposal.renewal_date.replace(day=1)
+    moment = proposal.decided_at
+    if moment is None and today is not None:
+        return today.replace(day=1)
+    moment = moment or proposal.submitted_at or proposal.created_at
+    if moment is None:  # not saved and no `today`
+        return dt.datetime.now(dt.UTC).date().replace(day=1)
+    return moment.astimezone(dt.UTC).date().replace(day=1)
 
 
 def spend_parts(proposal: Proposal) -> tuple[Decimal, Decimal]:
@@ -77,7 +80,9 @@ def months_by_fiscal_year(start: dt.date, months: int) -> list[tuple[int, int]]:
     return spans
 
 
-def spread(*, start: dt.date, term_months: int, one_off: Decimal, tco: Decimal) -> dict[int, Decimal]:
+def spread(
+    *, start: dt.date, term_months: int, one_off: Decimal, tco: Decimal
+) -> dict[int, Decimal]:
     """The TCO by fiscal year: the one-off cost in the first month, the rest evenly over the
     term's months (at least 12). The parts add up to the TCO exactly (the last year takes the
     rounding). A one-off cost larger than the TCO (a rate changed since submission) is capped
@@ -237,9 +242,7 @@ def budget_line(*, department: Department, year: int) -> BudgetLine:
     return budget_lines(year=year, departments=[department])[0]
 
 
-def over_budget_warning(
-    proposal: Proposal, *, today: dt.date
-) -> tuple[BudgetLine, Decimal] | None:
+def over_budget_warning(proposal: Proposal, *, today: dt.date) -> tuple[BudgetLine, Decimal] | None:
     """The first fiscal year in which `proposal`, committed as it stands (starting this month
     unless decided or a renewal), would take its paying department over the budget that
     remains: (that year's line, the proposal's part in it); None when it fits every year. A
@@ -261,6 +264,43 @@ def over_budget_warning(
     return None
 
 
-def current_fiscal_year(today: dt.date) -> int:
-    return fiscal_year_of(today)
+@dataclass
+class BudgetCard:
+    """A proposal against its payer's budget for this fiscal year (the CDO's decision card):
+    its part of the TCO that falls in the year, beside the year's budget and what the
+    committed spend leaves of it."""
 
+    year: str  # the fiscal year, as it reads
+    part: Decimal
+    line: BudgetLine
+
+    @property
+    def share(self) -> float | None:
+        """The proposal's part as a share of the year's budget, in % (None without a budget)."""
+        budget = self.line.budget
+        return round(float(self.part / budget * 100), 1) if budget else None
+
+    @property
+    def over(self) -> bool:
+        """Whether committing it would take the payer over this year's budget."""
+        return bool(self.line.budget) and self.part > self.line.remaining
+
+
+def budget_card(
+    proposal: Proposal,
+    *,
+    lines: dict[int, BudgetLine] | None = None,
+    today: dt.date | None = None,
+) -> BudgetCard | None:
+    """`proposal` against its payer's budget for this fiscal year (None without a rate for
+    its currency). `lines`: this year's lines by department id, read once for many cards."""
+    today = today or timezone.localdate()
+    year = fiscal_year_of(today)
+    try:
+        part = proposal_spread(proposal, today=today).get(year, Decimal("0"))
+    except ValueError:
+        return None
+    line = (lines or {}).get(proposal.paying_department_id)
+    if line is None or line.fiscal_year != year:
+        line = budget_line(department=proposal.paying_department, year=year)
+    return BudgetCard(year=fiscal_year_label(year), part=part, line=line)

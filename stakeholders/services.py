@@ -301,7 +301,11 @@ def department_budget_set(
 
 @transaction.atomic
 def department_budget_update(
-    *, actor: Any, budget: DepartmentBudget, amount: Decimal | None = None, currency: str | None = None
+    *,
+    actor: Any,
+    budget: DepartmentBudget,
+    amount: Decimal | None = None,
+    currency: str | None = None,
 ) -> DepartmentBudget:
     """Change a budget's amount or currency (its department and year stay)."""
     _budget_may(actor)
@@ -329,8 +333,8 @@ def _budget_change(
 def department_budget_delete(*, actor: Any, budget: DepartmentBudget) -> None:
     """Remove a year's budget: the department's standing yearly budget applies again."""
     _budget_may(actor)
-    budget = DepartmentBudget.objects.select_for_update().select_related("department").get(
-        pk=budget.pk
+    budget = (
+        DepartmentBudget.objects.select_for_update().select_related("department").get(pk=budget.pk)
     )
     _budget_audit("budget.deleted", budget, actor)
     budget.delete()
