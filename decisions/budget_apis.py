@@ -39,6 +39,14 @@ def _may(request: Any) -> None:
         raise NotAllowed(_("Only the CDO or an administrator reads and sets budgets."))
 
 
+class TotalSerializer(serializers.Serializer):
+    """A sum in the base currency that may exceed one recorded amount or be negative (what
+    remains of an overrun budget)."""
+
+    amount = serializers.DecimalField(max_digits=24, decimal_places=2, coerce_to_string=True)
+    currency = serializers.ChoiceField(choices=Currency.choices)
+
+
 class BudgetSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     department = DepartmentRefSerializer()
@@ -47,13 +55,13 @@ class BudgetSerializer(serializers.Serializer):
     )
     amount = MoneySerializer(help_text=gettext_lazy("The budget, in the currency it was set in."))
     budget = MoneySerializer(help_text=gettext_lazy("The budget in the base currency."))
-    committed = MoneySerializer(
+    committed = TotalSerializer(
         help_text=gettext_lazy(
             "Spend committed to the department in the year (base currency): approved, piloting "
             "and adopted proposals, spread over their contract's months."
         )
     )
-    remaining = MoneySerializer(
+    remaining = TotalSerializer(
         help_text=gettext_lazy("Budget minus committed (base currency; negative: over budget).")
     )
     updated_at = serializers.DateTimeField()

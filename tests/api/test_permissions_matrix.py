@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -17,7 +18,7 @@ from api.services import api_token_create
 from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
 from landscape.models import Guardrail
-from stakeholders.services import chat_channel_create
+from stakeholders.services import chat_channel_create, department_budget_set
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
 from tests.effects import snapshot
 from tests.factories import (
@@ -96,6 +97,12 @@ class World:
                 "url": "https://hooks.slack.example/services/T0/B0/secret",
             },
         )
+
+        # HR's budget for this year (the CDO and the administrator keep budgets).
+        self.hr_budget, _created = department_budget_set(
+            actor=org.cdo, department=org.departments["HR"], fiscal_year=2026,
+            amount=Decimal("400000"), currency="EUR",
+        )  # fmt: skip
 
     def awaiting(self):
         proposal = make_proposal(requester=self.org.requester, submit=True)
@@ -208,6 +215,7 @@ SESSION_ONLY = {"full_token": 403, "catalog_token": 403}
 TOOL_KEEPERS = {"it_reviewer", "head"}
 # HR's head keeps HR's chat channels; the CDO and the administrator every department's.
 CHAT_KEEPERS = {"head", "cdo", "superuser"}
+BUDGET_KEEPERS = {"cdo", "superuser"}
 
 ROWS = [
     Row("departments list", "GET", lambda w: "/api/v1/departments/"),
@@ -563,6 +571,35 @@ ROWS = [
         ok=204,
         allowed=CHAT_KEEPERS,
         refused=404,
+    ),
+    Row("budgets", "GET", lambda w: "/api/v1/budgets/", allowed=BUDGET_KEEPERS),
+    Row(
+        "budget set",
+        "POST",
+        lambda w: "/api/v1/budgets/",
+        lambda w: {"department": "HR", "fiscal_year": 2027, "amount": "1000.00"},
+        201,
+        allowed=BUDGET_KEEPERS,
+    ),
+    Row(
+        "budget detail",
+        "GET",
+        lambda w: f"/api/v1/budgets/{w.hr_budget.pk}/",
+        allowed=BUDGET_KEEPERS,
+    ),
+    Row(
+        "budget change",
+        "PATCH",
+        lambda w: f"/api/v1/budgets/{w.hr_budget.pk}/",
+        lambda w: {"amount": "123.45"},
+        allowed=BUDGET_KEEPERS,
+    ),
+    Row(
+        "budget remove",
+        "DELETE",
+        lambda w: f"/api/v1/budgets/{w.hr_budget.pk}/",
+        ok=204,
+        allowed=BUDGET_KEEPERS,
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
     Row("docs", "GET", lambda w: "/api/docs/", public=True),
