@@ -92,13 +92,13 @@ def budget_set(request: HtmxHttpRequest) -> HttpResponse:
     this_year = fiscal_year_of(timezone.localdate())
     year = _year(request.POST.get("fiscal_year"), this_year)
     if not form.is_valid():
-        department = form.cleaned_data.get("department")
-        if department is None:
+        chosen = form.cleaned_data.get("department")
+        if chosen is None:
             messages.error(request, _("Choose a department."))
             return _page(request, year=year, status=400)
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
         typed = {k: request.POST.get(k, "") for k in ("amount", "currency")}
-        return _page(request, year=year, refused=(department.pk, error, typed), status=400)
+        return _page(request, year=year, refused=(chosen.pk, error, typed), status=400)
     data = form.cleaned_data
     department: Department = data["department"]
     try:
