@@ -39,6 +39,7 @@ from decisions.models import (
     SignOffStatus,
 )
 from decisions.rights import cdo_group, signing_right
+from demo.budgets import load_demo_budgets
 from demo.catalog import demo_solution, load_demo_catalog
 from demo.chat import load_demo_chat_channels
 from demo.glossary import seed_demo_glossary
@@ -88,6 +89,7 @@ def seed_demo() -> SeedReport:
     _seed_organisation(report)
     report.add("Glossary terms", *seed_demo_glossary())
     report.add("Chat channels (switched off)", *load_demo_chat_channels())
+    report.add("Budgets per fiscal year", *load_demo_budgets())
     for kind, (created, existing) in load_demo_catalog().items():
         report.add(kind.capitalize(), created, existing)
     created_by_status = _seed_proposals(report)
