@@ -433,3 +433,34 @@ def test_the_page_costs_the_same_queries_at_any_number_of_proposals(
             )
         with django_assert_max_num_queries(12):
             assert client.get(reverse("budgets")).status_code == 200
+
+
+# --- The admin
+
+
+def test_an_administrator_keeps_budgets_in_the_admin_through_the_service(client, org):
+    client.force_login(org.superuser)
+    hr = org.departments["HR"]
+    add = reverse("admin:stakeholders_departmentbudget_add")
+    data = {"department": hr.pk, "fiscal_year": 2026, "amount": "75000", "currency": "EUR"}
+    assert client.post(add, data).status_code == 302
+    budget = DepartmentBudget.objects.get()
+    change = reverse("admin:stakeholders_departmentbudget_change", args=[budget.pk])
+    assert client.post(change, {"amount": "80000", "currency": "GBP"}).status_code == 302
+    budget.refresh_from_db()
+    assert (budget.amount, budget.currency) == (D("80000"), "GBP")
+    refused = client.post(add, {**data, "fiscal_year": 1999})
+    assert refused.status_code == 200  # the form again, with the reason
+    assert DepartmentBudget.objects.count() == 1
+    delete = reverse("admin:stakeholders_departmentbudget_delete", args=[budget.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    kinds = list(Event.objects.filter(kind__startswith="budget.").values_list("kind", flat=True))
+    assert kinds == ["budget.created", "budget.changed", "budget.deleted"]
+
+
+def test_the_admin_is_closed_to_staff_who_do_not_keep_budgets(client, org):
+    org.hr_head.is_staff = True
+    org.hr_head.save()
+    client.force_login(org.hr_head)
+    response = client.get(reverse("admin:stakeholders_departmentbudget_changelist"))
+    assert response.status_code == 403
