@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
+from django import forms
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -100,12 +101,20 @@ class BudgetChangeSerializer(StrictInputSerializer):
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
 
 
+@extend_schema_field({"type": "integer", "minimum": FIRST_FISCAL_YEAR, "maximum": LAST_FISCAL_YEAR})
+class FiscalYearFilter(django_filters.NumberFilter):
+    """A fiscal year a budget may have: a decimal or one out of bounds answers 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", FIRST_FISCAL_YEAR)
+        kwargs.setdefault("max_value", LAST_FISCAL_YEAR)
+        super().__init__(*args, **kwargs)
+
+
 class BudgetFilterSet(ApiFilterSet):
-    fiscal_year = django_filters.NumberFilter(
-        min_value=FIRST_FISCAL_YEAR,
-        max_value=LAST_FISCAL_YEAR,
-        help_text=gettext_lazy("Only this fiscal year's budgets."),
-    )
+    fiscal_year = FiscalYearFilter(help_text=gettext_lazy("Only this fiscal year's budgets."))
     department = django_filters.CharFilter(
         field_name="department__code", help_text=gettext_lazy("The department's code.")
     )

@@ -126,3 +126,36 @@ def test_the_list_costs_the_same_queries_at_any_number_of_rows(org, django_asser
             response = api.get(URL)
         assert response.status_code == 200
         assert len(response.json()["results"]) >= n * 3
+
+
+# The budgets' operations fuzzed as the CDO, who may use them (the whole schema's fuzzing runs
+# as a requester, who is refused them).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from tests.api.test_schemathesis import MAX_EXAMPLES, connections_kept_open, schema  # noqa: E402
+
+
+@pytest.fixture
+def cdo_token(org):
+    from api.services import api_token_create
+    from stakeholders.services import department_budget_set
+
+    department_budget_set(
+        actor=org.cdo, department=org.departments["HR"], fiscal_year=2026,
+        amount=Decimal("400000"), currency="EUR",
+    )  # fmt: skip
+    _token, plaintext = api_token_create(user=org.cdo, name="schemathesis")
+    return plaintext
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+def test_the_budgets_api_conforms_to_its_schema_for_the_cdo(case, request):
+    if not case.path.startswith("/api/v1/budgets/"):
+        return  # tests/api/test_schemathesis.py fuzzes the others
+    token = request.getfixturevalue("cdo_token")
+    with connections_kept_open():
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
