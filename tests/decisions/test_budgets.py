@@ -283,8 +283,20 @@ def test_the_decision_card_compares_this_years_part_with_this_years_budget(org):
     card = budget_card(proposal, today=dt.date(2026, 10, 2))
     # October: 2,000 + 3 months of 1,000 this year, 5,000 of 28,000.
     assert (card.year, card.part, card.share, card.over) == ("2026", D("5000.00"), 17.9, False)
+    DepartmentBudget.objects.update(amount=D("5000"))
+    assert not budget_card(proposal, today=dt.date(2026, 10, 2)).over  # exactly what remains
     DepartmentBudget.objects.update(amount=D("4999.99"))
     assert budget_card(proposal, today=dt.date(2026, 10, 2)).over
+
+
+def test_committed_spend_can_be_read_for_some_departments(org):
+    it = org.departments["IT"]
+    committed(
+        make_proposal(requester=org.requester, submit=True),
+        decided=dt.datetime(2026, 1, 5, tzinfo=UTC),
+    )
+    assert committed_spend(department_ids=[it.pk]) == {}
+    assert committed_spend(department_ids=[org.departments["HR"].pk])
 
 
 # --- Setting budgets: the services
