@@ -25,6 +25,11 @@ for the window's first, partial day and the one-day band of cycle times that hol
 the same way by triggers on decisions_signoff: the dashboard's overdue counts add up its rows
 due before today (a few thousand) instead of counting every open sign-off.
 
+`CommittedSpendCount` holds the committed proposals (approved, piloting, adopted) per paying
+department, contract start month (UTC), term and currency, with their summed one-off costs and
+TCOs, kept the same way (a counter with sums): decisions.budgets spreads its groups over the
+fiscal years they fall in, for the budgets, the dashboard's bars and the CDO's card.
+
 The spend by pricing model is the pricing model of each proposal's solution now: a trigger on
 vendors_solution copies a changed pricing model to the proposals of that solution (fired only
 for rows whose pricing model changed), which moves their counts like any proposal update.
