@@ -27,7 +27,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.filtering import lenient_filterset
+from core.fiscal import fiscal_year_label, fiscal_year_of
 from decisions import readmodels
+from decisions.budgets import budget_lines, committed_spend, committed_spend_of
 from decisions.filters import DashboardFilterSet
 from decisions.models import (
     COMMITTED_STATES,
@@ -105,7 +107,8 @@ class Figures:
     decided_90d: int
     approval_rate: float | None
     overdue_by_department: list[Bar] = field(default_factory=list)
-    spend_by_payer: list[Bar] = field(default_factory=list)
+    spend_by_payer: list[Bar] = field(default_factory=list)  # this fiscal year's
+    fiscal_year: str = ""
     spend_by_category: list[Bar] = field(default_factory=list)
     spend_by_pricing: list[Bar] = field(default_factory=list)
 
@@ -195,25 +198,30 @@ def figures(
         if d.signoff_required or overdue_rows.get(d.pk)
     ]
 
-    # The three spend charts: totals per (payer, category, pricing model) from the read model,
-    # added up here (a few hundred groups at most).
-    by_payer: dict[int, Decimal] = defaultdict(Decimal)
+    # Spend by category and pricing model: totals from the read model, added up here (a few
+    # hundred groups at most).
     by_category: dict[str, Decimal] = defaultdict(Decimal)
     by_pricing: dict[str, Decimal] = defaultdict(Decimal)
     groups = (
         counted.filter(status__in=COMMITTED_STATES)
-        .values_list("paying_department_id", "category", "pricing_model")
+        .values_list("category", "pricing_model")
         .annotate(total=Sum("tco"))
         .order_by()
     )
-    for payer, category, pricing, total in groups:
-        by_payer[payer] += Decimal(total)
+    for category, pricing, total in groups:
         by_category[category] += Decimal(total)
         by_pricing[pricing] += Decimal(total)
+    # Against budgets, like with like: this fiscal year's part of the committed spend against
+    # this fiscal year's budget (decisions.budgets), from its read model without filters.
+    year = fiscal_year_of(today)
+    if filters.counts_q():
+        year_spend = committed_spend_of(filters.on(Proposal.objects.all()))
+    else:
+        year_spend = committed_spend(department_ids=[d.pk for d in departments])
     spend_by_payer = [
-        Bar(d.name, by_payer.get(d.pk, Decimal("0")), limit=d.annual_budget)
-        for d in departments
-        if d.annual_budget or by_payer.get(d.pk)
+        Bar(line.department.name, line.committed, limit=line.budget)
+        for line in budget_lines(year=year, departments=departments, committed=year_spend)
+        if line.budget or line.committed
     ]
     labels = dict(Category.choices)
     spend_by_category = [
@@ -232,6 +240,7 @@ def figures(
         approval_rate=approval_rate,
         overdue_by_department=_scale(overdue),
         spend_by_payer=_scale_to_budget(spend_by_payer),
+        fiscal_year=fiscal_year_label(year),
         spend_by_category=_scale(spend_by_category),
         spend_by_pricing=_scale(spend_by_pricing),
     )

@@ -5,10 +5,14 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.money import format_base_money, to_base_currency
+from core.errors import DomainError
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_label
+from core.money import Currency, format_base_money
 from core.text import validate_single_line
+from decisions.budgets import over_budget_warning
 from decisions.models import (
     CONTINUING_RENEWALS,
     DecisionOutcome,
@@ -24,6 +28,7 @@ from decisions.tco import ALL_MODEL_FIELDS, CostModel, default_cost_model
 from landscape.models import LIVE_LIFECYCLES, Tool
 from stakeholders.models import AnswerKind, Department, StrategicGoal
 from stakeholders.selectors import departments_proposable_by
+from stakeholders.services import department_budget_check
 from vendors.models import Solution
 from vendors.selectors import integration_checkboxes
 
@@ -290,29 +295,41 @@ PLAUSIBLE_TERM_MONTHS = 120
 
 
 def implausible_amounts(proposal: Proposal) -> str | None:
-    """Why the costs look like a typing mistake (more than the paying department's yearly
-    budget, a term over ten years), or None. The person filing confirms or corrects them."""
+    """Why the costs need a second look (a term over ten years; more than the paying
+    department's budget leaves in a fiscal year), or None. The person filing confirms or
+    corrects them."""
     if proposal.term_months and proposal.term_months > PLAUSIBLE_TERM_MONTHS:
         return _(
             "A term of %(months)s months is over ten years. Check the term, or confirm it."
         ) % {"months": proposal.term_months}
-    payer = proposal.paying_department if proposal.paying_department_id else None
-    if payer is None or not payer.annual_budget:
+    found = over_budget_warning(proposal, today=timezone.localdate())
+    if found is None:
         return None
-    try:
-        tco = to_base_currency(proposal.compute_tco(), proposal.currency)
-    except ValueError:
-        return None  # no rate for the currency: the rules say so
-    if tco > payer.annual_budget:
-        return _(
-            "The total cost of ownership, %(tco)s, is more than the whole yearly budget of "
-            "%(payer)s (%(budget)s). Check the amounts and the recurring period, or confirm them."
-        ) % {
-            "tco": format_base_money(tco),
-            "payer": payer.name,
-            "budget": format_base_money(payer.annual_budget),
-        }
-    return None
+    line, part = found
+    values = {
+        "part": format_base_money(part),
+        "year": fiscal_year_label(line.fiscal_year),
+        "payer": line.department.name,
+        "budget": format_base_money(line.budget),
+        "remaining": format_base_money(line.remaining),
+    }
+    if line.remaining <= 0:
+        return (
+            _(
+                "%(payer)s's budget for fiscal year %(year)s (%(budget)s) is already fully "
+                "committed, and %(part)s of this proposal falls in that year. Check the amounts "
+                "and the recurring period, or confirm them."
+            )
+            % values
+        )
+    return (
+        _(
+            "%(part)s of this proposal falls in fiscal year %(year)s: more than the %(remaining)s "
+            "that %(payer)s has left of its budget for that year (%(budget)s). Check the amounts "
+            "and the recurring period, or confirm them."
+        )
+        % values
+    )
 
 
 class SignOffForm(forms.Form):
@@ -425,4 +442,33 @@ class RenewalForm(forms.Form):
                 self.add_error("term_months", _("Give the new term in months."))
             if data.get("yearly_cost") is None and "yearly_cost" not in self.errors:
                 self.add_error("yearly_cost", _("Give the new yearly cost."))
+        return data
+
+
+class BudgetForm(forms.Form):
+    """One department's budget for one fiscal year (the budgets page); the rules are the
+    service's (stakeholders.services.department_budget_check)."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True),
+        to_field_name="code",
+        widget=forms.HiddenInput,
+    )
+    fiscal_year = forms.IntegerField(
+        min_value=FIRST_FISCAL_YEAR, max_value=LAST_FISCAL_YEAR, widget=forms.HiddenInput
+    )
+    amount = forms.DecimalField(label=_("Budget"), min_value=0, max_digits=14, decimal_places=2)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if all(data.get(f) is not None for f in ("fiscal_year", "amount", "currency")):
+            try:
+                department_budget_check(
+                    fiscal_year=data["fiscal_year"],
+                    amount=data["amount"],
+                    currency=data["currency"],
+                )
+            except DomainError as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
         return data

@@ -608,6 +608,33 @@ class PendingSignOffCount(models.Model):
         return f"{self.department_id} due {self.due_on}: {self.n}"
 
 
+class CommittedSpendCount(models.Model):
+    """A read model: the committed proposals (approved, piloting, adopted) per paying
+    department, month their contract starts (UTC), term and currency, with their summed one-off
+    costs (in that currency) and TCOs (base currency). decisions.budgets spreads each group over
+    the fiscal years it falls in; a few thousand rows however long the history. Kept by
+    triggers on decisions_proposal (decisions/readmodels.py), like ProposalCount."""
+
+    paying_department_id = models.BigIntegerField()
+    start_month = models.DateField()
+    term_months = models.IntegerField()
+    currency = models.CharField(max_length=3)
+    n = models.BigIntegerField(default=0)
+    one_off = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal("0"))
+    tco = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paying_department_id", "start_month", "term_months", "currency"],
+                name="committedspend_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paying_department_id} from {self.start_month}: {self.n}"
+
+
 class ProposalGoal(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="goal_links")
     goal = models.ForeignKey(StrategicGoal, on_delete=models.PROTECT, related_name="+")

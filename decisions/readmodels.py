@@ -25,6 +25,11 @@ for the window's first, partial day and the one-day band of cycle times that hol
 the same way by triggers on decisions_signoff: the dashboard's overdue counts add up its rows
 due before today (a few thousand) instead of counting every open sign-off.
 
+`CommittedSpendCount` holds the committed proposals (approved, piloting, adopted) per paying
+department, contract start month (UTC), term and currency, with their summed one-off costs and
+TCOs, kept the same way (a counter with sums): decisions.budgets spreads its groups over the
+fiscal years they fall in, for the budgets, the dashboard's bars and the CDO's card.
+
 The spend by pricing model is the pricing model of each proposal's solution now: a trigger on
 vendors_solution copies a changed pricing model to the proposals of that solution (fired only
 for rows whose pricing model changed), which moves their counts like any proposal update.
@@ -58,6 +63,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from decisions.models import (
+    COMMITTED_STATES,
     DECIDED_STATES,
     DecisionDayCount,
     PendingSignOffCount,
@@ -222,32 +228,47 @@ class Counter:
     sqlite_key: str
     where: str
     watched: tuple[str, ...]
+    # Amounts added up beside the count: (column, SQL over a row alias {r}).
+    sums: tuple[tuple[str, str], ...] = ()
 
     @property
     def upsert(self) -> str:
+        added = "".join(f", {c} = {self.table}.{c} + excluded.{c}" for c, _sql in self.sums)
         return (
-            f"ON CONFLICT ({', '.join(self.columns)}) DO UPDATE SET n = {self.table}.n + excluded.n"
+            f"ON CONFLICT ({', '.join(self.columns)}) DO UPDATE SET "
+            f"n = {self.table}.n + excluded.n{added}"
         )
+
+    @property
+    def value_columns(self) -> str:
+        """n, then the sums' columns."""
+        return ", ".join(["n", *(c for c, _sql in self.sums)])
+
+    def _summed(self, r: str, sign: int | str) -> str:
+        return "".join(f", {sign} * ({sql.format(r=r)})" for _c, sql in self.sums)
 
     def pg_delta(self, *parts: tuple[str, int]) -> str:
         aliases = [f"k{i}" for i in range(len(self.columns))]
         keys = ", ".join(aliases)
+        values = ["n", *(f"s{i}" for i in range(len(self.sums)))]
         rows = " UNION ALL ".join(
-            f"SELECT {self.pg_key.format(r='t')}, {sign} AS n FROM {table} t "
-            f"WHERE {self.where.format(r='t')}"
+            f"SELECT {self.pg_key.format(r='t')}, {sign} AS n{self._summed('t', sign)} "
+            f"FROM {table} t WHERE {self.where.format(r='t')}"
             for table, sign in parts
         )
+        totals = ", ".join(f"SUM({v})" for v in values)
+        changed = " OR ".join(f"SUM({v}) <> 0" for v in values)
         return (
             f"{_HEAD_FIRST} "
-            f"INSERT INTO {self.table} ({', '.join(self.columns)}, n) "
-            f"SELECT {keys}, SUM(n) FROM ({rows}) AS u({keys}, n) "
-            f"GROUP BY {keys} HAVING SUM(n) <> 0 ORDER BY {keys} {self.upsert};"
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}, {self.value_columns}) "
+            f"SELECT {keys}, {totals} FROM ({rows}) AS u({keys}, {', '.join(values)}) "
+            f"GROUP BY {keys} HAVING {changed} ORDER BY {keys} {self.upsert};"
         )
 
     def sqlite_delta(self, row: str, sign: int) -> str:
         return (
-            f"INSERT INTO {self.table} ({', '.join(self.columns)}, n) "
-            f"SELECT {self.sqlite_key.format(r=row)}, {sign} "
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}, {self.value_columns}) "
+            f"SELECT {self.sqlite_key.format(r=row)}, {sign}{self._summed(row, sign)} "
             f"WHERE {self.where.format(r=row)} {self.upsert};"
         )
 
@@ -284,8 +305,9 @@ class Counter:
         model must hold (a full scan)."""
         key = (self.pg_key if conn.vendor == "postgresql" else self.sqlite_key).format(r="r")
         group = ", ".join(str(i + 1) for i in range(len(self.columns)))
+        sums = "".join(f", SUM({sql.format(r='r')})" for _c, sql in self.sums)
         return (
-            f"SELECT {key}, COUNT(*) FROM {self.source} r "
+            f"SELECT {key}, COUNT(*){sums} FROM {self.source} r "
             f"WHERE {self.where.format(r='r')} GROUP BY {group}"
         )
 
@@ -338,7 +360,45 @@ DECISION_DAYS = Counter(
     ),
     watched=("status", "decided_at", "submitted_at"),
 )
-COUNTERS = (PENDING, DECISION_DAYS)
+# Committed spend (decisions.budgets): the committed proposals' one-off costs (in their own
+# currency, by the key's currency) and TCOs (base currency), per paying department, month the
+# contract starts (UTC) and term. The budgets spread each group over its fiscal years when
+# read: a few thousand groups, not every committed proposal. The start: a renewal's renewal
+# date, else the day of the decision (submission, creation for rows written without one).
+COMMITTED_SPEND = Counter(
+    name="decisions_committedspend",
+    table="decisions_committedspendcount",
+    source=SOURCE,
+    columns=("paying_department_id", "start_month", "term_months", "currency"),
+    pg_key=(
+        "{r}.paying_department_id, "
+        "date_trunc('month', COALESCE({r}.renewal_date, "
+        "({r}.decided_at AT TIME ZONE 'UTC')::date, "
+        "({r}.submitted_at AT TIME ZONE 'UTC')::date, "
+        "({r}.created_at AT TIME ZONE 'UTC')::date))::date, "
+        "{r}.term_months, {r}.currency"
+    ),
+    sqlite_key=(
+        "{r}.paying_department_id, "
+        "date(COALESCE({r}.renewal_date, {r}.decided_at, {r}.submitted_at, {r}.created_at), "
+        "'start of month'), {r}.term_months, {r}.currency"
+    ),
+    where="{r}.status IN (" + ", ".join(f"'{status}'" for status in COMMITTED_STATES) + ")",
+    watched=(
+        "status",
+        "paying_department_id",
+        "renewal_date",
+        "decided_at",
+        "submitted_at",
+        "created_at",
+        "term_months",
+        "currency",
+        "one_off_cost",
+        "tco",
+    ),
+    sums=(("one_off", "{r}.one_off_cost"), ("tco", "COALESCE({r}.tco, 0)")),
+)
+COUNTERS = (PENDING, DECISION_DAYS, COMMITTED_SPEND)
 for _counter in COUNTERS:
     POSTGRESQL_INSTALL += _counter.postgresql_install()
     POSTGRESQL_UNINSTALL = _counter.postgresql_uninstall() + POSTGRESQL_UNINSTALL
@@ -362,7 +422,7 @@ def uninstall_triggers(conn: BaseDatabaseWrapper) -> None:
 
 def recomputed(
     proposals: Any = None, using: str = "default"
-) -> dict[tuple[Any, ...], tuple[int, Decimal]]:
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """What the read models must hold, computed from every row (a full scan): ProposalCount's
     keys, then the counters' (see `maintained`). With `proposals` (a model: a migration's
     historical one, or `rebuild`), ProposalCount's keys only."""
@@ -381,13 +441,16 @@ def recomputed(
     return counts
 
 
-def _counter_rows(
-    counter: Counter, sql: str, using: str
-) -> dict[tuple[Any, ...], tuple[int, Decimal]]:
+def _counter_rows(counter: Counter, sql: str, using: str) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """(counter name, *key) → (n, *sums); a counter without sums: (n, 0)."""
+    width = len(counter.columns)
     with connections[using].cursor() as cursor:
         cursor.execute(sql)
         return {
-            (counter.name, *map(_plain, row[:-1])): (row[-1], Decimal("0"))
+            (counter.name, *map(_plain, row[:width])): (
+                row[width],
+                *([Decimal(str(v)) for v in row[width + 1 :]] or [Decimal("0")]),
+            )
             for row in cursor.fetchall()
         }
 
@@ -402,7 +465,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def maintained(using: str = "default") -> dict[tuple[Any, ...], tuple[int, Decimal]]:
+def maintained(using: str = "default") -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """What the read models hold, without their empty keys (a count that went back to zero):
     ProposalCount's keys, and (counter name, *key) for the counters (PendingSignOffCount,
     DecisionDayCount)."""
@@ -412,7 +475,10 @@ def maintained(using: str = "default") -> dict[tuple[Any, ...], tuple[int, Decim
         if row[6] or row[7]
     }
     for counter in COUNTERS:
-        sql = f"SELECT {', '.join(counter.columns)}, n FROM {counter.table} WHERE n <> 0"
+        sql = (
+            f"SELECT {', '.join(counter.columns)}, {counter.value_columns} "
+            f"FROM {counter.table} WHERE n <> 0"
+        )
         counts.update(_counter_rows(counter, sql, using))
     return counts
 
@@ -449,7 +515,8 @@ def rebuild(using: str = "default") -> int:
             for counter in COUNTERS:  # set-based: one statement per read model
                 cursor.execute(f"DELETE FROM {counter.table}")
                 cursor.execute(
-                    f"INSERT INTO {counter.table} ({', '.join(counter.columns)}, n) "
+                    f"INSERT INTO {counter.table} "
+                    f"({', '.join(counter.columns)}, {counter.value_columns}) "
                     + counter.recount_sql(conn)
                 )
                 keys += max(cursor.rowcount, 0)

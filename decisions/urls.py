@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from core.export import ExportFormatConverter
 from decisions import views
-from decisions.views import exports, renewals
+from decisions.views import budgets, exports, renewals
 from decisions.views import pilots as pilot_views
 from decisions.views.shelfware import shelfware_dismiss_view
 
@@ -50,6 +50,8 @@ urlpatterns = [
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),
     path("decisions/export.<export:fmt>", exports.decision_export, name="decision-export"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("budgets/", budgets.budgets, name="budgets"),
+    path("budgets/set/", budgets.budget_set, name="budget-set"),
     path("radar/", views.radar, name="radar"),
     path("renewals/", renewals.renewal_calendar, name="renewal-calendar"),
     path("renewals/feed/", renewals.renewal_feed_create, name="renewal-feed-create"),

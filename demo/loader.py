@@ -40,6 +40,7 @@ from decisions.models import (
 )
 from decisions.rights import cdo_group, signing_right
 from decisions.services.consent import signoff_presume
+from demo.budgets import load_demo_budgets
 from demo.catalog import demo_solution, load_demo_catalog
 from demo.chat import load_demo_chat_channels
 from demo.glossary import seed_demo_glossary
@@ -92,6 +93,7 @@ def seed_demo() -> SeedReport:
     report.add("Glossary terms", *seed_demo_glossary())
     report.add("Chat channels (switched off)", *load_demo_chat_channels())
     report.add("Single sign-on group mappings", *load_demo_identity_mappings())
+    report.add("Budgets per fiscal year", *load_demo_budgets())
     for kind, (created, existing) in load_demo_catalog().items():
         report.add(kind.capitalize(), created, existing)
     created_by_status = _seed_proposals(report)

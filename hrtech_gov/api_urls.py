@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
+from decisions.budget_apis import BudgetApi, BudgetsApi
 from decisions.pilot_apis import (
     PilotApi,
     PilotDecisionApi,
@@ -65,6 +66,8 @@ urlpatterns = [
         name="identity-group-mapping",
     ),
     path("renewals/", RenewalsDueApi.as_view(), name="renewals"),
+    path("budgets/", BudgetsApi.as_view(), name="budgets"),
+    path("budgets/<int:pk>/", BudgetApi.as_view(), name="budget"),
     path("standards/", StandardsApi.as_view(), name="standards"),
     path("catalog/sync/", CatalogSyncApi.as_view(), name="catalog-sync"),
     path("catalog/changes/", CatalogChangesApi.as_view(), name="catalog-changes"),

@@ -574,6 +574,13 @@ FX_RATES = {
 if BASE_CURRENCY not in FX_RATES:
     raise ImproperlyConfigured(f"FX_RATES must include BASE_CURRENCY {BASE_CURRENCY}.")
 
+# Budgets per fiscal year (stakeholders.DepartmentBudget, decisions.budgets): the month the
+# fiscal year starts in (1 = January: the calendar year). A fiscal year is named by the
+# calendar year it starts in: with 4, fiscal year 2026 runs from April 2026 to March 2027.
+FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
+if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
+    raise ImproperlyConfigured("FISCAL_YEAR_START_MONTH must be a month, 1 to 12.")
+
 # The sign-off SLA (decisions/sla.py): an overdue sign-off is reminded on the first run after its
 # due date, escalated to the department's heads this many business days after the reminder, and to
 # the CDO this many business days after that.

@@ -17,13 +17,14 @@ from stakeholders.models import (
     ChecklistQuestion,
     Delegation,
     Department,
+    DepartmentBudget,
     IdentityGroupMapping,
     IdentityLink,
     Membership,
     Preference,
     StrategicGoal,
 )
-from stakeholders.selectors import chat_channels_may_manage
+from stakeholders.selectors import budgets_may_manage, chat_channels_may_manage
 from stakeholders.services import CHAT_FIELDS, chat_channel_check
 from webhooks.chat import masked_url
 from webhooks.models import CHAT_PLATFORMS
@@ -51,6 +52,83 @@ class DepartmentAdmin(TranslationAdmin):
     list_filter = ["signoff_required", "is_active", "currency"]
     search_fields = ["code", *per_language("name")]
     inlines = [MembershipInline, ChecklistInline]
+
+
+class DepartmentBudgetForm(forms.ModelForm):
+    class Meta:
+        model = DepartmentBudget
+        fields = ["department", "fiscal_year", "amount", "currency"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if all(cleaned.get(f) is not None for f in ("fiscal_year", "amount", "currency")):
+            try:
+                services.department_budget_check(
+                    fiscal_year=cleaned["fiscal_year"],
+                    amount=cleaned["amount"],
+                    currency=cleaned["currency"],
+                )
+            except DomainError as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
+@admin.register(DepartmentBudget)
+class DepartmentBudgetAdmin(admin.ModelAdmin):
+    """Budgets per fiscal year (a year without one falls back to the department's annual
+    budget). Written through the same services as the page and the API: the CDO and
+    administrators, with an audit event for every change."""
+
+    form = DepartmentBudgetForm
+    list_display = ["department", "fiscal_year", "amount", "currency", "updated_at"]
+    list_filter = ["fiscal_year", "department", "currency"]
+    list_select_related = ["department"]
+    ordering = ["-fiscal_year", "department__code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A budget's department and year are its key: change the amount, or remove it.
+        return ["department", "fiscal_year"] if obj is not None else []
+
+    def _keeps(self, request) -> bool:
+        return budgets_may_manage(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self._keeps(request)
+
+    def has_add_permission(self, request):
+        return self._keeps(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._keeps(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._keeps(request)
+
+    def has_module_permission(self, request):
+        return self._keeps(request)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = services.department_budget_update(
+                actor=request.user, budget=obj, amount=data["amount"], currency=data["currency"]
+            )
+        else:
+            saved, _created = services.department_budget_set(
+                actor=request.user,
+                department=data["department"],
+                fiscal_year=data["fiscal_year"],
+                amount=data["amount"],
+                currency=data["currency"],
+            )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.department_budget_delete(actor=request.user, budget=obj)
+
+    def delete_queryset(self, request, queryset):
+        for budget in queryset.select_related("department"):
+            services.department_budget_delete(actor=request.user, budget=budget)
 
 
 @admin.register(Membership)

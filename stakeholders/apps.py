@@ -28,6 +28,9 @@ class StakeholdersConfig(AppConfig):
                 "identity_mapping.created": _("Identity group mapping added"),
                 "identity_mapping.changed": _("Identity group mapping changed"),
                 "identity_mapping.deleted": _("Identity group mapping removed"),
+                "budget.created": _("Budget set"),
+                "budget.changed": _("Budget changed"),
+                "budget.deleted": _("Budget removed"),
             }
         )
         # The messages only departments' chat channels receive (see decisions/chat.py).
@@ -43,6 +46,12 @@ class StakeholdersConfig(AppConfig):
         track_models(
             *(
                 self.get_model(name)
-                for name in ("Department", "Membership", "ApprovalTier", "Delegation")
+                for name in (
+                    "Department",
+                    "DepartmentBudget",
+                    "Membership",
+                    "ApprovalTier",
+                    "Delegation",
+                )
             )
         )

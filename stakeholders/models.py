@@ -4,11 +4,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import Currency
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from core.money import MONEY, Currency
 from core.text import validate_single_line
 
 
@@ -40,6 +42,46 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class DepartmentBudget(models.Model):
+    """A department's budget for one fiscal year (core.fiscal), in its own currency; compared
+    in the base currency. A year without a row falls back to Department.annual_budget (the
+    standing yearly budget): decisions.budgets reads both. Kept simple (department, fiscal
+    year, amount, currency) so that budgets can be loaded from a spreadsheet."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("department")
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"),
+        validators=[MinValueValidator(FIRST_FISCAL_YEAR), MaxValueValidator(LAST_FISCAL_YEAR)],
+        help_text=_("The calendar year the fiscal year starts in."),
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency, default=Currency.EUR)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-fiscal_year", "department__code"]
+        verbose_name = _("department budget")
+        verbose_name_plural = _("department budgets")
+        constraints = [
+            # One budget per department and year; also the index the year's budgets are read by.
+            models.UniqueConstraint(
+                fields=["department", "fiscal_year"], name="department_budget_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="department_budget_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=FIRST_FISCAL_YEAR, fiscal_year__lte=LAST_FISCAL_YEAR),
+                name="department_budget_year_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department.code} {self.fiscal_year}"
 
 
 class Role(models.TextChoices):

@@ -187,3 +187,11 @@ def chat_channels_for(department_id: int, event: str) -> list[ChatChannel]:
         department_id=department_id, subscription__is_active=True
     ).select_related("subscription")
     return [c for c in channels if c.wants(event)]
+
+
+def budgets_may_manage(user: Any) -> bool:
+    """Who sets the departments' yearly budgets (page, API, admin) and reads them with their
+    committed spend: the CDO and administrators."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_superuser) or is_cdo(user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -13,17 +14,20 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from core.errors import DomainError, NotAllowed
+from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from core.money import MAX_AMOUNT, format_base_money
 from stakeholders.models import (
     ROLE_RANK,
     ChatChannel,
     Delegation,
     Department,
+    DepartmentBudget,
     Membership,
     Preference,
     chat_events_all,
     validate_chat_events,
 )
-from stakeholders.selectors import chat_channels_may_manage, delegates_eligible
+from stakeholders.selectors import budgets_may_manage, chat_channels_may_manage, delegates_eligible
 from webhooks.chat import chat_url_problem, masked_url
 from webhooks.models import CHAT_PLATFORMS, WebhookSubscription
 
@@ -241,3 +245,110 @@ def chat_channel_delete(*, actor: Any, channel: ChatChannel) -> None:
     _chat_may(actor, channel.department)
     _chat_audit("chat_channel.deleted", channel, actor)
     channel.subscription.delete()  # the channel goes with it (CASCADE)
+
+
+# --- Budgets per fiscal year ------------------------------------------------------------------
+
+
+def department_budget_check(*, fiscal_year: int, amount: Decimal, currency: str) -> None:
+    """The rules of a budget, shared by the page's form, the API and the admin."""
+    if not FIRST_FISCAL_YEAR <= fiscal_year <= LAST_FISCAL_YEAR:
+        raise DomainError(
+            _("The fiscal year must be between %(first)s and %(last)s.")
+            % {"first": FIRST_FISCAL_YEAR, "last": LAST_FISCAL_YEAR},
+            field="fiscal_year",
+        )
+    if amount < 0:
+        raise DomainError(_("A budget cannot be negative."), field="amount")
+    if amount > MAX_AMOUNT:
+        raise DomainError(
+            _("A budget cannot exceed %(limit)s.") % {"limit": format_base_money(MAX_AMOUNT)},
+            field="amount",
+        )
+    if currency not in settings.FX_RATES:
+        raise DomainError(
+            _("No exchange rate is configured for %(currency)s.") % {"currency": currency},
+            field="currency",
+        )
+
+
+def _budget_may(actor: Any) -> None:
+    if not budgets_may_manage(actor):
+        raise NotAllowed(_("Only the CDO or an administrator sets budgets."))
+
+
+@transaction.atomic
+def department_budget_set(
+    *, actor: Any, department: Department, fiscal_year: int, amount: Decimal, currency: str
+) -> tuple[DepartmentBudget, bool]:
+    """Set `department`'s budget for `fiscal_year` (created, or changed when the year has one);
+    (the budget, whether it was created). Setting the same amount again records nothing."""
+    _budget_may(actor)
+    department_budget_check(fiscal_year=fiscal_year, amount=amount, currency=currency)
+    budget = (
+        DepartmentBudget.objects.select_for_update()
+        .filter(department=department, fiscal_year=fiscal_year)
+        .first()
+    )
+    if budget is None:
+        budget = DepartmentBudget.objects.create(
+            department=department, fiscal_year=fiscal_year, amount=amount, currency=currency
+        )
+        _budget_audit("budget.created", budget, actor)
+        return budget, True
+    return _budget_change(budget, actor, amount=amount, currency=currency), False
+
+
+@transaction.atomic
+def department_budget_update(
+    *,
+    actor: Any,
+    budget: DepartmentBudget,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+) -> DepartmentBudget:
+    """Change a budget's amount or currency (its department and year stay)."""
+    _budget_may(actor)
+    locked = DepartmentBudget.objects.select_for_update().select_related("department")
+    budget = locked.get(pk=budget.pk)
+    amount = budget.amount if amount is None else amount
+    currency = currency or budget.currency
+    department_budget_check(fiscal_year=budget.fiscal_year, amount=amount, currency=currency)
+    return _budget_change(budget, actor, amount=amount, currency=currency)
+
+
+def _budget_change(
+    budget: DepartmentBudget, actor: Any, *, amount: Decimal, currency: str
+) -> DepartmentBudget:
+    if (budget.amount, budget.currency) == (amount, currency):
+        return budget
+    before = {"previous_amount": str(budget.amount), "previous_currency": budget.currency}
+    budget.amount, budget.currency = amount, currency
+    budget.save(update_fields=["amount", "currency", "updated_at"])
+    _budget_audit("budget.changed", budget, actor, **before)
+    return budget
+
+
+@transaction.atomic
+def department_budget_delete(*, actor: Any, budget: DepartmentBudget) -> None:
+    """Remove a year's budget: the department's standing yearly budget applies again."""
+    _budget_may(actor)
+    budget = (
+        DepartmentBudget.objects.select_for_update().select_related("department").get(pk=budget.pk)
+    )
+    _budget_audit("budget.deleted", budget, actor)
+    budget.delete()
+
+
+def _budget_audit(kind: str, budget: DepartmentBudget, actor: Any, **extra: Any) -> None:
+    record_event(
+        kind=kind,
+        actor=actor,
+        payload={
+            "department": budget.department.code,
+            "fiscal_year": budget.fiscal_year,
+            "amount": str(budget.amount),
+            "currency": budget.currency,
+            **extra,
+        },
+    )

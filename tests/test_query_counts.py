@@ -110,6 +110,8 @@ def grow(org, n: int) -> None:
         ("requester", "/api/v1/proposals/"),
         ("hr_reviewer", "/api/v1/signoffs/"),
         ("requester", "/api/v1/decisions/"),
+        ("cdo", "/budgets/"),
+        ("cdo", "/api/v1/budgets/"),
     ],
 )
 def test_query_counts_do_not_grow_with_the_rows(client, org, persona, path):

@@ -91,6 +91,22 @@ class TestTheDemo:
             assert start <= notification.created_at <= max(proposal.updated_at, start)
         assert Proposal.objects.exists()
 
+    def test_its_budgets_cover_this_fiscal_year_and_the_next(self, client):
+        """HR, IT Operations and Marketing have budgets for this fiscal year and the next,
+        set by the CDO (audited); Finance falls back to its standing annual budget; the
+        budgets page shows each with its committed spend."""
+        from core.fiscal import fiscal_year_of
+        from stakeholders.models import DepartmentBudget
+
+        year = fiscal_year_of(timezone.localdate())
+        rows = set(DepartmentBudget.objects.values_list("department__code", "fiscal_year"))
+        assert rows == {(c, y) for c in ("HR", "IT", "MKT") for y in (year, year + 1)}
+        assert Event.objects.filter(kind="budget.created").count() == 6
+        client.force_login(get_user_model().objects.get(username="cdo"))
+        page = client.get("/budgets/").text
+        assert "standing annual budget" in page
+        assert page.count('class="inline budget-form"') == Department.objects.count()
+
     def test_its_chat_channels_are_switched_off_and_send_nothing(self):
         """IT's Slack and HR's Teams channel show how a channel is set up; their placeholder
         URLs lead nowhere, so they are seeded inactive and the delivery log stays clean."""
@@ -353,8 +369,8 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # monthly usage (tools, promises, rows there); +3: pilots; +5: the Dutch and French names
     # each kind of reference data may still lack (departments, tiers, goals, questions,
     # guardrails); +1: the glossary's terms; +1: the chat channels; +2: the demo imports; +1: the
-    # single sign-on group mappings.
-    with django_assert_max_num_queries(81):
+    # single sign-on group mappings; +1: the budgets.
+    with django_assert_max_num_queries(82):
         output = seed()
 
     assert row_counts() == before

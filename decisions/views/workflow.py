@@ -9,14 +9,17 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import DomainError
+from core.fiscal import fiscal_year_of
 from core.htmx import HtmxHttpRequest
 from core.i18n import from_snapshot
 from decisions import selectors, services
+from decisions.budgets import BudgetLine, budget_card, budget_lines
 from decisions.consent import dissent_log, presumed_on
 from decisions.forms import CommentForm, DecisionForm, SignOffForm, WithdrawForm
 from decisions.lockin import lock_in_rating
@@ -172,10 +175,13 @@ QUEUE_PAGE_SIZE = 50
 DECISIONS_PAGE_SIZE = 20
 
 
-def decorate_decision_card(proposal: Proposal) -> None:
+def decorate_decision_card(
+    proposal: Proposal, *, lines: dict[int, BudgetLine] | None = None
+) -> None:
     """What a decision card shows beyond the proposal: this round's sign-offs with the
-    checklist answers that said no, the TCO's share of the payer's yearly budget, and the
-    lock-in rating."""
+    checklist answers that said no, this fiscal year's part of the TCO against the payer's
+    budget for the year (`lines`: this year's budget lines by department id, read once for a
+    page of cards), and the lock-in rating."""
     signoffs = [s for s in getattr(proposal, "all_signoffs", []) if s.round == proposal.round]
     for signoff in signoffs:
         signoff.noes = [
@@ -191,10 +197,7 @@ def decorate_decision_card(proposal: Proposal) -> None:
         s.status == SignOffStatus.APPROVED for s in signoffs
     )
     proposal.lock_in = lock_in_rating(proposal)  # type: ignore[attr-defined]
-    budget = proposal.paying_department.annual_budget
-    proposal.budget_share = (  # type: ignore[attr-defined]
-        round(float(proposal.tco / budget * 100), 1) if budget and proposal.tco else None
-    )
+    proposal.budget_card = budget_card(proposal, lines=lines)  # type: ignore[attr-defined]
     # A renewal: the cost now and proposed, adoption and the employees' scores.
     proposal.renewal_card = renewal_context(proposal)  # type: ignore[attr-defined]
 
@@ -239,8 +242,12 @@ def _decisions_page(
     conflicts = cdo_conflicts(user=request.user, proposals=proposals)
     impacts = tools_impact([p.tool for p in proposals if p.tool is not None])
     voices = voice_summaries(proposals)
+    # This fiscal year's budget lines of the payers on the page: a fixed number of queries.
+    payers = list({p.paying_department_id: p.paying_department for p in proposals}.values())
+    year = fiscal_year_of(timezone.localdate())
+    lines = {line.department.pk: line for line in budget_lines(year=year, departments=payers)}
     for proposal in proposals:
-        decorate_decision_card(proposal)
+        decorate_decision_card(proposal, lines=lines)
         proposal.impact = impacts.get(proposal.tool_id or 0)  # type: ignore[attr-defined]
         proposal.voice = voices[proposal.pk]  # type: ignore[attr-defined]
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -18,7 +19,7 @@ from decisions import services
 from decisions.models import DecisionOutcome, SignOffStatus
 from landscape.models import Guardrail
 from stakeholders.models import IdentityGroupMapping
-from stakeholders.services import chat_channel_create
+from stakeholders.services import chat_channel_create, department_budget_set
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
 from tests.effects import snapshot
 from tests.factories import (
@@ -102,6 +103,11 @@ class World:
         self.mapping = IdentityGroupMapping.objects.create(
             claim_value="hr-staff", department=org.departments["HR"]
         )
+        # HR's budget for this year (the CDO and the administrator keep budgets).
+        self.hr_budget, _created = department_budget_set(
+            actor=org.cdo, department=org.departments["HR"], fiscal_year=2026,
+            amount=Decimal("400000"), currency="EUR",
+        )  # fmt: skip
 
     def awaiting(self):
         proposal = make_proposal(requester=self.org.requester, submit=True)
@@ -216,6 +222,7 @@ TOOL_KEEPERS = {"it_reviewer", "head"}
 CHAT_KEEPERS = {"head", "cdo", "superuser"}
 # Single sign-on's identity group mappings: the administrator's alone.
 ADMINISTRATOR = {"superuser"}
+BUDGET_KEEPERS = {"cdo", "superuser"}
 
 ROWS = [
     Row("departments list", "GET", lambda w: "/api/v1/departments/"),
@@ -613,6 +620,35 @@ ROWS = [
         lambda w: f"/api/v1/identity-group-mappings/{w.mapping.pk}/",
         ok=204,
         allowed=ADMINISTRATOR,
+    ),
+    Row("budgets", "GET", lambda w: "/api/v1/budgets/", allowed=BUDGET_KEEPERS),
+    Row(
+        "budget set",
+        "POST",
+        lambda w: "/api/v1/budgets/",
+        lambda w: {"department": "HR", "fiscal_year": 2027, "amount": "1000.00"},
+        201,
+        allowed=BUDGET_KEEPERS,
+    ),
+    Row(
+        "budget detail",
+        "GET",
+        lambda w: f"/api/v1/budgets/{w.hr_budget.pk}/",
+        allowed=BUDGET_KEEPERS,
+    ),
+    Row(
+        "budget change",
+        "PATCH",
+        lambda w: f"/api/v1/budgets/{w.hr_budget.pk}/",
+        lambda w: {"amount": "123.45"},
+        allowed=BUDGET_KEEPERS,
+    ),
+    Row(
+        "budget remove",
+        "DELETE",
+        lambda w: f"/api/v1/budgets/{w.hr_budget.pk}/",
+        ok=204,
+        allowed=BUDGET_KEEPERS,
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
     Row("docs", "GET", lambda w: "/api/docs/", public=True),

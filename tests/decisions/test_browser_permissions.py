@@ -238,6 +238,7 @@ DRAFT_PRIVATE = dict.fromkeys(SIGNED_IN - {"requester", "superuser"}, 404)
 READERS = SIGNED_IN
 TOOL_KEEPERS = {"it_reviewer", "head"}
 CHAT_KEEPERS = {"head", "cdo", "superuser"}  # HR's head, the CDO, the administrator
+BUDGET_KEEPERS = {"cdo", "superuser"}
 
 ROWS = [
     Row("home", "GET", lambda w: "/"),
@@ -421,6 +422,16 @@ ROWS = [
     ),
     Row("the CDO's decisions", "GET", lambda w: "/decisions/", allowed={"cdo"}),
     Row("dashboard", "GET", lambda w: "/dashboard/", allowed={"cdo"}),
+    # Budgets per fiscal year: the CDO's and the administrator's.
+    Row("budgets", "GET", lambda w: "/budgets/?year=2026", allowed=BUDGET_KEEPERS),
+    Row(
+        "set a budget",
+        "POST",
+        lambda w: "/budgets/set/",
+        lambda w: {"department": "HR", "fiscal_year": "2027", "amount": "1000", "currency": "EUR"},
+        ok=302,
+        allowed=BUDGET_KEEPERS,
+    ),
     # The exports: what the page shows that person, as CSV or Excel.
     Row("export the proposals (CSV)", "GET", lambda w: "/proposals/export.csv?status=in_review"),
     Row("export the proposals (Excel)", "GET", lambda w: "/proposals/export.xlsx?mine=1"),

@@ -46,16 +46,18 @@ def fill(org, n: int):
 
 
 def test_the_figures_add_up(org):
-    fill(org, 2)
-    f = figures(filters=dashboard_filters({}))
+    with time_machine.travel(dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC)):
+        fill(org, 2)
+        f = figures(filters=dashboard_filters({}))
     assert f.open_proposals == 2
     assert f.decided_90d == 4
     assert f.approval_rate == 50.0
     assert f.median_cycle_days is not None
     assert f.median_cycle_days >= 0
     hr = next(b for b in f.spend_by_payer if b.label == "Human Resources")
-    # Two approved proposals of 40,000 + 12,000 recurring = 52,000 each.
-    assert hr.value == Decimal("104000.00")
+    # Two approved proposals of 40,000 + 12,000 a year, decided in March: in this fiscal year
+    # the one-off 40,000 and 10 of the 12 months (10,000), 50,000 each.
+    assert hr.value == Decimal("100000.00")
     assert hr.limit == org.departments["HR"].annual_budget
     assert [b.label for b in f.spend_by_category] == ["Talent acquisition"]
     assert [b.label for b in f.spend_by_pricing] == ["Per-seat subscription"]
@@ -104,7 +106,7 @@ def test_the_dashboard_queries_do_not_grow_with_the_rows(
 ):
     fill(org, size)
     client.force_login(org.cdo)
-    with django_assert_max_num_queries(22):  # constant: see tests/test_query_counts.py
+    with django_assert_max_num_queries(24):  # constant: see tests/test_query_counts.py
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert response.text.count('class="cell status-') >= size * 3
@@ -224,6 +226,7 @@ def test_an_admin_edit_shows_on_the_next_dashboard_view(
     assert "Human Resources" not in page
 
 
+@time_machine.travel(dt.datetime(2026, 1, 12, 9, tzinfo=dt.UTC))
 def test_budget_bars_say_the_share_of_the_budget(client, org):
     proposal = make_proposal(requester=org.requester, submit=True, one_off_cost=50000)
     for signoff in proposal.signoffs.all():
@@ -234,6 +237,7 @@ def test_budget_bars_say_the_share_of_the_budget(client, org):
         services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved",
                                rationale="Fits.")  # fmt: skip
     proposal.refresh_from_db()
+    # Decided in January on a 12-month term: all of it falls in this fiscal year.
     share = round(proposal.tco / proposal.paying_department.annual_budget * 100)
     client.force_login(org.cdo)
     page = client.get(reverse("dashboard")).text

@@ -36,7 +36,10 @@ pytestmark = pytest.mark.django_db
 
 def cents(counts: dict) -> dict:
     """SQLite sums decimals as floats: compare to the cent."""
-    return {key: (n, Decimal(tco).quantize(Decimal("0.01"))) for key, (n, tco) in counts.items()}
+    return {
+        key: (n, *(Decimal(amount).quantize(Decimal("0.01")) for amount in amounts))
+        for key, (n, *amounts) in counts.items()
+    }
 
 
 def assert_in_step() -> None:
