@@ -26,6 +26,7 @@ from decisions.services._common import (
     queue_after_commit,
     set_status,
 )
+from decisions.services.handoff import handoff_create
 from decisions.services.renewal import renewal_approved
 from decisions.services.retirement import retirement_approved
 from stakeholders.models import AnswerKind, ChecklistQuestion, Department
@@ -151,6 +152,7 @@ def _move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor) -> 
             set_status(proposal, ProposalStatus.APPROVED, actor=actor, decided=True)
             retirement_approved(proposal, actor=actor)
             renewal_approved(proposal, actor=actor)
+            handoff_create(proposal, actor=actor)
             queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
 
 
