@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from decisions.handoff_models import DUE_DAYS_MAX, OnboardingTask, OnboardingTemplate
 from decisions.models import Proposal, ProposalStatus
 from landscape.models import Lifecycle
-from stakeholders.models import ROLE_RANK, Department, Membership, Role
+from stakeholders.models import Department, Membership, Role
 
 # The proposal states whose checklist is worked on: approved, piloting or adopted. A rejected,
 # withdrawn or retired tool's checklist is kept as it was.
@@ -225,3 +225,24 @@ def tasks_on_my_list(user: Any) -> QuerySet[OnboardingTask]:
         .select_related("department", "assignee", "done_by", "proposal")
         .order_by(F("done_at").asc(nulls_first=True), F("due_on").asc(nulls_last=True), "pk")
     )
+
+
+def handoff_progress(proposal: Proposal) -> Progress | None:
+    """The progress of `proposal`'s checklist, or None when it has none: one query."""
+    tasks = list(OnboardingTask.objects.filter(proposal=proposal).only("done_at", "due_on"))
+    return progress_of(tasks, proposal=proposal) if tasks else None
+
+
+def tool_onboarding(tool: Any) -> dict[str, Any] | None:
+    """The onboarding of the newest proposal that brought `tool` in and has a checklist (for
+    the tool's page, registered with the landscape), or None."""
+    proposal = (
+        Proposal.objects.filter(tool=tool, onboarding_tasks__isnull=False)
+        .order_by("-created_at")
+        .first()
+    )
+    if proposal is None:
+        return None
+    proposal.tool = tool
+    progress = handoff_progress(proposal)
+    return {"reference": proposal.reference, "progress": progress} if progress else None

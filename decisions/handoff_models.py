@@ -63,7 +63,9 @@ class OnboardingTask(models.Model):
     """One task of a proposal's onboarding checklist, copied from its template at approval
     (a later change of the template leaves the checklists already made alone)."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="onboarding_tasks")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="onboarding_tasks"
+    )
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     template = models.ForeignKey(
         OnboardingTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"

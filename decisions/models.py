@@ -880,7 +880,6 @@ class ShelfwareFlag(models.Model):
 
 
 # The pilot's criteria, participants, ratings and keep/extend/stop review (decisions.pilots).
-from decisions.pilot_models import *  # noqa: E402, F403
-
 # The decision-to-implementation handoff: onboarding templates and tasks (decisions.handoff).
 from decisions.handoff_models import *  # noqa: E402, F403
+from decisions.pilot_models import *  # noqa: E402, F403

@@ -122,8 +122,7 @@ def handoff_create(proposal: Proposal, *, actor: Actor) -> list[OnboardingTask]:
         proposal_id=proposal.pk,
         payload={
             "tasks": [
-                {"id": t.pk, "department": t.department.code, "title": t.title}
-                for t in tasks
+                {"id": t.pk, "department": t.department.code, "title": t.title} for t in tasks
             ]
         },
     )
@@ -149,10 +148,7 @@ def _lock_task(task: OnboardingTask, *, actor: Actor) -> OnboardingTask:
     task.proposal = proposal
     if not can_work_on(user=user, task=task):
         raise NotAllowed(
-            _(
-                "Only the task's assignee, or a reviewer or head of %(dept)s, can work on "
-                "this task."
-            )
+            _("Only the task's assignee, or a reviewer or head of %(dept)s, can work on this task.")
             % {"dept": task.department.name}
         )
     if proposal.status not in WORKING_STATES:
