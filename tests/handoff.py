@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from decisions import services
 from decisions.handoff import load_default_templates
-from decisions.models import SignOffStatus
+from decisions.models import DecisionOutcome, ProposalStatus, SignOffStatus
 from tests.factories import make_proposal
 
 # Small enough for the small tier: approved by the departments, without the CDO.
@@ -26,8 +26,15 @@ def approve_by_departments(org, proposal):
 
 
 def approved_with_checklist(org, **overrides):
-    """A small new tool's proposal of the requester's (HR), approved by the departments: its
+    """A small new tool's proposal of the requester's (HR), approved (by the CDO too where the
+    tiers ask): its
     checklist made from the default templates (IT 3, HR 2, Marketing 1)."""
     load_default_templates()
     proposal = make_proposal(requester=org.requester, submit=True, **{**SMALL, **overrides})
-    return approve_by_departments(org, proposal)
+    proposal = approve_by_departments(org, proposal)
+    if proposal.status == ProposalStatus.AWAITING_DECISION:  # tiers where the CDO decides
+        services.decision_take(
+            proposal=proposal, actor=org.cdo, outcome=DecisionOutcome.APPROVED, rationale="Go."
+        )
+        proposal.refresh_from_db()
+    return proposal
