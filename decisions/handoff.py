@@ -77,9 +77,10 @@ DEFAULT_TEMPLATES: dict[str, list[tuple[str, str, int]]] = {
 def load_default_templates() -> int:
     """Create the default templates for departments that have none yet. Returns how many."""
     created = 0
-    for department in Department.objects.filter(code__in=DEFAULT_TEMPLATES):
-        if department.onboarding_templates.exists():
-            continue
+    # One query when every department has its templates (seed_demo runs it every time).
+    for department in Department.objects.filter(
+        code__in=DEFAULT_TEMPLATES, onboarding_templates__isnull=True
+    ).distinct():
         OnboardingTemplate.objects.bulk_create(
             OnboardingTemplate(
                 department=department,

@@ -42,7 +42,7 @@ def test_it_lists_the_tasks_soonest_due_first_with_what_an_issue_tracker_needs(o
 
 
 @pytest.mark.parametrize(
-    "query, count",
+    ("query", "count"),
     [
         ("?department=IT", 3),
         ("?done=false", 6),
@@ -90,7 +90,8 @@ def test_the_head_assigns_by_api_and_the_assignee_completes(org, approved):
     again = session_api(org.it_reviewer).post(f"{URL}{task.pk}/complete/")
     assert again.status_code == 409
     reopened = session_api(org.it_reviewer).post(f"{URL}{task.pk}/reopen/")
-    assert reopened.status_code == 200 and reopened.json()["done"] is False
+    assert reopened.status_code == 200
+    assert reopened.json()["done"] is False
 
 
 def test_an_assignment_leaves_out_what_it_does_not_name(org, approved):
@@ -106,7 +107,7 @@ def test_an_assignment_leaves_out_what_it_does_not_name(org, approved):
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         ({}, "non_field_errors"),
         ({"assignee": "ghost"}, "assignee"),
@@ -152,9 +153,7 @@ def test_an_unknown_task_is_a_404(org, approved):
     assert session_api(org.it_head).post(f"{URL}999999/complete/").status_code == 404
 
 
-def test_the_list_costs_the_same_queries_however_many_tasks(
-    org, django_assert_max_num_queries
-):
+def test_the_list_costs_the_same_queries_however_many_tasks(org, django_assert_max_num_queries):
     approved_with_checklist(org)
     api = session_api(org.it_reviewer)
     with django_assert_max_num_queries(20) as few:

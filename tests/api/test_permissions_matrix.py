@@ -137,7 +137,6 @@ class World:
                                  participants=people)  # fmt: skip
         return self.pilot
 
-
     # An approved small tool of the requester's with its onboarding checklist; an HR task of
     # it (HR's reviewers and head work on it), open or done.
     def hr_task(self, *, done: bool = False):

@@ -69,7 +69,8 @@ def test_it_makes_a_checklist_per_department_when_the_departments_approve(org):
     assert titles == {code: [t[0] for t in rows] for code, rows in DEFAULT_TEMPLATES.items()}
     sso = _task(proposal, "IT", "Set up single sign-on")
     assert sso.due_on == timezone.localdate() + dt.timedelta(days=10)
-    assert sso.assignee is None and sso.done_at is None
+    assert sso.assignee is None
+    assert sso.done_at is None
     event = Event.objects.get(kind="onboarding.checklist_created")
     assert event.proposal_id == proposal.pk
     assert len(event.payload["tasks"]) == 6
@@ -241,7 +242,8 @@ def test_a_task_is_done_once_and_reopened_only_when_done(org):
         onboarding_task_complete(task=task, actor=org.it_head)
     onboarding_task_reopen(task=task, actor=org.it_head)
     task.refresh_from_db()
-    assert task.done_at is None and task.done_by is None
+    assert task.done_at is None
+    assert task.done_by is None
     assert Event.objects.filter(kind="onboarding.task_reopened").count() == 1
 
 
@@ -309,7 +311,8 @@ def test_the_tool_is_live_when_every_task_is_done_and_it_is_adopted(org):
     assert (progress.done, progress.total, progress.live) == (5, 6, False)
     onboarding_task_complete(task=tasks[-1], actor=org.heads[tasks[-1].department.code])
     progress = handoff_progress(proposal)
-    assert progress.live and progress.percent == 100
+    assert progress.live
+    assert progress.percent == 100
     assert Event.objects.filter(kind="onboarding.task_done").last().payload["live"] is True
 
 
@@ -320,7 +323,8 @@ def test_a_pilot_with_every_task_done_is_not_live_yet(org):
     proposal.refresh_from_db()
     assert proposal.tool.lifecycle == Lifecycle.PILOT
     progress = handoff_progress(proposal)
-    assert progress.complete and not progress.live
+    assert progress.complete
+    assert not progress.live
 
 
 def test_a_standard_tool_with_every_task_done_is_live(org):

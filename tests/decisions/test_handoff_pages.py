@@ -92,14 +92,15 @@ def test_a_refusal_shows_its_reason_beside_the_task(client, org, approved, setti
     assert response.text.lstrip().startswith('<section id="checklist"')
     plain = client.post(url)
     assert plain.status_code == 403
-    assert "<html" in plain.text and "Only the task&#x27;s assignee" in plain.text
+    assert "<html" in plain.text
+    assert "Only the task&#x27;s assignee" in plain.text
     task.refresh_from_db()
     assert task.done_at is None
     assert not Event.objects.filter(kind="onboarding.task_done").exists()
 
 
 @pytest.mark.parametrize(
-    "data, message",
+    ("data", "message"),
     [
         ({"assignee": "nobody.here"}, "Choose someone of the department."),
         ({"due_on": "99999-12-31"}, "Enter a date (YYYY-MM-DD)."),
@@ -147,7 +148,8 @@ def test_my_tasks_lists_mine_with_overdue_ones_marked(client, org, approved):
     assert task.title in response.text
     assert "Overdue" in response.text
     done = client.post(reverse("onboarding-done", args=[task.pk]), {"from": "mine"})
-    assert done.status_code == 302 and done["Location"] == reverse("my-onboarding-tasks")
+    assert done.status_code == 302
+    assert done["Location"] == reverse("my-onboarding-tasks")
 
 
 def test_my_tasks_costs_the_same_queries_however_many_tasks(
@@ -192,7 +194,5 @@ def test_the_proposal_and_tool_pages_show_the_progress(client, org, approved):
     tool_page = client.get(reverse("tool-detail", args=[approved.tool_id])).text
     assert "0 of 6 onboarding tasks done" in tool_page
     for task in approved.onboarding_tasks.select_related("department"):
-        services.handoff.onboarding_task_complete(
-            task=task, actor=org.heads[task.department.code]
-        )
+        services.handoff.onboarding_task_complete(task=task, actor=org.heads[task.department.code])
     assert "Live" in client.get(reverse("tool-detail", args=[approved.tool_id])).text
