@@ -127,7 +127,7 @@ class OnboardingTaskViewSet(
         return tasks_for_api().filter(proposal__in=proposals_seen_by(self.request.user))
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         user = self.request.user
         context.update(user=user, keeps=keeper_department_ids(user), today=timezone.localdate())
         return context

@@ -31,11 +31,11 @@ HALF_WAY_STORY = "Electronic signatures for employment contracts"
 def seed_demo_handoff() -> list[str]:
     lines = []
     made = 0
-    for proposal in Proposal.objects.filter(
+    for waiting in Proposal.objects.filter(
         kind=ProposalKind.NEW, status__in=WORKING_STATES, onboarding_tasks__isnull=True
     ):
         with transaction.atomic():
-            made += len(handoff_create(lock_proposal(proposal), actor=None))
+            made += len(handoff_create(lock_proposal(waiting), actor=None))
     if made:
         lines.append(f"Onboarding tasks made for tools approved before the handoff: {made}.")
     stories = _untouched([LIVE_STORY, HALF_WAY_STORY])

@@ -83,7 +83,7 @@ def task_event_data(task: OnboardingTask, *, actor: Any) -> dict[str, Any]:
     }
 
 
-def handoff_create(proposal: Proposal, *, actor: Actor) -> list[OnboardingTask]:
+def handoff_create(proposal: Proposal, *, actor: Actor | None) -> list[OnboardingTask]:
     """Make a new tool's onboarding checklist from every active template of the active
     departments, each task due its template's days after today. Called in the transaction that
     approves the proposal (its row locked); a template already used adds no second task, so
