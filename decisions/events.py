@@ -60,6 +60,7 @@ EVENT_LABELS = {
     "onboarding.task_assigned": _("Onboarding task assigned"),
     "onboarding.task_done": _("Onboarding task done"),
     "onboarding.task_reopened": _("Onboarding task reopened"),
+    "onboarding.template_saved": _("Onboarding task template saved"),
 }
 
 

@@ -247,3 +247,14 @@ def tool_onboarding(tool: Any) -> dict[str, Any] | None:
     proposal.tool = tool
     progress = handoff_progress(proposal)
     return {"reference": proposal.reference, "progress": progress} if progress else None
+
+
+def template_departments(user: Any) -> QuerySet[Department]:
+    """The departments whose onboarding templates `user` keeps: those they head (every active
+    one for an administrator)."""
+    active = Department.objects.filter(is_active=True).order_by("code")
+    if not getattr(user, "is_authenticated", False):
+        return active.none()
+    if user.is_superuser:
+        return active
+    return active.filter(memberships__user=user, memberships__role=Role.HEAD)

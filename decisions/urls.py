@@ -48,6 +48,17 @@ urlpatterns = [
     ),
     path("proposals/<str:reference>/handoff/", handoff_views.handoff_page, name="handoff"),
     path("handoff/mine/", handoff_views.my_tasks, name="my-onboarding-tasks"),
+    path("handoff/templates/", handoff_views.templates_page, name="onboarding-templates"),
+    path(
+        "handoff/templates/<str:code>/add/",
+        handoff_views.template_add,
+        name="onboarding-template-add",
+    ),
+    path(
+        "handoff/templates/<int:pk>/",
+        handoff_views.template_edit,
+        name="onboarding-template-edit",
+    ),
     path("handoff/tasks/<int:pk>/assign/", handoff_views.task_assign, name="onboarding-assign"),
     path("handoff/tasks/<int:pk>/done/", handoff_views.task_done, name="onboarding-done"),
     path("handoff/tasks/<int:pk>/reopen/", handoff_views.task_reopen, name="onboarding-reopen"),

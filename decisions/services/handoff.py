@@ -23,9 +23,12 @@ from decisions.handoff import (
     due_date_problem,
     is_assignable,
     progress_of,
+    template_departments,
 )
+from decisions.handoff_models import DUE_DAYS_MAX
 from decisions.models import OnboardingTask, OnboardingTemplate, Proposal, ProposalKind
 from decisions.services._common import lock_proposal
+from stakeholders.models import Department
 from webhooks.services import webhook_event_queue, webhook_events_queue
 
 # "Leave it as it is" for the assignment's fields.
@@ -250,3 +253,67 @@ def _record_done(task: OnboardingTask, *, actor: Actor, kind: str) -> None:
         kind=kind,
         payload=lambda: {**task_event_data(task, actor=actor), "live": progress.live},
     )
+
+
+def onboarding_template_save(
+    *,
+    actor: Actor,
+    department: Department,
+    title: str,
+    description: str = "",
+    due_days: int,
+    position: int = 0,
+    is_active: bool = True,
+    template: OnboardingTemplate | None = None,
+) -> OnboardingTemplate:
+    """Add a template to the department's onboarding checklist, or change one (`template`). Its
+    head (or the administrator) keeps them; a change reaches the checklists made afterwards."""
+    with transaction.atomic():
+        user = signed_in(actor, _("Sign in to keep onboarding templates."))
+        if not template_departments(user).filter(pk=department.pk).exists():
+            raise NotAllowed(
+                _("Only the head of %(dept)s keeps its onboarding templates.")
+                % {"dept": department.name}
+            )
+        if template is not None:
+            template = OnboardingTemplate.objects.select_for_update().get(pk=template.pk)
+            if template.department_id != department.pk:
+                raise NotAllowed(_("The template belongs to another department."))
+        title = title.strip()
+        if not title:
+            raise DomainError(_("Give the task a title."), field="title")
+        if not 0 <= due_days <= DUE_DAYS_MAX:
+            raise DomainError(
+                _("A task falls due between 0 and %(days)s days after the approval.")
+                % {"days": DUE_DAYS_MAX},
+                field="due_days",
+            )
+        same = OnboardingTemplate.objects.filter(department=department, title__iexact=title)
+        if template is not None:
+            same = same.exclude(pk=template.pk)
+        if same.exists():
+            raise DomainError(
+                _("%(dept)s has a task with that title already.") % {"dept": department.name},
+                field="title",
+            )
+        created = template is None
+        template = template or OnboardingTemplate(department=department)
+        template.title = title
+        template.description = description.strip()
+        template.due_days = due_days
+        template.position = position
+        template.is_active = is_active
+        template.save()
+        record_event(
+            kind="onboarding.template_saved",
+            actor=actor,
+            payload={
+                "template": template.pk,
+                "department": department.code,
+                "title": title,
+                "due_days": due_days,
+                "is_active": is_active,
+                "created": created,
+            },
+        )
+        return template

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from core.htmx import HtmxHttpRequest
 from decisions import selectors
+from decisions.forms import OnboardingTemplateForm
 from decisions.handoff import (
     assignable_members,
     can_work_on,
@@ -29,10 +30,13 @@ from decisions.handoff import (
     progress_of,
     tasks_of_proposal,
     tasks_on_my_list,
+    template_departments,
 )
-from decisions.models import OnboardingTask, Proposal
+from decisions.models import OnboardingTask, OnboardingTemplate, Proposal
 from decisions.services import handoff
+from decisions.views._common import forbidden
 from decisions.views.pilots import date_field
+from stakeholders.models import Department
 
 MY_TASKS_PER_PAGE = 50
 
@@ -176,3 +180,91 @@ def my_tasks(request: HtmxHttpRequest) -> HttpResponse:
         "decisions/my_onboarding.html#list" if request.htmx else "decisions/my_onboarding.html"
     )
     return render(request, template, {"page": page, "rows": rows})
+
+
+# --- The templates, kept by each department's head ------------------------------------------
+
+
+def _templates_page(
+    request: HtmxHttpRequest,
+    *,
+    bound: dict[str, OnboardingTemplateForm] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    departments = list(template_departments(request.user))
+    if not departments:
+        return forbidden(
+            request,
+            _("A department's head keeps its onboarding templates: you head no department."),
+        )
+    bound = bound or {}
+    templates = OnboardingTemplate.objects.filter(department__in=departments).order_by(
+        "position", "pk"
+    )
+    by_department: dict[int, list[tuple[OnboardingTemplate, OnboardingTemplateForm]]] = {}
+    for template in templates:
+        key = f"t{template.pk}"
+        form = bound.get(key) or OnboardingTemplateForm(instance=template, prefix=key)
+        by_department.setdefault(template.department_id, []).append((template, form))
+    groups = [
+        (
+            d,
+            by_department.get(d.pk, []),
+            bound.get(f"new-{d.code}")
+            or OnboardingTemplateForm(prefix=f"new-{d.code}", initial={"due_days": 14}),
+        )
+        for d in departments
+    ]
+    context = {"groups": groups, "template_error": error}
+    return render(request, "decisions/onboarding_templates.html", context, status=status)
+
+
+@login_required
+@require_GET
+def templates_page(request: HtmxHttpRequest) -> HttpResponse:
+    return _templates_page(request)
+
+
+def _save_template(
+    request: HtmxHttpRequest,
+    *,
+    department: Department,
+    prefix: str,
+    template: OnboardingTemplate | None = None,
+) -> HttpResponse:
+    form = OnboardingTemplateForm(request.POST, instance=template, prefix=prefix)
+    if not form.is_valid():
+        if not template_departments(request.user).filter(pk=department.pk).exists():
+            return forbidden(request, _("Only the department's head keeps its templates."))
+        return _templates_page(request, bound={prefix: form}, status=400)
+    try:
+        saved = handoff.onboarding_template_save(
+            actor=request.user,
+            department=department,
+            template=template,
+            **form.cleaned_data,
+        )
+    except DomainError as error:
+        if error.status_code == 403:
+            return forbidden(request, error.message)
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return _templates_page(request, bound={prefix: form}, status=error.status_code)
+    messages.success(request, _("“%(title)s” saved.") % {"title": saved.title})
+    return redirect(reverse("onboarding-templates") + f"#template-{saved.pk}")
+
+
+@login_required
+@require_POST
+def template_add(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    department = get_object_or_404(Department, code=code, is_active=True)
+    return _save_template(request, department=department, prefix=f"new-{department.code}")
+
+
+@login_required
+@require_POST
+def template_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(OnboardingTemplate.objects.select_related("department"), pk=pk)
+    return _save_template(
+        request, department=template.department, prefix=f"t{template.pk}", template=template
+    )

@@ -170,6 +170,20 @@ def hr_task(world: World, *, done: bool = False):
     return task
 
 
+def hr_template(world: World):
+    """HR's first default onboarding template (its head and the administrator keep them)."""
+    from decisions.handoff import load_default_templates
+    from decisions.models import OnboardingTemplate
+
+    load_default_templates()
+    return OnboardingTemplate.objects.filter(department__code="HR").first()
+
+
+def template_form(prefix: str) -> dict:
+    return {f"{prefix}-title": "Update the HR handbook", f"{prefix}-due_days": "30",
+            f"{prefix}-position": "1", f"{prefix}-is_active": "on"}  # fmt: skip
+
+
 def pilot_rating(world: World) -> dict:
     criterion = world.pilot.pilot_criteria.get()
     return {"recommend": "9", f"score_{criterion.pk}": "4"}
@@ -742,6 +756,29 @@ ROWS = [
         lambda w: f"/handoff/tasks/{hr_task(w, done=True).pk}/reopen/",
         ok=302,
         allowed=HR_SIGNERS,
+    ),
+    # The onboarding templates: each department's head keeps them, and the administrator.
+    Row(
+        "onboarding templates",
+        "GET",
+        lambda w: "/handoff/templates/",
+        allowed={"head", "superuser"},
+    ),  # fmt: skip
+    Row(
+        "add an onboarding template",
+        "POST",
+        lambda w: "/handoff/templates/HR/add/",
+        lambda w: template_form("new-HR"),
+        ok=302,
+        allowed={"head", "superuser"},
+    ),
+    Row(
+        "change an onboarding template",
+        "POST",
+        lambda w: f"/handoff/templates/{hr_template(w).pk}/",
+        lambda w: template_form(f"t{hr_template(w).pk}"),
+        ok=302,
+        allowed={"head", "superuser"},
     ),
     Row("health", "GET", lambda w: "/health/", anonymous=200),
     Row("sign-in page", "GET", lambda w: "/accounts/login/", anonymous=200),

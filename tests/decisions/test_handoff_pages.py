@@ -196,3 +196,86 @@ def test_the_proposal_and_tool_pages_show_the_progress(client, org, approved):
     for task in approved.onboarding_tasks.select_related("department"):
         services.handoff.onboarding_task_complete(task=task, actor=org.heads[task.department.code])
     assert "Live" in client.get(reverse("tool-detail", args=[approved.tool_id])).text
+
+
+# --- Templates, kept by each department's head ------------------------------------------------
+
+
+def test_a_head_keeps_only_their_departments_templates(client, org):
+    from decisions.handoff import load_default_templates
+
+    load_default_templates()
+    client.force_login(org.hr_head)
+    page = client.get(reverse("onboarding-templates")).text
+    assert "Plan and give the training" in page
+    assert "Set up single sign-on" not in page
+    response = client.post(
+        reverse("onboarding-template-add", args=["HR"]),
+        {"new-HR-title": "Update the HR handbook", "new-HR-due_days": "30",
+         "new-HR-position": "3", "new-HR-is_active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    from decisions.models import OnboardingTemplate
+
+    added = OnboardingTemplate.objects.get(title="Update the HR handbook")
+    assert (added.department.code, added.due_days, added.is_active) == ("HR", 30, True)
+    assert Event.objects.filter(kind="onboarding.template_saved").count() == 1
+    it_sso = OnboardingTemplate.objects.get(title="Set up single sign-on")
+    refused = client.post(
+        reverse("onboarding-template-edit", args=[it_sso.pk]),
+        {f"t{it_sso.pk}-title": "Nothing", f"t{it_sso.pk}-due_days": "1",
+         f"t{it_sso.pk}-position": "1"},
+    )  # fmt: skip
+    assert refused.status_code == 403
+    it_sso.refresh_from_db()
+    assert (it_sso.title, it_sso.is_active) == ("Set up single sign-on", True)
+
+
+def test_a_template_is_switched_off_and_makes_no_task_afterwards(client, org):
+    from decisions.handoff import load_default_templates
+    from decisions.models import OnboardingTemplate
+
+    load_default_templates()
+    training = OnboardingTemplate.objects.get(title="Plan and give the training")
+    client.force_login(org.hr_head)
+    prefix = f"t{training.pk}"
+    response = client.post(
+        reverse("onboarding-template-edit", args=[training.pk]),
+        {f"{prefix}-title": training.title, f"{prefix}-due_days": "21",
+         f"{prefix}-position": "2"},  # is_active left out: unticked
+    )  # fmt: skip
+    assert response.status_code == 302
+    proposal = approved_with_checklist(org)
+    assert not proposal.onboarding_tasks.filter(title="Plan and give the training").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"title": "", "due_days": "10"}, "This field is required."),
+        ({"title": "Plan and give the training", "due_days": "10"}, "has a task with that title"),
+        ({"title": "Ok", "due_days": "366"}, "less than or equal to 365"),
+        ({"title": "Ok", "due_days": "-1"}, "greater than or equal to 0"),
+        ({"title": "Ok", "due_days": "99999999999999999999"}, "less than or equal to"),
+        ({"title": "Two\nlines", "due_days": "3"}, "Line breaks are not allowed here."),
+    ],
+)
+def test_a_bad_template_is_refused_and_changes_nothing(client, org, data, message):
+    from decisions.handoff import load_default_templates
+    from decisions.models import OnboardingTemplate
+
+    load_default_templates()
+    before = OnboardingTemplate.objects.count()
+    client.force_login(org.hr_head)
+    response = client.post(
+        reverse("onboarding-template-add", args=["HR"]),
+        {f"new-HR-{k}": v for k, v in {"position": "1", **data}.items()},
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert OnboardingTemplate.objects.count() == before
+
+
+def test_the_templates_page_is_refused_to_who_heads_no_department(client, org):
+    client.force_login(org.hr_reviewer)
+    assert client.get(reverse("onboarding-templates")).status_code == 403
