@@ -62,3 +62,19 @@ def test_tasks_are_assigned_and_ticked_off_with_and_without_javascript(org, brow
     hugo = browser_for(org.hr_member.username)
     hugo.page.goto("/handoff/mine/")
     expect(hugo.page.locator("#my-tasks")).to_contain_text("Plan and give the training")
+
+
+def test_a_head_adds_an_onboarding_template(org, browser_for):
+    from decisions.handoff import load_default_templates
+    from decisions.models import OnboardingTemplate
+
+    load_default_templates()
+    head = browser_for(org.hr_head.username, javascript=False)
+    page = head.page
+    page.goto("/handoff/templates/")
+    form = page.locator("form", has=page.get_by_role("button", name="Add the task"))
+    form.get_by_label("Title").fill("Update the HR handbook")
+    form.get_by_label("Due after (days)").fill("30")
+    form.get_by_role("button", name="Add the task").click()
+    expect(page.locator("body")).to_contain_text("“Update the HR handbook” saved.")
+    assert OnboardingTemplate.objects.filter(title="Update the HR handbook").exists()
