@@ -421,7 +421,6 @@ class OnboardingTemplateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["due_days"].max_value = DUE_DAYS_MAX
         self.fields["due_days"].widget.attrs.update(min=0, max=DUE_DAYS_MAX)
         self.fields["due_days"].validators.append(MaxValueValidator(DUE_DAYS_MAX))
         self.fields["position"].widget.attrs.update(min=0, max=999)

@@ -763,7 +763,7 @@ ROWS = [
         "GET",
         lambda w: "/handoff/templates/",
         allowed={"head", "superuser"},
-    ),  # fmt: skip
+    ),
     Row(
         "add an onboarding template",
         "POST",
