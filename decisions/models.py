@@ -755,6 +755,7 @@ class NotificationKind(models.TextChoices):
     PILOT = "pilot", _("Pilot")
     SHELFWARE = "shelfware", _("Unused tool")
     RENEWAL = "renewal", _("Renewal due")
+    ONBOARDING = "onboarding", _("Onboarding task")
 
 
 class Notification(models.Model):

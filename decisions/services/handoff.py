@@ -17,6 +17,7 @@ from audit.services import record_event
 from core.actors import Actor, signed_in
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.siteurl import site_url
+from decisions import tasks
 from decisions.handoff import (
     WORKING_STATES,
     can_work_on,
@@ -27,7 +28,7 @@ from decisions.handoff import (
 )
 from decisions.handoff_models import DUE_DAYS_MAX
 from decisions.models import OnboardingTask, OnboardingTemplate, Proposal, ProposalKind
-from decisions.services._common import lock_proposal
+from decisions.services._common import lock_proposal, queue_after_commit
 from stakeholders.models import Department
 from webhooks.services import webhook_event_queue, webhook_events_queue
 
@@ -203,6 +204,8 @@ def onboarding_task_assign(
         webhook_event_queue(
             kind="onboarding.task_assigned", payload=lambda: task_event_data(task, actor=actor)
         )
+        if "assignee" in changed and assignee is not None and assignee.pk != actor.pk:
+            queue_after_commit(tasks.notify_onboarding_assigned, task.pk)
         return task
 
 

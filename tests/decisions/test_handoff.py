@@ -388,3 +388,35 @@ def test_a_refused_action_sends_nothing(org):
     with pytest.raises(NotAllowed):
         onboarding_task_complete(task=_task(proposal, "IT"), actor=org.outsider)
     assert not WebhookDelivery.objects.filter(kind="onboarding.task_done").exists()
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def test_the_new_assignee_is_told_in_the_app_and_by_email(
+    org, mailoutbox, django_capture_on_commit_callbacks
+):
+    from decisions.models import Notification, NotificationKind
+
+    proposal = approved_with_checklist(org)
+    task = _task(proposal, "HR", "Plan and give the training")
+    due = timezone.localdate() + dt.timedelta(days=9)
+    with django_capture_on_commit_callbacks(execute=True):
+        onboarding_task_assign(task=task, actor=org.hr_reviewer, assignee=org.hr_member, due_on=due)
+    note = Notification.objects.get(user=org.hr_member)
+    assert note.kind == NotificationKind.ONBOARDING
+    assert "Plan and give the training" in note.message
+    assert note.url.endswith(f"/proposals/{proposal.reference}/handoff/#task-{task.pk}")
+    assert [m.to for m in mailoutbox] == [[org.hr_member.email]]
+    assert f"/proposals/{proposal.reference}/handoff/" in mailoutbox[0].body
+
+
+def test_who_takes_a_task_themselves_is_not_told(org, django_capture_on_commit_callbacks):
+    from decisions.models import Notification
+
+    proposal = approved_with_checklist(org)
+    with django_capture_on_commit_callbacks(execute=True):
+        onboarding_task_assign(
+            task=_task(proposal, "HR"), actor=org.hr_reviewer, assignee=org.hr_reviewer
+        )
+    assert not Notification.objects.filter(kind="onboarding").exists()
