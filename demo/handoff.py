@@ -14,7 +14,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from decisions.handoff import WORKING_STATES
-from decisions.models import OnboardingTask, Proposal, ProposalKind
+from decisions.models import (
+    Notification,
+    NotificationKind,
+    OnboardingTask,
+    Proposal,
+    ProposalKind,
+)
 from decisions.services._common import lock_proposal
 from decisions.services.handoff import (
     handoff_create,
@@ -53,6 +59,7 @@ def seed_demo_handoff() -> list[str]:
             onboarding_task_assign(task=task, actor=users[HEADS[code]],
                                    assignee=users[REVIEWERS[code]])  # fmt: skip
             onboarding_task_complete(task=task, actor=users[REVIEWERS[code]])
+        _backdate_notifications(proposal)
         lines.append(f"Onboarding done: {proposal.reference} is live.")
     if (proposal := stories.get(HALF_WAY_STORY)) is not None:
         today = timezone.localdate()
@@ -70,6 +77,7 @@ def seed_demo_handoff() -> list[str]:
         OnboardingTask.objects.filter(proposal=proposal, title="Set up single sign-on").update(
             due_on=today - dt.timedelta(days=3)
         )
+        _backdate_notifications(proposal)
         lines.append(f"Onboarding half way, one task overdue: {proposal.reference}.")
     return lines
 
@@ -85,3 +93,11 @@ def _untouched(titles: list[str]) -> dict[str, Proposal]:
         )
     )
     return {p.title: p for p in proposals}
+
+
+def _backdate_notifications(proposal: Proposal) -> None:
+    """The assignees' notifications dated with the rest of the story (its last change), not
+    at the moment the demo was seeded."""
+    Notification.objects.filter(proposal=proposal, kind=NotificationKind.ONBOARDING).update(
+        created_at=max(proposal.updated_at, proposal.submitted_at or proposal.created_at)
+    )
