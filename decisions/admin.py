@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from decisions.models import (
     Comment,
     Decision,
+    OnboardingTask,
+    OnboardingTemplate,
     PilotReview,
     PilotVerdict,
     Proposal,
@@ -177,4 +179,45 @@ class ShelfwareFlagAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OnboardingTemplate)
+class OnboardingTemplateAdmin(admin.ModelAdmin):
+    """The tasks every approved new tool gets, by department (decisions.handoff)."""
+
+    list_display = ["title", "department", "due_days", "position", "is_active"]
+    list_filter = ["department", "is_active"]
+    list_editable = ["due_days", "position", "is_active"]
+    search_fields = ["title", "description"]
+    list_select_related = ["department"]
+
+
+@admin.register(OnboardingTask)
+class OnboardingTaskAdmin(admin.ModelAdmin):
+    """The checklists' tasks: assigned and ticked off on the handoff page (with their audit
+    trail), so read-only here."""
+
+    list_display = ["title", "proposal", "department", "assignee", "due_on", "done_at"]
+    list_filter = ["department", ("done_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "proposal__reference", "proposal__title"]
+    list_select_related = ["proposal", "department", "assignee"]
+    readonly_fields = [
+        "proposal",
+        "department",
+        "template",
+        "title",
+        "description",
+        "position",
+        "assignee",
+        "due_on",
+        "done_at",
+        "done_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -11,14 +11,17 @@ class DecisionsConfig(AppConfig):
         from audit.models import register_event_labels
         from core.dataversion import track_models
         from decisions.events import EVENT_LABELS, WEBHOOK_KINDS
+        from decisions.handoff import tool_onboarding
         from decisions.rights import is_cdo, proposals_visible_to
-        from landscape.selectors import register_proposal_visibility
+        from landscape.selectors import register_proposal_visibility, register_tool_onboarding
         from landscape.standards import register_standard_decider
         from webhooks.registry import register_event_kinds
 
         register_event_labels(EVENT_LABELS)
         register_event_kinds(WEBHOOK_KINDS)
         register_proposal_visibility(proposals_visible_to)
+        # The onboarding's progress on the tool's page.
+        register_tool_onboarding(tool_onboarding)
         # The CDO (not any superuser) makes a tool the standard for its category.
         register_standard_decider(is_cdo)
         # What the dashboard and the queue show, edited outside the workflow (the admin).

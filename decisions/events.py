@@ -21,6 +21,10 @@ WEBHOOK_KINDS = {
     "pilot.outcome": _("Pilot review ended (keep, extend or stop)"),
     "renewal.due": _("A contract's notice deadline is 90, 30 or 7 days away"),
     "tool.shelfware": _("Tool flagged as unused (the Yammer rule)"),
+    "onboarding.task_created": _("Onboarding task created (an approved tool's checklist)"),
+    "onboarding.task_assigned": _("Onboarding task assigned or its due date changed"),
+    "onboarding.task_done": _("Onboarding task done"),
+    "onboarding.task_reopened": _("Onboarding task reopened"),
 }
 
 EVENT_LABELS = {
@@ -54,6 +58,11 @@ EVENT_LABELS = {
     "tool.shelfware_flagged": _("Tool flagged as unused"),
     "tool.shelfware_dismissed": _("Unused-tool flag dismissed"),
     "tool.shelfware_cleared": _("Adoption recovered: unused-tool flag cleared"),
+    "onboarding.checklist_created": _("Onboarding checklist created"),
+    "onboarding.task_assigned": _("Onboarding task assigned"),
+    "onboarding.task_done": _("Onboarding task done"),
+    "onboarding.task_reopened": _("Onboarding task reopened"),
+    "onboarding.template_saved": _("Onboarding task template saved"),
 }
 
 

@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_label
 from core.money import Currency, format_base_money
 from core.text import validate_single_line
 from decisions.budgets import over_budget_warning
+from decisions.handoff_models import DUE_DAYS_MAX, OnboardingTemplate
 from decisions.models import (
     CONTINUING_RENEWALS,
     DecisionOutcome,
@@ -472,3 +474,24 @@ class BudgetForm(forms.Form):
             except DomainError as error:
                 self.add_error(error.field if error.field in self.fields else None, error.message)
         return data
+
+
+class OnboardingTemplateForm(forms.ModelForm):
+    """One onboarding task template, as its department's head edits it (the rules are
+    decisions.services.handoff.onboarding_template_save's)."""
+
+    class Meta:
+        model = OnboardingTemplate
+        fields = ["title", "description", "due_days", "position", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["due_days"].widget.attrs.update(min=0, max=DUE_DAYS_MAX)
+        self.fields["due_days"].validators.append(MaxValueValidator(DUE_DAYS_MAX))
+        self.fields["position"].widget.attrs.update(min=0, max=999)
+        self.fields["position"].validators.append(MaxValueValidator(999))
+
+    def validate_unique(self):
+        """The service checks the title's uniqueness in the department (the form has no
+        department field)."""

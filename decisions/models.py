@@ -838,6 +838,7 @@ class NotificationKind(models.TextChoices):
     SHELFWARE = "shelfware", _("Unused tool")
     RENEWAL = "renewal", _("Renewal due")
     CONSENT = "consent", _("Consent presumed")
+    ONBOARDING = "onboarding", _("Onboarding task")
 
 
 class Notification(models.Model):
@@ -963,4 +964,6 @@ class ShelfwareFlag(models.Model):
 
 
 # The pilot's criteria, participants, ratings and keep/extend/stop review (decisions.pilots).
+# The decision-to-implementation handoff: onboarding templates and tasks (decisions.handoff).
+from decisions.handoff_models import *  # noqa: E402, F403
 from decisions.pilot_models import *  # noqa: E402, F403

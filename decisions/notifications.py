@@ -39,6 +39,7 @@ from decisions.models import (
     DecisionOutcome,
     Notification,
     NotificationKind,
+    OnboardingTask,
     Proposal,
     ProposalStatus,
     SignOff,
@@ -65,6 +66,7 @@ EMAIL_TEMPLATES = {
     "renewal_due",
     "shelfware",
     "consent_presumed",
+    "onboarding_assigned",
 }
 MESSAGE_LENGTH: int = getattr(Notification._meta.get_field("message"), "max_length", 300)
 
@@ -414,6 +416,35 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
         proposal=proposal,
         key=f"decision_taken:{proposal.pk}:{round_number}",
         message=message,
+    )
+
+
+def onboarding_notify_assigned(*, task_id: int) -> list[Notification]:
+    """Tell a task's assignee it is theirs (once per task and person), with its due date."""
+    task = (
+        OnboardingTask.objects.select_related("proposal", "assignee")
+        .filter(pk=task_id, assignee__isnull=False)
+        .first()
+    )
+    if task is None or task.assignee is None:
+        return []
+    proposal = task.proposal
+    names = {"title": task.title, "ref": proposal.reference, "tool": short_title(proposal)}
+
+    def message() -> str:
+        if task.due_on is None:
+            return _("An onboarding task is yours: “%(title)s” for %(ref)s “%(tool)s”.") % names
+        return _(
+            "An onboarding task is yours: “%(title)s” for %(ref)s “%(tool)s”, due %(day)s."
+        ) % {**names, "day": date_format(task.due_on, "DATE_FORMAT")}
+
+    return notifications_create(
+        users=[task.assignee],
+        kind=NotificationKind.ONBOARDING,
+        proposal=proposal,
+        key=f"onboarding_assigned:{task.pk}:{task.assignee_id}",
+        message=message,
+        url=reverse("handoff", args=[proposal.reference]) + f"#task-{task.pk}",
     )
 
 

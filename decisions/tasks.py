@@ -141,6 +141,14 @@ def notify_decision_taken(proposal_id: int, round_number: int) -> int:
 
 
 @shared_task(**RETRY)
+def notify_onboarding_assigned(task_id: int) -> int:
+    """Tell an onboarding task's new assignee, in the app and by email."""
+    created = notifications.onboarding_notify_assigned(task_id=task_id)
+    _email_each(created)
+    return len(created)
+
+
+@shared_task(**RETRY)
 def signoff_sla_step(signoff_id: int, step: str) -> int:
     """Take one SLA step (reminder, head or CDO escalation) of one sign-off, once. Returns the
     number of people notified by this run."""

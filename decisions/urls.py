@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from core.export import ExportFormatConverter
 from decisions import views
 from decisions.views import budgets, exports, renewals
+from decisions.views import handoff as handoff_views
 from decisions.views import pilots as pilot_views
 from decisions.views.shelfware import shelfware_dismiss_view
 
@@ -45,6 +46,22 @@ urlpatterns = [
     path(
         "proposals/<str:reference>/pilot/decision/", pilot_views.pilot_decide, name="pilot-decide"
     ),
+    path("proposals/<str:reference>/handoff/", handoff_views.handoff_page, name="handoff"),
+    path("handoff/mine/", handoff_views.my_tasks, name="my-onboarding-tasks"),
+    path("handoff/templates/", handoff_views.templates_page, name="onboarding-templates"),
+    path(
+        "handoff/templates/<str:code>/add/",
+        handoff_views.template_add,
+        name="onboarding-template-add",
+    ),
+    path(
+        "handoff/templates/<int:pk>/",
+        handoff_views.template_edit,
+        name="onboarding-template-edit",
+    ),
+    path("handoff/tasks/<int:pk>/assign/", handoff_views.task_assign, name="onboarding-assign"),
+    path("handoff/tasks/<int:pk>/done/", handoff_views.task_done, name="onboarding-done"),
+    path("handoff/tasks/<int:pk>/reopen/", handoff_views.task_reopen, name="onboarding-reopen"),
     path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
     path("queue/", views.queue, name="queue"),
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),

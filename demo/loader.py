@@ -29,6 +29,7 @@ from core.calendar import add_business_days
 from core.errors import DomainError
 from core.i18n import fill_blank_translations, in_every_language
 from decisions import services
+from decisions.handoff import load_default_templates
 from decisions.models import (
     Comment,
     Decision,
@@ -44,6 +45,7 @@ from demo.budgets import load_demo_budgets
 from demo.catalog import demo_solution, load_demo_catalog
 from demo.chat import load_demo_chat_channels
 from demo.glossary import seed_demo_glossary
+from demo.handoff import seed_demo_handoff
 from demo.imports import load_demo_imports
 from demo.landscape import (
     load_demo_guardrails,
@@ -120,6 +122,7 @@ def seed_demo() -> SeedReport:
         report.lines.append(f"Standard for collaboration: {standard.solution.name}.")
     report.lines.extend(seed_demo_pilots())
     report.add("Imports (glossary, catalog)", *load_demo_imports())
+    report.lines.extend(seed_demo_handoff())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 
@@ -210,6 +213,9 @@ def _seed_organisation(report: SeedReport) -> None:
 
     questions = load_default_checklists()
     report.lines.append(f"Checklist questions: {questions} created.")
+    # Before the proposals: an approved new tool gets its onboarding checklist from them.
+    templates = load_default_templates()
+    report.lines.append(f"Onboarding task templates: {templates} created.")
 
 
 # Employee voice on two proposals in review: (title, username, kind, reason, anonymous).

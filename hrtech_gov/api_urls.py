@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from api.apis import ApiTokenViewSet
 from decisions.apis import DecisionViewSet, ProposalViewSet, RadarApi, SignOffViewSet
 from decisions.budget_apis import BudgetApi, BudgetsApi
+from decisions.handoff_apis import OnboardingTaskViewSet
 from decisions.pilot_apis import (
     PilotApi,
     PilotDecisionApi,
@@ -45,6 +46,7 @@ router.register("tools", ToolViewSet, basename="tool")
 router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("guardrails", GuardrailViewSet, basename="guardrail")
 router.register("glossary", TermViewSet, basename="glossary-term")
+router.register("onboarding-tasks", OnboardingTaskViewSet, basename="onboarding-task")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

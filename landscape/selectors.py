@@ -227,6 +227,21 @@ def register_proposal_visibility(rule: Callable[[Any], Q]) -> None:
     _proposal_visibility[:] = [rule]
 
 
+# The workflow's onboarding checklist of the proposal that brought a tool in: its progress, for
+# the tool's page (registered by decisions.apps, as above).
+_tool_onboarding: list[Callable[[Any], Any]] = []
+
+
+def register_tool_onboarding(rule: Callable[[Any], Any]) -> None:
+    _tool_onboarding[:] = [rule]
+
+
+def tool_onboarding(tool: Tool) -> Any:
+    """The onboarding's progress of the proposal that brought `tool` in ({"reference",
+    "progress"}), or None without a checklist."""
+    return _tool_onboarding[0](tool) if _tool_onboarding else None
+
+
 def tool_proposals(tool: Tool, *, user: Any, limit: int = 20) -> list[Any]:
     """The proposals about this tool the user may see (that brought it in, retire or renew
     it), newest first, at most `limit`."""

@@ -105,6 +105,7 @@ def _detail_context(request: HttpRequest, tool: Tool, **extra) -> dict:
         "impact": selectors.tool_impact(tool) if tool.is_live else None,
         "history": selectors.lifecycle_history(tool),
         "proposals": selectors.tool_proposals(tool, user=user),
+        "onboarding": selectors.tool_onboarding(tool),
         "moves": _moves_for(user, tool),
         "can_edit": can_edit_tool(user=user, tool=tool),
         "can_connect_any": connectable,

@@ -369,8 +369,9 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # monthly usage (tools, promises, rows there); +3: pilots; +5: the Dutch and French names
     # each kind of reference data may still lack (departments, tiers, goals, questions,
     # guardrails); +1: the glossary's terms; +1: the chat channels; +2: the demo imports; +1: the
-    # single sign-on group mappings; +1: the budgets.
-    with django_assert_max_num_queries(82):
+    # single sign-on group mappings; +1: the budgets; +3: the onboarding templates, the
+    # checklists to make, the onboarding stories.
+    with django_assert_max_num_queries(85):
         output = seed()
 
     assert row_counts() == before

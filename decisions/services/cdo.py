@@ -13,6 +13,7 @@ from decisions.events import webhook_proposal_event
 from decisions.models import Decision, DecisionOutcome, Proposal, ProposalStatus
 from decisions.rights import cdo_conflict, is_cdo
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
+from decisions.services.handoff import handoff_create
 from decisions.services.renewal import renewal_approved
 from decisions.services.retirement import retirement_approved
 
@@ -59,6 +60,7 @@ def decision_take(
         if new_status == ProposalStatus.APPROVED:
             retirement_approved(proposal, actor=actor)
             renewal_approved(proposal, actor=actor)
+            handoff_create(proposal, actor=actor)
         if outcome == DecisionOutcome.RETURNED:
             queue_after_commit(tasks.notify_changes_requested, proposal.pk, proposal.round)
         else:

@@ -29,6 +29,7 @@ from decisions.services._common import (
     queue_after_commit,
     set_status,
 )
+from decisions.services.handoff import handoff_create
 from decisions.services.renewal import renewal_approved
 from decisions.services.retirement import retirement_approved
 from stakeholders.models import AnswerKind, ChecklistQuestion, Department
@@ -195,6 +196,7 @@ def move_proposal_on(proposal: Proposal, signoff: SignOff, *, actor: Actor | Non
             system_or_actor = actor if actor is not None else AnonymousUser()
             retirement_approved(proposal, actor=system_or_actor)
             renewal_approved(proposal, actor=system_or_actor)
+            handoff_create(proposal, actor=actor)
             queue_after_commit(tasks.notify_decision_taken, proposal.pk, proposal.round)
 
 

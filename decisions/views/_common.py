@@ -22,6 +22,7 @@ from decisions import selectors, services
 from decisions.consent import dissent_log, objection_open, presumed_on
 from decisions.dmu import who_decides
 from decisions.forms import CommentForm, DecisionForm, SignOffForm
+from decisions.handoff import handoff_progress
 from decisions.models import (
     ALLOWED_TRANSITIONS,
     IN_FLIGHT_STATES,
@@ -136,6 +137,7 @@ def detail_context(
         "decision_form": DecisionForm(),
         "comment_form": None if is_read_only(user) else CommentForm(),
         "pilot": pilot_panel(proposal, user=user, typed=extra.get("pilot_typed")),
+        "handoff_progress": handoff_progress(proposal),
         **renewal_context(proposal),
         **extra,
     }

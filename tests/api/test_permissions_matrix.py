@@ -149,6 +149,18 @@ class World:
                                  participants=people)  # fmt: skip
         return self.pilot
 
+    # An approved small tool of the requester's with its onboarding checklist; an HR task of
+    # it (HR's reviewers and head work on it), open or done.
+    def hr_task(self, *, done: bool = False):
+        from decisions.services.handoff import onboarding_task_complete
+        from tests.handoff import approved_with_checklist
+
+        proposal = approved_with_checklist(self.org)
+        task = proposal.onboarding_tasks.filter(department__code="HR").first()
+        if done:
+            onboarding_task_complete(task=task, actor=self.org.hr_head)
+        return task
+
 
 def api_for(persona: str, org) -> Api:
     if persona == "anonymous":
@@ -544,6 +556,28 @@ ROWS = [
         lambda w: f"/api/v1/proposals/{w.pilot_at('disputed').reference}/pilot/decision/",
         lambda w: {"outcome": "keep", "rationale": "The numbers beat the worry."},
         allowed={"cdo"},
+    ),
+    # Onboarding tasks: anyone reads; HR's reviewers and head (or the assignee) work on HR's.
+    Row("onboarding tasks", "GET", lambda w: "/api/v1/onboarding-tasks/"),
+    Row("onboarding task", "GET", lambda w: f"/api/v1/onboarding-tasks/{w.hr_task().pk}/"),
+    Row(
+        "onboarding task assign",
+        "POST",
+        lambda w: f"/api/v1/onboarding-tasks/{w.hr_task().pk}/assign/",
+        lambda w: {"assignee": w.org.hr_member.username},
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "onboarding task complete",
+        "POST",
+        lambda w: f"/api/v1/onboarding-tasks/{w.hr_task().pk}/complete/",
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "onboarding task reopen",
+        "POST",
+        lambda w: f"/api/v1/onboarding-tasks/{w.hr_task(done=True).pk}/reopen/",
+        allowed=HR_SIGNERS,
     ),
     Row(
         "department chat channels",

@@ -20,6 +20,7 @@ from decisions import services
 from decisions.models import SignOffStatus
 from hrtech_gov.wsgi import application
 from tests.factories import GoalFactory, SolutionFactory, make_proposal
+from tests.handoff import approved_with_checklist
 
 MAX_EXAMPLES = 12
 
@@ -42,6 +43,8 @@ def api_data(org):
             actor=reviewer,
             outcome=SignOffStatus.APPROVED,
         )
+    # An approved small tool with its onboarding checklist (the onboarding-task operations).
+    approved_with_checklist(org, new_vendor_name="Fourth", new_solution_name="Fourth")
     _token, plaintext = api_token_create(user=org.requester, name="schemathesis")
     return plaintext
 

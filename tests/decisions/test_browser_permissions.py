@@ -158,6 +158,33 @@ class World:
         return self.pilot
 
 
+def hr_task(world: World, *, done: bool = False):
+    """An HR task of an approved small tool's onboarding checklist (the requester's), open or
+    done: HR's reviewers and head (or its assignee) work on it."""
+    from decisions.services.handoff import onboarding_task_complete
+    from tests.handoff import approved_with_checklist
+
+    proposal = approved_with_checklist(world.org)
+    task = proposal.onboarding_tasks.filter(department__code="HR").first()
+    if done:
+        onboarding_task_complete(task=task, actor=world.org.hr_head)
+    return task
+
+
+def hr_template(world: World):
+    """HR's first default onboarding template (its head and the administrator keep them)."""
+    from decisions.handoff import load_default_templates
+    from decisions.models import OnboardingTemplate
+
+    load_default_templates()
+    return OnboardingTemplate.objects.filter(department__code="HR").first()
+
+
+def template_form(prefix: str) -> dict:
+    return {f"{prefix}-title": "Update the HR handbook", f"{prefix}-due_days": "30",
+            f"{prefix}-position": "1", f"{prefix}-is_active": "on"}  # fmt: skip
+
+
 def pilot_rating(world: World) -> dict:
     criterion = world.pilot.pilot_criteria.get()
     return {"recommend": "9", f"score_{criterion.pk}": "4"}
@@ -736,6 +763,58 @@ ROWS = [
         lambda w: {"IT-text": "An account in the identity provider."},
         ok=302,
         allowed={"cdo"},
+    ),
+    # The onboarding checklist: everyone reads it; HR's reviewers and head work on HR's tasks.
+    Row(
+        "onboarding checklist",
+        "GET",
+        lambda w: f"/proposals/{hr_task(w).proposal.reference}/handoff/",
+    ),
+    Row("my onboarding tasks", "GET", lambda w: "/handoff/mine/"),
+    Row(
+        "assign an onboarding task",
+        "POST",
+        lambda w: f"/handoff/tasks/{hr_task(w).pk}/assign/",
+        lambda w: {"assignee": w.org.hr_member.username},
+        ok=302,
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "tick off an onboarding task",
+        "POST",
+        lambda w: f"/handoff/tasks/{hr_task(w).pk}/done/",
+        ok=302,
+        allowed=HR_SIGNERS,
+    ),
+    Row(
+        "reopen an onboarding task",
+        "POST",
+        lambda w: f"/handoff/tasks/{hr_task(w, done=True).pk}/reopen/",
+        ok=302,
+        allowed=HR_SIGNERS,
+    ),
+    # The onboarding templates: each department's head keeps them, and the administrator.
+    Row(
+        "onboarding templates",
+        "GET",
+        lambda w: "/handoff/templates/",
+        allowed={"head", "superuser"},
+    ),
+    Row(
+        "add an onboarding template",
+        "POST",
+        lambda w: "/handoff/templates/HR/add/",
+        lambda w: template_form("new-HR"),
+        ok=302,
+        allowed={"head", "superuser"},
+    ),
+    Row(
+        "change an onboarding template",
+        "POST",
+        lambda w: f"/handoff/templates/{hr_template(w).pk}/",
+        lambda w: template_form(f"t{hr_template(w).pk}"),
+        ok=302,
+        allowed={"head", "superuser"},
     ),
     Row("health", "GET", lambda w: "/health/", anonymous=200),
     Row("sign-in page", "GET", lambda w: "/accounts/login/", anonymous=200),
