@@ -1,5 +1,7 @@
 """A requester's writes: create and edit a draft, submit it for review (or resubmit after
-changes), withdraw it, and comment on a proposal."""
+changes), withdraw it, and comment on a proposal. Someone may file a proposal on another's
+behalf (an assistant for a manager): the proposal's `requester` is the person it is for and
+`filed_by` who filed it; both edit, submit and withdraw it, and neither signs it."""
 
 from __future__ import annotations
 
@@ -32,7 +34,13 @@ from decisions.models import (
 )
 from decisions.plugin import LaneCheck, lane_check
 from decisions.pricing import assess_tier
-from decisions.rights import can_propose_for, can_see, is_read_only
+from decisions.rights import (
+    can_propose_for,
+    can_see,
+    is_owner,
+    is_read_only,
+    on_behalf_refusal,
+)
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from landscape.models import Lane
@@ -83,8 +91,17 @@ PROPOSAL_FIELDS = (
 
 
 def _check_may_propose(actor: Actor, proposal: Proposal) -> None:
-    """Only a member of the buying department files for it (a viewer proposes nothing)."""
+    """Only a member of the buying department files for it (a viewer proposes nothing). On
+    someone's behalf, rights follow the person it is for: they and the filer must both be
+    members (on_behalf_refusal)."""
     department = proposal.requesting_department
+    if proposal.filed_by_id is not None:
+        refusal = on_behalf_refusal(
+            filer=proposal.filed_by, requester=proposal.requester, department=department
+        )
+        if refusal is not None:
+            raise NotAllowed(refusal, field="requesting_department")
+        return
     if not can_propose_for(user=actor, department=department):
         raise NotAllowed(
             _(
@@ -94,6 +111,19 @@ def _check_may_propose(actor: Actor, proposal: Proposal) -> None:
             % {"dept": department.name},
             field="requesting_department",
         )
+
+
+def _check_owner(actor: Actor, proposal: Proposal, message: str) -> None:
+    if not is_owner(user=actor, proposal=proposal):
+        raise NotAllowed(message)
+
+
+def people_label(proposal: Proposal) -> dict[str, str]:
+    """Who the proposal is for and who filed it, as the audit events name them."""
+    names = {"requester": proposal.requester.get_username()}
+    if proposal.filed_by_id is not None:
+        names["filed_by"] = proposal.filed_by.get_username()
+    return names
 
 
 def _check_may_renew(actor: Actor, proposal: Proposal) -> None:
@@ -134,13 +164,23 @@ def proposal_create(
     data: dict[str, Any],
     goals: dict[StrategicGoal, str] | None = None,
     integrates_with: Iterable[Solution] | None = None,
+    on_behalf_of: Any = None,
 ) -> Proposal:
-    """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer)."""
+    """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer).
+    `requester` is who files it; with `on_behalf_of` (another person) it is that person's
+    proposal, filed by `requester`."""
     with transaction.atomic():
         user = signed_in(requester, _("Sign in to create a proposal."))
-        proposal = Proposal(
-            requester=user, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
-        )
+        fields = {k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
+        if on_behalf_of is not None and on_behalf_of.pk != user.pk:
+            proposal = Proposal(requester=on_behalf_of, filed_by=user, **fields)
+        elif on_behalf_of is not None:
+            raise NotAllowed(
+                _("You file your own proposals without naming yourself as the person it is for."),
+                field="on_behalf_of",
+            )
+        else:
+            proposal = Proposal(requester=user, **fields)
         if proposal.requesting_department_id is not None:
             _check_may_propose(user, proposal)
         _check_may_renew(user, proposal)
@@ -152,7 +192,11 @@ def proposal_create(
             kind="proposal.created",
             actor=requester,
             proposal_id=proposal.pk,
-            payload={"reference": proposal.reference, "title": proposal.title},
+            payload={
+                "reference": proposal.reference,
+                "title": proposal.title,
+                **people_label(proposal),
+            },
         )
         return proposal
 
@@ -167,8 +211,9 @@ def proposal_update(
 ) -> Proposal:
     with transaction.atomic():
         proposal = lock_proposal(proposal)
-        if proposal.requester_id != actor.pk:
-            raise NotAllowed(_("Only the requester can edit this proposal."))
+        _check_owner(
+            actor, proposal, _("Only the requester, or who filed it for them, can edit it.")
+        )
         if proposal.status not in EDITABLE_STATES:
             raise InvalidTransition(
                 _("A proposal that is %(status)s can no longer be edited.")
@@ -202,8 +247,9 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
     """Fix the tier, open a new round with one pending sign-off per required department."""
     with transaction.atomic():
         proposal = lock_proposal(proposal)
-        if proposal.requester_id != actor.pk:
-            raise NotAllowed(_("Only the requester can submit this proposal."))
+        _check_owner(
+            actor, proposal, _("Only the requester, or who filed it for them, can submit it.")
+        )
         if proposal.status not in EDITABLE_STATES:
             raise InvalidTransition(
                 _("A proposal that is %(status)s cannot be submitted.")
@@ -245,6 +291,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 required_role=role,
                 due_on=due,
                 proposal_requester_id=proposal.requester_id,
+                proposal_filed_by_id=proposal.filed_by_id,
                 tco=proposal.tco,
             )
             for dept, role in signing
@@ -263,6 +310,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "due_on": due,
                 "lock_in": lock_in.as_payload() if lock_in else None,
                 "lane": proposal.lane,
+                **people_label(proposal),
             },
         )
         for signoff in created:
@@ -312,8 +360,9 @@ def _guardrails_sign(
 def proposal_withdraw(*, proposal: Proposal, actor: Actor, reason: str = "") -> Proposal:
     with transaction.atomic():
         proposal = lock_proposal(proposal)
-        if proposal.requester_id != actor.pk:
-            raise NotAllowed(_("Only the requester can withdraw this proposal."))
+        _check_owner(
+            actor, proposal, _("Only the requester, or who filed it for them, can withdraw it.")
+        )
         withdrawable = EDITABLE_STATES | {
             ProposalStatus.IN_REVIEW,
             ProposalStatus.AWAITING_DECISION,
@@ -334,7 +383,9 @@ def comment_add(*, proposal: Proposal, actor: Actor, body: str) -> Comment:
     with transaction.atomic():
         author = signed_in(actor, _("Sign in to comment."))
         if not can_see(user=author, proposal=proposal):
-            raise NotAllowed(_("Only the requester can comment on a draft."))
+            raise NotAllowed(
+                _("Only the requester, or who filed it for them, can comment on a draft.")
+            )
         if is_read_only(author):
             raise NotAllowed(_("Your role only reads: it does not comment."))
         body = body.strip()
