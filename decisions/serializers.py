@@ -669,12 +669,13 @@ class ProposalInputSerializer(StrictInputSerializer):
         help_text=gettext_lazy("Ids of solutions in use that this tool integrates with."),
     )
 
+    def validate_on_behalf_of(self, person):
+        if self.context.get("proposal") is not None:
+            raise serializers.ValidationError(_("Whom a proposal is for is set when it is filed."))
+        return person
+
     def validate(self, attrs):
         proposal: Proposal | None = self.context.get("proposal")
-        if proposal is not None and "on_behalf_of" in attrs:
-            raise serializers.ValidationError(
-                {"on_behalf_of": [_("Whom a proposal is for is set when it is filed.")]}
-            )
 
         def current(name, default=None):
             if name in attrs:
