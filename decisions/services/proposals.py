@@ -121,7 +121,7 @@ def _check_owner(actor: Actor, proposal: Proposal, message: str) -> None:
 def people_label(proposal: Proposal) -> dict[str, str]:
     """Who the proposal is for and who filed it, as the audit events name them."""
     names = {"requester": proposal.requester.get_username()}
-    if proposal.filed_by_id is not None:
+    if proposal.filed_by is not None:
         names["filed_by"] = proposal.filed_by.get_username()
     return names
 
