@@ -516,3 +516,11 @@ def test_the_api_lets_the_filer_edit_and_refuses_a_colleague(org, assistant):
     assert refused.status_code == 404  # another's draft does not exist for them
     proposal.refresh_from_db()
     assert proposal.title == "Coaching"
+
+
+def test_the_audit_trail_names_whom_it_was_filed_for(client, org, assistant):
+    proposal = file_for(org.hr_head, by=assistant, submit=True)
+    client.force_login(org.hr_reviewer)
+    page = client.get(reverse("proposal-timeline", args=[proposal.reference])).text
+    assert "on behalf of henk.hrhead" in page
+    assert "Anna Assistant" in page
