@@ -119,11 +119,14 @@ def _check_owner(actor: Actor, proposal: Proposal, message: str) -> None:
 
 
 def people_label(proposal: Proposal) -> dict[str, str]:
-    """Who the proposal is for and who filed it, as the audit events name them."""
-    names = {"requester": proposal.requester.get_username()}
-    if proposal.filed_by is not None:
-        names["filed_by"] = proposal.filed_by.get_username()
-    return names
+    """Filed on someone's behalf: who it is for and who filed it, as the audit events name them
+    (the actor is the filer). Nothing when the requester filed it: the actor says it all."""
+    if proposal.filed_by is None:
+        return {}
+    return {
+        "requester": proposal.requester.get_username(),
+        "filed_by": proposal.filed_by.get_username(),
+    }
 
 
 def _check_may_renew(actor: Actor, proposal: Proposal) -> None:
