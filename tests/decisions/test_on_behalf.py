@@ -524,3 +524,11 @@ def test_the_audit_trail_names_whom_it_was_filed_for(client, org, assistant):
     page = client.get(reverse("proposal-timeline", args=[proposal.reference])).text
     assert "on behalf of henk.hrhead" in page
     assert "Anna Assistant" in page
+
+
+def test_the_audit_trail_says_nothing_of_behalf_when_the_requester_acts(client, org, assistant):
+    proposal = file_for(org.hr_head, by=assistant)
+    services.proposal_submit(proposal=proposal, actor=org.hr_head)
+    client.force_login(org.hr_head)
+    page = client.get(reverse("proposal-timeline", args=[proposal.reference])).text
+    assert page.count("on behalf of henk.hrhead") == 1  # the creation only, not the submission
