@@ -67,7 +67,15 @@ class ProposalAdmin(admin.ModelAdmin):
         "category",
         "cost_model",
     ]
-    search_fields = ["reference", "title", "problem", "new_vendor_name", "solution__name"]
+    search_fields = [
+        "reference",
+        "title",
+        "problem",
+        "new_vendor_name",
+        "solution__name",
+        "requester__username",
+        "filed_by__username",
+    ]
     list_select_related = ["requesting_department", "paying_department", "tier"]
     readonly_fields = [
         "reference",
@@ -81,7 +89,8 @@ class ProposalAdmin(admin.ModelAdmin):
         "submitted_at",
         "decided_at",
     ]
-    raw_id_fields = ["requester", "solution"]
+    # Who it is for and who filed it on their behalf (empty: the requester filed it).
+    raw_id_fields = ["requester", "filed_by", "solution"]
     filter_horizontal = ["integrates_with"]
     inlines = [GoalInline, SignOffInline, DecisionInline]
     date_hierarchy = "submitted_at"

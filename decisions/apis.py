@@ -24,7 +24,7 @@ from decisions import exports, selectors, services
 from decisions.filters import DecisionFilterSet, ProposalFilterSet, SignOffFilterSet
 from decisions.models import Decision, Proposal, SignOff, SignOffStatus
 from decisions.radar import radar_blips
-from decisions.rights import can_edit, signing_rights
+from decisions.rights import can_edit, is_owner, signing_rights
 from decisions.serializers import (
     DecideInputSerializer,
     DecisionSerializer,
@@ -90,7 +90,8 @@ class ProposalViewSet(
     viewsets.GenericViewSet,
 ):
     """Technology proposals. Every signed-in user reads every proposal (as in the browser);
-    only the requester creates, edits (draft or changes requested), submits and withdraws."""
+    only the requester (or who filed it on their behalf: `on_behalf_of`) creates, edits (draft
+    or changes requested), submits and withdraws."""
 
     lookup_field = "reference"
     lookup_value_regex = r"[^/]+"
@@ -133,7 +134,9 @@ class ProposalViewSet(
 
     @extend_schema(request=ProposalInputSerializer, responses={201: ProposalDetailSerializer})
     def create(self, request):
-        """Create a draft; you are its requester."""
+        """Create a draft; you are its requester, or, with `on_behalf_of` (a member of the
+        buying department, as you are), you file it for that person: they are its requester
+        and you its `filed_by`."""
         payload = ProposalInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         proposal = services.proposal_create(requester=request.user, **payload.service_kwargs())
@@ -149,8 +152,8 @@ class ProposalViewSet(
         proposal = self.get_object()
         # Rights first (as the service checks them again on the locked row): someone else's
         # proposal is 403 and a submitted one 409, whatever the body says.
-        if proposal.requester_id != request.user.pk:
-            raise NotAllowed(_("Only the requester can edit this proposal."))
+        if not is_owner(user=request.user, proposal=proposal):
+            raise NotAllowed(_("Only the requester, or who filed it for them, can edit it."))
         if not can_edit(user=request.user, proposal=proposal):
             raise InvalidTransition(
                 _("A proposal that is %(status)s can no longer be edited.")

@@ -20,6 +20,7 @@ from decisions.models import (
     SignOff,
     SignOffStatus,
 )
+from decisions.rights import owners_q
 from stakeholders.models import ApprovalTier, Department
 from vendors.models import Category
 
@@ -42,7 +43,8 @@ class ProposalFilterSet(ApiFilterSet):
         field_name="tool_id", help_text=gettext_lazy("Landscape tool id.")
     )
     mine = StrictBooleanFilter(
-        method="filter_mine", help_text=gettext_lazy("Only the proposals you requested.")
+        method="filter_mine",
+        help_text=gettext_lazy("Only the proposals you requested or filed for someone."),
     )
 
     class Meta:
@@ -60,7 +62,9 @@ class ProposalFilterSet(ApiFilterSet):
         if value is None:
             return queryset
         user = self.request.user
-        return queryset.filter(requester=user) if value else queryset.exclude(requester=user)
+        # Theirs: filed for them, or filed by them on someone's behalf.
+        mine = owners_q(user)
+        return queryset.filter(mine) if value else queryset.exclude(mine)
 
 
 REFERENCE = re.compile(r"^[A-Za-z]{2,}-\d{4}-\d+$")

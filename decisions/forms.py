@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.urls import reverse
@@ -29,7 +30,7 @@ from decisions.services import PROPOSAL_FIELDS
 from decisions.tco import ALL_MODEL_FIELDS, CostModel, default_cost_model
 from landscape.models import LIVE_LIFECYCLES, Tool
 from stakeholders.models import AnswerKind, Department, StrategicGoal
-from stakeholders.selectors import departments_proposable_by
+from stakeholders.selectors import departments_proposable_by, people_proposable_for
 from stakeholders.services import department_budget_check
 from vendors.models import Solution
 from vendors.selectors import integration_checkboxes
@@ -79,6 +80,13 @@ class SolutionPickField(forms.ModelChoiceField):
         )  # fmt: skip
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person, shown by name (their username when they have none)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
 class ProposalForm(forms.ModelForm):
     goals = forms.ModelMultipleChoiceField(
         label=_("Strategic goals it serves"),
@@ -104,6 +112,16 @@ class ProposalForm(forms.ModelForm):
         help_text=_("Type a product or vendor name and pick a suggestion; leave it empty to "
                     "name a new one below."),
     )  # fmt: skip
+    on_behalf_of = PersonChoiceField(
+        label=_("On behalf of"),
+        queryset=get_user_model().objects.none(),  # people_proposable_for(filer=user)
+        required=False,
+        empty_label=_("— myself —"),
+        help_text=_(
+            "File it for someone of your department (an assistant for a manager): it is their "
+            "proposal, both of you see and edit it, and neither of you signs it off."
+        ),
+    )
     confirm_amounts = forms.BooleanField(
         label=_("Yes, these amounts are right"),
         required=False,
@@ -143,6 +161,12 @@ class ProposalForm(forms.ModelForm):
         buying = departments_proposable_by(user=user)
         self._choices("requesting_department").queryset = buying
         self._choices("paying_department").queryset = Department.objects.filter(is_active=True)
+        # Filing on someone's behalf (an assistant for a manager): only when creating, and only
+        # someone of a department the filer works in; the service checks the buying department.
+        if self.instance.pk:
+            del self.fields["on_behalf_of"]
+        else:
+            self._choices("on_behalf_of").queryset = people_proposable_for(filer=user)
         if not self.is_bound and not self.instance.pk:
             own = list(buying[:2])
             if len(own) == 1:  # the one department one works in: filled in already
@@ -289,6 +313,7 @@ class ProposalForm(forms.ModelForm):
             "data": {f: data[f] for f in PROPOSAL_FIELDS if f in data},
             "goals": dict.fromkeys(data.get("goals", []), note),
             "integrates_with": data.get("integrates_with", []),
+            **({"on_behalf_of": data["on_behalf_of"]} if data.get("on_behalf_of") else {}),
         }
 
 

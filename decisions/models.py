@@ -163,8 +163,20 @@ class Proposal(models.Model):
         _("why the standard tool does not serve"), blank=True, max_length=5000
     )
     # Who is buying? Who is paying?
+    # `requester` is the person the proposal is for: its owner everywhere ("my proposals",
+    # notifications, exports, the CDO's own proposal). `filed_by` is who filed it on their
+    # behalf (an assistant for a manager); empty when the requester filed it themselves.
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals_filed",
+        verbose_name=_("filed by"),
+        help_text=_("Set when someone filed the proposal on the requester's behalf."),
     )
     requesting_department = models.ForeignKey(
         Department,
@@ -431,6 +443,12 @@ class Proposal(models.Model):
             # Dashboard and lists filter by status; "my proposals" by requester.
             models.Index(fields=["status", "submitted_at"], name="proposal_status_submitted"),
             models.Index(fields=["requester", "status"], name="proposal_requester_status"),
+            # "My proposals" of someone who files on others' behalf; their drafts.
+            models.Index(
+                fields=["filed_by", "status"],
+                condition=Q(filed_by__isnull=False),
+                name="proposal_filed_by_status",
+            ),
             # Spend per paying department.
             models.Index(fields=["paying_department", "status"], name="proposal_payer_status"),
             # The dashboard's 90-day figures: a window of decisions, read from the index alone.
@@ -703,6 +721,16 @@ class SignOff(models.Model):
         related_name="+",
         db_index=False,
     )
+    # Who filed the proposal on the requester's behalf, copied like proposal_requester: neither
+    # of them signs it, not even as a delegate.
+    proposal_filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     tco = models.DecimalField(_("TCO of the round"), null=True, blank=True, **MONEY)
     # Each step of the SLA is taken once: a task run twice, or after a restart, sends nothing
     # twice because it claims the step by setting its timestamp in a conditional UPDATE.
@@ -725,7 +753,7 @@ class SignOff(models.Model):
             # queue filters on (role, limit, requester) in the index: counted without the table.
             models.Index(
                 fields=["department", "due_on", "id"],
-                include=["required_role", "tco", "proposal_requester"],
+                include=["required_role", "tco", "proposal_requester", "proposal_filed_by"],
                 condition=Q(status="pending"),
                 name="signoff_open_queue",
             ),

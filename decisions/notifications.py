@@ -265,7 +265,12 @@ def _with_text(message: str, text: str) -> str:
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    return Proposal.objects.select_related("requester").get(pk=proposal_id)
+    return Proposal.objects.select_related("requester", "filed_by").get(pk=proposal_id)
+
+
+def _owners(proposal: Proposal) -> list:
+    """The requester, and who filed it on their behalf: both are told what becomes of it."""
+    return [proposal.requester, *([proposal.filed_by] if proposal.filed_by_id else [])]
 
 
 def signoff_notify_requested(*, signoff: SignOff, reviewers: list) -> list[Notification]:
@@ -291,7 +296,7 @@ def signoff_notify_requested(*, signoff: SignOff, reviewers: list) -> list[Notif
 
 
 def proposal_notify_changes_requested(*, proposal_id: int, round_number: int) -> list[Notification]:
-    """Tell the requester who asked for changes in this round, and why."""
+    """Tell the requester (and who filed it for them) who asked for changes, and why."""
     proposal = _proposal(proposal_id)
     asked = (
         SignOff.objects.filter(
@@ -320,7 +325,7 @@ def proposal_notify_changes_requested(*, proposal_id: int, round_number: int) ->
         )
 
     return notifications_create(
-        users=[proposal.requester],
+        users=_owners(proposal),
         kind=NotificationKind.CHANGES_REQUESTED,
         proposal=proposal,
         key=f"changes_requested:{proposal.pk}:{round_number}",
@@ -356,7 +361,12 @@ def proposal_notify_decision_needed(*, proposal_id: int, round_number: int) -> l
         )
 
     return notifications_create(
-        users=cdo_users(exclude_user_id=proposal.requester_id),
+        # Not a CDO who filed it for someone: they may not decide on it either.
+        users=[
+            u
+            for u in cdo_users(exclude_user_id=proposal.requester_id)
+            if u.pk != proposal.filed_by_id
+        ],
         kind=NotificationKind.DECISION_NEEDED,
         proposal=proposal,
         key=f"decision_needed:{proposal.pk}:{round_number}",
@@ -365,7 +375,8 @@ def proposal_notify_decision_needed(*, proposal_id: int, round_number: int) -> l
 
 
 def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> list[Notification]:
-    """Tell the requester, and everyone who signed this round, how it ended."""
+    """Tell the requester (and who filed it for them), and everyone who signed this round,
+    how it ended."""
     proposal = _proposal(proposal_id)
     signoffs = list(
         # Every sign-off of the round, those nobody signed included (the guardrails', a
@@ -404,7 +415,7 @@ def proposal_notify_decision_taken(*, proposal_id: int, round_number: int) -> li
             return _("%(ref)s “%(title)s” is approved: no department objected.") % names
         return _("%(ref)s “%(title)s” is approved: every department signed it off.") % names
 
-    users = [proposal.requester]
+    users = _owners(proposal)
     for s in signoffs:
         if s.reviewer is not None:
             users.append(s.reviewer)

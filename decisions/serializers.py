@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -330,7 +331,16 @@ def tco_breakdown_data(breakdown: TcoBreakdown) -> dict:
 class ProposalSerializer(serializers.ModelSerializer):
     """A proposal as lists show it."""
 
-    requester = UserRefSerializer()
+    requester = UserRefSerializer(
+        help_text=gettext_lazy("The person the proposal is for: its owner.")
+    )
+    filed_by = UserRefSerializer(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Who filed it on the requester's behalf (an assistant for a manager); null when "
+            "the requester filed it."
+        ),
+    )
     requesting_department = DepartmentRefSerializer()
     paying_department = DepartmentRefSerializer()
     solution = SolutionRefSerializer(allow_null=True)
@@ -369,6 +379,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "renewal_action",
             "renewal_date",
             "requester",
+            "filed_by",
             "requesting_department",
             "paying_department",
             "solution",
@@ -677,6 +688,16 @@ class ProposalInputSerializer(StrictInputSerializer):
     requesting_department = serializers.SlugRelatedField(
         slug_field="code", queryset=Department.objects.filter(is_active=True)
     )
+    on_behalf_of = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "On creation only: the username of the person you file it for, a member of the "
+            "buying department as you are. They become its requester, you its filed_by."
+        ),
+    )
     paying_department = serializers.SlugRelatedField(
         slug_field="code", queryset=Department.objects.filter(is_active=True)
     )
@@ -862,6 +883,11 @@ class ProposalInputSerializer(StrictInputSerializer):
         help_text=gettext_lazy("Ids of solutions in use that this tool integrates with."),
     )
 
+    def validate_on_behalf_of(self, person):
+        if self.context.get("proposal") is not None:
+            raise serializers.ValidationError(_("Whom a proposal is for is set when it is filed."))
+        return person
+
     def validate(self, attrs):
         proposal: Proposal | None = self.context.get("proposal")
 
@@ -939,6 +965,7 @@ class ProposalInputSerializer(StrictInputSerializer):
             "data": {k: v for k, v in data.items() if k in PROPOSAL_FIELDS},
             "goals": {g["goal"]: g.get("note", "") for g in goals} if goals is not None else None,
             "integrates_with": integrates_with,
+            **({"on_behalf_of": data["on_behalf_of"]} if data.get("on_behalf_of") else {}),
         }
 
 

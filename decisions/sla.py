@@ -161,9 +161,11 @@ def _recipients(signoff: SignOff, step: str) -> list:
     if step == Step.REMIND:
         return signoff_reviewers(signoff)
     requester = signoff.proposal.requester_id
+    filer = signoff.proposal.filed_by_id  # who filed it for the requester: neither signs it
     if step == Step.ESCALATE_HEAD:
-        return department_heads(department_id=signoff.department_id, exclude_user_id=requester)
-    return cdo_users(exclude_user_id=requester)
+        heads = department_heads(department_id=signoff.department_id, exclude_user_id=requester)
+        return [u for u in heads if u.pk != filer]
+    return [u for u in cdo_users(exclude_user_id=requester) if u.pk != filer]
 
 
 def _message(signoff: SignOff, step: str) -> str:

@@ -303,12 +303,16 @@ def _play(spec: DemoProposal, ctx: _Context) -> Proposal:
     """Create one proposal and walk it through the workflow services, in one transaction: a
     failure leaves nothing half-made behind, so the next run tries it again."""
     requester = ctx.users[f"requester.{spec.requester.lower()}"]
+    # Filed on the requester's behalf: the filer acts (submits, withdraws) for them.
+    filer = ctx.users[spec.filed_by] if spec.filed_by else None
     proposal = services.proposal_create(
-        requester=requester,
+        requester=filer or requester,
+        on_behalf_of=requester if filer else None,
         data=_proposal_data(spec, ctx),
         goals={ctx.goals[code]: note for code, note in spec.goals.items()},
         integrates_with=[demo_solution(name) for name in spec.integrates],
     )
+    requester = filer or requester
     for step in spec.steps:
         _step(proposal, step, requester=requester, ctx=ctx)
         proposal = Proposal.objects.select_related("tier").get(pk=proposal.pk)

@@ -57,6 +57,8 @@ USERS = [
     DemoUser("reviewer.it", "Lukas", "Berger", "IT", Role.REVIEWER, REVIEWER_LIMIT),
     DemoUser("reviewer.mkt", "Olivia", "Martin", "MKT", Role.REVIEWER, REVIEWER_LIMIT),
     DemoUser("head.hr", "Margaret", "Collins", "HR", Role.HEAD),
+    # Files proposals on Sophie Keller's behalf (requester.hr): an HR member who signs nothing.
+    DemoUser("assistant.hr", "Lena", "Vogel", "HR"),
     DemoUser("head.it", "Thomas", "Weber", "IT", Role.HEAD),
     DemoUser("head.mkt", "Isabelle", "Dubois", "MKT", Role.HEAD),
     DemoUser("cdo", "Carla", "Romano", cdo=True),

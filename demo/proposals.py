@@ -83,6 +83,7 @@ class DemoProposal:
     lock_in: dict[str, Any] = field(default_factory=dict)  # the lock-in and exit answers
     # TCO by pricing model (decisions.tco): the model and its inputs; the costs follow.
     pricing: dict[str, Any] = field(default_factory=dict)
+    filed_by: str = ""  # a demo username who files it on the requester's behalf, and acts
 
 
 APPROVED, REJECTED, CHANGES = (
@@ -966,5 +967,39 @@ PROPOSALS: list[DemoProposal] = [
         ),
         expect=S.AWAITING_DECISION,
         age=6,
+    ),
+    # --- Filed on someone's behalf: HR's assistant files for Sophie Keller, HR's manager ---
+    DemoProposal(
+        title="Leadership coaching for first-time managers",
+        requester="HR",
+        filed_by="assistant.hr",
+        payer="HR",
+        new_vendor="Coachly",
+        new_solution="Coachly Teams",
+        category=Category.LEARNING,
+        problem="New managers get no coaching between their yearly reviews.",
+        rationale="Six coaching sessions for every first-time manager in their first year.",
+        recurring="600",
+        seats=20,
+        employees=20,
+        goals={"employee-experience": "Better first years for new managers."},
+        steps=(SUBMIT,),
+        expect=S.IN_REVIEW,
+        age=2,
+    ),
+    DemoProposal(
+        title="Exit interview survey",
+        requester="HR",
+        filed_by="assistant.hr",
+        payer="HR",
+        new_vendor="Leavewise",
+        new_solution="Leavewise Exit Surveys",
+        category=Category.ENGAGEMENT,
+        problem="Exit interviews are notes in personal folders; nobody sees the patterns.",
+        rationale="One short survey for every leaver, with a yearly report by department.",
+        recurring="150",
+        employees=60,
+        expect=S.DRAFT,
+        age=1,
     ),
 ]

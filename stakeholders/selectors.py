@@ -82,6 +82,26 @@ def departments_proposable_by(*, user: Any) -> QuerySet[Department]:
     ).order_by("code")
 
 
+def people_proposable_for(*, filer: Any) -> QuerySet[Any]:
+    """Whom `filer` may file a proposal for, on their behalf: active people who are members
+    (not viewers) of a department the filer may file for, never the filer. Whether the
+    proposal's buying department is one of the person's is checked when it is filed
+    (decisions.rights.on_behalf_refusal). One query."""
+    if not getattr(filer, "is_authenticated", False):
+        return get_user_model().objects.none()
+    roles = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.MEMBER]]
+    departments = departments_proposable_by(user=filer).values("pk")
+    members = Membership.objects.filter(
+        department__in=departments, role__in=roles, department__is_active=True
+    ).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=members)
+        .exclude(pk=filer.pk)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def signing_departments_of(*, user: Any) -> QuerySet[Department]:
     """The departments `user` signs for with their own membership (reviewer or head): what
     they may delegate."""

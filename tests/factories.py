@@ -93,8 +93,9 @@ class SolutionFactory(factory.django.DjangoModelFactory):
     list_price = Decimal("12.00")
 
 
-def make_proposal(*, requester, submit: bool = False, **overrides) -> Proposal:
-    """A complete proposal created through the service, as a requester would."""
+def make_proposal(*, requester, submit: bool = False, on_behalf_of=None, **overrides) -> Proposal:
+    """A complete proposal created through the service, as a requester would (or, with
+    `on_behalf_of`, filed by `requester` for that person)."""
     hr = Department.objects.get(code="HR")
     data = {
         "title": "Applicant tracking for seasonal hiring",
@@ -111,7 +112,7 @@ def make_proposal(*, requester, submit: bool = False, **overrides) -> Proposal:
         "term_months": 12,
     }
     data.update(overrides)
-    proposal = services.proposal_create(requester=requester, data=data)
+    proposal = services.proposal_create(requester=requester, data=data, on_behalf_of=on_behalf_of)
     if submit:
         proposal = services.proposal_submit(proposal=proposal, actor=requester)
     return proposal

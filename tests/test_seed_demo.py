@@ -209,7 +209,7 @@ class TestTheDemo:
         assert Event.objects.filter(kind="import.applied").count() == 2
 
     def test_it_seeds_an_empty_database(self, demo):
-        assert "Proposals: 38 created, 0 already there." in demo
+        assert "Proposals: 40 created, 0 already there." in demo
         departments = {d.code: d for d in Department.objects.all()}
         assert set(departments) == {"HR", "IT", "MKT", "FIN"}
         assert all(departments[c].signoff_required for c in ("HR", "IT", "MKT"))
@@ -370,13 +370,13 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # each kind of reference data may still lack (departments, tiers, goals, questions,
     # guardrails); +1: the glossary's terms; +1: the chat channels; +2: the demo imports; +1: the
     # single sign-on group mappings; +1: the budgets; +3: the onboarding templates, the
-    # checklists to make, the onboarding stories.
-    with django_assert_max_num_queries(85):
+    # checklists to make, the onboarding stories; +1: the membership of the demo's assistant.
+    with django_assert_max_num_queries(86):
         output = seed()
 
     assert row_counts() == before
     assert AuditChainHead.objects.get().last_hash == head.last_hash
-    assert "Proposals: 0 created, 38 already there." in output
+    assert "Proposals: 0 created, 40 already there." in output
     assert "Audit events: 0 recorded." in output
 
 
@@ -407,7 +407,7 @@ def test_it_skips_the_stories_an_organisation_configured_otherwise_cannot_tell()
     assert "Demo proposal not played: “Replace Personio and DATEV" in err.getvalue()
     assert "could not be played" in out.getvalue()
     played = Proposal.objects.count()
-    assert 20 <= played < 38
+    assert 20 <= played < 40
     # Nothing half-made: every proposal ended where its story says, and the chain verifies.
     assert not Proposal.objects.filter(title__startswith="Replace Personio").exists()
     call_command("verify_audit", stdout=StringIO())

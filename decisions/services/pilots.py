@@ -59,7 +59,7 @@ from decisions.pilots import (
     review_departments,
     verdict_right,
 )
-from decisions.rights import cdo_conflict, is_cdo
+from decisions.rights import cdo_conflict, is_cdo, is_owner
 from decisions.services._common import lock_proposal
 from decisions.services.lifecycle import LifecycleAction, lifecycle_apply
 from landscape.selectors import tool_impact
@@ -474,7 +474,7 @@ def pilot_verdict_give(
         departments = review_departments()
         if department.pk not in {d.pk for d in departments}:
             raise DomainError(_("This department gives no verdict on pilots."), field="department")
-        if proposal.requester_id == person.pk:
+        if is_owner(user=person, proposal=proposal):
             raise NotAllowed(_("You proposed it: the departments judge its pilot."))
         right = verdict_right(user=person, proposal=proposal, department=department)
         if right is None:

@@ -1,5 +1,7 @@
 """A requester's writes: create and edit a draft, submit it for review (or resubmit after
-changes), withdraw it, and comment on a proposal."""
+changes), withdraw it, and comment on a proposal. Someone may file a proposal on another's
+behalf (an assistant for a manager): the proposal's `requester` is the person it is for and
+`filed_by` who filed it; both edit, submit and withdraw it, and neither signs it."""
 
 from __future__ import annotations
 
@@ -32,7 +34,13 @@ from decisions.models import (
 )
 from decisions.plugin import LaneCheck, lane_check
 from decisions.pricing import assess_tier
-from decisions.rights import can_propose_for, can_see, is_read_only
+from decisions.rights import (
+    can_propose_for,
+    can_see,
+    is_owner,
+    is_read_only,
+    on_behalf_refusal,
+)
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from decisions.tco import tier_scenario
@@ -95,8 +103,17 @@ PROPOSAL_FIELDS = (
 
 
 def _check_may_propose(actor: Actor, proposal: Proposal) -> None:
-    """Only a member of the buying department files for it (a viewer proposes nothing)."""
+    """Only a member of the buying department files for it (a viewer proposes nothing). On
+    someone's behalf, rights follow the person it is for: they and the filer must both be
+    members (on_behalf_refusal)."""
     department = proposal.requesting_department
+    if proposal.filed_by_id is not None:
+        refusal = on_behalf_refusal(
+            filer=proposal.filed_by, requester=proposal.requester, department=department
+        )
+        if refusal is not None:
+            raise NotAllowed(refusal, field="requesting_department")
+        return
     if not can_propose_for(user=actor, department=department):
         raise NotAllowed(
             _(
@@ -106,6 +123,22 @@ def _check_may_propose(actor: Actor, proposal: Proposal) -> None:
             % {"dept": department.name},
             field="requesting_department",
         )
+
+
+def _check_owner(actor: Actor, proposal: Proposal, message: str) -> None:
+    if not is_owner(user=actor, proposal=proposal):
+        raise NotAllowed(message)
+
+
+def people_label(proposal: Proposal) -> dict[str, str]:
+    """Filed on someone's behalf: who it is for and who filed it, as the audit events name them
+    (the actor is the filer). Nothing when the requester filed it: the actor says it all."""
+    if proposal.filed_by is None:
+        return {}
+    return {
+        "requester": proposal.requester.get_username(),
+        "filed_by": proposal.filed_by.get_username(),
+    }
 
 
 def _check_may_renew(actor: Actor, proposal: Proposal) -> None:
@@ -146,13 +179,23 @@ def proposal_create(
     data: dict[str, Any],
     goals: dict[StrategicGoal, str] | None = None,
     integrates_with: Iterable[Solution] | None = None,
+    on_behalf_of: Any = None,
 ) -> Proposal:
-    """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer)."""
+    """Create a draft. `data` holds PROPOSAL_FIELDS (validated by a form or serializer).
+    `requester` is who files it; with `on_behalf_of` (another person) it is that person's
+    proposal, filed by `requester`."""
     with transaction.atomic():
         user = signed_in(requester, _("Sign in to create a proposal."))
-        proposal = Proposal(
-            requester=user, **{k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
-        )
+        fields = {k: v for k, v in data.items() if k in PROPOSAL_FIELDS}
+        if on_behalf_of is not None and on_behalf_of.pk != user.pk:
+            proposal = Proposal(requester=on_behalf_of, filed_by=user, **fields)
+        elif on_behalf_of is not None:
+            raise NotAllowed(
+                _("You file your own proposals without naming yourself as the person it is for."),
+                field="on_behalf_of",
+            )
+        else:
+            proposal = Proposal(requester=user, **fields)
         if proposal.requesting_department_id is not None:
             _check_may_propose(user, proposal)
         _check_may_renew(user, proposal)
@@ -164,7 +207,11 @@ def proposal_create(
             kind="proposal.created",
             actor=requester,
             proposal_id=proposal.pk,
-            payload={"reference": proposal.reference, "title": proposal.title},
+            payload={
+                "reference": proposal.reference,
+                "title": proposal.title,
+                **people_label(proposal),
+            },
         )
         return proposal
 
@@ -179,8 +226,9 @@ def proposal_update(
 ) -> Proposal:
     with transaction.atomic():
         proposal = lock_proposal(proposal)
-        if proposal.requester_id != actor.pk:
-            raise NotAllowed(_("Only the requester can edit this proposal."))
+        _check_owner(
+            actor, proposal, _("Only the requester, or who filed it for them, can edit it.")
+        )
         if proposal.status not in EDITABLE_STATES:
             raise InvalidTransition(
                 _("A proposal that is %(status)s can no longer be edited.")
@@ -214,8 +262,9 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
     """Fix the tier, open a new round with one pending sign-off per required department."""
     with transaction.atomic():
         proposal = lock_proposal(proposal)
-        if proposal.requester_id != actor.pk:
-            raise NotAllowed(_("Only the requester can submit this proposal."))
+        _check_owner(
+            actor, proposal, _("Only the requester, or who filed it for them, can submit it.")
+        )
         if proposal.status not in EDITABLE_STATES:
             raise InvalidTransition(
                 _("A proposal that is %(status)s cannot be submitted.")
@@ -257,6 +306,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 required_role=role,
                 due_on=due,
                 proposal_requester_id=proposal.requester_id,
+                proposal_filed_by_id=proposal.filed_by_id,
                 tco=proposal.tco,
                 consent_mode=tier.consent_mode,
             )
@@ -280,6 +330,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "cost_model": proposal.cost_model,
                 "tier_scenario": tier_scenario(proposal),
                 "consent_mode": tier.consent_mode,
+                **people_label(proposal),
             },
         )
         for signoff in created:
@@ -329,8 +380,9 @@ def _guardrails_sign(
 def proposal_withdraw(*, proposal: Proposal, actor: Actor, reason: str = "") -> Proposal:
     with transaction.atomic():
         proposal = lock_proposal(proposal)
-        if proposal.requester_id != actor.pk:
-            raise NotAllowed(_("Only the requester can withdraw this proposal."))
+        _check_owner(
+            actor, proposal, _("Only the requester, or who filed it for them, can withdraw it.")
+        )
         withdrawable = EDITABLE_STATES | {
             ProposalStatus.IN_REVIEW,
             ProposalStatus.AWAITING_DECISION,
@@ -351,7 +403,9 @@ def comment_add(*, proposal: Proposal, actor: Actor, body: str) -> Comment:
     with transaction.atomic():
         author = signed_in(actor, _("Sign in to comment."))
         if not can_see(user=author, proposal=proposal):
-            raise NotAllowed(_("Only the requester can comment on a draft."))
+            raise NotAllowed(
+                _("Only the requester, or who filed it for them, can comment on a draft.")
+            )
         if is_read_only(author):
             raise NotAllowed(_("Your role only reads: it does not comment."))
         body = body.strip()

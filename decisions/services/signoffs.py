@@ -147,6 +147,8 @@ def _signing_right_on_locked(*, proposal: Proposal, signoff: SignOff, actor: Act
         )
     if proposal.requester_id == actor.pk:
         raise NotAllowed(_("You cannot sign off your own proposal."))
+    if proposal.filed_by_id == actor.pk:
+        raise NotAllowed(_("You filed this proposal on someone's behalf: you cannot sign it off."))
     right = signing_right(user=actor, signoff=signoff)
     if right is None:
         raise NotAllowed(

@@ -15,7 +15,7 @@ from core.actors import Actor, signed_in
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.text import unreadable
 from decisions.models import IN_FLIGHT_STATES, Proposal, Voice, VoiceKind
-from decisions.rights import can_see
+from decisions.rights import can_see, is_owner
 
 REASON_MAX = 1000
 
@@ -23,7 +23,7 @@ REASON_MAX = 1000
 def _check_may_voice(person: Any, proposal: Proposal) -> None:
     if not can_see(user=person, proposal=proposal):
         raise NotAllowed(_("Only the requester can see a draft."))
-    if proposal.requester_id == person.pk:
+    if is_owner(user=person, proposal=proposal):
         raise NotAllowed(_("You proposed it: the proposal is your voice."))
     if proposal.status not in IN_FLIGHT_STATES:
         raise InvalidTransition(

@@ -36,6 +36,7 @@ from decisions.rights import (
     can_steer_lifecycle,
     cdo_conflict,
     is_cdo,
+    is_owner,
     is_read_only,
     may_propose,
     signing_rights,
@@ -120,7 +121,7 @@ def detail_context(
         "earlier_signoffs": earlier,
         "dissent": dissent_log(signoffs),
         "can_edit": can_edit(user=user, proposal=proposal),
-        "can_withdraw": proposal.requester_id == user.pk
+        "can_withdraw": is_owner(user=user, proposal=proposal)
         and ProposalStatus.WITHDRAWN in ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)],
         "who_decides": who_decides(proposal=proposal),
         "can_decide": cdo_may_decide and not decide_conflict,
@@ -128,7 +129,7 @@ def detail_context(
         "lifecycle_actions": lifecycle_actions(user, proposal),
         "voice": voice_summary(proposal, user=user),
         "may_voice": user.is_authenticated
-        and proposal.requester_id != user.pk
+        and not is_owner(user=user, proposal=proposal)
         and proposal.status in IN_FLIGHT_STATES,
         # A retirement: what breaks, while the tool still runs.
         "impact": tool_impact(proposal.tool)

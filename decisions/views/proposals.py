@@ -20,7 +20,7 @@ from decisions.dmu import who_decides
 from decisions.filters import SORTS, ProposalPageFilterSet
 from decisions.forms import ProposalForm
 from decisions.models import Proposal, ProposalKind, ProposalStatus
-from decisions.rights import can_edit, is_cdo, may_sign
+from decisions.rights import can_edit, is_cdo, is_owner, may_sign
 from decisions.rules import standard_in_the_way
 from decisions.tco import ALL_MODEL_FIELDS
 from decisions.views._common import (
@@ -155,8 +155,8 @@ def _retirement_initial(request: HttpRequest) -> dict:
 @require_http_methods(["GET", "POST"])
 def proposal_edit(request: HttpRequest, reference: str) -> HttpResponse:
     proposal = get_object_or_404(selectors.proposals_seen_by(request.user), reference=reference)
-    if proposal.requester_id != request.user.pk:
-        return forbidden(request, _("Only the requester can edit a proposal."))
+    if not is_owner(user=request.user, proposal=proposal):
+        return forbidden(request, _("Only the requester, or who filed it for them, can edit it."))
     if not can_edit(user=request.user, proposal=proposal):
         messages.error(request, _("Only a draft or a proposal returned for changes can be edited."))
         return redirect("proposal-detail", reference)
@@ -190,7 +190,7 @@ def proposal_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     """The proposal's audit trail: every event, who, when, and what it recorded."""
     proposal = get_object_or_404(
         selectors.proposals_seen_by(request.user).select_related(
-            "requester", "requesting_department"
+            "requester", "filed_by", "requesting_department"
         ),
         reference=reference,
     )

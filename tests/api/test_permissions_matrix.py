@@ -119,6 +119,16 @@ class World:
             )
         return proposal
 
+    # On someone's behalf: HR's reviewer files for the requester; both own it, neither signs.
+    def filed_draft(self):
+        return make_proposal(requester=self.org.hr_reviewer, on_behalf_of=self.org.requester)
+
+    def filed_signoff(self):
+        proposal = make_proposal(
+            requester=self.org.hr_reviewer, on_behalf_of=self.org.requester, submit=True
+        )
+        return proposal.signoffs.get(department__code="HR")
+
     def sync_job(self):
         """A catalog sync job of the administrator's (queued: its worker is not run here)."""
         from vendors.sync.jobs import catalog_sync_job_submit
@@ -228,6 +238,9 @@ HR_SIGNERS = {"hr_reviewer", "head"}
 # administrator, who sees it and may still not act as its requester (403).
 DRAFT_PRIVATE = dict.fromkeys(SESSIONS - {"requester", "superuser"}, 404)
 SESSION_ONLY = {"full_token": 403, "catalog_token": 403}
+# A draft HR's reviewer filed for the requester: theirs both, private to everyone else.
+FILED_OWNERS = REQUESTER_ONLY | {"hr_reviewer"}
+FILED_PRIVATE = dict.fromkeys(SESSIONS - {"requester", "hr_reviewer", "superuser"}, 404)
 # IT Operations (its reviewer) governs the landscape; HR's head owns HR's tools.
 TOOL_KEEPERS = {"it_reviewer", "head"}
 # HR's head keeps HR's chat channels; the CDO and the administrator every department's.
@@ -268,6 +281,37 @@ ROWS = [
         lambda w: proposal_body(),
         201,
         allowed=HR_MEMBERS,
+    ),
+    Row(
+        "proposal create on someone's behalf",
+        "POST",
+        lambda w: "/api/v1/proposals/",
+        lambda w: proposal_body(on_behalf_of="rita.requester"),
+        201,
+        # Not for oneself (the requester); only members of HR, the buying department.
+        allowed=HR_MEMBERS - REQUESTER_ONLY,
+    ),
+    Row(
+        "proposal update, filed on someone's behalf",
+        "PATCH",
+        lambda w: f"/api/v1/proposals/{w.filed_draft().reference}/",
+        lambda w: {"title": "A better title"},
+        allowed=FILED_OWNERS,
+        overrides=FILED_PRIVATE,
+    ),
+    Row(
+        "proposal submit, filed on someone's behalf",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.filed_draft().reference}/submit/",
+        allowed=FILED_OWNERS,
+        overrides=FILED_PRIVATE,
+    ),
+    Row(
+        "signoff approve, filed on someone's behalf",
+        "POST",
+        lambda w: f"/api/v1/signoffs/{w.filed_signoff().pk}/approve/",
+        lambda w: {"comment": "Fine by HR."},
+        allowed={"head"},  # not its filer (HR's reviewer), nor the person it is for
     ),
     Row(
         "proposal update",

@@ -129,6 +129,27 @@ class World:
             )
         return proposal
 
+    # On someone's behalf: the HR member files for the requester (the manager); both own it.
+    def filed_draft(self) -> Proposal:
+        return services.proposal_create(
+            requester=self.org.hr_member,
+            on_behalf_of=self.org.requester,
+            data={**proposal_data(self.org), "title": "Filed for Rita"},
+        )
+
+    def filed_in_review(self) -> Proposal:
+        """Filed by HR's reviewer for the requester: HR's head signs it, its reviewer not."""
+        proposal = services.proposal_create(
+            requester=self.org.hr_reviewer,
+            on_behalf_of=self.org.requester,
+            data={**proposal_data(self.org), "title": "Filed by Hanna"},
+        )
+        return services.proposal_submit(proposal=proposal, actor=self.org.hr_reviewer)
+
+    def filed_signoff(self) -> str:
+        self.filed_hr_signoff = self.filed_in_review().signoffs.get(department__code="HR")
+        return f"/signoffs/{self.filed_hr_signoff.pk}/decide/"
+
     def shelfware_tool(self):
         """The HR tool, flagged as unused by the Yammer rule."""
         ShelfwareFlag.objects.create(
@@ -212,6 +233,18 @@ def proposal_form(world: World) -> dict:
     }  # fmt: skip
 
 
+def proposal_data(org) -> dict:
+    """The service's data for an HR proposal (the form's fields, cleaned)."""
+    hr = org.departments["HR"]
+    return {
+        "title": "Pulse survey", "problem": "No feedback loop.",
+        "requesting_department": hr, "paying_department": hr,
+        "new_vendor_name": "Pulse Inc", "new_solution_name": "Pulse", "category": "engagement",
+        "one_off_cost": 0, "recurring_cost": 100, "recurring_period": "monthly",
+        "term_months": 12,
+    }  # fmt: skip
+
+
 def contract_tool(world: World):
     """An HR tool whose contract's notice deadline is a month away."""
     start = timezone.localdate() - dt.timedelta(days=300)
@@ -283,6 +316,17 @@ ROWS = [
         overrides={"it_reviewer": 400},
     ),
     Row(
+        "create a proposal for HR on the requester's behalf",
+        "POST",
+        lambda w: "/proposals/new/",
+        lambda w: {**proposal_form(w), "on_behalf_of": w.org.requester.pk},
+        ok=302,
+        allowed=HR_MEMBERS - {"requester"},
+        refused=403,
+        # Oneself, or someone of another department, is not among the form's choices.
+        overrides={"requester": 400, "it_reviewer": 400},
+    ),
+    Row(
         "who-decides preview",
         "POST",
         lambda w: "/proposals/preview/",
@@ -349,6 +393,39 @@ ROWS = [
         lambda w: {"reason": "Budget moved."},
         ok=302,
         allowed={"requester"},
+    ),
+    Row(
+        "a draft filed on someone's behalf",
+        "GET",
+        lambda w: f"/proposals/{w.filed_draft().reference}/",
+        allowed={"requester", "hr_member", "superuser"},
+        refused=404,
+    ),
+    Row(
+        "edit a draft filed on someone's behalf",
+        "POST",
+        lambda w: f"/proposals/{w.filed_draft().reference}/edit/",
+        proposal_form,
+        ok=302,
+        allowed={"requester", "hr_member"},
+        overrides=dict.fromkeys(SIGNED_IN - {"requester", "hr_member", "superuser"}, 404),
+    ),
+    Row(
+        "submit a draft filed on someone's behalf",
+        "POST",
+        lambda w: f"/proposals/{w.filed_draft().reference}/submit/",
+        ok=302,
+        allowed={"requester", "hr_member"},
+        overrides=dict.fromkeys(SIGNED_IN - {"requester", "hr_member", "superuser"}, 404),
+    ),
+    Row(
+        # Filed by HR's reviewer for the requester: neither signs it; HR's head does.
+        "sign off for HR a proposal filed on someone's behalf",
+        "POST",
+        lambda w: w.filed_signoff(),
+        lambda w: {f"s{w.filed_hr_signoff.pk}-outcome": "approved"},
+        ok=302,
+        allowed={"head"},
     ),
     Row(
         "sign off for HR",
