@@ -509,7 +509,8 @@ class ProposalDetailSerializer(ProposalSerializer):
     tco_breakdown = serializers.SerializerMethodField(
         help_text=gettext_lazy(
             "The TCO line by line from the current costs, in the proposal's currency, and the "
-            "scenario that sets the tier (read-only)."
+            "scenario that sets the tier (read-only); null when the costs are too large to be "
+            "recorded (who_decides.reason says why)."
         )
     )
     dissent = serializers.SerializerMethodField(
@@ -562,11 +563,17 @@ class ProposalDetailSerializer(ProposalSerializer):
             "dissent",
         ]
 
-    @extend_schema_field(TcoBreakdownSerializer)
-    def get_tco_breakdown(self, p: Proposal) -> dict:
+    @extend_schema_field(TcoBreakdownSerializer(allow_null=True))
+    def get_tco_breakdown(self, p: Proposal) -> dict | None:
+        breakdown = p.tco_breakdown
+        amounts = [line.amount for line in breakdown.lines] + [breakdown.expected, breakdown.high]
+        if any(amount is not None and abs(amount) > MAX_AMOUNT for amount in amounts):
+            # Costs too large to record (a draft's; submitting it is refused): no breakdown,
+            # who_decides.reason says why.
+            return None
         # The lines' labels in the default language, as the API's other texts.
         with translation.override(DEFAULT_LANGUAGE):
-            return tco_breakdown_data(p.tco_breakdown)
+            return tco_breakdown_data(breakdown)
 
     @extend_schema_field(SignOffInProposalSerializer(many=True))
     def get_dissent(self, p: Proposal) -> Any:
