@@ -52,6 +52,9 @@ EVENT_LABELS = {
     "tool.shelfware_flagged": _("Tool flagged as unused"),
     "tool.shelfware_dismissed": _("Unused-tool flag dismissed"),
     "tool.shelfware_cleared": _("Adoption recovered: unused-tool flag cleared"),
+    "risk.answered": _("Vendor risk questions answered"),
+    "risk_question.created": _("Vendor risk question added"),
+    "risk_question.updated": _("Vendor risk question changed"),
 }
 
 

@@ -881,3 +881,6 @@ class ShelfwareFlag(models.Model):
 
 # The pilot's criteria, participants, ratings and keep/extend/stop review (decisions.pilots).
 from decisions.pilot_models import *  # noqa: E402, F403
+
+# The vendor risk questionnaire's questions and answers (decisions.risk).
+from decisions.risk_models import *  # noqa: E402, F403

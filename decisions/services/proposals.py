@@ -19,6 +19,7 @@ from decisions import tasks
 from decisions.dmu import guardrail_signed, lane_for, signers
 from decisions.events import webhook_proposal_event
 from decisions.lockin import lock_in_rating
+from decisions.risk import risk_assessment
 from decisions.models import (
     EDITABLE_STATES,
     Comment,
@@ -219,10 +220,16 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
         # lane, from IT Operations' guardrails as they are now (checked again each round): the
         # plug-in lane when every guardrail passes, unless the lock-in is high.
         lock_in = lock_in_rating(proposal)
+        # A high vendor risk does the same as a high lock-in (decisions.risk).
+        risk = risk_assessment(proposal)
         check = lane_check(proposal)
-        proposal.lane = lane_for(check, lock_in)
+        proposal.lane = lane_for(check, lock_in, risk)
         signing = signers(
-            proposal=proposal, role=tier.signoff_role, lock_in=lock_in, lane=proposal.lane
+            proposal=proposal,
+            role=tier.signoff_role,
+            lock_in=lock_in,
+            lane=proposal.lane,
+            risk=risk,
         )
         if not signing:
             raise DomainError(_("No department is configured to sign off; ask an administrator."))
@@ -262,6 +269,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "departments": [d.code for d in departments],
                 "due_on": due,
                 "lock_in": lock_in.as_payload() if lock_in else None,
+                **({"risk": risk.as_payload()} if risk else {}),
                 "lane": proposal.lane,
             },
         )
