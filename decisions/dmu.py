@@ -50,9 +50,7 @@ def signing_departments(*, proposal: Proposal, lane: str | None = None) -> list[
     return list(Department.objects.filter(required).order_by("code"))
 
 
-def lane_for(
-    check: LaneCheck, lock_in: LockIn | None, risk: RiskAssessment | None = None
-) -> str:
+def lane_for(check: LaneCheck, lock_in: LockIn | None, risk: RiskAssessment | None = None) -> str:
     """The lane a proposal runs in: the plug-in lane when every guardrail passes, unless its
     lock-in or its vendor risk is high — then IT Operations' head signs it, which the
     guardrails cannot do."""
@@ -172,9 +170,7 @@ def who_decides(
         reason=str(reason),
         departments=[
             Decider(d, r, by_guardrails=guardrail_signed(proposal, d, lane=lane))
-            for d, r in signers(
-                proposal=proposal, role=role, lock_in=lock_in, lane=lane, risk=risk
-            )
+            for d, r in signers(proposal=proposal, role=role, lock_in=lock_in, lane=lane, risk=risk)
         ],
         lock_in=lock_in,
         risk=risk,

@@ -190,13 +190,9 @@ def risk_assessments(proposals: Iterable[Proposal]) -> dict[int, RiskAssessment 
     if not questions or not proposals:
         return {p.pk: None for p in proposals}
     by_proposal: dict[int, list[RiskAnswer]] = {p.pk: [] for p in proposals}
-    for answer in RiskAnswer.objects.filter(proposal__in=proposals).select_related(
-        "answered_by"
-    ):
+    for answer in RiskAnswer.objects.filter(proposal__in=proposals).select_related("answered_by"):
         by_proposal[answer.proposal_id].append(answer)
-    return {
-        p.pk: assess(p, questions=questions, answers=by_proposal[p.pk]) for p in proposals
-    }
+    return {p.pk: assess(p, questions=questions, answers=by_proposal[p.pk]) for p in proposals}
 
 
 def risk_answers_prefetch() -> Prefetch:
@@ -206,9 +202,7 @@ def risk_answers_prefetch() -> Prefetch:
 def it_head_required(*, lock_in: Any, risk: RiskAssessment | None) -> bool:
     """Whether IT Operations' head signs whatever the tier asks: a high lock-in
     (decisions.lockin) or a high vendor risk."""
-    return bool(lock_in is not None and lock_in.is_high) or bool(
-        risk is not None and risk.is_high
-    )
+    return bool(lock_in is not None and lock_in.is_high) or bool(risk is not None and risk.is_high)
 
 
 def it_signoff_waiting(proposal: Proposal) -> SignOff | None:
@@ -225,6 +219,14 @@ def it_signoff_waiting(proposal: Proposal) -> SignOff | None:
         .select_related("department")
         .first()
     )
+
+
+def keeps_risk_questions(user: Any) -> bool:
+    """Who adds and changes the questions: a reviewer or head of IT Operations, and an
+    administrator (superuser, who keeps them in the admin)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser) or governs_landscape(user)
 
 
 def may_answer_as(*, user: Any, proposal: Proposal) -> str | None:

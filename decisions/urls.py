@@ -4,6 +4,7 @@ from core.export import ExportFormatConverter
 from decisions import views
 from decisions.views import exports, renewals
 from decisions.views import pilots as pilot_views
+from decisions.views import risk as risk_views
 from decisions.views.shelfware import shelfware_dismiss_view
 
 register_converter(ExportFormatConverter, "export")
@@ -44,6 +45,13 @@ urlpatterns = [
     ),
     path(
         "proposals/<str:reference>/pilot/decision/", pilot_views.pilot_decide, name="pilot-decide"
+    ),
+    path("proposals/<str:reference>/risk/", risk_views.proposal_risk, name="proposal-risk"),
+    path("risk/questions/", risk_views.risk_questions, name="risk-questions"),
+    path(
+        "risk/questions/<int:pk>/edit/",
+        risk_views.risk_question_edit,
+        name="risk-question-edit",
     ),
     path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
     path("queue/", views.queue, name="queue"),

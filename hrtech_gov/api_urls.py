@@ -15,6 +15,7 @@ from decisions.pilot_apis import (
     PilotVerdictApi,
 )
 from decisions.renewal_apis import RenewalsDueApi
+from decisions.risk_apis import ProposalRiskApi, RiskQuestionViewSet
 from glossary.apis import TermViewSet
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
 from landscape.usage_apis import ToolUsageApi, UsageApi
@@ -41,6 +42,7 @@ router.register("tools", ToolViewSet, basename="tool")
 router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("guardrails", GuardrailViewSet, basename="guardrail")
 router.register("glossary", TermViewSet, basename="glossary-term")
+router.register("risk-questions", RiskQuestionViewSet, basename="risk-question")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -65,6 +67,7 @@ urlpatterns = [
         name="catalog-job-errors",
     ),
     path("proposals/<str:reference>/pilot/", PilotApi.as_view(), name="proposal-pilot"),
+    path("proposals/<str:reference>/risk/", ProposalRiskApi.as_view(), name="proposal-risk"),
     path(
         "proposals/<str:reference>/pilot/rating/",
         PilotRatingApi.as_view(),

@@ -19,7 +19,6 @@ from decisions import tasks
 from decisions.dmu import guardrail_signed, lane_for, signers
 from decisions.events import webhook_proposal_event
 from decisions.lockin import lock_in_rating
-from decisions.risk import risk_assessment
 from decisions.models import (
     EDITABLE_STATES,
     Comment,
@@ -34,6 +33,7 @@ from decisions.models import (
 from decisions.plugin import LaneCheck, lane_check
 from decisions.pricing import assess_tier
 from decisions.rights import can_propose_for, can_see, is_read_only
+from decisions.risk import risk_assessment
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from landscape.models import Lane

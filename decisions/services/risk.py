@@ -26,21 +26,31 @@ from decisions.models import (
 )
 from decisions.risk import (
     RiskAssessment,
+    RiskItem,
     it_head_required,
     it_signoff_waiting,
+    keeps_risk_questions,
     may_answer_as,
     risk_assessment,
 )
 from decisions.services._common import lock_proposal
-from landscape.rights import governs_landscape
 from stakeholders.models import Role
 
-QUESTION_FIELDS = ["text", "text_nl", "text_fr", "category", "weight", "fact", "position", "is_active"]
+QUESTION_FIELDS = [
+    "text",
+    "text_nl",
+    "text_fr",
+    "category",
+    "weight",
+    "fact",
+    "position",
+    "is_active",
+]
 NOTE_MAX = 500
 
 
 def _keeps_questions(actor: Actor) -> None:
-    if not governs_landscape(actor):
+    if not keeps_risk_questions(actor):
         raise NotAllowed(_("Only IT Operations keeps the vendor risk questions."))
 
 
@@ -128,19 +138,7 @@ def risk_answers_save(
     with transaction.atomic():
         person = signed_in(actor, _("Sign in to answer the risk questions."))
         proposal = lock_proposal(proposal)
-        capacity = may_answer_as(user=person, proposal=proposal)
-        if capacity is None:
-            if proposal.requester_id == person.pk:
-                raise InvalidTransition(
-                    _("A proposal that is %(status)s: its risk answers can no longer change.")
-                    % {"status": proposal.get_status_display().lower()}
-                )
-            raise NotAllowed(
-                _(
-                    "The requester answers the risk questions while the proposal is theirs to "
-                    "edit; a reviewer or head of IT Operations while IT's sign-off waits."
-                )
-            )
+        capacity = _capacity(person, proposal)
         if not answers:
             raise DomainError(_("Answer at least one question."), field="answers")
         before = risk_assessment(proposal)
@@ -151,45 +149,12 @@ def risk_answers_save(
                 _("These risk questions do not exist or are not asked: %s.") % ", ".join(unknown),
                 field="answers",
             )
-        changes: dict[str, str | None] = {}
         now = timezone.now()
+        changes: dict[str, str | None] = {}
         for pk, value in sorted(answers.items()):
-            value = value or None
-            item = items[pk]
-            if item.by_fact:
-                raise DomainError(
-                    _("“%(q)s” is answered by the %(source)s; change it there.")
-                    % {"q": item.question.text, "source": _source_label(item.source)},
-                    field=f"answers.{pk}",
-                )
-            if value is not None and value not in RiskAnswerValue.values:
-                raise DomainError(
-                    _("Answer “%(q)s” with yes or no.") % {"q": item.question.text},
-                    field=f"answers.{pk}",
-                )
-            note = str(notes.get(pk, "") or "").strip()
-            if len(note) > NOTE_MAX:
-                raise DomainError(
-                    _("A note has at most %(n)s characters.") % {"n": NOTE_MAX},
-                    field=f"notes.{pk}",
-                )
-            if value is None:
-                if RiskAnswer.objects.filter(proposal=proposal, question_id=pk).delete()[0]:
-                    changes[str(pk)] = None
-                continue
-            if item.answer == value and item.note == note:
-                continue
-            RiskAnswer.objects.update_or_create(
-                proposal=proposal,
-                question_id=pk,
-                defaults={
-                    "answer": value,
-                    "note": note,
-                    "answered_by": person,
-                    "answered_at": now,
-                },
-            )
-            changes[str(pk)] = value
+            note = _checked(items[pk], value or None, str(notes.get(pk, "") or "").strip())
+            if _save_one(proposal, items[pk], value or None, note, person=person, now=now):
+                changes[str(pk)] = value or None
         after = risk_assessment(proposal)
         if not changes:
             return after
@@ -204,6 +169,62 @@ def risk_answers_save(
                 payload["it_signoff_role"] = role_change
         record_event(kind="risk.answered", actor=actor, proposal_id=proposal.pk, payload=payload)
         return after
+
+
+def _capacity(person: Any, proposal: Proposal) -> str:
+    capacity = may_answer_as(user=person, proposal=proposal)
+    if capacity is not None:
+        return capacity
+    if proposal.requester_id == person.pk:
+        raise InvalidTransition(
+            _("A proposal that is %(status)s: its risk answers can no longer change.")
+            % {"status": proposal.get_status_display().lower()}
+        )
+    raise NotAllowed(
+        _(
+            "The requester answers the risk questions while the proposal is theirs to "
+            "edit; a reviewer or head of IT Operations while IT's sign-off waits."
+        )
+    )
+
+
+def _checked(item: RiskItem, value: str | None, note: str) -> str:
+    """The note, once the answer is one a person may give to this question."""
+    pk = item.question.pk
+    if item.by_fact:
+        raise DomainError(
+            _("“%(q)s” is answered by the %(source)s; change it there.")
+            % {"q": item.question.text, "source": _source_label(item.source)},
+            field=f"answers.{pk}",
+        )
+    if value is not None and value not in RiskAnswerValue.values:
+        raise DomainError(
+            _("Answer “%(q)s” with yes or no.") % {"q": item.question.text},
+            field=f"answers.{pk}",
+        )
+    if len(note) > NOTE_MAX:
+        raise DomainError(
+            _("A note has at most %(n)s characters.") % {"n": NOTE_MAX}, field=f"notes.{pk}"
+        )
+    return note
+
+
+def _save_one(
+    proposal: Proposal, item: RiskItem, value: str | None, note: str, *, person: Any, now: Any
+) -> bool:
+    """Store (or take back) one answer; whether anything changed."""
+    pk = item.question.pk
+    if value is None:
+        deleted, _rows = RiskAnswer.objects.filter(proposal=proposal, question_id=pk).delete()
+        return bool(deleted)
+    if item.answer == value and item.note == note:
+        return False
+    RiskAnswer.objects.update_or_create(
+        proposal=proposal,
+        question_id=pk,
+        defaults={"answer": value, "note": note, "answered_by": person, "answered_at": now},
+    )
+    return True
 
 
 def _source_label(source: str) -> str:

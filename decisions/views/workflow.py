@@ -22,6 +22,7 @@ from decisions.lockin import lock_in_rating
 from decisions.models import Proposal, SignOff, SignOffStatus
 from decisions.pilots import pilot_reviews_for_cdo
 from decisions.rights import cdo_conflicts, is_cdo
+from decisions.risk import risk_assessment, risk_assessments
 from decisions.views._common import (
     after_action,
     questions_by_department,
@@ -123,6 +124,7 @@ def _decisions_refused(
         return response
     card = selectors.decision_cards().filter(pk=proposal.pk).first() or proposal
     decorate_decision_card(card)
+    card.risk = risk_assessment(card)  # type: ignore[attr-defined]
     card.voice = voice_summary(card)  # type: ignore[attr-defined]
     tool = card.tool
     card.impact = tools_impact([tool])[tool.pk] if tool else None  # type: ignore[attr-defined]
@@ -233,8 +235,10 @@ def _decisions_page(
     conflicts = cdo_conflicts(user=request.user, proposals=proposals)
     impacts = tools_impact([p.tool for p in proposals if p.tool is not None])
     voices = voice_summaries(proposals)
+    risks = risk_assessments(proposals)  # two queries, however many cards
     for proposal in proposals:
         decorate_decision_card(proposal)
+        proposal.risk = risks[proposal.pk]  # type: ignore[attr-defined]
         proposal.impact = impacts.get(proposal.tool_id or 0)  # type: ignore[attr-defined]
         proposal.voice = voices[proposal.pk]  # type: ignore[attr-defined]
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
