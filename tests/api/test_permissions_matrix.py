@@ -19,6 +19,7 @@ from decisions.models import DecisionOutcome, SignOffStatus
 from landscape.models import Guardrail
 from stakeholders.services import chat_channel_create
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
+from tests.decisions.risk_helpers import risk_questions
 from tests.effects import snapshot
 from tests.factories import (
     GoalFactory,
@@ -27,7 +28,6 @@ from tests.factories import (
     ToolIntegrationFactory,
     make_proposal,
 )
-from tests.decisions.risk_helpers import risk_questions
 from tests.glossary.helpers import user_term
 from tests.landscape.standard_helpers import eligible_tool
 

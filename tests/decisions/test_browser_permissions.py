@@ -248,6 +248,7 @@ def risk_question_form(world: World) -> dict:
 def risk_answer(world: World, answer: str = "yes") -> dict:
     return {f"answer_{world.risk_questions.open.pk}": answer}
 
+
 ROWS = [
     Row("home", "GET", lambda w: "/"),
     Row("proposal list", "GET", lambda w: "/proposals/"),
