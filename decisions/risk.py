@@ -5,7 +5,8 @@ Every question is asked so that yes is the safe answer. A question tied to a cat
 (RiskQuestion.fact) is answered by that fact wherever it is known, as the plug-in lane reads
 facts (decisions.plugin.proposal_facts: the catalog's where it has them, the proposal's
 otherwise); people answer the rest. A person's answer to a question whose fact is known is
-refused.
+refused. Only a proposal for a new tool is rated: a renewal keeps a vendor we know, a
+retirement buys nothing (None).
 
 Scoring: a question answered no, or not answered, adds its weight to the points (not knowing is
 itself a risk); yes adds nothing. The score is the points as a share of every active question's
@@ -32,6 +33,7 @@ from django.db.models import Prefetch
 from decisions.models import (
     EDITABLE_STATES,
     Proposal,
+    ProposalKind,
     ProposalStatus,
     RiskAnswer,
     RiskAnswerValue,
@@ -149,7 +151,7 @@ def assess(
     """The proposal's assessment from the active `questions` and its stored `answers`; None
     without questions. No query of its own (select_related the proposal's solution)."""
     questions = list(questions)
-    if not questions:
+    if not questions or proposal.kind != ProposalKind.NEW:
         return None
     facts = proposal_facts(proposal, integrates_with=())  # only the catalog's facts are read
     given = {a.question_id: a for a in answers}

@@ -52,6 +52,7 @@ from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, TRANSLAT
 from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
+from demo.risk import load_demo_risk_questions, seed_demo_risk
 from demo.standards import seed_demo_standard
 from demo.usage import load_demo_usage
 from stakeholders.checklists import load_default_checklists
@@ -113,6 +114,10 @@ def seed_demo() -> SeedReport:
     if standard := seed_demo_standard():
         report.lines.append(f"Standard for collaboration: {standard.solution.name}.")
     report.lines.extend(seed_demo_pilots())
+    # The vendor risk questionnaire, after every proposal (their stories predate it), and IT's
+    # reviewer assessing the proposals that wait for IT's sign-off.
+    report.add("Vendor risk questions", *load_demo_risk_questions())
+    report.lines.extend(seed_demo_risk())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 
