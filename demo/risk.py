@@ -139,7 +139,7 @@ def seed_demo_risk() -> list[str]:
         open_items = [item for item in assessment.items if not item.by_fact]
         if not open_items:
             continue
-        # The first proposal rated high before any answer even at worst: IT finds no safeguard at all.
+        # The first proposal rated high before any answer: IT finds no safeguard at all.
         risky = not risky_done and assessment.is_high
         risky_done = risky_done or risky
         answers = {item.question.pk: "no" if risky else "yes" for item in open_items}
