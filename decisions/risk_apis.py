@@ -162,7 +162,8 @@ class RiskItemSerializer(serializers.Serializer):
         allow_null=True,
         help_text=gettext_lazy("null: not answered (counts as a risk)."),
     )
-    source = serializers.ChoiceField(
+    # A field named like a Field attribute: DRF's metaclass takes it off the class.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=[("catalog", "catalog"), ("proposal", "proposal"), ("person", "person"), ("", "")],
         help_text=gettext_lazy(
             "catalog or proposal: answered by a fact (cannot be answered here); person: "

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
-from core.i18n import fill_blank_translations, glossary, in_every_language
+from core.i18n import (
+    fill_blank_translations,
+    glossary,
+    in_default_language,
+    in_every_language,
+)
 from decisions.models import (
     Proposal,
     ProposalStatus,
@@ -92,7 +97,7 @@ RISK_TRANSLATIONS = glossary(
 def load_demo_risk_questions() -> tuple[int, int]:
     """The questionnaire, entered directly as reference data is; a question that exists (by its
     English text) is left as IT Operations keeps it. (created, existing)"""
-    existing = set(RiskQuestion.objects.values_list("text_en", flat=True))
+    existing = set(RiskQuestion.objects.values_list(in_default_language("text"), flat=True))
     missing = [
         RiskQuestion(
             **in_every_language("text", text, RISK_TRANSLATIONS),

@@ -238,6 +238,7 @@ def _it_role_follow(proposal: Proposal, risk: RiskAssessment | None) -> dict[str
     if signoff is None or proposal.tier is None:
         return None
     signoff = SignOff.objects.select_for_update(of=("self",)).get(pk=signoff.pk)
+    role: str
     if it_head_required(lock_in=lock_in_rating(proposal), risk=risk):
         role = Role.HEAD
     else:
