@@ -193,7 +193,7 @@ def _checked(item: RiskItem, value: str | None, note: str) -> str:
     pk = item.question.pk
     if item.by_fact:
         raise DomainError(
-            _("“%(q)s” is answered by the %(source)s; change it there.")
+            _("“%(q)s” is answered by %(source)s; change it there.")
             % {"q": item.question.text, "source": _source_label(item.source)},
             field=f"answers.{pk}",
         )
@@ -228,7 +228,7 @@ def _save_one(
 
 
 def _source_label(source: str) -> str:
-    return _("catalog") if source == "catalog" else _("proposal")
+    return _("the catalog") if source == "catalog" else _("the proposal")
 
 
 def _it_role_follow(proposal: Proposal, risk: RiskAssessment | None) -> dict[str, str] | None:
