@@ -14,6 +14,7 @@ from decisions import risk
 from decisions.dmu import who_decides
 from decisions.models import (
     Proposal,
+    ProposalKind,
     RiskAnswer,
     RiskCategory,
     RiskFact,
@@ -52,7 +53,17 @@ def it_signoff(proposal: Proposal):
 
 @pytest.mark.parametrize(
     ("points", "total", "score"),
-    [(0, 10, 0), (1, 3, 33), (2, 3, 66), (1, 4, 25), (10, 10, 100), (0, 0, 0), (5, 0, 0)],
+    [
+        (0, 10, 0),
+        (1, 3, 33),
+        (2, 3, 66),
+        (1, 4, 25),
+        (10, 10, 100),
+        (0, 0, 0),
+        (5, 0, 0),
+        (1, 1, 100),
+        (0, 1, 0),
+    ],  # fmt: skip
 )
 def test_the_score_is_the_share_of_weight_at_risk_rounded_down(points, total, score):
     assert score_for(points, total) == score
@@ -75,6 +86,13 @@ def test_the_rating_changes_exactly_at_its_thresholds(score, rating):
 
 def test_the_thresholds_are_the_documented_ones():
     assert (risk.MEDIUM_SCORE, risk.HIGH_SCORE) == (25, 50)
+
+
+@pytest.mark.parametrize("kind", [ProposalKind.RENEWAL, ProposalKind.RETIREMENT])
+def test_only_a_proposal_for_a_new_tool_is_rated(kind):
+    q = RiskQuestion(text="Backup?", category=RiskCategory.CONTINUITY, weight=1)
+    assert assess(Proposal(kind=kind), questions=[q], answers=[]) is None
+    assert assess(Proposal(kind=ProposalKind.NEW), questions=[q], answers=[]).score == 100
 
 
 def test_without_questions_nothing_is_rated(org):
