@@ -255,3 +255,18 @@ def test_the_assessment_page_does_not_grow_in_queries(client, org):
     with CaptureQueriesContext(connection) as many:
         client.get(risk_url(proposal))
     assert len(many) <= len(few)
+
+
+def test_the_form_preview_shows_the_rating_submission_would_act_on(client, org):
+    question()
+    client.force_login(org.requester)
+    response = client.post(
+        reverse("proposal-preview"),
+        {"requesting_department": org.departments["HR"].pk,
+         "paying_department": org.departments["HR"].pk, "currency": "EUR",
+         "one_off_cost": "0", "recurring_cost": "100", "recurring_period": "monthly",
+         "term_months": "12", "new_vendor_name": "Hirely", "new_solution_name": "Hirely ATS",
+         "category": "talent_acquisition"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Vendor risk: high" in response.text
