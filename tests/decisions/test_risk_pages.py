@@ -270,3 +270,21 @@ def test_the_form_preview_shows_the_rating_submission_would_act_on(client, org):
     )  # fmt: skip
     assert response.status_code == 200
     assert "Vendor risk: high" in response.text
+
+
+def test_an_administrator_keeps_questions_in_the_admin_through_the_service(client, org):
+    client.force_login(org.superuser)
+    response = client.post(
+        "/admin/decisions/riskquestion/add/",
+        {"text_en": "Is there a tested backup?", "text_nl": "", "text_fr": "",
+         "category": "continuity", "weight": "3", "fact": "", "position": "0",
+         "is_active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content[:500]
+    q = RiskQuestion.objects.get()
+    assert (q.text, q.weight) == ("Is there a tested backup?", 3)
+    assert Event.objects.filter(kind="risk_question.created").exists()
+    assert client.get("/admin/decisions/riskquestion/").status_code == 200
+    # An IT reviewer is no staff member: the admin is the administrators'.
+    client.force_login(org.it_reviewer)
+    assert client.get("/admin/decisions/riskquestion/").status_code == 302
