@@ -63,7 +63,7 @@ def it_signoff(proposal: Proposal):
         (5, 0, 0),
         (1, 1, 100),
         (0, 1, 0),
-    ],  # fmt: skip
+    ],
 )
 def test_the_score_is_the_share_of_weight_at_risk_rounded_down(points, total, score):
     assert score_for(points, total) == score
