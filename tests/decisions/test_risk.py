@@ -208,6 +208,12 @@ def test_the_requester_answers_a_draft_and_the_trail_records_it(org):
         "high",
         "requester",
     )
+    assert (event.payload["points"], event.payload["total"], event.payload["unanswered"]) == (
+        2,
+        2,
+        0,
+    )
+    assert "it_signoff_role" not in event.payload
     # Taking it back removes the answer; the same answer again records nothing.
     services.risk_answers_save(proposal=proposal, actor=org.requester, answers={q.pk: None})
     assert not RiskAnswer.objects.exists()
@@ -425,15 +431,20 @@ def test_assess_makes_no_query(org, django_assert_num_queries):
 
 
 def test_many_proposals_are_assessed_in_two_queries(org, django_assert_num_queries):
-    question()
+    first = question()
     question("Backup?", fact=RiskFact.SSO)
     proposals = [make_proposal(requester=org.requester) for _ in range(3)]
     proposals = list(
         Proposal.objects.select_related("solution").filter(pk__in=[p.pk for p in proposals])
     )
+    services.risk_answers_save(
+        proposal=proposals[0], actor=org.requester, answers={first.pk: "yes"}
+    )
     with django_assert_num_queries(2):
         result = risk.risk_assessments(proposals)
     assert set(result) == {p.pk for p in proposals}
+    assert [result[p.pk] for p in proposals] == [risk_assessment(p) for p in proposals]
+    assert result[proposals[0].pk].score < result[proposals[1].pk].score
 
 
 def test_weights_outside_one_to_ten_are_refused(org):
@@ -463,6 +474,23 @@ def test_it_and_administrators_keep_the_questions(org, persona):
     assert (q.weight, q.is_active) == (5, False)
     kinds = list(Event.objects.values_list("kind", flat=True))
     assert kinds == ["risk_question.created", "risk_question.updated"]
+
+
+def test_a_question_refuses_unknown_fields_and_records_no_empty_change(org):
+    with pytest.raises(DomainError):
+        services.risk_question_create(
+            actor=org.it_reviewer,
+            data={"text": "Q?", "category": "security", "weight": 1, "colour": "red"},
+        )
+    assert not RiskQuestion.objects.exists()
+    q = services.risk_question_create(
+        actor=org.it_reviewer, data={"text": "Q?", "category": "security", "weight": 1}
+    )
+    services.risk_question_update(question=q, actor=org.it_reviewer, data={"weight": 1})
+    assert Event.objects.filter(kind="risk_question.updated").count() == 0
+    with pytest.raises(DomainError) as refused:
+        services.risk_question_update(question=q, actor=org.it_reviewer, data={"category": "x"})
+    assert refused.value.field == "category"
 
 
 @pytest.mark.parametrize("persona", ["requester", "hr_reviewer", "hr_head", "cdo", "viewer"])
