@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
+from core.errors import DomainError
+from core.i18n import per_language
 from decisions.models import (
     Comment,
     Decision,
@@ -11,9 +15,12 @@ from decisions.models import (
     PilotVerdict,
     Proposal,
     ProposalGoal,
+    RiskQuestion,
     ShelfwareFlag,
     SignOff,
 )
+from decisions.risk import keeps_risk_questions
+from decisions.services import risk as risk_services
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -230,3 +237,63 @@ class OnboardingTaskAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# The vendor risk questionnaire (decisions.risk): every save goes through the services (the
+# right, the checks, the audit event); a question is deactivated, never deleted.
+
+
+@admin.register(RiskQuestion)
+class RiskQuestionAdmin(TranslationAdmin[RiskQuestion]):
+    list_display = ["text", "category", "weight", "fact", "position", "is_active"]
+    list_filter = ["category", "fact", "is_active"]
+    search_fields = per_language("text")
+    fields = ["text", "category", "weight", "fact", "position", "is_active"]
+    actions = ["deactivate"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return keeps_risk_questions(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: RiskQuestion | None = None) -> bool:
+        return keeps_risk_questions(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: RiskQuestion | None = None) -> bool:
+        return False  # deactivate instead: answers keep naming it
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: getattr(obj, name)
+            for name in [*per_language("text"), *RISK_QUESTION_ADMIN_FIELDS]
+        }
+        try:
+            if change:
+                saved = risk_services.risk_question_update(
+                    question=RiskQuestion.objects.get(pk=obj.pk), actor=request.user, data=data
+                )
+            else:
+                saved = risk_services.risk_question_create(actor=request.user, data=data)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return
+        obj.pk = saved.pk
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is not None:  # nothing to log when the service refused it
+            return super().log_addition(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.action(description=_("Deactivate the selected risk questions"))
+    def deactivate(self, request, queryset):
+        for question in queryset.filter(is_active=True):
+            risk_services.risk_question_update(
+                question=question, actor=request.user, data={"is_active": False}
+            )
+        messages.success(request, _("Risk questions deactivated."))
+
+
+RISK_QUESTION_ADMIN_FIELDS = ["category", "weight", "fact", "position", "is_active"]

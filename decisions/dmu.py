@@ -19,6 +19,7 @@ from decisions.lockin import LockIn, lock_in_rating
 from decisions.models import Proposal, ProposalKind
 from decisions.plugin import LaneCheck, it_department_code, lane_check
 from decisions.pricing import assess_tier
+from decisions.risk import RiskAssessment, it_head_required, risk_assessment
 from decisions.rules import renewal_needs_cdo
 from landscape.guardrails import GuardrailResult
 from landscape.models import Lane
@@ -49,22 +50,29 @@ def signing_departments(*, proposal: Proposal, lane: str | None = None) -> list[
     return list(Department.objects.filter(required).order_by("code"))
 
 
-def lane_for(check: LaneCheck, lock_in: LockIn | None) -> str:
+def lane_for(check: LaneCheck, lock_in: LockIn | None, risk: RiskAssessment | None = None) -> str:
     """The lane a proposal runs in: the plug-in lane when every guardrail passes, unless its
-    lock-in is high — then IT Operations' head signs it, which the guardrails cannot do."""
-    if lock_in is not None and lock_in.is_high:
+    lock-in or its vendor risk is high — then IT Operations' head signs it, which the
+    guardrails cannot do."""
+    if it_head_required(lock_in=lock_in, risk=risk):
         return Lane.GOVERNED
     return check.lane
 
 
 def signers(
-    *, proposal: Proposal, role: str, lock_in: LockIn | None, lane: str | None = None
+    *,
+    proposal: Proposal,
+    role: str,
+    lock_in: LockIn | None,
+    lane: str | None = None,
+    risk: RiskAssessment | None = None,
 ) -> list[tuple[Department, str]]:
     """Each signing department with the role it signs with: the tier's `role`, except that a
-    high lock-in asks the head of IT Operations (settings.LANDSCAPE_IT_DEPARTMENT), added when
-    it would not sign otherwise. What submission creates and the preview shows."""
+    high lock-in or a high vendor risk (decisions.risk) asks the head of IT Operations
+    (settings.LANDSCAPE_IT_DEPARTMENT), added when it would not sign otherwise. What submission
+    creates and the preview shows."""
     departments = signing_departments(proposal=proposal, lane=lane)
-    if lock_in is None or not lock_in.is_high:
+    if not it_head_required(lock_in=lock_in, risk=risk):
         return [(d, role) for d in departments]
     code = settings.LANDSCAPE_IT_DEPARTMENT
     if not any(d.code == code for d in departments):
@@ -104,6 +112,8 @@ class WhoDecides:
     reason: str
     departments: list[Decider] = field(default_factory=list)
     lock_in: LockIn | None = None
+    # The vendor risk questionnaire's assessment (None: no questions kept).
+    risk: RiskAssessment | None = None
     lane: str = Lane.GOVERNED
     # The preview's guardrail checks (empty once submitted: the audit trail has them).
     guardrails: list[GuardrailResult] = field(default_factory=list)
@@ -139,6 +149,8 @@ def who_decides(
             # The answers cannot change once submitted (only a draft or a proposal back with
             # its requester is edited): the rating is the one submission acted on.
             lock_in=lock_in_rating(proposal),
+            # The risk as it stands now (IT may still answer in review).
+            risk=risk_assessment(proposal),
             lane=proposal.lane,
             cdo_by_rule=renewal_needs_cdo(proposal),
             consent_mode=any(s.consent_mode for s in current),
@@ -153,17 +165,19 @@ def who_decides(
         tier, reason = assessment.tier, assessment.reason
     role = tier.signoff_role if tier else Role.REVIEWER
     lock_in = lock_in_rating(proposal)
+    risk = risk_assessment(proposal)
     check = lane_check(proposal, integrates_with=integrates_with)
-    lane = lane_for(check, lock_in)
+    lane = lane_for(check, lock_in, risk)
     return WhoDecides(
         fixed=False,
         tier=tier,
         reason=str(reason),
         departments=[
             Decider(d, r, by_guardrails=guardrail_signed(proposal, d, lane=lane))
-            for d, r in signers(proposal=proposal, role=role, lock_in=lock_in, lane=lane)
+            for d, r in signers(proposal=proposal, role=role, lock_in=lock_in, lane=lane, risk=risk)
         ],
         lock_in=lock_in,
+        risk=risk,
         lane=lane,
         guardrails=check.results,
         cdo_by_rule=renewal_needs_cdo(proposal),

@@ -63,6 +63,9 @@ EVENT_LABELS = {
     "onboarding.task_done": _("Onboarding task done"),
     "onboarding.task_reopened": _("Onboarding task reopened"),
     "onboarding.template_saved": _("Onboarding task template saved"),
+    "risk.answered": _("Vendor risk questions answered"),
+    "risk_question.created": _("Vendor risk question added"),
+    "risk_question.updated": _("Vendor risk question changed"),
 }
 
 

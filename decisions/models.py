@@ -995,3 +995,6 @@ class ShelfwareFlag(models.Model):
 # The decision-to-implementation handoff: onboarding templates and tasks (decisions.handoff).
 from decisions.handoff_models import *  # noqa: E402, F403
 from decisions.pilot_models import *  # noqa: E402, F403
+
+# The vendor risk questionnaire's questions and answers (decisions.risk).
+from decisions.risk_models import *  # noqa: E402, F403

@@ -5,6 +5,7 @@ from decisions import views
 from decisions.views import budgets, exports, renewals
 from decisions.views import handoff as handoff_views
 from decisions.views import pilots as pilot_views
+from decisions.views import risk as risk_views
 from decisions.views.shelfware import shelfware_dismiss_view
 
 register_converter(ExportFormatConverter, "export")
@@ -62,6 +63,13 @@ urlpatterns = [
     path("handoff/tasks/<int:pk>/assign/", handoff_views.task_assign, name="onboarding-assign"),
     path("handoff/tasks/<int:pk>/done/", handoff_views.task_done, name="onboarding-done"),
     path("handoff/tasks/<int:pk>/reopen/", handoff_views.task_reopen, name="onboarding-reopen"),
+    path("proposals/<str:reference>/risk/", risk_views.proposal_risk, name="proposal-risk"),
+    path("risk/questions/", risk_views.risk_questions, name="risk-questions"),
+    path(
+        "risk/questions/<int:pk>/edit/",
+        risk_views.risk_question_edit,
+        name="risk-question-edit",
+    ),
     path("signoffs/<int:pk>/decide/", views.signoff_decide, name="signoff-decide"),
     path("queue/", views.queue, name="queue"),
     path("decisions/", views.cdo_decisions, name="cdo-decisions"),

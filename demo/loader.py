@@ -57,6 +57,7 @@ from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, TRANSLAT
 from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
+from demo.risk import load_demo_risk_questions, seed_demo_risk
 from demo.sso import load_demo_identity_mappings
 from demo.standards import seed_demo_standard
 from demo.usage import load_demo_usage
@@ -123,6 +124,10 @@ def seed_demo() -> SeedReport:
     report.lines.extend(seed_demo_pilots())
     report.add("Imports (glossary, catalog)", *load_demo_imports())
     report.lines.extend(seed_demo_handoff())
+    # The vendor risk questionnaire, after every proposal (their stories predate it), and IT's
+    # reviewer assessing the proposals that wait for IT's sign-off.
+    report.add("Vendor risk questions", *load_demo_risk_questions())
+    report.lines.extend(seed_demo_risk())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 

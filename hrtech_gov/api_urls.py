@@ -17,6 +17,7 @@ from decisions.pilot_apis import (
     PilotVerdictApi,
 )
 from decisions.renewal_apis import RenewalsDueApi
+from decisions.risk_apis import ProposalRiskApi, RiskQuestionViewSet
 from glossary.apis import TermViewSet
 from imports.apis import ImportApi
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
@@ -47,6 +48,7 @@ router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("guardrails", GuardrailViewSet, basename="guardrail")
 router.register("glossary", TermViewSet, basename="glossary-term")
 router.register("onboarding-tasks", OnboardingTaskViewSet, basename="onboarding-task")
+router.register("risk-questions", RiskQuestionViewSet, basename="risk-question")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -83,6 +85,7 @@ urlpatterns = [
         name="catalog-job-errors",
     ),
     path("proposals/<str:reference>/pilot/", PilotApi.as_view(), name="proposal-pilot"),
+    path("proposals/<str:reference>/risk/", ProposalRiskApi.as_view(), name="proposal-risk"),
     path(
         "proposals/<str:reference>/pilot/rating/",
         PilotRatingApi.as_view(),

@@ -255,6 +255,27 @@ class TestTheDemo:
         it = proposal.signoffs.get(round=proposal.round, department__code="IT")
         assert (it.required_role, it.status) == (Role.HEAD, SignOffStatus.PENDING)
 
+    def test_its_vendor_risk_questionnaire_asks_the_it_head_where_it_is_high(self):
+        from decisions.models import RiskAnswer, RiskQuestion
+        from decisions.risk import risk_assessment
+
+        assert RiskQuestion.objects.filter(is_active=True).count() >= 8
+        assert not RiskQuestion.objects.filter(text_nl__isnull=True).exists()
+        assert not RiskQuestion.objects.filter(text_fr__isnull=True).exists()
+        answered = Proposal.objects.filter(risk_answers__isnull=False).distinct()
+        assert answered.exists()
+        ratings = {p.reference: risk_assessment(p).rating for p in answered}
+        assert "high" in ratings.values()
+        assert set(ratings.values()) - {"high"}
+        for proposal in answered:
+            it = proposal.signoffs.get(round=proposal.round, department__code="IT")
+            if ratings[proposal.reference] == "high":
+                assert it.required_role == Role.HEAD
+        assert RiskAnswer.objects.filter(answered_by__username="reviewer.it").exists()
+        # The plug-in lane's story keeps its lane: its rating is not high.
+        plugin = Proposal.objects.get(title="Campaign decks in Pitch")
+        assert risk_assessment(plugin).rating != "high"
+
     def test_it_spreads_the_proposals_over_every_status_and_tier(self):
         proposals = Proposal.objects.all()
         assert proposals.count() >= 30
@@ -370,8 +391,10 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # each kind of reference data may still lack (departments, tiers, goals, questions,
     # guardrails); +1: the glossary's terms; +1: the chat channels; +2: the demo imports; +1: the
     # single sign-on group mappings; +1: the budgets; +3: the onboarding templates, the
-    # checklists to make, the onboarding stories; +1: the membership of the demo's assistant.
-    with django_assert_max_num_queries(86):
+    # checklists to make, the onboarding stories; +1: the membership of the demo's assistant;
+    # +6: the vendor risk questions, their translations, IT's reviewer and the proposals IT has
+    # not assessed yet.
+    with django_assert_max_num_queries(92):
         output = seed()
 
     assert row_counts() == before

@@ -41,6 +41,7 @@ from decisions.rights import (
     is_read_only,
     on_behalf_refusal,
 )
+from decisions.risk import risk_assessment
 from decisions.rules import proposal_check
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from decisions.tco import tier_scenario
@@ -280,10 +281,16 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
         # lane, from IT Operations' guardrails as they are now (checked again each round): the
         # plug-in lane when every guardrail passes, unless the lock-in is high.
         lock_in = lock_in_rating(proposal)
+        # A high vendor risk does the same as a high lock-in (decisions.risk).
+        risk = risk_assessment(proposal)
         check = lane_check(proposal)
-        proposal.lane = lane_for(check, lock_in)
+        proposal.lane = lane_for(check, lock_in, risk)
         signing = signers(
-            proposal=proposal, role=tier.signoff_role, lock_in=lock_in, lane=proposal.lane
+            proposal=proposal,
+            role=tier.signoff_role,
+            lock_in=lock_in,
+            lane=proposal.lane,
+            risk=risk,
         )
         if not signing:
             raise DomainError(_("No department is configured to sign off; ask an administrator."))
@@ -325,6 +332,7 @@ def proposal_submit(*, proposal: Proposal, actor: Actor) -> Proposal:
                 "departments": [d.code for d in departments],
                 "due_on": due,
                 "lock_in": lock_in.as_payload() if lock_in else None,
+                **({"risk": risk.as_payload()} if risk else {}),
                 "lane": proposal.lane,
                 # Priced by a model (decisions.tco): which one, and the scenario that set the tier.
                 "cost_model": proposal.cost_model,

@@ -31,6 +31,7 @@ from decisions.models import (
     ProposalStatus,
 )
 from decisions.pilots import pilot_panel
+from decisions.plugin import it_department_code
 from decisions.rights import (
     can_edit,
     can_steer_lifecycle,
@@ -103,12 +104,16 @@ def detail_context(
         # Consent mode: the day the consent is presumed, and whether an objection is still taken.
         s.presumed_on = presumed_on(s)  # type: ignore[attr-defined]
         s.may_object = objection_open(s, today=today)  # type: ignore[attr-defined]
+    who = who_decides(proposal=proposal)
+    it_code = it_department_code()
     questions = questions_by_department({s.department_id for s in current if s.pk in rights})
     for s in current:
         right = rights.get(s.pk)
         # What the sign-off panel shows for each department: attributes for the template.
         s.can_sign = right is not None  # type: ignore[attr-defined]
         s.signing_for = right.on_behalf_of if right else None  # type: ignore[attr-defined]
+        # IT Operations' reviewer signs knowing the vendor risk (decisions.risk).
+        s.risk = who.risk if s.department.code == it_code else None  # type: ignore[attr-defined]
         if right:
             s.form = (bound_forms or {}).get(s.pk) or SignOffForm(  # type: ignore[attr-defined]
                 prefix=f"s{s.pk}", questions=questions[s.department_id]
@@ -123,7 +128,7 @@ def detail_context(
         "can_edit": can_edit(user=user, proposal=proposal),
         "can_withdraw": is_owner(user=user, proposal=proposal)
         and ProposalStatus.WITHDRAWN in ALLOWED_TRANSITIONS[ProposalStatus(proposal.status)],
-        "who_decides": who_decides(proposal=proposal),
+        "who_decides": who,
         "can_decide": cdo_may_decide and not decide_conflict,
         "decide_conflict": decide_conflict,
         "lifecycle_actions": lifecycle_actions(user, proposal),

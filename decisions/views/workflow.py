@@ -26,6 +26,7 @@ from decisions.lockin import lock_in_rating
 from decisions.models import Proposal, SignOff, SignOffStatus
 from decisions.pilots import pilot_reviews_for_cdo
 from decisions.rights import cdo_conflicts, is_cdo
+from decisions.risk import risk_assessment, risk_assessments
 from decisions.views._common import (
     after_action,
     questions_by_department,
@@ -127,6 +128,7 @@ def _decisions_refused(
         return response
     card = selectors.decision_cards().filter(pk=proposal.pk).first() or proposal
     decorate_decision_card(card)
+    card.risk = risk_assessment(card)  # type: ignore[attr-defined]
     card.voice = voice_summary(card)  # type: ignore[attr-defined]
     tool = card.tool
     card.impact = tools_impact([tool])[tool.pk] if tool else None  # type: ignore[attr-defined]
@@ -246,8 +248,10 @@ def _decisions_page(
     payers = list({p.paying_department_id: p.paying_department for p in proposals}.values())
     year = fiscal_year_of(timezone.localdate())
     lines = {line.department.pk: line for line in budget_lines(year=year, departments=payers)}
+    risks = risk_assessments(proposals)  # two queries, however many cards
     for proposal in proposals:
         decorate_decision_card(proposal, lines=lines)
+        proposal.risk = risks[proposal.pk]  # type: ignore[attr-defined]
         proposal.impact = impacts.get(proposal.tool_id or 0)  # type: ignore[attr-defined]
         proposal.voice = voices[proposal.pk]  # type: ignore[attr-defined]
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]

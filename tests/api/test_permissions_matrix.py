@@ -21,6 +21,7 @@ from landscape.models import Guardrail
 from stakeholders.models import IdentityGroupMapping
 from stakeholders.services import chat_channel_create, department_budget_set
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
+from tests.decisions.risk_helpers import risk_questions
 from tests.effects import snapshot
 from tests.factories import (
     GoalFactory,
@@ -83,6 +84,9 @@ class World:
         # A plug-in tool IT Operations may pull back, and one of its guardrails.
         self.plug_in_tool = ToolFactory(owner_department=org.departments["HR"], lane="plug_in")
         self.guardrail = Guardrail.objects.create(code="sso", name="Single sign-on", kind="sso")
+        # The vendor risk questionnaire: a fact answers the heavier question (no personal
+        # data: yes), the other is open; the rating stays medium, so nobody's role changes.
+        self.risk_questions = risk_questions()
         # A tool the CDO may make its category's standard, and a standard to withdraw.
         self.standard_candidate = eligible_tool(name="Teams", category="collaboration")
         self.standard_tool = eligible_tool(
@@ -248,6 +252,8 @@ CHAT_KEEPERS = {"head", "cdo", "superuser"}
 # Single sign-on's identity group mappings: the administrator's alone.
 ADMINISTRATOR = {"superuser"}
 BUDGET_KEEPERS = {"cdo", "superuser"}
+# IT Operations' reviewers and heads keep the vendor risk questions; administrators too.
+RISK_KEEPERS = {"it_reviewer", "superuser"}
 
 ROWS = [
     Row("departments list", "GET", lambda w: "/api/v1/departments/"),
@@ -495,6 +501,52 @@ ROWS = [
         "DELETE",
         lambda w: f"/api/v1/guardrails/{w.guardrail.pk}/",
         allowed={"it_reviewer"},
+    ),
+    Row("risk questions list", "GET", lambda w: "/api/v1/risk-questions/"),
+    Row(
+        "risk question detail",
+        "GET",
+        lambda w: f"/api/v1/risk-questions/{w.risk_questions.open.pk}/",
+    ),
+    Row(
+        "risk question create",
+        "POST",
+        lambda w: "/api/v1/risk-questions/",
+        lambda w: {"text": "Is there an exit plan?", "category": "continuity", "weight": 2},
+        201,
+        allowed=RISK_KEEPERS,
+    ),
+    Row(
+        "risk question update",
+        "PATCH",
+        lambda w: f"/api/v1/risk-questions/{w.risk_questions.open.pk}/",
+        lambda w: {"weight": 2},
+        allowed=RISK_KEEPERS,
+    ),
+    Row("proposal risk", "GET", lambda w: f"/api/v1/proposals/{w.in_review.reference}/risk/"),
+    Row(
+        "draft's risk",
+        "GET",
+        lambda w: f"/api/v1/proposals/{w.draft.reference}/risk/",
+        allowed={"requester", "full_token", "superuser"},
+        overrides=DRAFT_PRIVATE,
+    ),
+    Row(
+        "answer a draft's risk questions",
+        "PATCH",
+        lambda w: f"/api/v1/proposals/{w.draft.reference}/risk/",
+        lambda w: {"answers": [{"question": w.risk_questions.open.pk, "answer": "yes"}]},
+        allowed=REQUESTER_ONLY,
+        overrides=DRAFT_PRIVATE,
+    ),
+    Row(
+        "answer risk questions in review (IT, while its sign-off waits)",
+        "PATCH",
+        lambda w: f"/api/v1/proposals/{w.in_review.reference}/risk/",
+        lambda w: {"answers": [{"question": w.risk_questions.open.pk, "answer": "no"}]},
+        allowed={"it_reviewer"},
+        # The requester's answers stop at submission.
+        overrides={"requester": 409, "full_token": 409},
     ),
     Row("integrations list", "GET", lambda w: "/api/v1/integrations/"),
     Row("integration detail", "GET", lambda w: f"/api/v1/integrations/{w.flow.pk}/"),

@@ -36,6 +36,7 @@ from landscape.models import CalendarFeed
 from landscape.usage_csv import usage_csv_sign
 from stakeholders.models import Delegation
 from stakeholders.services import chat_channel_create
+from tests.decisions.risk_helpers import risk_questions
 from tests.effects import snapshot
 from tests.factories import (
     SolutionFactory,
@@ -98,6 +99,8 @@ class World:
         )
         # "user" in the glossary, with HR's, IT's and Marketing's meanings.
         self.term = user_term(org)
+        # The vendor risk questionnaire (a medium rating unanswered: nobody's role changes).
+        self.risk_questions = risk_questions()
         # HR's Slack channel (its head, the CDO and the administrator keep it).
         self.hr_channel = chat_channel_create(
             actor=org.hr_head,
@@ -299,6 +302,17 @@ READERS = SIGNED_IN
 TOOL_KEEPERS = {"it_reviewer", "head"}
 CHAT_KEEPERS = {"head", "cdo", "superuser"}  # HR's head, the CDO, the administrator
 BUDGET_KEEPERS = {"cdo", "superuser"}
+RISK_KEEPERS = {"it_reviewer", "superuser"}  # IT Operations' reviewer, the administrator
+
+
+def risk_question_form(world: World) -> dict:
+    return {"text": "Is there an exit plan?", "category": "continuity", "weight": "2",
+            "position": "0", "is_active": "on"}  # fmt: skip
+
+
+def risk_answer(world: World, answer: str = "yes") -> dict:
+    return {f"answer_{world.risk_questions.open.pk}": answer}
+
 
 ROWS = [
     Row("home", "GET", lambda w: "/"),
@@ -892,6 +906,57 @@ ROWS = [
         lambda w: template_form(f"t{hr_template(w).pk}"),
         ok=302,
         allowed={"head", "superuser"},
+    ),
+    # The vendor risk questionnaire: everyone reads; IT Operations (and the administrator)
+    # keeps the questions; the requester answers a draft, IT while its sign-off waits.
+    Row("vendor risk questionnaire", "GET", lambda w: "/risk/questions/"),
+    Row(
+        "add a risk question",
+        "POST",
+        lambda w: "/risk/questions/",
+        risk_question_form,
+        ok=302,
+        allowed=RISK_KEEPERS,
+    ),
+    Row(
+        "risk question edit form",
+        "GET",
+        lambda w: f"/risk/questions/{w.risk_questions.open.pk}/edit/",
+        allowed=RISK_KEEPERS,
+    ),
+    Row(
+        "edit a risk question",
+        "POST",
+        lambda w: f"/risk/questions/{w.risk_questions.open.pk}/edit/",
+        risk_question_form,
+        ok=302,
+        allowed=RISK_KEEPERS,
+    ),
+    Row("proposal's vendor risk", "GET", lambda w: f"/proposals/{w.in_review.reference}/risk/"),
+    Row(
+        "draft's vendor risk",
+        "GET",
+        lambda w: f"/proposals/{w.draft.reference}/risk/",
+        allowed={"requester", "superuser"},
+        refused=404,
+    ),
+    Row(
+        "answer a draft's risk questions",
+        "POST",
+        lambda w: f"/proposals/{w.draft.reference}/risk/",
+        risk_answer,
+        ok=302,
+        allowed={"requester"},
+        overrides=DRAFT_PRIVATE,
+    ),
+    Row(
+        "answer risk questions in review",
+        "POST",
+        lambda w: f"/proposals/{w.in_review.reference}/risk/",
+        lambda w: risk_answer(w, "no"),
+        ok=302,
+        allowed={"it_reviewer"},
+        overrides={"requester": 409},
     ),
     Row("health", "GET", lambda w: "/health/", anonymous=200),
     Row("sign-in page", "GET", lambda w: "/accounts/login/", anonymous=200),
