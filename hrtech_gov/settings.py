@@ -542,6 +542,10 @@ SPECTACULAR_SETTINGS = {
         "CatalogRecordTypeEnum": [("vendor", "vendor"), ("solution", "solution")],
         "VendorChangeTypeEnum": [("vendor", "vendor")],
         "SolutionChangeTypeEnum": [("solution", "solution")],
+        "RiskCategoryEnum": "decisions.risk_models.RiskCategory",
+        "ScenarioEnum": "decisions.tco.Scenario",
+        # What became of one row of a bulk request or an import (usage items, imported rows).
+        "RowStatusEnum": [(s, s) for s in ("created", "updated", "unchanged", "invalid")],
     },
     # Docs assets served from this site (drf-spectacular-sidecar), not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
