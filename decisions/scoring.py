@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from decisions.models import (
     AlternativeScore,
     Proposal,
@@ -29,6 +31,11 @@ from stakeholders.models import ROLE_RANK, Department, Role
 from stakeholders.selectors import memberships_held
 
 PROPOSED = "proposed"
+METHOD = _(
+    "A department's total for an option is Σ(weight × score) / Σ(weight) over its criteria, "
+    "once every one is scored. The overall total is the average of the totals of the "
+    "departments that scored every option in full; the highest ranks first."
+)
 TWO_PLACES = Decimal("0.01")
 
 # While the requester may add or remove alternatives, and while reviewers score.

@@ -17,6 +17,12 @@ from decisions.pilot_apis import (
     PilotVerdictApi,
 )
 from decisions.renewal_apis import RenewalsDueApi
+from decisions.scoring_apis import (
+    ScoringAlternativeApi,
+    ScoringAlternativesApi,
+    ScoringApi,
+    ScoringScoresApi,
+)
 from glossary.apis import TermViewSet
 from imports.apis import ImportApi
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
@@ -83,6 +89,22 @@ urlpatterns = [
         name="catalog-job-errors",
     ),
     path("proposals/<str:reference>/pilot/", PilotApi.as_view(), name="proposal-pilot"),
+    path("proposals/<str:reference>/scoring/", ScoringApi.as_view(), name="proposal-scoring"),
+    path(
+        "proposals/<str:reference>/scoring/alternatives/",
+        ScoringAlternativesApi.as_view(),
+        name="proposal-scoring-alternatives",
+    ),
+    path(
+        "proposals/<str:reference>/scoring/alternatives/<int:pk>/",
+        ScoringAlternativeApi.as_view(),
+        name="proposal-scoring-alternative",
+    ),
+    path(
+        "proposals/<str:reference>/scoring/scores/",
+        ScoringScoresApi.as_view(),
+        name="proposal-scoring-scores",
+    ),
     path(
         "proposals/<str:reference>/pilot/rating/",
         PilotRatingApi.as_view(),

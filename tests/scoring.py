@@ -3,6 +3,7 @@ and the permission matrices."""
 
 from __future__ import annotations
 
+from decisions import services
 from decisions.models import ScoringCriterion
 from decisions.services import scoring
 from tests.factories import make_proposal
@@ -11,11 +12,16 @@ from tests.factories import make_proposal
 def with_criteria(org):
     """HR: Fit (weight 3), Cost (1); IT: Security (2). Marketing keeps none."""
     hr, it = org.departments["HR"], org.departments["IT"]
-    return {
-        "fit": ScoringCriterion.objects.create(department=hr, name="Fit", weight=3),
-        "cost": ScoringCriterion.objects.create(department=hr, name="Cost", weight=1),
-        "security": ScoringCriterion.objects.create(department=it, name="Security", weight=2),
-    }
+    made = {}
+    for key, department, name, weight in [
+        ("fit", hr, "Fit", 3),
+        ("cost", hr, "Cost", 1),
+        ("security", it, "Security", 2),
+    ]:
+        made[key], _created = ScoringCriterion.objects.get_or_create(
+            department=department, name=name, defaults={"weight": weight}
+        )
+    return made
 
 
 def scored_proposal(org):
@@ -25,7 +31,5 @@ def scored_proposal(org):
     alternative = scoring.alternative_add(
         proposal=proposal, actor=org.requester, name="Other ATS", vendor_name="Acme"
     )
-    from decisions import services
-
     proposal = services.proposal_submit(proposal=proposal, actor=org.requester)
     return proposal, alternative, criteria
