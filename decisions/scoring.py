@@ -2,7 +2,7 @@
 on the criteria of the departments that sign its current round, and who may score them.
 
 How it is computed: a department's total for an option is the weighted average of its scores,
-Σ(weight × score) / Σ(weight) over the department's active criteria, on the 1–5 scale; it
+Σ(weight * score) / Σ(weight) over the department's active criteria, on the 1-5 scale; it
 counts only once every one of those criteria is scored for that option. The overall total is
 the plain average of the department totals, over the departments that scored every option in
 full (each department weighs the same, however many criteria it keeps), so that all options are
@@ -32,7 +32,7 @@ from stakeholders.selectors import memberships_held
 
 PROPOSED = "proposed"
 METHOD = _(
-    "A department's total for an option is Σ(weight × score) / Σ(weight) over its criteria, "
+    "A department's total for an option is Σ(weight * score) / Σ(weight) over its criteria, "
     "once every one is scored. The overall total is the average of the totals of the "
     "departments that scored every option in full; the highest ranks first."
 )
@@ -63,19 +63,23 @@ class DepartmentScoring:
     # scores[option key][criterion id] = score
     scores: dict[str, dict[int, int]] = field(default_factory=dict)
     totals: dict[str, Decimal | None] = field(default_factory=dict)
+    options: list[Option] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         """Whether the department scored every option on every criterion of its own."""
         return bool(self.criteria) and all(t is not None for t in self.totals.values())
 
-    def rows(self, options: list[Option]) -> list[tuple[ScoringCriterion, list[int | None]]]:
+    @property
+    def rows(self) -> list[tuple[ScoringCriterion, list[int | None]]]:
+        """Each criterion with its score per option, in the options' order."""
         return [
-            (c, [self.scores.get(o.key, {}).get(c.pk) for o in options]) for c in self.criteria
+            (c, [self.scores.get(o.key, {}).get(c.pk) for o in self.options]) for c in self.criteria
         ]
 
-    def total_cells(self, options: list[Option]) -> list[Decimal | None]:
-        return [self.totals.get(o.key) for o in options]
+    @property
+    def total_cells(self) -> list[Decimal | None]:
+        return [self.totals.get(o.key) for o in self.options]
 
 
 @dataclass
@@ -121,8 +125,7 @@ class Comparison:
                     "code": d.department.code,
                     "counted": d.complete,
                     "criteria": [
-                        {"name": c.name, "weight": c.weight, "scores": s}
-                        for c, s in d.rows(self.options)
+                        {"name": c.name, "weight": c.weight, "scores": s} for c, s in d.rows
                     ],
                     "totals": {k: _num(v) for k, v in d.totals.items()},
                 }
@@ -137,7 +140,7 @@ def _num(value: Decimal | None) -> str | None:
 
 
 def weighted_total(pairs: list[tuple[int, int | None]]) -> Decimal | None:
-    """Σ(weight × score) / Σ(weight) over (weight, score) pairs, to two places; None when any
+    """Σ(weight * score) / Σ(weight) over (weight, score) pairs, to two places; None when any
     score is missing or there is nothing to weigh."""
     if not pairs or any(score is None for _w, score in pairs):
         return None
@@ -161,47 +164,80 @@ def rank(overall: dict[str, Decimal | None]) -> dict[str, int | None]:
 
 def options_of(proposal: Proposal) -> list[Option]:
     """The proposed solution, then the alternatives in the order they were added."""
-    alternatives = ProposalAlternative.objects.filter(proposal=proposal).select_related(
-        "solution", "solution__vendor"
-    )
-    return [Option(PROPOSED, proposal.provider_name)] + [
-        Option(str(a.pk), a.label, a) for a in alternatives
-    ]
-
-
-def scoring_departments(proposal: Proposal) -> list[Department]:
-    """The departments that sign the proposal's current round (none while it is a draft)."""
-    ids = SignOff.objects.filter(proposal=proposal, round=proposal.round).values("department_id")
-    return list(Department.objects.filter(pk__in=ids).order_by("code"))
+    return comparisons([proposal])[proposal.pk].options
 
 
 def compare(proposal: Proposal) -> Comparison:
-    """The comparison, in four queries whatever the number of options, criteria or scores."""
-    options = options_of(proposal)
-    departments = scoring_departments(proposal)
+    """The comparison of one proposal (comparisons: four queries)."""
+    return comparisons([proposal])[proposal.pk]
+
+
+def comparisons(proposals: list[Proposal]) -> dict[int, Comparison]:
+    """The comparison of each proposal, by id: four queries however many proposals, options,
+    criteria or scores (the CDO's page shows one per card)."""
+    ids = [p.pk for p in proposals]
+    alternatives: dict[int, list[ProposalAlternative]] = defaultdict(list)
+    for a in ProposalAlternative.objects.filter(proposal__in=ids).select_related(
+        "solution", "solution__vendor"
+    ):
+        alternatives[a.proposal_id].append(a)
+    rounds = {p.pk: p.round for p in proposals}
+    departments: dict[int, list[Department]] = defaultdict(list)
+    for signoff in (
+        SignOff.objects.filter(proposal__in=ids)
+        .select_related("department")
+        .order_by("department__code")
+    ):
+        if signoff.round == rounds[signoff.proposal_id]:
+            departments[signoff.proposal_id].append(signoff.department)
+    wanted = {d.pk for ds in departments.values() for d in ds}
     criteria: dict[int, list[ScoringCriterion]] = defaultdict(list)
-    for c in ScoringCriterion.objects.filter(
-        department__in=[d.pk for d in departments], is_active=True
-    ).order_by("position", "pk"):
+    for c in ScoringCriterion.objects.filter(department__in=wanted, is_active=True).order_by(
+        "position", "pk"
+    ):
         criteria[c.department_id].append(c)
-    by_criterion: dict[int, dict[str, int]] = defaultdict(dict)
-    for s in AlternativeScore.objects.filter(proposal=proposal).values(
-        "alternative_id", "criterion_id", "score"
+    scores: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for s in AlternativeScore.objects.filter(proposal__in=ids).values(
+        "proposal_id", "alternative_id", "criterion_id", "score"
     ):
         key = PROPOSED if s["alternative_id"] is None else str(s["alternative_id"])
-        by_criterion[s["criterion_id"]][key] = s["score"]
+        scores[s["proposal_id"]][s["criterion_id"]][key] = s["score"]
+    return {
+        p.pk: _compare(
+            p,
+            alternatives[p.pk],
+            departments[p.pk],
+            criteria,
+            scores[p.pk],
+        )
+        for p in proposals
+    }
+
+
+def _compare(
+    proposal: Proposal,
+    alternatives: list[ProposalAlternative],
+    departments: list[Department],
+    criteria: dict[int, list[ScoringCriterion]],
+    by_criterion: dict[int, dict[str, int]],
+) -> Comparison:
+    options = [Option(PROPOSED, proposal.provider_name)] + [
+        Option(str(a.pk), a.label, a) for a in alternatives
+    ]
     scorings = []
     for d in departments:
         mine = criteria.get(d.pk, [])
         scores = {
-            o.key: {c.pk: by_criterion[c.pk][o.key] for c in mine if o.key in by_criterion[c.pk]}
+            o.key: {
+                c.pk: by_criterion[c.pk][o.key] for c in mine if o.key in by_criterion.get(c.pk, {})
+            }
             for o in options
         }
         totals = {
             o.key: weighted_total([(c.weight, scores[o.key].get(c.pk)) for c in mine])
             for o in options
         }
-        scorings.append(DepartmentScoring(d, mine, scores, totals))
+        scorings.append(DepartmentScoring(d, mine, scores, totals, options))
     counted = [d for d in scorings if d.complete]
     overall: dict[str, Decimal | None] = {}
     for o in options:

@@ -1,4 +1,4 @@
-"""REST API of a proposal's scoring: read the comparison (options × criteria, the weighted
+"""REST API of a proposal's scoring: read the comparison (options * criteria, the weighted
 totals per department and overall, the ranks), add and remove alternatives (its requester),
 record a department's scores (its reviewers, while the proposal is in review). Thin views over
 decisions.services.scoring: the same rights and states as the browser."""
@@ -19,14 +19,13 @@ from api.fields import StrictCharField, StrictInputSerializer
 from core.errors import DomainError
 from decisions import selectors
 from decisions.models import Proposal, ProposalAlternative
+from decisions.rights import is_owner
 from decisions.scoring import (
     ALTERNATIVE_STATES,
     METHOD,
-    PROPOSED,
     compare,
     scoring_department_ids,
 )
-from decisions.rights import is_owner
 from decisions.scoring_models import SCORE_MAX, SCORE_MIN
 from decisions.services import scoring
 from stakeholders.models import Department
@@ -113,10 +112,9 @@ def scoring_data(proposal: Proposal, user: Any) -> dict[str, Any]:
                 "name": d.department.name,
                 "counted": d.complete,
                 "criteria": [
-                    {"id": c.pk, "name": c.name, "weight": c.weight, "scores": s}
-                    for c, s in d.rows(result.options)
+                    {"id": c.pk, "name": c.name, "weight": c.weight, "scores": s} for c, s in d.rows
                 ],
-                "totals": d.total_cells(result.options),
+                "totals": d.total_cells,
                 "may_score": d.department.pk in scorer_of,
             }
             for d in result.departments

@@ -55,7 +55,7 @@ class ScoringCriterion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.department.code}: {self.name} (×{self.weight})"
+        return f"{self.department.code}: {self.name} (*{self.weight})"
 
 
 class ProposalAlternative(models.Model):
@@ -111,9 +111,7 @@ class AlternativeScore(models.Model):
     alternative = models.ForeignKey(
         ProposalAlternative, on_delete=models.CASCADE, null=True, blank=True, related_name="scores"
     )
-    criterion = models.ForeignKey(
-        ScoringCriterion, on_delete=models.CASCADE, related_name="scores"
-    )
+    criterion = models.ForeignKey(ScoringCriterion, on_delete=models.CASCADE, related_name="scores")
     score = models.PositiveSmallIntegerField(_("score"))
     scored_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

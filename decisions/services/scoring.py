@@ -207,12 +207,11 @@ def scores_set(
                     % {"status": proposal.get_status_display().lower()}
                 )
             raise NotAllowed(
-                _("Only a reviewer or head of %(dept)s scores on its criteria, and never on their own proposal.")
+                _("Only a reviewer or head of %(dept)s scores on its criteria, never on their own.")
                 % {"dept": department.name}
             )
         criteria = {
-            c.pk: c
-            for c in ScoringCriterion.objects.filter(department=department, is_active=True)
+            c.pk: c for c in ScoringCriterion.objects.filter(department=department, is_active=True)
         }
         alternatives = {
             str(pk): pk

@@ -26,6 +26,7 @@ from decisions.lockin import lock_in_rating
 from decisions.models import Proposal, SignOff, SignOffStatus
 from decisions.pilots import pilot_reviews_for_cdo
 from decisions.rights import cdo_conflicts, is_cdo
+from decisions.scoring import METHOD, compare, comparisons
 from decisions.views._common import (
     after_action,
     questions_by_department,
@@ -130,12 +131,13 @@ def _decisions_refused(
     card.voice = voice_summary(card)  # type: ignore[attr-defined]
     tool = card.tool
     card.impact = tools_impact([tool])[tool.pk] if tool else None  # type: ignore[attr-defined]
+    card.scoring = compare(card)  # type: ignore[attr-defined]
     card.decide_error = error.message  # type: ignore[attr-defined]
     card.decide_data = typed  # type: ignore[attr-defined]
     return render(
         request,
         "decisions/_decide_card.html",
-        {"p": card, "decision_form": DecisionForm()},
+        {"p": card, "decision_form": DecisionForm(), "scoring_method": METHOD},
         status=error.status_code,
     )
 
@@ -246,8 +248,10 @@ def _decisions_page(
     payers = list({p.paying_department_id: p.paying_department for p in proposals}.values())
     year = fiscal_year_of(timezone.localdate())
     lines = {line.department.pk: line for line in budget_lines(year=year, departments=payers)}
+    scorings = comparisons(proposals)
     for proposal in proposals:
         decorate_decision_card(proposal, lines=lines)
+        proposal.scoring = scorings[proposal.pk]  # type: ignore[attr-defined]
         proposal.impact = impacts.get(proposal.tool_id or 0)  # type: ignore[attr-defined]
         proposal.voice = voices[proposal.pk]  # type: ignore[attr-defined]
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
@@ -262,6 +266,7 @@ def _decisions_page(
             "proposals": proposals,
             "page": page,
             "decision_form": DecisionForm(),
+            "scoring_method": METHOD,
             "pilot_reviews": pilot_reviews_for_cdo(request.user),
             # A refusal posted without JavaScript is rendered at the action's URL (POST only).
             "page_url": reverse("cdo-decisions") if refused else None,

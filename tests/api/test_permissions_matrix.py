@@ -753,9 +753,7 @@ ROWS = [
     Row(
         "scoring alternative remove",
         "DELETE",
-        lambda w: "/api/v1/proposals/{0.reference}/scoring/alternatives/{1.pk}/".format(
-            *w.scored()
-        ),
+        lambda w: "/api/v1/proposals/{.reference}/scoring/alternatives/{.pk}/".format(*w.scored()),
         allowed=REQUESTER_ONLY,
     ),
     Row(

@@ -45,7 +45,10 @@ def _score_all(org, proposal, alternative, criteria, *, proposed=(5, 5, 5), othe
         proposal=proposal,
         actor=org.it_reviewer,
         department=org.departments["IT"],
-        scores={(PROPOSED, criteria["security"].pk): proposed[2], (a, criteria["security"].pk): other[2]},
+        scores={
+            (PROPOSED, criteria["security"].pk): proposed[2],
+            (a, criteria["security"].pk): other[2],
+        },
     )
 
 
@@ -105,7 +108,9 @@ def test_a_reviewer_or_another_head_cannot_keep_the_criteria(org):
 
 
 def test_a_criterion_name_is_used_once_per_department(org):
-    scoring.criterion_save(actor=org.hr_head, department=org.departments["HR"], name="Fit", weight=2)
+    scoring.criterion_save(
+        actor=org.hr_head, department=org.departments["HR"], name="Fit", weight=2
+    )
     with pytest.raises(DomainError):
         scoring.criterion_save(
             actor=org.hr_head, department=org.departments["HR"], name="fit", weight=3
@@ -195,7 +200,7 @@ def test_removing_an_alternative_drops_its_scores(org):
 
 def test_the_comparison_ranks_the_options_by_the_mean_of_the_department_totals(org):
     proposal, alternative, criteria = scored_proposal(org)
-    # HR: proposed (3×4 + 1×2)/4 = 3.50, other (3×2 + 1×5)/4 = 2.75; IT: 2 vs 5.
+    # HR: proposed (3*4 + 1*2)/4 = 3.50, other (3*2 + 1*5)/4 = 2.75; IT: 2 vs 5.
     _score_all(org, proposal, alternative, criteria, proposed=(4, 2, 2), other=(2, 5, 5))
     result = compare(proposal)
     hr = next(d for d in result.departments if d.department.code == "HR")
