@@ -39,7 +39,8 @@ def test_reviewers_score_and_the_comparison_shows_totals_and_ranks(org):
     data = hr.post(_url(proposal, "scores/"), body).json()
     hr_row = next(d for d in data["departments"] if d["code"] == "HR")
     assert hr_row["totals"] == ["4.00", "2.75"]
-    assert hr_row["counted"] is True and hr_row["may_score"] is True
+    assert hr_row["counted"] is True
+    assert hr_row["may_score"] is True
     assert [o["rank"] for o in data["options"]] == [1, 2]
     assert data["proposed_ranked_first"] is True
     assert "weight" in data["method"]

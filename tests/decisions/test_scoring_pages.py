@@ -70,7 +70,7 @@ def test_a_reviewer_scores_with_the_form_and_sees_the_totals(client, org):
 
 
 @pytest.mark.parametrize(
-    "field,value",
+    ("field", "value"),
     [("s-proposed-{fit}", "99999999999"), ("s-proposed-{fit}", "x"), ("s-999999999999-{fit}", "3")],
 )
 def test_bad_scores_are_refused_with_the_reason(client, org, field, value):
@@ -127,7 +127,8 @@ def test_the_proposal_page_and_the_cdo_card_show_the_comparison(client, org):
         )
     client.force_login(org.cdo)
     detail = client.get(reverse("proposal-detail", args=[proposal.reference])).text
-    assert "Other ATS (Acme)" in detail and "4.00" in detail
+    assert "Other ATS (Acme)" in detail
+    assert "4.00" in detail
     card = client.get(reverse("cdo-decisions")).text
     assert "Other ATS (Acme)" in card
     assert "The proposed solution ranks first." in card
@@ -137,7 +138,7 @@ def test_the_cdo_page_costs_the_same_queries_however_many_scored_proposals(
     client, org, django_assert_max_num_queries
 ):
     def awaiting(title):
-        proposal, _a, criteria = scored_proposal(org)
+        proposal, _a, _criteria = scored_proposal(org)
         for code, reviewer in org.reviewers.items():
             services.signoff_decide(
                 signoff=proposal.signoffs.get(department__code=code),
