@@ -10,7 +10,9 @@ from decisions.models import (
     PilotReview,
     PilotVerdict,
     Proposal,
+    ProposalAlternative,
     ProposalGoal,
+    ScoringCriterion,
     ShelfwareFlag,
     SignOff,
 )
@@ -224,6 +226,35 @@ class OnboardingTaskAdmin(admin.ModelAdmin):
         "done_by",
         "created_at",
     ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScoringCriterion)
+class ScoringCriterionAdmin(admin.ModelAdmin):
+    """Each department's weighted criteria for scoring alternatives (decisions.scoring); its
+    head keeps them on the criteria page too."""
+
+    list_display = ["name", "department", "weight", "position", "is_active"]
+    list_filter = ["department", "is_active"]
+    list_editable = ["weight", "position", "is_active"]
+    search_fields = ["name"]
+    list_select_related = ["department"]
+
+
+@admin.register(ProposalAlternative)
+class ProposalAlternativeAdmin(admin.ModelAdmin):
+    """The alternatives requesters set beside their proposed solution, and their scores: set
+    and scored on the scoring page (with their audit trail), so read-only here."""
+
+    list_display = ["__str__", "proposal", "added_by", "added_at"]
+    search_fields = ["name", "vendor_name", "proposal__reference"]
+    list_select_related = ["proposal", "solution", "solution__vendor", "added_by"]
+    readonly_fields = ["proposal", "solution", "name", "vendor_name", "added_by", "added_at"]
 
     def has_add_permission(self, request):
         return False

@@ -57,6 +57,7 @@ from demo.organisation import DEMO_PASSWORD, DEPARTMENTS, GOALS, TIERS, TRANSLAT
 from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
+from demo.scoring import seed_demo_scoring
 from demo.sso import load_demo_identity_mappings
 from demo.standards import seed_demo_standard
 from demo.usage import load_demo_usage
@@ -123,6 +124,7 @@ def seed_demo() -> SeedReport:
     report.lines.extend(seed_demo_pilots())
     report.add("Imports (glossary, catalog)", *load_demo_imports())
     report.lines.extend(seed_demo_handoff())
+    report.lines.extend(seed_demo_scoring())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 

@@ -91,6 +91,17 @@ class TestTheDemo:
             assert start <= notification.created_at <= max(proposal.updated_at, start)
         assert Proposal.objects.exists()
 
+    def test_its_data_academy_compares_scored_alternatives(self):
+        from decisions.models import Proposal
+        from decisions.scoring import compare
+        from demo.scoring import STORY
+
+        result = compare(Proposal.objects.get(title=STORY))
+        assert [o.label for o in result.options][-1] == "DataCamp for Business (DataCamp)"
+        assert len(result.options) == 3  # with Udemy Business from the catalog
+        assert result.has_result
+        assert result.ranks["proposed"] == 1
+
     def test_its_budgets_cover_this_fiscal_year_and_the_next(self, client):
         """HR, IT Operations and Marketing have budgets for this fiscal year and the next,
         set by the CDO (audited); Finance falls back to its standing annual budget; the
@@ -370,8 +381,9 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # each kind of reference data may still lack (departments, tiers, goals, questions,
     # guardrails); +1: the glossary's terms; +1: the chat channels; +2: the demo imports; +1: the
     # single sign-on group mappings; +1: the budgets; +3: the onboarding templates, the
-    # checklists to make, the onboarding stories; +1: the membership of the demo's assistant.
-    with django_assert_max_num_queries(86):
+    # checklists to make, the onboarding stories; +1: the membership of the demo's assistant;
+    # +3: the scoring's users, criteria and story.
+    with django_assert_max_num_queries(89):
         output = seed()
 
     assert row_counts() == before
