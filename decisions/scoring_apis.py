@@ -40,7 +40,7 @@ class ScoringOptionSerializer(serializers.Serializer):
     key = serializers.CharField(
         help_text=gettext_lazy('"proposed" for the proposed solution, else the alternative\'s id.')
     )
-    label = serializers.CharField()
+    name = serializers.CharField()
     solution = serializers.IntegerField(
         allow_null=True, help_text=gettext_lazy("The catalog solution, when it is one.")
     )
@@ -95,7 +95,7 @@ def scoring_data(proposal: Proposal, user: Any) -> dict[str, Any]:
         "options": [
             {
                 "key": o.key,
-                "label": o.label,
+                "name": o.label,
                 "solution": (
                     proposal.solution_id
                     if o.is_proposed

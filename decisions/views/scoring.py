@@ -134,9 +134,10 @@ def scores_save(request: HtmxHttpRequest, reference: str, code: str) -> HttpResp
     department = get_object_or_404(Department, code=code, is_active=True)
     try:
         scores: dict[tuple[str, int], int | None] = {}
-        for name, value in request.POST.items():
+        for name in request.POST:
             if not name.startswith("s-"):
                 continue
+            value = request.POST.get(name, "")
             option, _sep, criterion = name[2:].rpartition("-")
             if (
                 not criterion.isdigit()
