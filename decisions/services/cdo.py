@@ -57,7 +57,12 @@ def decision_take(
                 "round": proposal.round,
                 "rationale": rationale,
                 "conditions": conditions,
-                "proposed_ranked_first": comparison.proposed_ranked_first,
+                # Whether the proposed solution ranked first among the scored alternatives.
+                **(
+                    {"proposed_ranked_first": comparison.proposed_ranked_first}
+                    if comparison.has_result
+                    else {}
+                ),
             },
         )
         new_status = {
