@@ -14,8 +14,10 @@ from decisions.models import (
     PilotReview,
     PilotVerdict,
     Proposal,
+    ProposalAlternative,
     ProposalGoal,
     RiskQuestion,
+    ScoringCriterion,
     ShelfwareFlag,
     SignOff,
 )
@@ -297,3 +299,32 @@ class RiskQuestionAdmin(TranslationAdmin[RiskQuestion]):
 
 
 RISK_QUESTION_ADMIN_FIELDS = ["category", "weight", "fact", "position", "is_active"]
+
+
+@admin.register(ScoringCriterion)
+class ScoringCriterionAdmin(admin.ModelAdmin):
+    """Each department's weighted criteria for scoring alternatives (decisions.scoring); its
+    head keeps them on the criteria page too."""
+
+    list_display = ["name", "department", "weight", "position", "is_active"]
+    list_filter = ["department", "is_active"]
+    list_editable = ["weight", "position", "is_active"]
+    search_fields = ["name"]
+    list_select_related = ["department"]
+
+
+@admin.register(ProposalAlternative)
+class ProposalAlternativeAdmin(admin.ModelAdmin):
+    """The alternatives requesters set beside their proposed solution, and their scores: set
+    and scored on the scoring page (with their audit trail), so read-only here."""
+
+    list_display = ["__str__", "proposal", "added_by", "added_at"]
+    search_fields = ["name", "vendor_name", "proposal__reference"]
+    list_select_related = ["proposal", "solution", "solution__vendor", "added_by"]
+    readonly_fields = ["proposal", "solution", "name", "vendor_name", "added_by", "added_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -26,6 +26,7 @@ from decisions.models import (
     SignOffStatus,
 )
 from decisions.rules import COST_FIELDS, proposal_errors, standard_in_the_way
+from decisions.scoring_models import WEIGHT_MAX, WEIGHT_MIN, ScoringCriterion
 from decisions.services import PROPOSAL_FIELDS
 from decisions.tco import ALL_MODEL_FIELDS, CostModel, default_cost_model
 from landscape.models import LIVE_LIFECYCLES, Tool
@@ -520,3 +521,23 @@ class OnboardingTemplateForm(forms.ModelForm):
     def validate_unique(self):
         """The service checks the title's uniqueness in the department (the form has no
         department field)."""
+
+
+class ScoringCriterionForm(forms.ModelForm):
+    """One scoring criterion, as its department's head edits it (the rules are
+    decisions.services.scoring.criterion_save's)."""
+
+    class Meta:
+        model = ScoringCriterion
+        fields = ["name", "weight", "position", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weight"].widget.attrs.update(min=WEIGHT_MIN, max=WEIGHT_MAX)
+        self.fields["weight"].validators.append(MaxValueValidator(WEIGHT_MAX))
+        self.fields["position"].widget.attrs.update(min=0, max=999)
+        self.fields["position"].validators.append(MaxValueValidator(999))
+
+    def validate_unique(self):
+        """The service checks the name's uniqueness and the weight's range in the department
+        (the form has no department field)."""

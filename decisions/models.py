@@ -788,6 +788,12 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+    # The scoring of the alternatives when the decision was taken (decisions.scoring), and
+    # whether the proposed solution (the one decided on) ranked first; None: nothing scored.
+    scoring = models.JSONField(_("scoring of the alternatives"), default=dict, blank=True)
+    proposed_ranked_first = models.BooleanField(
+        _("proposed solution ranked first"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-decided_at"]
@@ -998,3 +1004,6 @@ from decisions.pilot_models import *  # noqa: E402, F403
 
 # The vendor risk questionnaire's questions and answers (decisions.risk).
 from decisions.risk_models import *  # noqa: E402, F403
+
+# Weighted scoring of a proposal's alternatives (decisions.scoring).
+from decisions.scoring_models import *  # noqa: E402, F403

@@ -195,7 +195,16 @@ class DecisionSerializer(serializers.ModelSerializer):
             "conditions",
             "decided_by",
             "decided_at",
+            "proposed_ranked_first",
         ]
+        extra_kwargs = {
+            "proposed_ranked_first": {
+                "help_text": gettext_lazy(
+                    "Whether the proposed solution ranked first in the scoring of the "
+                    "alternatives when the decision was taken; null: nothing was scored."
+                )
+            }
+        }
 
 
 class DecisionInProposalSerializer(DecisionSerializer):

@@ -6,6 +6,7 @@ from decisions.views import budgets, exports, renewals
 from decisions.views import handoff as handoff_views
 from decisions.views import pilots as pilot_views
 from decisions.views import risk as risk_views
+from decisions.views import scoring as scoring_views
 from decisions.views.shelfware import shelfware_dismiss_view
 
 register_converter(ExportFormatConverter, "export")
@@ -49,6 +50,29 @@ urlpatterns = [
     ),
     path("proposals/<str:reference>/handoff/", handoff_views.handoff_page, name="handoff"),
     path("handoff/mine/", handoff_views.my_tasks, name="my-onboarding-tasks"),
+    path("proposals/<str:reference>/scoring/", scoring_views.scoring_page, name="proposal-scoring"),
+    path(
+        "proposals/<str:reference>/scoring/alternatives/",
+        scoring_views.alternative_add,
+        name="scoring-alternative-add",
+    ),
+    path(
+        "proposals/<str:reference>/scoring/alternatives/<int:pk>/remove/",
+        scoring_views.alternative_remove,
+        name="scoring-alternative-remove",
+    ),
+    path(
+        "proposals/<str:reference>/scoring/scores/<str:code>/",
+        scoring_views.scores_save,
+        name="scoring-scores",
+    ),
+    path("scoring/criteria/", scoring_views.criteria_page, name="scoring-criteria"),
+    path(
+        "scoring/criteria/<str:code>/add/",
+        scoring_views.criterion_add,
+        name="scoring-criterion-add",
+    ),
+    path("scoring/criteria/<int:pk>/", scoring_views.criterion_edit, name="scoring-criterion-edit"),
     path("handoff/templates/", handoff_views.templates_page, name="onboarding-templates"),
     path(
         "handoff/templates/<str:code>/add/",

@@ -58,6 +58,7 @@ from demo.pilots import seed_demo_pilots
 from demo.proposals import APPROVED, PROPOSALS, DemoProposal, Step
 from demo.renewals import seed_demo_renewals
 from demo.risk import load_demo_risk_questions, seed_demo_risk
+from demo.scoring import seed_demo_scoring
 from demo.sso import load_demo_identity_mappings
 from demo.standards import seed_demo_standard
 from demo.usage import load_demo_usage
@@ -128,6 +129,7 @@ def seed_demo() -> SeedReport:
     # reviewer assessing the proposals that wait for IT's sign-off.
     report.add("Vendor risk questions", *load_demo_risk_questions())
     report.lines.extend(seed_demo_risk())
+    report.lines.extend(seed_demo_scoring())
     report.lines.append(f"Audit events: {Event.objects.count() - events_before} recorded.")
     return report
 

@@ -18,6 +18,12 @@ from decisions.pilot_apis import (
 )
 from decisions.renewal_apis import RenewalsDueApi
 from decisions.risk_apis import ProposalRiskApi, RiskQuestionViewSet
+from decisions.scoring_apis import (
+    ScoringAlternativeApi,
+    ScoringAlternativesApi,
+    ScoringApi,
+    ScoringScoresApi,
+)
 from glossary.apis import TermViewSet
 from imports.apis import ImportApi
 from landscape.apis import GuardrailViewSet, IntegrationViewSet, StandardsApi, ToolViewSet
@@ -86,6 +92,22 @@ urlpatterns = [
     ),
     path("proposals/<str:reference>/pilot/", PilotApi.as_view(), name="proposal-pilot"),
     path("proposals/<str:reference>/risk/", ProposalRiskApi.as_view(), name="proposal-risk"),
+    path("proposals/<str:reference>/scoring/", ScoringApi.as_view(), name="proposal-scoring"),
+    path(
+        "proposals/<str:reference>/scoring/alternatives/",
+        ScoringAlternativesApi.as_view(),
+        name="proposal-scoring-alternatives",
+    ),
+    path(
+        "proposals/<str:reference>/scoring/alternatives/<int:pk>/",
+        ScoringAlternativeApi.as_view(),
+        name="proposal-scoring-alternative",
+    ),
+    path(
+        "proposals/<str:reference>/scoring/scores/",
+        ScoringScoresApi.as_view(),
+        name="proposal-scoring-scores",
+    ),
     path(
         "proposals/<str:reference>/pilot/rating/",
         PilotRatingApi.as_view(),

@@ -91,6 +91,17 @@ class TestTheDemo:
             assert start <= notification.created_at <= max(proposal.updated_at, start)
         assert Proposal.objects.exists()
 
+    def test_its_data_academy_compares_scored_alternatives(self):
+        from decisions.models import Proposal
+        from decisions.scoring import compare
+        from demo.scoring import STORY
+
+        result = compare(Proposal.objects.get(title=STORY))
+        assert [o.label for o in result.options][-1] == "DataCamp for Business (DataCamp)"
+        assert len(result.options) == 3  # with Udemy Business from the catalog
+        assert result.has_result
+        assert result.ranks["proposed"] == 1
+
     def test_its_budgets_cover_this_fiscal_year_and_the_next(self, client):
         """HR, IT Operations and Marketing have budgets for this fiscal year and the next,
         set by the CDO (audited); Finance falls back to its standing annual budget; the
@@ -393,8 +404,8 @@ def test_it_adds_nothing_when_run_twice(django_assert_max_num_queries):
     # single sign-on group mappings; +1: the budgets; +3: the onboarding templates, the
     # checklists to make, the onboarding stories; +1: the membership of the demo's assistant;
     # +6: the vendor risk questions, their translations, IT's reviewer and the proposals IT has
-    # not assessed yet.
-    with django_assert_max_num_queries(92):
+    # not assessed yet; +3: the scoring's users, criteria and story.
+    with django_assert_max_num_queries(95):
         output = seed()
 
     assert row_counts() == before

@@ -12,6 +12,7 @@ from decisions import tasks
 from decisions.events import webhook_proposal_event
 from decisions.models import Decision, DecisionOutcome, Proposal, ProposalStatus
 from decisions.rights import cdo_conflict, is_cdo
+from decisions.scoring import compare
 from decisions.services._common import lock_proposal, queue_after_commit, set_status
 from decisions.services.handoff import handoff_create
 from decisions.services.renewal import renewal_approved
@@ -37,6 +38,7 @@ def decision_take(
             raise DomainError(_("Unknown decision outcome."))
         if not rationale.strip():
             raise DomainError(_("A rationale is required for every decision."), field="rationale")
+        comparison = compare(proposal)
         decision = Decision.objects.create(
             proposal=proposal,
             round=proposal.round,
@@ -44,12 +46,24 @@ def decision_take(
             rationale=rationale,
             conditions=conditions,
             decided_by=signed_in(actor),
+            scoring=comparison.snapshot() if comparison.has_result else {},
+            proposed_ranked_first=comparison.proposed_ranked_first,
         )
         record_event(
             kind=f"decision.{outcome}",
             actor=actor,
             proposal_id=proposal.pk,
-            payload={"round": proposal.round, "rationale": rationale, "conditions": conditions},
+            payload={
+                "round": proposal.round,
+                "rationale": rationale,
+                "conditions": conditions,
+                # Whether the proposed solution ranked first among the scored alternatives.
+                **(
+                    {"proposed_ranked_first": comparison.proposed_ranked_first}
+                    if comparison.has_result
+                    else {}
+                ),
+            },
         )
         new_status = {
             DecisionOutcome.APPROVED: ProposalStatus.APPROVED,

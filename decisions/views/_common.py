@@ -42,6 +42,7 @@ from decisions.rights import (
     may_propose,
     signing_rights,
 )
+from decisions.scoring import METHOD, compare
 from decisions.services.lifecycle import lifecycle_actions_allowed
 from decisions.views.renewals import renewal_context
 from decisions.voices import voice_summary
@@ -144,6 +145,8 @@ def detail_context(
         "comment_form": None if is_read_only(user) else CommentForm(),
         "pilot": pilot_panel(proposal, user=user, typed=extra.get("pilot_typed")),
         "handoff_progress": handoff_progress(proposal),
+        "scoring": compare(proposal),
+        "scoring_method": METHOD,
         **renewal_context(proposal),
         **extra,
     }

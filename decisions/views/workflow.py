@@ -27,6 +27,7 @@ from decisions.models import Proposal, SignOff, SignOffStatus
 from decisions.pilots import pilot_reviews_for_cdo
 from decisions.rights import cdo_conflicts, is_cdo
 from decisions.risk import risk_assessment, risk_assessments
+from decisions.scoring import METHOD, compare, comparisons
 from decisions.views._common import (
     after_action,
     questions_by_department,
@@ -132,12 +133,13 @@ def _decisions_refused(
     card.voice = voice_summary(card)  # type: ignore[attr-defined]
     tool = card.tool
     card.impact = tools_impact([tool])[tool.pk] if tool else None  # type: ignore[attr-defined]
+    card.scoring = compare(card)  # type: ignore[attr-defined]
     card.decide_error = error.message  # type: ignore[attr-defined]
     card.decide_data = typed  # type: ignore[attr-defined]
     return render(
         request,
         "decisions/_decide_card.html",
-        {"p": card, "decision_form": DecisionForm()},
+        {"p": card, "decision_form": DecisionForm(), "scoring_method": METHOD},
         status=error.status_code,
     )
 
@@ -249,9 +251,11 @@ def _decisions_page(
     year = fiscal_year_of(timezone.localdate())
     lines = {line.department.pk: line for line in budget_lines(year=year, departments=payers)}
     risks = risk_assessments(proposals)  # two queries, however many cards
+    scorings = comparisons(proposals)
     for proposal in proposals:
         decorate_decision_card(proposal, lines=lines)
         proposal.risk = risks[proposal.pk]  # type: ignore[attr-defined]
+        proposal.scoring = scorings[proposal.pk]  # type: ignore[attr-defined]
         proposal.impact = impacts.get(proposal.tool_id or 0)  # type: ignore[attr-defined]
         proposal.voice = voices[proposal.pk]  # type: ignore[attr-defined]
         proposal.decide_conflict = conflicts.get(proposal.pk)  # type: ignore[attr-defined]
@@ -266,6 +270,7 @@ def _decisions_page(
             "proposals": proposals,
             "page": page,
             "decision_form": DecisionForm(),
+            "scoring_method": METHOD,
             "pilot_reviews": pilot_reviews_for_cdo(request.user),
             # A refusal posted without JavaScript is rendered at the action's URL (POST only).
             "page_url": reverse("cdo-decisions") if refused else None,

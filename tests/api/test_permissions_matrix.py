@@ -163,6 +163,14 @@ class World:
                                  participants=people)  # fmt: skip
         return self.pilot
 
+    # A proposal of the requester's in review with an alternative, and HR's and IT's criteria.
+    def scored(self):
+        from tests.scoring import scored_proposal
+
+        proposal, alternative, criteria = scored_proposal(self.org)
+        self.scoring_fit = criteria["fit"]
+        return proposal, alternative
+
     # An approved small tool of the requester's with its onboarding checklist; an HR task of
     # it (HR's reviewers and head work on it), open or done.
     def hr_task(self, *, done: bool = False):
@@ -782,6 +790,34 @@ ROWS = [
     ),
     Row("schema", "GET", lambda w: "/api/v1/schema/", public=True),
     Row("docs", "GET", lambda w: "/api/docs/", public=True),
+    # (Last: the proposals they make would change the rows after them.)
+    # Scoring of alternatives: anyone reads; the requester sets the alternatives; HR's
+    # reviewers and head score on HR's criteria.
+    Row("scoring", "GET", lambda w: f"/api/v1/proposals/{w.scored()[0].reference}/scoring/"),
+    Row(
+        "scoring alternative add",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.scored()[0].reference}/scoring/alternatives/",
+        lambda w: {"name": "Another ATS", "vendor_name": "Acme"},
+        201,
+        allowed=REQUESTER_ONLY,
+    ),
+    Row(
+        "scoring alternative remove",
+        "DELETE",
+        lambda w: "/api/v1/proposals/{.reference}/scoring/alternatives/{.pk}/".format(*w.scored()),
+        allowed=REQUESTER_ONLY,
+    ),
+    Row(
+        "scoring scores",
+        "POST",
+        lambda w: f"/api/v1/proposals/{w.scored()[0].reference}/scoring/scores/",
+        lambda w: {
+            "department": "HR",
+            "scores": [{"option": "proposed", "criterion": w.scoring_fit.pk, "score": 4}],
+        },
+        allowed=HR_SIGNERS,
+    ),
 ]
 
 

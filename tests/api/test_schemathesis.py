@@ -21,6 +21,7 @@ from decisions.models import SignOffStatus
 from hrtech_gov.wsgi import application
 from tests.factories import GoalFactory, SolutionFactory, make_proposal
 from tests.handoff import approved_with_checklist
+from tests.scoring import scored_proposal
 
 MAX_EXAMPLES = 12
 
@@ -45,6 +46,8 @@ def api_data(org):
         )
     # An approved small tool with its onboarding checklist (the onboarding-task operations).
     approved_with_checklist(org, new_vendor_name="Fourth", new_solution_name="Fourth")
+    # A proposal in review with an alternative and criteria (the scoring operations).
+    scored_proposal(org)
     _token, plaintext = api_token_create(user=org.requester, name="schemathesis")
     return plaintext
 

@@ -204,6 +204,27 @@ def hr_template(world: World):
     return OnboardingTemplate.objects.filter(department__code="HR").first()
 
 
+def scored(world: World):
+    """A proposal of the requester's in review with an alternative; HR's and IT's criteria."""
+    from tests.scoring import scored_proposal
+
+    proposal, alternative, criteria = scored_proposal(world.org)
+    world.scoring_fit = criteria["fit"]
+    return proposal, alternative
+
+
+def hr_criterion(world: World):
+    """HR's "Fit" criterion (its head and the administrator keep it)."""
+    from tests.scoring import with_criteria
+
+    return with_criteria(world.org)["fit"]
+
+
+def criterion_form(prefix: str) -> dict:
+    return {f"{prefix}-name": "Works with our HRIS", f"{prefix}-weight": "4",
+            f"{prefix}-position": "1", f"{prefix}-is_active": "on"}  # fmt: skip
+
+
 def template_form(prefix: str) -> dict:
     return {f"{prefix}-title": "Update the HR handbook", f"{prefix}-due_days": "30",
             f"{prefix}-position": "1", f"{prefix}-is_active": "on"}  # fmt: skip
@@ -966,6 +987,49 @@ ROWS = [
     # exist for anyone. With it on, tests/stakeholders/test_single_sign_on.py runs the flow.
     Row("single sign-on start", "GET", lambda w: "/oidc/authenticate/", ok=404, anonymous=404),
     Row("single sign-on return", "GET", lambda w: "/oidc/callback/", ok=404, anonymous=404),
+    # Scoring of alternatives: everyone reads; the requester sets the alternatives; HR's
+    # reviewers and head score on HR's criteria; each department's head keeps its criteria.
+    Row("scoring", "GET", lambda w: f"/proposals/{scored(w)[0].reference}/scoring/"),
+    Row(
+        "add an alternative",
+        "POST",
+        lambda w: f"/proposals/{scored(w)[0].reference}/scoring/alternatives/",
+        lambda w: {"name": "Another ATS", "vendor_name": "Acme"},
+        ok=302,
+        allowed={"requester"},
+    ),
+    Row(
+        "remove an alternative",
+        "POST",
+        lambda w: "/proposals/{.reference}/scoring/alternatives/{.pk}/remove/".format(*scored(w)),
+        ok=302,
+        allowed={"requester"},
+    ),
+    Row(
+        "score the options",
+        "POST",
+        lambda w: f"/proposals/{scored(w)[0].reference}/scoring/scores/HR/",
+        lambda w: {f"s-proposed-{w.scoring_fit.pk}": "4"},
+        ok=302,
+        allowed=HR_SIGNERS,
+    ),
+    Row("scoring criteria", "GET", lambda w: "/scoring/criteria/", allowed={"head", "superuser"}),
+    Row(
+        "add a scoring criterion",
+        "POST",
+        lambda w: "/scoring/criteria/HR/add/",
+        lambda w: criterion_form("new-HR"),
+        ok=302,
+        allowed={"head", "superuser"},
+    ),
+    Row(
+        "change a scoring criterion",
+        "POST",
+        lambda w: f"/scoring/criteria/{hr_criterion(w).pk}/",
+        lambda w: criterion_form(f"c{hr_criterion(w).pk}"),
+        ok=302,
+        allowed={"head", "superuser"},
+    ),
 ]
 
 
