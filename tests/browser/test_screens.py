@@ -109,6 +109,10 @@ def main_pages(org):
         ("cdo", "dashboard", "/dashboard/"),
         ("cdo", "decisions", "/decisions/"),
         ("cdo", "proposal-to-decide", f"/proposals/{awaiting.reference}/"),
+        ("cdo", "budgets", "/budgets/"),  # a form in every row: cards on a phone
+        ("cdo", "risk-questions", "/risk/questions/"),
+        ("cdo", "proposal-risk", f"/proposals/{awaiting.reference}/risk/"),
+        ("hr_reviewer", "my-onboarding-tasks", "/handoff/mine/"),
         ("cdo", "glossary-term", "/glossary/user/"),  # every department's meaning to edit
         ("hr_head", "delegations", "/delegations/"),
         ("hr_head", "chat-channels", "/departments/HR/chat-channels/"),
