@@ -84,3 +84,16 @@ def proposal_body(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def pytest_collection_modifyitems(config, items):
+    """The budgets' fuzzing as the CDO (test_budgets_api.py) is about the budgets' operations
+    only: schemathesis makes one test per operation of the schema, and the others would each
+    generate their examples for nothing (tests/api/test_schemathesis.py fuzzes them)."""
+    kept, dropped = [], []
+    for item in items:
+        budgets_fuzz = item.name.startswith("test_the_budgets_api_conforms_to_its_schema")
+        (dropped if budgets_fuzz and "/api/v1/budgets/" not in item.name else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
