@@ -75,44 +75,43 @@ sso-provider: install
 	echo "  OIDC_PROVIDER_NAME='the demo provider' make run" && \
 	$(PY) -m django runserver $(HOST):$(SSO_PORT) --noreload
 
-# The suite runs on DATABASE_URL (SQLite when unset). When that is another database, the fast part
-# of the suite runs once more on SQLite so that the embedded default keeps working.
+# The suite runs on DATABASE_URL (SQLite when unset).
 # With a server database (CI), the suite runs as three processes side by side, so that both cores
-# stay busy: the browser tests (Chromium, a live server) on a test database and a Redis database of
-# their own, the rest, and the fast suite once more on SQLite without services (the embedded
-# default of `make run`); the logs of the two others are printed after the main one.
+# stay busy: the browser tests (Chromium, a live server) and the schema fuzzer on a test database
+# and a Redis database of their own; the rest; and, on SQLite without services (the embedded
+# default of `make run`), the fast suite, which alone runs the API's permission matrix (every
+# operation by every persona: it asks nothing of the database engine, and its 1,500 tests balance
+# the three). The logs of the two others follow the main one.
 SQLITE_LOG := .test-sqlite.log
 BROWSER_LOG := .test-browser.log
-# Left out of the SQLite run: who may do what (every endpoint and page by every persona) and the
-# schema fuzzer ask nothing of the database engine, and the main run has checked them.
-SQLITE_SKIP := --ignore=tests/api/test_permissions_matrix.py \
-	--ignore=tests/decisions/test_browser_permissions.py --ignore=tests/api/test_schemathesis.py
+API_MATRIX := tests/api/test_permissions_matrix.py
+FUZZER := tests/api/test_schemathesis.py
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
-	@sqlite_pid=; browser_pid=; main_marks=; \
+	@sqlite_pid=; browser_pid=; main_args=; \
 	if [ -n "$$DATABASE_URL" ] && [[ "$$DATABASE_URL" != sqlite* ]]; then \
 		env -u DATABASE_URL -u REDIS_URL -u REQUIRE_POSTGRES -u REQUIRE_REDIS -u REQUIRE_CELERY \
 			$(PY) -m pytest -m "not browser and not celery_worker and not postgres" \
-			$(SQLITE_SKIP) -p no:cacheprovider -q --create-db > $(SQLITE_LOG) 2>&1 & sqlite_pid=$$!; \
+			--ignore=$(FUZZER) -p no:cacheprovider -q --create-db > $(SQLITE_LOG) 2>&1 & sqlite_pid=$$!; \
 		browser_redis=$$REDIS_URL; \
 		if [[ "$$REDIS_URL" =~ ^(.*/)([0-9]+)$$ ]]; then \
 			browser_redis="$${BASH_REMATCH[1]}$$(( BASH_REMATCH[2] + 1 ))"; \
 		fi; \
 		TEST_DB_SUFFIX=_browser REDIS_URL=$$browser_redis \
-			$(PY) -m pytest -m browser $(PYTEST_ARGS) > $(BROWSER_LOG) 2>&1 & browser_pid=$$!; \
-		main_marks="not browser"; \
+			$(PY) -m pytest tests/browser $(FUZZER) $(PYTEST_ARGS) > $(BROWSER_LOG) 2>&1 & browser_pid=$$!; \
+		main_args="--ignore=tests/browser --ignore=$(FUZZER) --ignore=$(API_MATRIX)"; \
 	fi; \
-	$(PY) -m pytest $${main_marks:+-m "$$main_marks"} $(PYTEST_ARGS); main_rc=$$?; \
+	$(PY) -m pytest $$main_args $(PYTEST_ARGS); main_rc=$$?; \
 	sqlite_rc=0; browser_rc=0; \
 	if [ -n "$$browser_pid" ]; then \
 		wait $$browser_pid; browser_rc=$$?; \
-		echo "== the browser tests (ran beside it) =="; \
+		echo "== the browser tests and the schema fuzzer (ran beside it) =="; \
 		cat $(BROWSER_LOG); \
 	fi; \
 	if [ -n "$$sqlite_pid" ]; then \
 		wait $$sqlite_pid; sqlite_rc=$$?; \
-		echo "== the fast suite on SQLite, without services (ran beside it) =="; \
+		echo "== the fast suite and the API permission matrix on SQLite, without services (ran beside it) =="; \
 		cat $(SQLITE_LOG); \
 	fi; \
 	exit $$(( main_rc || browser_rc || sqlite_rc ))
