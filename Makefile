@@ -79,12 +79,12 @@ sso-provider: install
 # With a server database (CI), the suite runs as three processes side by side, so that both cores
 # stay busy: the browser tests (Chromium, a live server) and the schema fuzzer on a test database
 # and a Redis database of their own; the rest; and, on SQLite without services (the embedded
-# default of `make run`), the fast suite, which alone runs the API's permission matrix (every
-# operation by every persona: it asks nothing of the database engine, and its 1,500 tests balance
-# the three). The logs of the two others follow the main one.
+# default of `make run`), the fast suite, which alone runs the two permission matrices (every
+# operation and page by every persona: they ask nothing of the database engine, and their 2,800
+# tests balance the three). The logs of the two others follow the main one.
 SQLITE_LOG := .test-sqlite.log
 BROWSER_LOG := .test-browser.log
-API_MATRIX := tests/api/test_permissions_matrix.py
+MATRICES := tests/api/test_permissions_matrix.py tests/decisions/test_browser_permissions.py
 FUZZER := tests/api/test_schemathesis.py
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
@@ -100,7 +100,7 @@ test: install
 		fi; \
 		TEST_DB_SUFFIX=_browser REDIS_URL=$$browser_redis \
 			$(PY) -m pytest tests/browser $(FUZZER) $(PYTEST_ARGS) > $(BROWSER_LOG) 2>&1 & browser_pid=$$!; \
-		main_args="--ignore=tests/browser --ignore=$(FUZZER) --ignore=$(API_MATRIX)"; \
+		main_args="--ignore=tests/browser --ignore=$(FUZZER) $(addprefix --ignore=,$(MATRICES))"; \
 	fi; \
 	$(PY) -m pytest $$main_args $(PYTEST_ARGS); main_rc=$$?; \
 	sqlite_rc=0; browser_rc=0; \
@@ -111,7 +111,7 @@ test: install
 	fi; \
 	if [ -n "$$sqlite_pid" ]; then \
 		wait $$sqlite_pid; sqlite_rc=$$?; \
-		echo "== the fast suite and the API permission matrix on SQLite, without services (ran beside it) =="; \
+		echo "== the fast suite and the permission matrices on SQLite, without services (ran beside it) =="; \
 		cat $(SQLITE_LOG); \
 	fi; \
 	exit $$(( main_rc || browser_rc || sqlite_rc ))
