@@ -321,6 +321,23 @@ class TcoBreakdownSerializer(serializers.Serializer):
     )
 
 
+def _model_amount(help_text: Any, *, decimal_places: int = 2) -> serializers.DecimalField:
+    """An optional, non-negative input of a pricing model (decisions.tco), in the proposal's
+    currency."""
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=decimal_places, min_value=0, required=False,
+        allow_null=True, help_text=help_text,
+    )  # fmt: skip
+
+
+def _model_percent(help_text: Any) -> serializers.DecimalField:
+    """An optional percentage input of a pricing model (decisions.tco), 0 to 100."""
+    return serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
+        allow_null=True, help_text=help_text,
+    )  # fmt: skip
+
+
 def tco_breakdown_data(breakdown: TcoBreakdown) -> dict:
     currency = breakdown.currency
     return {
@@ -744,22 +761,11 @@ class ProposalInputSerializer(StrictInputSerializer):
             "one_off_cost and recurring_cost (yearly) follow from them."
         ),
     )
-    seat_price = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=gettext_lazy("per_seat: the price per seat per month (seats: the seats)."),
+    seat_price = _model_amount(
+        gettext_lazy("per_seat: the price per seat per month (seats: the seats).")
     )
-    seat_growth_pct = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        min_value=0,
-        max_value=100,
-        required=False,
-        allow_null=True,
-        help_text=gettext_lazy("per_seat: the expected seat growth per year, in percent."),
+    seat_growth_pct = _model_percent(
+        gettext_lazy("per_seat: the expected seat growth per year, in percent.")
     )
     usage_expected = serializers.IntegerField(
         min_value=0,
@@ -777,46 +783,14 @@ class ProposalInputSerializer(StrictInputSerializer):
             "on_demand (required) and api: a busy month's usage; the tier is chosen on it."
         ),
     )
-    unit_price = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=4,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=gettext_lazy("on_demand and api: the price per unit of usage."),
+    unit_price = _model_amount(
+        gettext_lazy("on_demand and api: the price per unit of usage."), decimal_places=4
     )
-    build_cost = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=gettext_lazy("api: the one-off integration build cost."),
-    )
-    run_cost = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=gettext_lazy("api: the run cost per year."),
-    )
-    licence_price = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=gettext_lazy("perpetual: the licence price (one-off)."),
-    )
-    maintenance_pct = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        min_value=0,
-        max_value=100,
-        required=False,
-        allow_null=True,
-        help_text=gettext_lazy("perpetual: the yearly maintenance, in percent of the licence."),
+    build_cost = _model_amount(gettext_lazy("api: the one-off integration build cost."))
+    run_cost = _model_amount(gettext_lazy("api: the run cost per year."))
+    licence_price = _model_amount(gettext_lazy("perpetual: the licence price (one-off)."))
+    maintenance_pct = _model_percent(
+        gettext_lazy("perpetual: the yearly maintenance, in percent of the licence.")
     )
     employees_affected = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
     end_user_involvement = StrictCharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
