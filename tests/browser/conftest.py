@@ -220,8 +220,15 @@ class Session:
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
+        seen = len(self.documents) + len(self.checker_errors)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("**/")
+        # The home page's body is read by the response handler; a test that goes on at once
+        # would navigate away before it is read (and the check would fail on nothing).
+        for _ in range(250):
+            if len(self.documents) + len(self.checker_errors) > seen and not self._reading:
+                break
+            page.wait_for_timeout(20)
 
     def screenshot(self, name: str) -> None:
         """A full-page screenshot under artifacts/screenshots/ (the name may hold a folder), and
