@@ -4,6 +4,7 @@ Marketing, department heads, the CDO, and an outsider with no membership."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -165,8 +166,7 @@ def _eager_celery():
     celery_app.conf.task_always_eager = previous
 
 
-@pytest.fixture
-def departments(db):
+def build_departments() -> dict:
     return {
         "HR": DepartmentFactory(code="HR", name="Human Resources"),
         "IT": DepartmentFactory(code="IT", name="IT Operations"),
@@ -175,8 +175,7 @@ def departments(db):
     }
 
 
-@pytest.fixture
-def tiers(db):
+def build_tiers() -> dict:
     return {
         "small": TierFactory(
             name="Small",
@@ -198,8 +197,7 @@ def tiers(db):
     }
 
 
-@pytest.fixture
-def org(departments, tiers):
+def build_org(departments: dict, tiers: dict):
     """The whole organisation, as a namespace of personas."""
 
     class Org:
@@ -245,3 +243,37 @@ def org(departments, tiers):
     o.reviewers = {"HR": o.hr_reviewer, "IT": o.it_reviewer, "MKT": o.mkt_reviewer}
     o.heads = {"HR": o.hr_head, "IT": o.it_head, "MKT": o.mkt_head}
     return o
+
+
+@pytest.fixture
+def departments(db):
+    return build_departments()
+
+
+@pytest.fixture
+def tiers(db):
+    return build_tiers()
+
+
+@pytest.fixture
+def org(departments, tiers):
+    """The whole organisation, as a namespace of personas."""
+    return build_org(departments, tiers)
+
+
+@contextmanager
+def shared_org(django_db_blocker):
+    """The organisation built once for a group of tests (a module-scoped fixture's body): in a
+    transaction rolled back at the end, each test's own transaction a savepoint inside it, so
+    every test starts from the same organisation and leaves nothing behind. For the permission
+    matrices, which would otherwise build it once per persona and row (2,800 times)."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        yield build_org(build_departments(), build_tiers())
+        transaction.set_rollback(True)

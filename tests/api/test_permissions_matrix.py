@@ -21,6 +21,7 @@ from landscape.models import Guardrail
 from stakeholders.models import IdentityGroupMapping
 from stakeholders.services import chat_channel_create, department_budget_set
 from tests.api.conftest import Api, proposal_body, revoked_token_api, session_api, token_api
+from tests.conftest import shared_org
 from tests.decisions.risk_helpers import risk_questions
 from tests.effects import snapshot
 from tests.factories import (
@@ -821,10 +822,18 @@ ROWS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def shared(request, django_db_setup, django_db_blocker):
+    """The organisation and the world, built once per row (rather than once per persona and
+    row): each persona's test runs in a savepoint and leaves them as they were."""
+    with shared_org(django_db_blocker) as org:
+        yield request.param, org, World(org)
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_it_allows_or_refuses_each_persona(org, row: Row, persona: str):
-    world = World(org)
+@pytest.mark.parametrize("shared", ROWS, ids=lambda r: r.name, indirect=True, scope="module")
+def test_it_allows_or_refuses_each_persona(shared, persona: str):
+    row, org, world = shared
     # A token of the acting user's own (the requester's for anonymous), for the revoke row.
     owner = user_of(persona, org) or org.requester
     world.own_token, _plaintext = api_token_create(user=owner, name="mine")
@@ -860,11 +869,12 @@ def operation_of(method: str, url: str, paths: dict) -> str | None:
     return None
 
 
-def test_every_operation_of_the_published_schema_is_in_the_matrix(org):
+@pytest.mark.parametrize("shared", ROWS[:1], ids=["a world"], indirect=True, scope="module")
+def test_every_operation_of_the_published_schema_is_in_the_matrix(shared):
     from drf_spectacular.generators import SchemaGenerator
 
+    _row, org, world = shared
     paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
-    world = World(org)
     world.own_token, _plaintext = api_token_create(user=org.requester, name="mine")
     covered = {operation_of(row.method, row.url(world), paths) for row in ROWS}
     published = {
