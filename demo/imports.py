@@ -1,7 +1,8 @@
 """The demo imports: a glossary file imported by the CDO and a catalog file imported by the
 administrator, through the real import (preview rules, services, audit events), so the import
-pages show their latest imports. demo/files/ keeps the files, and a budgets file to try. An
-import already there is not done again: running twice adds nothing."""
+pages show their latest imports. demo/files/ keeps the files, and budgets (annual, per fiscal
+year) and tools files to try. An import already there is not done again: running twice adds
+nothing."""
 
 from __future__ import annotations
 

@@ -25,8 +25,15 @@ from landscape.models import Tool
 from landscape.rights import governs_landscape
 from landscape.serializers import ToolInputSerializer
 from landscape.services import TOOL_EDITABLE, tool_update
-from stakeholders.annual_budget import department_budget_set, may_set_budgets
-from stakeholders.models import Department
+from stakeholders.annual_budget import (
+    clean_budget,
+    clean_currency,
+    department_budget_set,
+    may_set_budgets,
+)
+from stakeholders.models import Department, DepartmentBudget
+from stakeholders.selectors import budgets_may_manage
+from stakeholders.services import department_budget_set as department_year_budget_set
 from vendors.sync.push import catalog_sync_push
 from vendors.sync.spec import SOLUTION_FIELDS
 
@@ -78,22 +85,27 @@ def _from_row(row: Row, key: str) -> RowResult:
 # --- Department budgets -------------------------------------------------------------------
 
 
+def _department_row(row: Row, departments: dict[str, Department]):
+    """A budget row's department code, its result, and the department (None, with the error
+    on the row, when the code is missing or unknown)."""
+    code = row.cells.get("department", "").upper()
+    result = _from_row(row, code)
+    department = departments.get(code)
+    if not code:
+        result.error("department", _("Give the department's code, e.g. HR."))
+    elif department is None:
+        result.error("department", _("No department has the code %(code)s.") % {"code": code[:20]})
+    return code, result, department
+
+
 def _run_budgets(rows: list[Row], *, actor: Any) -> list[RowResult]:
     codes = {row.cells.get("department", "").upper() for row in rows}
     departments = {d.code.upper(): d for d in Department.objects.filter(code__in=codes)}
     seen: dict[str, int] = {}
     results = []
     for row in rows:
-        code = row.cells.get("department", "").upper()
-        result = _from_row(row, code)
-        department = departments.get(code)
-        if not code:
-            result.error("department", _("Give the department's code, e.g. HR."))
-        elif department is None:
-            result.error(
-                "department", _("No department has the code %(code)s.") % {"code": code[:20]}
-            )
-        elif code in seen:
+        code, result, department = _department_row(row, departments)
+        if department is not None and code in seen:
             result.error(
                 "department",
                 _("The department is on line %(line)d already.") % {"line": seen[code]},
@@ -112,6 +124,82 @@ def _run_budgets(rows: list[Row], *, actor: Any) -> list[RowResult]:
                 raise
             except DomainError as error:
                 result.error(error.field or "", error.message)
+        results.append(result)
+    return results
+
+
+# --- Budgets per fiscal year ------------------------------------------------------------------
+
+FISCAL_YEAR_EXAMPLE = "2027"
+
+
+def _parsed(result: RowResult, parse: Callable[..., Any], raw: str, **kwargs: Any) -> Any:
+    """`parse(raw)`, or None with its error on the row."""
+    try:
+        return parse(raw, **kwargs)
+    except DomainError as error:
+        result.error(error.field or "", error.message)
+        return None
+
+
+def _fiscal_year(row: Row, result: RowResult) -> int | None:
+    text = row.cells.get("fiscal_year", "").strip()
+    if not re.fullmatch(r"[0-9]{4}", text):
+        result.error(
+            "fiscal_year", _("Expected a year such as %(year)s.") % {"year": FISCAL_YEAR_EXAMPLE}
+        )
+        return None
+    return int(text)
+
+
+def _run_yearly_budgets(rows: list[Row], *, actor: Any) -> list[RowResult]:
+    """Each row a department's budget for one fiscal year, through the same service as the
+    budgets page and the API (its rules, its audit events). A year without a currency keeps
+    the one it has, or takes the department's."""
+    codes = {row.cells.get("department", "").upper() for row in rows}
+    departments = {d.code.upper(): d for d in Department.objects.filter(code__in=codes)}
+    existing = {
+        (budget.department_id, budget.fiscal_year): budget
+        for budget in DepartmentBudget.objects.filter(department__in=departments.values())
+    }
+    seen: dict[tuple[str, int], int] = {}
+    results = []
+    for row in rows:
+        code, result, department = _department_row(row, departments)
+        year = _fiscal_year(row, result)
+        if year is not None:
+            result.key = f"{code} {year}"
+            if (code, year) in seen:
+                result.error(
+                    "fiscal_year",
+                    _("The department's budget for this year is on line %(line)d already.")
+                    % {"line": seen[(code, year)]},
+                )
+            seen.setdefault((code, year), row.line)
+        amount = _parsed(result, clean_budget, row.cells.get("amount", ""), field="amount")
+        currency = row.cells.get("currency", "")
+        currency = currency and _parsed(result, clean_currency, currency)
+        if result.errors or department is None or year is None or amount is None:
+            results.append(result)
+            continue
+        before = existing.get((department.pk, year))
+        currency = currency or (before.currency if before else department.currency)
+        try:
+            _budget, created = department_year_budget_set(
+                actor=actor, department=department, fiscal_year=year, amount=amount,
+                currency=currency,
+            )  # fmt: skip
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            result.error(error.field or "", error.message)
+        else:
+            if created:
+                result.status = CREATED
+            elif before is not None and (before.amount, before.currency) == (amount, currency):
+                result.status = UNCHANGED
+            else:
+                result.status = UPDATED
         results.append(result)
     return results
 
@@ -453,6 +541,17 @@ KINDS: dict[str, Kind] = {
         run=_run_budgets,
         max_rows=200,
         example="department;annual_budget;currency\nHR;450000;EUR",
+    ),
+    ImportKind.YEARLY_BUDGETS: Kind(
+        name=ImportKind.YEARLY_BUDGETS,
+        label=gettext_lazy("Budgets per fiscal year"),
+        required=("department", "fiscal_year", "amount"),
+        optional=("currency", "name"),
+        may_import=budgets_may_manage,
+        refusal=gettext_lazy("Only the CDO or an administrator sets budgets."),
+        run=_run_yearly_budgets,
+        max_rows=500,
+        example="department;fiscal_year;amount;currency\nHR;2027;480000;EUR",
     ),
     ImportKind.GLOSSARY: Kind(
         name=ImportKind.GLOSSARY,

@@ -13,6 +13,7 @@ class ImportKind(models.TextChoices):
     CATALOG = "catalog", _("Catalog")
     TOOLS = "tools", _("Tools")
     BUDGETS = "budgets", _("Department budgets")
+    YEARLY_BUDGETS = "yearly_budgets", _("Budgets per fiscal year")
     GLOSSARY = "glossary", _("Glossary")
 
 

@@ -27,29 +27,29 @@ def may_set_budgets(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("stakeholders.change_department"))
 
 
-def clean_budget(raw: Any) -> Decimal:
-    """An annual budget as stored, or DomainError (field annual_budget): a plain decimal
-    number (spaces between thousands allowed), not negative, at most two decimals, fitting the
-    column."""
+def clean_budget(raw: Any, *, field: str = "annual_budget") -> Decimal:
+    """A budget as stored, or DomainError (on `field`): a plain decimal number (spaces between
+    thousands allowed), not negative, at most two decimals, fitting the column. The annual
+    budget's and a fiscal year's budget's columns are the same size (core.money.MONEY)."""
     text = str(raw).replace(" ", "").replace("\u00a0", "") if raw is not None else ""
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise DomainError(
-            _("Expected an amount such as 250000 or 250000.50."), field="annual_budget"
+            _("Expected an amount such as 250000 or 250000.50."), field=field
         ) from None
     if not value.is_finite():
-        raise DomainError(_("Expected a finite amount."), field="annual_budget")
+        raise DomainError(_("Expected a finite amount."), field=field)
     if value < 0:
-        raise DomainError(_("A budget may not be negative."), field="annual_budget")
+        raise DomainError(_("A budget may not be negative."), field=field)
     if value > BUDGET_MAX:
         raise DomainError(
-            _("A budget is at most %(max)s.") % {"max": f"{BUDGET_MAX:f}"}, field="annual_budget"
+            _("A budget is at most %(max)s.") % {"max": f"{BUDGET_MAX:f}"}, field=field
         )
     if value != value.quantize(Decimal(1).scaleb(-BUDGET_DECIMALS)):
         raise DomainError(
             _("At most %(places)d decimal places.") % {"places": BUDGET_DECIMALS},
-            field="annual_budget",
+            field=field,
         )
     return value.quantize(Decimal(1).scaleb(-BUDGET_DECIMALS))
 

@@ -488,6 +488,18 @@ ROWS = [
         allowed={"superuser"},
         writes=False,  # a dry run keeps nothing
     ),
+    Row(
+        # Budgets per fiscal year: the CDO and administrators, as on /api/v1/budgets/.
+        "yearly budgets import (applied)",
+        "POST",
+        lambda w: "/api/v1/imports/yearly_budgets/",
+        lambda w: {
+            "filename": "y.csv",
+            "content": "ZGVwYXJ0bWVudDtmaXNjYWxfeWVhcjthbW91bnQKSFI7MjAzMTsxMjM0NTYK",
+            "dry_run": False,
+        },
+        allowed={"cdo", "superuser"},
+    ),
     Row("guardrails list", "GET", lambda w: "/api/v1/guardrails/"),
     Row("guardrail detail", "GET", lambda w: f"/api/v1/guardrails/{w.guardrail.pk}/"),
     Row(

@@ -1,5 +1,5 @@
-"""The glossary import in a real browser (htmx on): upload a file with an error, read the
-preview's per-row error, upload the corrected file, confirm, and find the terms."""
+"""The imports in a real browser: the glossary (htmx on) with a per-row error, then the
+corrected file; the catalog from Excel without JavaScript; the CDO's budgets per fiscal year."""
 
 from __future__ import annotations
 
@@ -76,3 +76,30 @@ def test_an_excel_catalog_import_without_javascript(org, browser_for, tmp_path):
     expect(page.locator("#recent-imports")).to_contain_text("catalog.xlsx")
     admin.screenshot("import-catalog-no-js")
     assert Solution.objects.get().source == "import"
+
+
+def test_the_cdo_imports_next_years_budgets_and_finds_them_on_the_budgets_page(
+    org, browser_for, tmp_path
+):
+    from stakeholders.models import DepartmentBudget
+
+    budgets = tmp_path / "budgets-2031.csv"
+    budgets.write_text(
+        "Department;Fiscal year;Amount;Currency\nHR;2031;480000;EUR\nIT;2031;1 250 000;EUR\n",
+        encoding="utf-8",
+    )
+    cdo = browser_for(org.cdo.username)
+    page = cdo.page
+    page.goto("/budgets/")
+    page.get_by_role("link", name="Import budgets from a file").click()
+    expect(page.get_by_role("heading", name="Import: Budgets per fiscal year")).to_be_visible()
+    page.get_by_label("CSV or Excel file").set_input_files(str(budgets))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-counts")).to_contain_text("2 new, 0 changed, 0 unchanged")
+    expect(page.locator("#import-rows")).to_contain_text("HR 2031")
+    assert not DepartmentBudget.objects.exists()
+    page.get_by_role("button", name="Import 2 rows").click()
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
+    cdo.screenshot("import-yearly-budgets")
+    page.goto("/budgets/?year=2031")
+    expect(page.locator("main")).to_contain_text("1,250,000")

@@ -245,6 +245,7 @@ def usage_csv(world: World) -> bytes:
 
 
 BUDGETS_CSV = b"department;annual_budget\nHR;123456\n"
+YEARLY_BUDGETS_CSV = b"department;fiscal_year;amount\nHR;2031;123456\n"
 
 
 def usage_file(world: World) -> SimpleUploadedFile:
@@ -641,6 +642,29 @@ ROWS = [
         lambda w: "/imports/budgets/confirm/",
         lambda w: {"preview": import_sign(BUDGETS_CSV, kind="budgets", filename="b.csv")},
         allowed={"superuser"},
+    ),
+    # Budgets per fiscal year: the CDO and administrators, as on the budgets page.
+    Row(
+        "yearly budgets import", "GET", lambda w: "/imports/yearly_budgets/", allowed=BUDGET_KEEPERS
+    ),
+    Row(
+        "yearly budgets import preview",
+        "POST",
+        lambda w: "/imports/yearly_budgets/",
+        lambda w: {
+            "file": SimpleUploadedFile("y.csv", YEARLY_BUDGETS_CSV, content_type="text/csv")
+        },
+        allowed=BUDGET_KEEPERS,
+        writes=False,  # a preview writes nothing
+    ),
+    Row(
+        "yearly budgets import confirm",
+        "POST",
+        lambda w: "/imports/yearly_budgets/confirm/",
+        lambda w: {
+            "preview": import_sign(YEARLY_BUDGETS_CSV, kind="yearly_budgets", filename="y.csv")
+        },
+        allowed=BUDGET_KEEPERS,
     ),
     Row("technology radar", "GET", lambda w: "/radar/"),
     Row(
