@@ -1,21 +1,23 @@
 """REST API of a proposal's scoring: read the comparison (options * criteria, the weighted
 totals per department and overall, the ranks), add and remove alternatives (its requester),
-record a department's scores (its reviewers, while the proposal is in review). Thin views over
-decisions.services.scoring: the same rights and states as the browser."""
+record a department's scores (its reviewers, while the proposal is in review); and the
+departments' weighted criteria (everyone signed in reads them, each department's head keeps
+them). Thin views over decisions.services.scoring: the same rights and states as the browser."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import StrictCharField, StrictInputSerializer
+from api.fields import ApiFilterSet, StrictCharField, StrictInputSerializer
 from core.errors import DomainError
 from decisions import selectors
 from decisions.models import Proposal, ProposalAlternative
@@ -26,7 +28,13 @@ from decisions.scoring import (
     compare,
     scoring_department_ids,
 )
-from decisions.scoring_models import SCORE_MAX, SCORE_MIN
+from decisions.scoring_models import (
+    SCORE_MAX,
+    SCORE_MIN,
+    WEIGHT_MAX,
+    WEIGHT_MIN,
+    ScoringCriterion,
+)
 from decisions.services import scoring
 from stakeholders.models import Department
 from vendors.models import Solution
@@ -251,3 +259,100 @@ class ScoringScoresApi(_ScoringApi):
             proposal=proposal, actor=request.user, department=department, scores=scores
         )
         return self.answer(request, proposal)
+
+
+# --- The departments' criteria ----------------------------------------------------------------
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    department = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text=gettext_lazy("Department code.")
+    )
+
+    class Meta:
+        model = ScoringCriterion
+        fields = ["id", "department", "name", "weight", "position", "is_active"]
+
+
+class CriterionInputSerializer(StrictInputSerializer):
+    """A criterion as its department's head writes it (PATCH: any subset but the department)."""
+
+    department = StrictCharField(max_length=20, help_text=gettext_lazy("Department code."))
+    name = StrictCharField(max_length=120, single_line=True)
+    weight = serializers.IntegerField(
+        min_value=WEIGHT_MIN,
+        max_value=WEIGHT_MAX,
+        help_text=gettext_lazy("From 1 (minor) to 10 (decisive)."),
+    )
+    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class CriterionFilterSet(ApiFilterSet):
+    department = django_filters.CharFilter(
+        field_name="department__code", max_length=20, help_text=gettext_lazy("Department code.")
+    )
+
+    class Meta:
+        model = ScoringCriterion
+        fields = ["department", "is_active"]
+
+
+class ScoringCriterionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The departments' weighted criteria for scoring a proposal's alternatives. Everyone
+    signed in reads them (they are what reviewers score on); a department's head (or an
+    administrator) adds and changes its own. A criterion is not deleted: `is_active: false`
+    takes it out of the comparisons shown afterwards and keeps the scores given on it."""
+
+    serializer_class = CriterionSerializer
+    queryset = ScoringCriterion.objects.select_related("department").filter(
+        department__is_active=True
+    )
+    filterset_class = CriterionFilterSet
+    ordering_fields = ["position", "id"]
+    ordering = ["department__code", "position", "id"]
+    state_changes = True
+
+    def _detail(self, criterion: ScoringCriterion, code: int = status.HTTP_200_OK) -> Response:
+        fresh = ScoringCriterion.objects.select_related("department").get(pk=criterion.pk)
+        return Response(CriterionSerializer(fresh).data, status=code)
+
+    @extend_schema(request=CriterionInputSerializer, responses={201: CriterionSerializer})
+    def create(self, request: Any) -> Response:
+        """A new criterion of the department (its head)."""
+        payload = CriterionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        department = Department.objects.filter(code=data.pop("department"), is_active=True).first()
+        if department is None:
+            raise DomainError(_("No such department."), field="department")
+        created = scoring.criterion_save(actor=request.user, department=department, **data)
+        return self._detail(created, status.HTTP_201_CREATED)
+
+    @extend_schema(request=CriterionInputSerializer(partial=True), responses=CriterionSerializer)
+    def partial_update(self, request: Any, pk: str | None = None) -> Response:
+        """Change a criterion's name, weight, position or whether it is active (its
+        department's head)."""
+        criterion = self.get_object()
+        payload = CriterionInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        if "department" in data and data.pop("department") != criterion.department.code:
+            raise DomainError(_("A criterion stays in its department."), field="department")
+        kept = {
+            "name": criterion.name,
+            "weight": criterion.weight,
+            "position": criterion.position,
+            "is_active": criterion.is_active,
+        }
+        saved = scoring.criterion_save(
+            actor=request.user,
+            department=criterion.department,
+            criterion=criterion,
+            **{**kept, **data},
+        )
+        return self._detail(saved)

@@ -22,6 +22,7 @@ from decisions.scoring_apis import (
     ScoringAlternativeApi,
     ScoringAlternativesApi,
     ScoringApi,
+    ScoringCriterionViewSet,
     ScoringScoresApi,
 )
 from glossary.apis import TermViewSet
@@ -54,6 +55,7 @@ router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("guardrails", GuardrailViewSet, basename="guardrail")
 router.register("glossary", TermViewSet, basename="glossary-term")
 router.register("onboarding-tasks", OnboardingTaskViewSet, basename="onboarding-task")
+router.register("scoring-criteria", ScoringCriterionViewSet, basename="scoring-criterion")
 router.register("risk-questions", RiskQuestionViewSet, basename="risk-question")
 
 urlpatterns = [

@@ -172,6 +172,11 @@ class World:
         self.scoring_fit = criteria["fit"]
         return proposal, alternative
 
+    def criterion(self):
+        from tests.scoring import with_criteria
+
+        return with_criteria(self.org)["fit"]
+
     # An approved small tool of the requester's with its onboarding checklist; an HR task of
     # it (HR's reviewers and head work on it), open or done.
     def hr_task(self, *, done: bool = False):
@@ -820,6 +825,29 @@ ROWS = [
         "DELETE",
         lambda w: "/api/v1/proposals/{.reference}/scoring/alternatives/{.pk}/".format(*w.scored()),
         allowed=REQUESTER_ONLY,
+    ),
+    # The departments' criteria: everyone reads them; HR's head (or the administrator) keeps
+    # HR's.
+    Row("scoring criteria list", "GET", lambda w: "/api/v1/scoring-criteria/"),
+    Row(
+        "scoring criterion detail",
+        "GET",
+        lambda w: f"/api/v1/scoring-criteria/{w.criterion().pk}/",
+    ),
+    Row(
+        "scoring criterion create",
+        "POST",
+        lambda w: "/api/v1/scoring-criteria/",
+        lambda w: {"department": "HR", "name": "Works with payroll", "weight": 3},
+        201,
+        allowed={"head", "superuser"},
+    ),
+    Row(
+        "scoring criterion change",
+        "PATCH",
+        lambda w: f"/api/v1/scoring-criteria/{w.criterion().pk}/",
+        lambda w: {"weight": 7},
+        allowed={"head", "superuser"},
     ),
     Row(
         "scoring scores",
