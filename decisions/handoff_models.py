@@ -81,6 +81,12 @@ class OnboardingTask(models.Model):
         related_name="onboarding_tasks",
         verbose_name=_("assignee"),
     )
+    # When and by whom it was last given to its assignee: the notification sweeper sends again
+    # an assignee's notice whose task was lost (none when people take a task themselves).
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     due_on = models.DateField(_("due on"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
@@ -106,7 +112,11 @@ class OnboardingTask(models.Model):
             ),
         ]
         # "My onboarding tasks": the open tasks assigned to someone.
-        indexes = [models.Index(fields=["assignee", "done_at"], name="onboarding_task_assignee")]
+        indexes = [
+            models.Index(fields=["assignee", "done_at"], name="onboarding_task_assignee"),
+            # The sweeper: the tasks assigned in its window.
+            models.Index(fields=["assigned_at"], name="onboarding_task_assigned_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.proposal_id} {self.title}"

@@ -478,9 +478,10 @@ class Sweep:
     proposals: list[tuple[str, int, int]] = field(default_factory=list)  # (template, id, round)
     signoffs: list[int] = field(default_factory=list)  # sign-off requests never sent
     emails: list[int] = field(default_factory=list)  # notifications whose email never went out
+    onboarding: list[int] = field(default_factory=list)  # assignees never told (task ids)
 
     def __len__(self) -> int:
-        return len(self.proposals) + len(self.signoffs) + len(self.emails)
+        return len(self.proposals) + len(self.signoffs) + len(self.emails) + len(self.onboarding)
 
 
 def notifications_to_sweep(*, now: datetime | None = None, limit: int = 200) -> Sweep:
@@ -492,9 +493,10 @@ def notifications_to_sweep(*, now: datetime | None = None, limit: int = 200) -> 
       without any notification under the key;
     - a pending sign-off of the proposal's current round whose request was never sent;
     - a notification older than NOTIFICATION_EMAIL_GRACE_MINUTES whose email was never sent
-      (sign-off requests excepted: those are emailed per department, see the sign-offs above).
+      (sign-off requests excepted: those are emailed per department, see the sign-offs above);
+    - an open onboarding task given to someone by someone else, without its assignee's notice.
 
-    Four queries, however many rows; at most `limit` of each kind, oldest first."""
+    Six queries, however many rows; at most `limit` of each kind, oldest first."""
     now = now or timezone.now()
     since = now - timedelta(hours=settings.NOTIFICATION_SWEEP_HOURS)
     settled = now - timedelta(minutes=settings.NOTIFICATION_SWEEP_MIN_AGE_MINUTES)
@@ -544,4 +546,28 @@ def notifications_to_sweep(*, now: datetime | None = None, limit: int = 200) -> 
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+    sweep.onboarding = _onboarding_to_sweep(since=since, settled=settled, limit=limit)
     return sweep
+
+
+def _onboarding_to_sweep(*, since: datetime, settled: datetime, limit: int) -> list[int]:
+    assigned = list(
+        OnboardingTask.objects.filter(
+            assigned_at__gte=since,
+            assigned_at__lt=settled,
+            assignee__isnull=False,
+            done_at__isnull=True,
+        )
+        .exclude(assigned_by=F("assignee"))
+        .order_by("assigned_at", "pk")
+        .values_list("pk", "assignee_id")[: limit * 2]
+    )
+    if not assigned:
+        return []
+    keys = {f"onboarding_assigned:{pk}:{assignee}": pk for pk, assignee in assigned}
+    present = set(
+        Notification.objects.filter(dedupe_key__in=list(keys))
+        .values_list("dedupe_key", flat=True)
+        .distinct()
+    )
+    return [pk for key, pk in keys.items() if key not in present][:limit]

@@ -209,6 +209,7 @@ def sweep_notifications() -> int:
     ]
     calls += [(notify_signoff_requested, (pk,)) for pk in sweep.signoffs]
     calls += [(send_notification_email, (pk,)) for pk in sweep.emails]
+    calls += [(notify_onboarding_assigned, (pk,)) for pk in sweep.onboarding]
     queued = 0
     for task, args in calls:
         try:

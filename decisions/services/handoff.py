@@ -187,6 +187,8 @@ def onboarding_task_assign(
                 )
             changed["assignee"] = assignee.get_username() if assignee else None
             task.assignee = assignee
+            task.assigned_at = timezone.now() if assignee else None
+            task.assigned_by = actor if assignee else None
         if due_on is not KEEP and due_on != task.due_on:
             if due_on is not None and (problem := due_date_problem(due_on)):
                 raise DomainError(problem, field="due_on")
@@ -194,7 +196,7 @@ def onboarding_task_assign(
             task.due_on = due_on
         if not changed:
             return task
-        task.save(update_fields=["assignee", "due_on"])
+        task.save(update_fields=["assignee", "assigned_at", "assigned_by", "due_on"])
         record_event(
             kind="onboarding.task_assigned",
             actor=actor,

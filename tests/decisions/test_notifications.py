@@ -638,6 +638,79 @@ def test_a_sweep_goes_on_when_one_task_fails_and_finds_it_again_next_time(org, f
     assert tasks.sweep_notifications.delay().get() == 0
 
 
+def assigned_task(org, *, actor=None, assignee=None, minutes_ago: int = 15, lost: bool = True):
+    """One of HR's onboarding tasks given to `assignee` (HR's reviewer) by `actor` (HR's head)
+    `minutes_ago`; with `lost`, the notice's task never ran (the broker was away)."""
+    from decisions.models import OnboardingTask
+    from decisions.services.handoff import onboarding_task_assign
+    from tests.handoff import approved_with_checklist
+
+    proposal = approved_with_checklist(org)
+    task = proposal.onboarding_tasks.filter(department__code="HR").first()
+    onboarding_task_assign(
+        task=task, actor=actor or org.hr_head, assignee=assignee or org.hr_reviewer
+    )
+    # The notice's task runs after the commit, which a test's transaction never reaches: it is
+    # lost unless it is run here.
+    if not lost:
+        notifications.onboarding_notify_assigned(task_id=task.pk)
+    earlier = timezone.now() - timedelta(minutes=minutes_ago)
+    OnboardingTask.objects.filter(pk=task.pk).update(assigned_at=earlier)
+    return task
+
+
+def test_it_tells_again_an_onboarding_assignee_whose_notice_was_lost(
+    org, mailoutbox, django_capture_on_commit_callbacks
+):
+    task = assigned_task(org, minutes_ago=2)
+    mailoutbox.clear()
+    # A moment ago: its task may still be queued.
+    assert tasks.sweep_notifications.delay().get() == 0
+    settled = timezone.now() - timedelta(minutes=15)
+    type(task).objects.filter(pk=task.pk).update(assigned_at=settled)
+
+    with django_capture_on_commit_callbacks(execute=True):  # the email goes after its commit
+        assert tasks.sweep_notifications.delay().get() == 1
+    notice = keyed("onboarding_assigned").get()
+    assert notice.user == org.hr_reviewer
+    assert notice.dedupe_key == f"onboarding_assigned:{task.pk}:{org.hr_reviewer.pk}"
+    assert mails_to(org.hr_reviewer.email, mailoutbox)
+    # Told: the next runs find nothing.
+    assert tasks.sweep_notifications.delay().get() == 0
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["told", "took it themselves", "done", "unassigned", "beyond the window"],
+)
+def test_the_sweep_leaves_an_onboarding_task_that_needs_no_notice(org, case):
+    from decisions.services.handoff import onboarding_task_assign, onboarding_task_complete
+
+    if case == "told":
+        assigned_task(org, lost=False)
+    elif case == "took it themselves":
+        assigned_task(org, actor=org.hr_reviewer)
+    elif case == "done":
+        task = assigned_task(org)
+        onboarding_task_complete(task=task, actor=org.hr_reviewer)
+    elif case == "unassigned":
+        task = assigned_task(org)
+        onboarding_task_assign(task=task, actor=org.hr_head, assignee=None)
+    else:
+        assigned_task(org, minutes_ago=60 * (settings.NOTIFICATION_SWEEP_HOURS + 1))
+    assert notifications.notifications_to_sweep().onboarding == []
+
+
+def test_a_new_assignee_whose_notice_was_lost_is_told_though_the_last_one_was(org):
+    from decisions.services.handoff import onboarding_task_assign
+
+    task = assigned_task(org, lost=False)
+    onboarding_task_assign(task=task, actor=org.hr_head, assignee=org.hr_member)
+    type(task).objects.filter(pk=task.pk).update(assigned_at=timezone.now() - timedelta(minutes=15))
+    Notification.objects.filter(user=org.hr_member).delete()
+    assert notifications.notifications_to_sweep().onboarding == [task.pk]
+
+
 def test_the_sweep_costs_the_same_at_any_size(org, django_assert_max_num_queries):
     for _ in range(6):
         proposal = make_proposal(requester=org.requester, submit=True)
@@ -652,13 +725,17 @@ def test_the_sweep_costs_the_same_at_any_size(org, django_assert_max_num_queries
         )
     Notification.objects.update(created_at=timezone.now() - timedelta(hours=3))
 
-    with django_assert_max_num_queries(4):
+    for _ in range(5):
+        assigned_task(org)
+
+    with django_assert_max_num_queries(6):
         sweep = notifications.notifications_to_sweep(limit=4)
 
     assert len(sweep.proposals) == 4
     assert len(sweep.emails) == 4
     assert {template for template, _pk, _round in sweep.proposals} == {"decision_taken"}
     assert sweep.signoffs == []
+    assert len(sweep.onboarding) == 4
 
 
 def test_beat_sweeps_the_notifications_every_ten_minutes():
