@@ -109,6 +109,16 @@ def narrow_tests() -> None:
 
 _collect_or_load_stats = mutmut_main.collect_or_load_stats
 _tests_for_mutant_names = mutmut_main.tests_for_mutant_names
+_run_stats_collection = mutmut_main.run_stats_collection
+# Whether this run traced the whole suite: mutmut stops when a test fails while it traces, on
+# the unmutated code, so every test the mutants will run has just passed.
+traced_everything = False
+
+
+def run_stats_collection(runner, tests=None):  # type: ignore[no-untyped-def]
+    global traced_everything
+    _run_stats_collection(runner, tests)
+    traced_everything = traced_everything or not tests
 
 
 def collect_or_load_stats(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -118,14 +128,22 @@ def collect_or_load_stats(*args, **kwargs):  # type: ignore[no-untyped-def]
 
 def tests_for_mutant_names(mutant_names):  # type: ignore[no-untyped-def]
     """The clean run (no mutant named) checks the tests the mutants will run, not the whole
-    suite: every one of them must pass before a failure can mean a killed mutant."""
+    suite: every one of them must pass before a failure can mean a killed mutant. After a
+    trace of the whole suite they all just passed on the unmutated code: the clean run then
+    runs only the fastest of them (mutmut runs the whole suite when given none), which saves
+    a second pass over thousands of tests (about 6 minutes)."""
     if mutant_names:
         return _tests_for_mutant_names(mutant_names)
-    return {test for tests in state().tests_by_mangled_function_name.values() for test in tests}
+    tests = {test for tests in state().tests_by_mangled_function_name.values() for test in tests}
+    if traced_everything and tests:
+        duration = state().duration_by_test
+        return {min(tests, key=lambda test: (duration.get(test, 0.0), test))}
+    return tests
 
 
 mutmut_main.collect_or_load_stats = collect_or_load_stats
 mutmut_main.tests_for_mutant_names = tests_for_mutant_names
+mutmut_main.run_stats_collection = run_stats_collection
 
 if __name__ == "__main__":
     sys.argv[0] = "mutmut"

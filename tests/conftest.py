@@ -54,7 +54,9 @@ flush_command.Command.handle = _flush_as_maintenance(flush_command.Command.handl
 schema_check.install()
 
 
-_DB_SLOT = None  # the lock file held for this process's lifetime (make mutation)
+# (process id, the lock file it holds for its lifetime) under make mutation: a forked worker
+# inherits its parent's, and must take a slot of its own.
+_DB_SLOT: tuple[int, object] | None = None
 
 
 @pytest.fixture(scope="session")
@@ -62,16 +64,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Under `make mutation` (MUTATION_DB_SLOTS set), mutmut runs mutants in parallel forked
     processes, each a pytest session: each takes the first free numbered test database (a
     lock file held until it exits), so that no two share a SQLite file and each slot's
-    database is created once and reused (--reuse-db)."""
+    database is created once and reused (--reuse-db). mutmut forks each mutant's process from
+    its own, which took a slot for its trace of the suite: the fork inherits that slot's
+    settings and lock, and takes the next free slot instead of sharing a SQLite file with its
+    parent and its sibling (their writes would wait on each other's, one at a time)."""
     global _DB_SLOT
-    if not os.environ.get("MUTATION_DB_SLOTS") or _DB_SLOT is not None:
+    if not os.environ.get("MUTATION_DB_SLOTS") or (
+        _DB_SLOT is not None and _DB_SLOT[0] == os.getpid()
+    ):
         return
     import fcntl
 
     from django.conf import settings
 
     test = settings.DATABASES["default"].setdefault("TEST", {})
-    base = str(test.get("NAME") or "mutation.sqlite3")
+    base = str(test.get("BASE_NAME") or test.get("NAME") or "mutation.sqlite3")
+    test["BASE_NAME"] = base
     for slot in range(32):
         handle = open(f"{base}.slot{slot}.lock", "w")  # noqa: SIM115 (held open on purpose)
         try:
@@ -79,7 +87,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         except OSError:
             handle.close()
             continue
-        _DB_SLOT = handle
+        _DB_SLOT = (os.getpid(), handle)
         stem = base.removesuffix(".sqlite3")
         name = f"{stem}-slot{slot}.sqlite3" if stem != base else f"{base}_slot{slot}"
         test["NAME"] = name
@@ -111,7 +119,8 @@ def _reuse_slot_without_migrating(connection, name: str) -> None:
     from django.conf import settings
 
     creation = connection.creation
-    create = creation.create_test_db
+    # A forked worker finds its parent's replacement in place: wrap Django's own, not that.
+    create = getattr(creation.create_test_db, "django_create_test_db", creation.create_test_db)
     marker = Path(f"{name}.migrated")
     fingerprint = _migrations_fingerprint()
 
@@ -126,6 +135,7 @@ def _reuse_slot_without_migrating(connection, name: str) -> None:
         marker.write_text(fingerprint)
         return created
 
+    create_test_db.django_create_test_db = create  # type: ignore[attr-defined]
     creation.create_test_db = create_test_db
 
 
