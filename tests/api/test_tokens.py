@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from api import services
 from api.models import ApiToken, TokenScope
+from api.permissions import SCOPE_CATALOG, SCOPE_FULL, SCOPE_SESSION, SCOPE_USAGE
 from api.services import api_token_create, api_token_revoke
 from core.errors import DomainError, NotAllowed
 from tests.api.conftest import Api, session_api
@@ -177,6 +178,68 @@ def test_the_api_lists_creates_and_revokes_only_my_tokens(org):
     assert api.delete(f"/api/v1/tokens/{listed[0]['id']}/").status_code == 204
     assert bearer(secret).get("/api/v1/solutions/").status_code == 401
     assert api.get("/api/v1/tokens/").json()["results"][0]["is_active"] is False
+
+
+# Each kind of endpoint, by the scope its view requires: a GET that answers 200 to whoever may.
+ENDPOINT_OF_SCOPE = {
+    SCOPE_CATALOG: "/api/v1/solutions/",
+    SCOPE_USAGE: "/api/v1/tools/{tool}/usage/",
+    SCOPE_FULL: "/api/v1/proposals/",
+    SCOPE_SESSION: "/api/v1/tokens/",
+}
+
+
+def endpoint(scope: str) -> str:
+    from tests.factories import ToolFactory
+
+    url = ENDPOINT_OF_SCOPE[scope]
+    return url.format(tool=ToolFactory().pk) if "{tool}" in url else url
+
+
+CATALOG_REFUSAL = (
+    "This token is limited to the catalog (scope catalog) and cannot use this endpoint."
+)
+USAGE_REFUSAL = "This token is limited to usage reports (scope usage) and cannot use this endpoint."
+SESSION_ONLY = "This endpoint is only available to a signed-in browser session."
+
+
+@pytest.mark.parametrize(
+    ("token_scope", "endpoint_scope", "refusal"),
+    [
+        (SCOPE_FULL, SCOPE_FULL, None),
+        (SCOPE_FULL, SCOPE_CATALOG, None),
+        (SCOPE_FULL, SCOPE_USAGE, None),
+        (SCOPE_FULL, SCOPE_SESSION, SESSION_ONLY),
+        (SCOPE_CATALOG, SCOPE_CATALOG, None),
+        (SCOPE_CATALOG, SCOPE_FULL, CATALOG_REFUSAL),
+        (SCOPE_CATALOG, SCOPE_USAGE, CATALOG_REFUSAL),
+        (SCOPE_CATALOG, SCOPE_SESSION, SESSION_ONLY),
+        (SCOPE_USAGE, SCOPE_USAGE, None),
+        (SCOPE_USAGE, SCOPE_FULL, USAGE_REFUSAL),
+        (SCOPE_USAGE, SCOPE_CATALOG, USAGE_REFUSAL),
+        (SCOPE_USAGE, SCOPE_SESSION, SESSION_ONLY),
+    ],
+)
+def test_each_token_scope_reaches_the_endpoints_of_its_scope_only(
+    org, token_scope, endpoint_scope, refusal
+):
+    """The scope table (api.permissions.TokenScopePermission): a full token reaches every
+    endpoint but the session-only ones, a catalog or usage token only its own; each refusal
+    says which limit applies. IT Operations' reviewer owns the tokens: their user may read
+    everything here, so only the scope decides."""
+    _token, plaintext = api_token_create(user=org.it_reviewer, name="t", scope=token_scope)
+    response = bearer(plaintext).get(endpoint(endpoint_scope))
+    if refusal is None:
+        assert response.status_code == 200, response.content
+    else:
+        assert response.status_code == 403
+        assert response.json()["message"] == refusal
+
+
+@pytest.mark.parametrize("endpoint_scope", [SCOPE_CATALOG, SCOPE_USAGE, SCOPE_FULL, SCOPE_SESSION])
+def test_a_signed_in_session_is_not_limited_by_scopes(org, endpoint_scope):
+    response = session_api(org.it_reviewer).get(endpoint(endpoint_scope))
+    assert response.status_code == 200, response.content
 
 
 def test_a_token_cannot_mint_tokens(org):
