@@ -265,7 +265,7 @@ class ScoringScoresApi(_ScoringApi):
 
 
 class CriterionSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(
+    department: serializers.SlugRelatedField[Department] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, help_text=gettext_lazy("Department code.")
     )
 

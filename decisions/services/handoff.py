@@ -188,7 +188,7 @@ def onboarding_task_assign(
             changed["assignee"] = assignee.get_username() if assignee else None
             task.assignee = assignee
             task.assigned_at = timezone.now() if assignee else None
-            task.assigned_by = actor if assignee else None
+            task.assigned_by = signed_in(actor) if assignee else None
         if due_on is not KEEP and due_on != task.due_on:
             if due_on is not None and (problem := due_date_problem(due_on)):
                 raise DomainError(problem, field="due_on")
