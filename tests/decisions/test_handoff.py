@@ -66,7 +66,9 @@ def test_it_makes_a_checklist_per_department_when_the_departments_approve(org):
         )
         for code in ("HR", "IT", "MKT")
     }
-    assert titles == {code: [t[0] for t in rows] for code, rows in DEFAULT_TEMPLATES.items()}
+    assert titles == {
+        code: [t.title["en"] for t in rows] for code, rows in DEFAULT_TEMPLATES.items()
+    }
     sso = _task(proposal, "IT", "Set up single sign-on")
     assert sso.due_on == timezone.localdate() + dt.timedelta(days=10)
     assert sso.assignee is None
