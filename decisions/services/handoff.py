@@ -284,7 +284,7 @@ def _template_text(field: str, value: str | None, *, language: str) -> str:
     when longer than the English may be or, for a title, on more than one line."""
     value = (value or "").strip()
     name = field if language == DEFAULT_LANGUAGE else f"{field}_{language}"
-    limit = OnboardingTemplate._meta.get_field(field).max_length or 0
+    limit = getattr(OnboardingTemplate._meta.get_field(field), "max_length", None) or 0
     if len(value) > limit:
         raise DomainError(
             _("At most %(limit)s characters (it has %(length)s).")
@@ -364,8 +364,8 @@ def onboarding_template_save(
         template = template or OnboardingTemplate(department=department)
         setattr(template, in_default_language("title"), title)
         setattr(template, in_default_language("description"), description)
-        for column, value in translated.items():
-            setattr(template, column, value)
+        for column, text in translated.items():
+            setattr(template, column, text)
         template.due_days = due_days
         template.position = position
         template.is_active = is_active
