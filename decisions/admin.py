@@ -201,13 +201,14 @@ class ShelfwareFlagAdmin(admin.ModelAdmin):
 
 
 @admin.register(OnboardingTemplate)
-class OnboardingTemplateAdmin(admin.ModelAdmin):
-    """The tasks every approved new tool gets, by department (decisions.handoff)."""
+class OnboardingTemplateAdmin(TranslationAdmin[OnboardingTemplate]):
+    """The tasks every approved new tool gets, by department (decisions.handoff), with their
+    title and description in each language."""
 
     list_display = ["title", "department", "due_days", "position", "is_active"]
     list_filter = ["department", "is_active"]
     list_editable = ["due_days", "position", "is_active"]
-    search_fields = ["title", "description"]
+    search_fields = per_language("title", "description")
     list_select_related = ["department"]
 
 
@@ -218,7 +219,7 @@ class OnboardingTaskAdmin(admin.ModelAdmin):
 
     list_display = ["title", "proposal", "department", "assignee", "due_on", "done_at"]
     list_filter = ["department", ("done_at", admin.EmptyFieldListFilter)]
-    search_fields = ["title", "proposal__reference", "proposal__title"]
+    search_fields = [*per_language("title"), "proposal__reference", "proposal__title"]
     list_select_related = ["proposal", "department", "assignee"]
     readonly_fields = [
         "proposal",

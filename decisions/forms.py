@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.fiscal import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_year_label
+from core.i18n import in_default_language
 from core.money import Currency, format_base_money
 from core.text import validate_single_line
 from decisions.budgets import over_budget_warning
@@ -503,23 +504,60 @@ class BudgetForm(forms.Form):
 
 
 class OnboardingTemplateForm(forms.ModelForm):
-    """One onboarding task template, as its department's head edits it (the rules are
-    decisions.services.handoff.onboarding_template_save's)."""
+    """One onboarding task template, as its department's head edits it: its title and what to
+    do in English, and optionally in Dutch and French (blank: read as the English). The rules
+    are decisions.services.handoff.onboarding_template_save's."""
+
+    title = forms.CharField(
+        label=_("Title (English)"), max_length=200, validators=[validate_single_line]
+    )
+    title_nl = forms.CharField(
+        label=_("Title (Dutch)"), max_length=200, required=False, validators=[validate_single_line]
+    )
+    title_fr = forms.CharField(
+        label=_("Title (French)"), max_length=200, required=False, validators=[validate_single_line]
+    )
+    description = forms.CharField(
+        label=_("What to do (English)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    description_nl = forms.CharField(
+        label=_("What to do (Dutch)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    description_fr = forms.CharField(
+        label=_("What to do (French)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    TEXTS = ["title", "title_nl", "title_fr", "description", "description_nl", "description_fr"]
 
     class Meta:
         model = OnboardingTemplate
-        fields = ["title", "description", "due_days", "position", "is_active"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        # The texts are the form's own fields, read from each language's column: the model's
+        # `title` reads the active language's.
+        fields = ["due_days", "position", "is_active"]
+
+    field_order = [*TEXTS, "due_days", "position", "is_active"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in self.TEXTS:
+                column = in_default_language(name) if name in ("title", "description") else name
+                self.initial.setdefault(name, getattr(self.instance, column) or "")
         self.fields["due_days"].widget.attrs.update(min=0, max=DUE_DAYS_MAX)
         self.fields["due_days"].validators.append(MaxValueValidator(DUE_DAYS_MAX))
         self.fields["position"].widget.attrs.update(min=0, max=999)
         self.fields["position"].validators.append(MaxValueValidator(999))
 
     def validate_unique(self):
-        """The service checks the title's uniqueness in the department (the form has no
+        """The service checks the titles' uniqueness in the department (the form has no
         department field)."""
 
 

@@ -8,14 +8,15 @@ the landscape. A pilot is not live: it is a trial that may still be stopped."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.i18n import in_default_language
 from decisions.handoff_models import DUE_DAYS_MAX, OnboardingTask, OnboardingTemplate
 from decisions.models import Proposal, ProposalStatus
 from landscape.models import Lifecycle
@@ -31,51 +32,128 @@ ASSIGNABLE_ROLES = [Role.MEMBER, Role.REVIEWER, Role.HEAD]
 # The roles that assign and tick off any task of their department.
 KEEPER_ROLES = [Role.REVIEWER, Role.HEAD]
 
-# (title, what to do, due after days) by department code: loaded by seed_demo and
-# `manage.py load_onboarding`; after that they are data, kept by each department's head.
-DEFAULT_TEMPLATES: dict[str, list[tuple[str, str, int]]] = {
+
+class DefaultTemplate(NamedTuple):
+    """A default template: its title and what to do by language ("en", "nl", "fr")."""
+
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    due_days: int
+
+
+# By department code: loaded by seed_demo and `manage.py load_onboarding`; after that they are
+# data, kept by each department's head.
+DEFAULT_TEMPLATES: dict[str, list[DefaultTemplate]] = {
     "IT": [
-        (
-            "Set up single sign-on",
-            "Connect the tool to our identity provider; no local passwords.",
+        DefaultTemplate(
+            {
+                "en": "Set up single sign-on",
+                "nl": "Single sign-on instellen",
+                "fr": "Mettre en place l'authentification unique (SSO)",
+            },
+            {
+                "en": "Connect the tool to our identity provider; no local passwords.",
+                "nl": "Koppel de tool aan onze identiteitsprovider; geen lokale wachtwoorden.",
+                "fr": "Connecter l'outil à notre fournisseur d'identité ; pas de mot de passe "
+                "local.",
+            },
             10,
         ),
-        (
-            "Provision user accounts",
-            "Create the accounts and groups of the first users, automated where the tool can.",
+        DefaultTemplate(
+            {
+                "en": "Provision user accounts",
+                "nl": "Gebruikersaccounts aanmaken",
+                "fr": "Créer les comptes des utilisateurs",
+            },
+            {
+                "en": "Create the accounts and groups of the first users, automated where the "
+                "tool can.",
+                "nl": "Maak de accounts en groepen van de eerste gebruikers aan, geautomatiseerd "
+                "waar de tool dat kan.",
+                "fr": "Créer les comptes et les groupes des premiers utilisateurs, de façon "
+                "automatisée quand l'outil le permet.",
+            },
             14,
         ),
-        (
-            "Connect the integrations",
-            "Build and test the integrations with the tools in use that the proposal names.",
+        DefaultTemplate(
+            {
+                "en": "Connect the integrations",
+                "nl": "De koppelingen realiseren",
+                "fr": "Mettre en place les intégrations",
+            },
+            {
+                "en": "Build and test the integrations with the tools in use that the proposal "
+                "names.",
+                "nl": "Bouw en test de koppelingen met de gebruikte tools die het voorstel noemt.",
+                "fr": "Développer et tester les intégrations avec les outils en service que "
+                "cite la proposition.",
+            },
             21,
         ),
     ],
     "HR": [
-        (
-            "Inform or consult the works council",
-            "Where the tool changes how people work or processes personal data, arrange the "
-            "works council's consent.",
+        DefaultTemplate(
+            {
+                "en": "Inform or consult the works council",
+                "nl": "De ondernemingsraad informeren of raadplegen",
+                "fr": "Informer ou consulter le comité social et économique (CSE)",
+            },
+            {
+                "en": "Where the tool changes how people work or processes personal data, "
+                "arrange the works council's consent.",
+                "nl": "Verandert de tool de manier van werken of verwerkt hij persoonsgegevens, "
+                "regel dan de instemming van de ondernemingsraad.",
+                "fr": "Si l'outil modifie l'organisation du travail ou traite des données "
+                "personnelles, recueillir l'avis du CSE.",
+            },
             14,
         ),
-        (
-            "Plan and give the training",
-            "Train the first users, and settle how newcomers learn the tool.",
+        DefaultTemplate(
+            {
+                "en": "Plan and give the training",
+                "nl": "De training plannen en geven",
+                "fr": "Planifier et assurer la formation",
+            },
+            {
+                "en": "Train the first users, and settle how newcomers learn the tool.",
+                "nl": "Train de eerste gebruikers en spreek af hoe nieuwkomers de tool leren "
+                "kennen.",
+                "fr": "Former les premiers utilisateurs et convenir de la manière dont les "
+                "nouveaux arrivants apprendront l'outil.",
+            },
             21,
         ),
     ],
     "MKT": [
-        (
-            "Announce the tool internally",
-            "Plan the communication: who hears what, when, and through which channel.",
+        DefaultTemplate(
+            {
+                "en": "Announce the tool internally",
+                "nl": "De tool intern aankondigen",
+                "fr": "Annoncer l'outil en interne",
+            },
+            {
+                "en": "Plan the communication: who hears what, when, and through which channel.",
+                "nl": "Plan de communicatie: wie hoort wat, wanneer en via welk kanaal.",
+                "fr": "Planifier la communication : qui apprend quoi, quand et par quel canal.",
+            },
             14,
         ),
     ],
 }
 
 
+def _in_every_language(default: DefaultTemplate) -> dict[str, str]:
+    """A default template's columns: title_en, title_nl, ..., description_fr."""
+    return {
+        f"{field}_{code}": text
+        for field in ("title", "description")
+        for code, text in getattr(default, field).items()
+    }
+
+
 def load_default_templates() -> int:
-    """Create the default templates for departments that have none yet. Returns how many."""
+    """Create the default templates, in every language, for departments that have none yet.
+    Returns how many."""
     created = 0
     # One query when every department has its templates (seed_demo runs it every time).
     for department in Department.objects.filter(
@@ -84,17 +162,44 @@ def load_default_templates() -> int:
         OnboardingTemplate.objects.bulk_create(
             OnboardingTemplate(
                 department=department,
-                title=title,
-                description=description,
-                due_days=due_days,
+                due_days=default.due_days,
                 position=position,
+                **_in_every_language(default),
             )
-            for position, (title, description, due_days) in enumerate(
-                DEFAULT_TEMPLATES[department.code], start=1
-            )
+            for position, default in enumerate(DEFAULT_TEMPLATES[department.code], start=1)
         )
         created += len(DEFAULT_TEMPLATES[department.code])
     return created
+
+
+def fill_default_translations(template_model: Any, task_model: Any) -> int:
+    """Give the default templates loaded before they had translations, and the tasks made from
+    them, their Dutch and French title and description (decisions migration 0036; the models
+    are passed in, the migration's own). Only a row whose English text is still the default's
+    is filled, and only its blank languages: a text a head changed or translated is kept.
+    Returns the rows changed."""
+    changed = 0
+    for code, defaults in DEFAULT_TEMPLATES.items():
+        for default in defaults:
+            for model in (template_model, task_model):
+                rows = model.objects.filter(
+                    department__code=code, **{in_default_language("title"): default.title["en"]}
+                )
+                for row in rows:
+                    update = []
+                    for field in ("title", "description"):
+                        english = getattr(row, in_default_language(field)) or ""
+                        if english != getattr(default, field)["en"]:
+                            continue  # changed since: its translation would not fit
+                        for code_, text in getattr(default, field).items():
+                            column = f"{field}_{code_}"
+                            if not getattr(row, column):
+                                setattr(row, column, text)
+                                update.append(column)
+                    if update:
+                        row.save(update_fields=update)
+                        changed += 1
+    return changed
 
 
 def keeper_department_ids(user: Any) -> set[int]:

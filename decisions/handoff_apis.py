@@ -17,7 +17,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.fields import ApiFilterSet, StrictBooleanFilter, StrictInputSerializer, UserRefSerializer
+from api.fields import (
+    ApiFilterSet,
+    DefaultLanguageCharField,
+    StrictBooleanFilter,
+    StrictInputSerializer,
+    UserRefSerializer,
+)
 from core.errors import DomainError
 from decisions.handoff import can_work_on, keeper_department_ids, tasks_for_api
 from decisions.models import OnboardingTask
@@ -35,8 +41,9 @@ class OnboardingTaskSerializer(serializers.Serializer):
         help_text=gettext_lazy("The tool in the landscape, once piloted or adopted."),
     )
     department = serializers.CharField(source="department.code")
-    title = serializers.CharField()
-    description = serializers.CharField()
+    # English whatever the request's language, as webhooks carry them.
+    title = DefaultLanguageCharField()
+    description = DefaultLanguageCharField()
     assignee = UserRefSerializer(allow_null=True)
     due_on = serializers.DateField(allow_null=True)
     overdue = serializers.SerializerMethodField()

@@ -440,9 +440,10 @@ def onboarding_notify_assigned(*, task_id: int) -> list[Notification]:
     if task is None or task.assignee is None:
         return []
     proposal = task.proposal
-    names = {"title": task.title, "ref": proposal.reference, "tool": short_title(proposal)}
 
     def message() -> str:
+        # The task's title in the recipient's language (called in it).
+        names = {"title": task.title, "ref": proposal.reference, "tool": short_title(proposal)}
         if task.due_on is None:
             return _("An onboarding task is yours: “%(title)s” for %(ref)s “%(tool)s”.") % names
         return _(

@@ -8,15 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from core.actors import Actor, signed_in
 from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.i18n import DEFAULT_LANGUAGE, default_value, in_default_language, per_language
 from core.siteurl import site_url
+from core.text import validate_single_line
 from decisions import tasks
 from decisions.handoff import (
     WORKING_STATES,
@@ -56,8 +59,8 @@ def task_event_data(task: OnboardingTask, *, actor: Any) -> dict[str, Any]:
         "key": f"{proposal.reference}-{task.pk}",
         "task": {
             "id": task.pk,
-            "title": task.title,
-            "description": task.description,
+            "title": default_value(task, "title"),
+            "description": default_value(task, "description"),
             "department": task.department.code,
             "assignee": _user_ref(task.assignee),
             "due_on": task.due_on.isoformat() if task.due_on else None,
@@ -106,18 +109,24 @@ def handoff_create(proposal: Proposal, *, actor: Actor | None) -> list[Onboardin
         .order_by("department__code", "position", "pk")
     )
     today = timezone.localdate()
-    tasks = OnboardingTask.objects.bulk_create(
-        OnboardingTask(
-            proposal=proposal,
-            department=template.department,
-            template=template,
-            title=template.title,
-            description=template.description,
-            position=template.position,
-            due_on=today + dt.timedelta(days=template.due_days),
+    # The untranslated columns keep the English too (as the templates' do), not the language
+    # of whoever approves.
+    with translation.override(DEFAULT_LANGUAGE):
+        tasks = OnboardingTask.objects.bulk_create(
+            OnboardingTask(
+                proposal=proposal,
+                department=template.department,
+                template=template,
+                position=template.position,
+                due_on=today + dt.timedelta(days=template.due_days),
+                # Every language's text, whatever the language of the request that approves.
+                **{
+                    column: getattr(template, column)
+                    for column in per_language("title", "description")
+                },
+            )
+            for template in templates
         )
-        for template in templates
-    )
     if not tasks:
         return []
     record_event(
@@ -126,7 +135,8 @@ def handoff_create(proposal: Proposal, *, actor: Actor | None) -> list[Onboardin
         proposal_id=proposal.pk,
         payload={
             "tasks": [
-                {"id": t.pk, "department": t.department.code, "title": t.title} for t in tasks
+                {"id": t.pk, "department": t.department.code, "title": default_value(t, "title")}
+                for t in tasks
             ]
         },
     )
@@ -201,7 +211,7 @@ def onboarding_task_assign(
             kind="onboarding.task_assigned",
             actor=actor,
             proposal_id=task.proposal_id,
-            payload={"task": task.pk, "title": task.title, **changed},
+            payload={"task": task.pk, "title": default_value(task, "title"), **changed},
         )
         webhook_event_queue(
             kind="onboarding.task_assigned", payload=lambda: task_event_data(task, actor=actor)
@@ -247,7 +257,7 @@ def _record_done(task: OnboardingTask, *, actor: Actor, kind: str) -> None:
         proposal_id=proposal.pk,
         payload={
             "task": task.pk,
-            "title": task.title,
+            "title": default_value(task, "title"),
             "department": task.department.code,
             "done": progress.done,
             "total": progress.total,
@@ -260,6 +270,35 @@ def _record_done(task: OnboardingTask, *, actor: Actor, kind: str) -> None:
     )
 
 
+# The translations of a template's texts, besides the English: (field, language code).
+TEMPLATE_TRANSLATIONS = [
+    ("title", "nl"),
+    ("title", "fr"),
+    ("description", "nl"),
+    ("description", "fr"),
+]
+
+
+def _template_text(field: str, value: str | None, *, language: str) -> str:
+    """A template's title or description in one language, stripped ("" when blank), refused
+    when longer than the English may be or, for a title, on more than one line."""
+    value = (value or "").strip()
+    name = field if language == DEFAULT_LANGUAGE else f"{field}_{language}"
+    limit = getattr(OnboardingTemplate._meta.get_field(field), "max_length", None) or 0
+    if len(value) > limit:
+        raise DomainError(
+            _("At most %(limit)s characters (it has %(length)s).")
+            % {"limit": limit, "length": len(value)},
+            field=name,
+        )
+    if field == "title":
+        try:
+            validate_single_line(value)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field=name) from exc
+    return value
+
+
 def onboarding_template_save(
     *,
     actor: Actor,
@@ -270,9 +309,15 @@ def onboarding_template_save(
     position: int = 0,
     is_active: bool = True,
     template: OnboardingTemplate | None = None,
+    title_nl: Any = KEEP,
+    title_fr: Any = KEEP,
+    description_nl: Any = KEEP,
+    description_fr: Any = KEEP,
 ) -> OnboardingTemplate:
     """Add a template to the department's onboarding checklist, or change one (`template`). Its
-    head (or the administrator) keeps them; a change reaches the checklists made afterwards."""
+    head (or the administrator) keeps them; a change reaches the checklists made afterwards.
+    `title` and `description` are the English; the Dutch and French ones are optional (blank:
+    read as the English; KEEP: as they are)."""
     with transaction.atomic():
         user = signed_in(actor, _("Sign in to keep onboarding templates."))
         if not template_departments(user).filter(pk=department.pk).exists():
@@ -284,31 +329,50 @@ def onboarding_template_save(
             template = OnboardingTemplate.objects.select_for_update().get(pk=template.pk)
             if template.department_id != department.pk:
                 raise NotAllowed(_("The template belongs to another department."))
-        title = title.strip()
+        title = _template_text("title", title, language=DEFAULT_LANGUAGE)
         if not title:
             raise DomainError(_("Give the task a title."), field="title")
+        description = _template_text("description", description, language=DEFAULT_LANGUAGE)
+        given = {"title_nl": title_nl, "title_fr": title_fr}
+        given |= {"description_nl": description_nl, "description_fr": description_fr}
+        translated = {
+            f"{field}_{code}": _template_text(field, given[f"{field}_{code}"], language=code)
+            or None  # blank: not translated, read as the English
+            for field, code in TEMPLATE_TRANSLATIONS
+            if given[f"{field}_{code}"] is not KEEP
+        }
         if not 0 <= due_days <= DUE_DAYS_MAX:
             raise DomainError(
                 _("A task falls due between 0 and %(days)s days after the approval.")
                 % {"days": DUE_DAYS_MAX},
                 field="due_days",
             )
-        same = OnboardingTemplate.objects.filter(department=department, title__iexact=title)
-        if template is not None:
-            same = same.exclude(pk=template.pk)
-        if same.exists():
-            raise DomainError(
-                _("%(dept)s has a task with that title already.") % {"dept": department.name},
-                field="title",
+        titles = {in_default_language("title"): title}
+        titles |= {k: v for k, v in translated.items() if k.startswith("title_") and v}
+        for column, value in titles.items():
+            same = OnboardingTemplate.objects.filter(
+                department=department, **{f"{column}__iexact": value}
             )
+            if template is not None:
+                same = same.exclude(pk=template.pk)
+            if same.exists():
+                raise DomainError(
+                    _("%(dept)s has a task with that title already.") % {"dept": department.name},
+                    field="title" if column == in_default_language("title") else column,
+                )
         created = template is None
         template = template or OnboardingTemplate(department=department)
-        template.title = title
-        template.description = description.strip()
+        setattr(template, in_default_language("title"), title)
+        setattr(template, in_default_language("description"), description)
+        for column, text in translated.items():
+            setattr(template, column, text)
         template.due_days = due_days
         template.position = position
         template.is_active = is_active
-        template.save()
+        # The untranslated columns keep the English (and its constraint sees it), whatever the
+        # head's language.
+        with translation.override(DEFAULT_LANGUAGE):
+            template.save()
         record_event(
             kind="onboarding.template_saved",
             actor=actor,
@@ -319,6 +383,7 @@ def onboarding_template_save(
                 "due_days": due_days,
                 "is_active": is_active,
                 "created": created,
+                **({"translated": sorted(translated)} if translated else {}),
             },
         )
         return template

@@ -164,3 +164,12 @@ def test_the_list_costs_the_same_queries_however_many_tasks(org, django_assert_m
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = api.get(URL)
     assert len(response.json()["results"]) == 24
+
+
+def test_it_answers_in_english_whatever_the_requests_language(org, approved):
+    response = session_api(org.it_reviewer).get(URL + "?department=HR", HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 200
+    titles = {r["title"] for r in response.json()["results"]}
+    assert titles == {"Inform or consult the works council", "Plan and give the training"}
+    council = next(r for r in response.json()["results"] if r["title"].startswith("Inform"))
+    assert council["description"].endswith("arrange the works council's consent.")

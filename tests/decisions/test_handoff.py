@@ -7,13 +7,14 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.models import Event
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from decisions import services
 from decisions.handoff import (
     DEFAULT_TEMPLATES,
+    fill_default_translations,
     handoff_progress,
     load_default_templates,
     tasks_on_my_list,
@@ -31,6 +32,7 @@ from decisions.services.handoff import (
     onboarding_task_assign,
     onboarding_task_complete,
     onboarding_task_reopen,
+    onboarding_template_save,
 )
 from landscape.models import Lifecycle
 from stakeholders.models import Role
@@ -66,7 +68,9 @@ def test_it_makes_a_checklist_per_department_when_the_departments_approve(org):
         )
         for code in ("HR", "IT", "MKT")
     }
-    assert titles == {code: [t[0] for t in rows] for code, rows in DEFAULT_TEMPLATES.items()}
+    assert titles == {
+        code: [t.title["en"] for t in rows] for code, rows in DEFAULT_TEMPLATES.items()
+    }
     sso = _task(proposal, "IT", "Set up single sign-on")
     assert sso.due_on == timezone.localdate() + dt.timedelta(days=10)
     assert sso.assignee is None
@@ -420,3 +424,160 @@ def test_who_takes_a_task_themselves_is_not_told(org, django_capture_on_commit_c
             task=_task(proposal, "HR"), actor=org.hr_reviewer, assignee=org.hr_reviewer
         )
     assert not Notification.objects.filter(kind="onboarding").exists()
+
+
+def test_the_assignee_is_told_of_the_task_in_their_language(
+    org, django_capture_on_commit_callbacks
+):
+    from decisions.models import Notification
+    from stakeholders.models import Preference
+
+    Preference.objects.update_or_create(user=org.hr_member, defaults={"language": "nl"})
+    proposal = approved_with_checklist(org)
+    task = _task(proposal, "HR", "Plan and give the training")
+    with django_capture_on_commit_callbacks(execute=True):
+        onboarding_task_assign(task=task, actor=org.hr_reviewer, assignee=org.hr_member)
+    assert "“De training plannen en geven”" in Notification.objects.get(user=org.hr_member).message
+
+
+# --- Each language ----------------------------------------------------------------------------
+
+
+def test_the_checklist_copies_every_language_of_its_templates(org):
+    proposal = approved_with_checklist(org)
+    council = _task(proposal, "HR", "Inform or consult the works council")
+    assert council.title_nl == "De ondernemingsraad informeren of raadplegen"
+    assert council.title_fr == "Informer ou consulter le comité social et économique (CSE)"
+    assert council.description_nl.startswith("Verandert de tool de manier van werken")
+    with translation.override("fr"):
+        assert council.title == "Informer ou consulter le comité social et économique (CSE)"
+
+
+def test_a_checklist_approved_in_dutch_tells_the_audit_trail_and_webhooks_in_english(org):
+    _subscribe("onboarding.task_created")
+    with translation.override("nl"):
+        proposal = approved_with_checklist(org)
+    task = _task(proposal, "IT", "Set up single sign-on")
+    assert task.title_nl == "Single sign-on instellen"
+    (payload,) = [
+        d.payload
+        for d in WebhookDelivery.objects.filter(kind="onboarding.task_created")
+        if d.payload["task"]["id"] == task.pk
+    ]
+    assert payload["task"]["title"] == "Set up single sign-on"
+    assert payload["task"]["description"].startswith("Connect the tool to our identity provider")
+    event = Event.objects.get(kind="onboarding.checklist_created")
+    assert "Set up single sign-on" in [t["title"] for t in event.payload["tasks"]]
+
+
+def test_a_head_saves_the_dutch_and_french_titles_of_a_template(org):
+    load_default_templates()
+    training = OnboardingTemplate.objects.get(title="Plan and give the training")
+    with translation.override("nl"):  # the head reads the app in Dutch
+        saved = onboarding_template_save(
+            actor=org.hr_head,
+            department=org.departments["HR"],
+            template=training,
+            title=" Plan and give the training ",
+            description="Train the first users.",
+            title_nl="  Trainen  ",
+            title_fr="",
+            description_nl="",
+            description_fr="Former les premiers utilisateurs.",
+            due_days=21,
+        )
+    saved.refresh_from_db()
+    assert (saved.title_en, saved.title_nl, saved.title_fr) == (
+        "Plan and give the training", "Trainen", None,
+    )  # fmt: skip
+    assert (saved.description_en, saved.description_nl, saved.description_fr) == (
+        "Train the first users.", None, "Former les premiers utilisateurs.",
+    )  # fmt: skip
+    with translation.override("fr"):
+        assert saved.title == "Plan and give the training"  # no French: the English
+
+
+def test_a_template_left_without_a_translation_keeps_the_one_it_has(org):
+    load_default_templates()
+    training = OnboardingTemplate.objects.get(title="Plan and give the training")
+    onboarding_template_save(
+        actor=org.hr_head, department=org.departments["HR"], template=training,
+        title="Plan and give the training", due_days=30,
+    )  # fmt: skip
+    training.refresh_from_db()
+    assert (training.due_days, training.title_nl) == (30, "De training plannen en geven")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title_nl", "x" * 201, "At most 200 characters"),
+        ("title_fr", "Deux\nlignes", "Line breaks are not allowed here."),
+        ("description_nl", "x" * 1001, "At most 1000 characters"),
+        ("title_nl", "de ondernemingsraad informeren of raadplegen", "has a task with that title"),
+    ],
+)
+def test_a_bad_translation_is_refused_and_changes_nothing(org, field, value, message):
+    load_default_templates()
+    training = OnboardingTemplate.objects.get(title="Plan and give the training")
+    with pytest.raises(DomainError, match=message) as refused:
+        onboarding_template_save(
+            actor=org.hr_head, department=org.departments["HR"], template=training,
+            title="Plan and give the training", due_days=21, **{field: value},
+        )  # fmt: skip
+    assert refused.value.field == field
+    training.refresh_from_db()
+    assert (training.title_nl, training.title_fr) == (
+        "De training plannen en geven",
+        "Planifier et assurer la formation",
+    )
+
+
+def _as_before_translations(model) -> None:
+    """Rows as a database loaded before the templates had translations keeps them."""
+    model.objects.update(title_nl=None, title_fr=None, description_nl=None, description_fr=None)
+
+
+def test_the_migration_translates_only_the_defaults_nobody_changed(org):
+    load_default_templates()
+    proposal = approved_with_checklist(org)
+    _as_before_translations(OnboardingTemplate)
+    _as_before_translations(OnboardingTask)
+    # A head renamed one default, rewrote another's description, translated a third.
+    OnboardingTemplate.objects.filter(title_en="Set up single sign-on").update(
+        title_en="Set up single sign-on with Entra ID"
+    )
+    OnboardingTemplate.objects.filter(title_en="Provision user accounts").update(
+        description_en="Create every account by hand."
+    )
+    OnboardingTemplate.objects.filter(title_en="Connect the integrations").update(
+        title_nl="Integraties bouwen"
+    )
+    OnboardingTemplate.objects.create(department=org.departments["HR"], title="Own task")
+
+    assert fill_default_translations(OnboardingTemplate, OnboardingTask) == 5 + 6
+
+    def texts(model, english):
+        row = model.objects.get(title_en=english)
+        return row.title_nl, row.title_fr, row.description_nl, row.description_fr
+
+    renamed = texts(OnboardingTemplate, "Set up single sign-on with Entra ID")
+    assert renamed == (None, None, None, None)
+    rewritten = texts(OnboardingTemplate, "Provision user accounts")
+    assert rewritten == ("Gebruikersaccounts aanmaken", "Créer les comptes des utilisateurs",
+                         None, None)  # fmt: skip
+    translated = texts(OnboardingTemplate, "Connect the integrations")
+    assert translated[:2] == ("Integraties bouwen", "Mettre en place les intégrations")
+    assert texts(OnboardingTemplate, "Own task") == (None, None, None, None)
+    council = texts(OnboardingTemplate, "Inform or consult the works council")
+    assert council[:2] == (
+        "De ondernemingsraad informeren of raadplegen",
+        "Informer ou consulter le comité social et économique (CSE)",
+    )
+    # The tasks made before from the defaults, as they were copied then.
+    sso = _task(proposal, "IT", "Set up single sign-on")
+    assert (sso.title_nl, sso.description_fr) == (
+        "Single sign-on instellen",
+        "Connecter l'outil à notre fournisseur d'identité ; pas de mot de passe local.",
+    )
+    assert fill_default_translations(OnboardingTemplate, OnboardingTask) == 0

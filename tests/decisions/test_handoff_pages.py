@@ -279,3 +279,84 @@ def test_a_bad_template_is_refused_and_changes_nothing(client, org, data, messag
 def test_the_templates_page_is_refused_to_who_heads_no_department(client, org):
     client.force_login(org.hr_reviewer)
     assert client.get(reverse("onboarding-templates")).status_code == 403
+
+
+# --- Each language ----------------------------------------------------------------------------
+
+
+def test_a_dutch_reader_sees_the_checklist_in_dutch(client, org, approved):
+    client.force_login(org.hr_reviewer)
+    page = client.get(reverse("handoff", args=[approved.reference]), HTTP_ACCEPT_LANGUAGE="nl")
+    assert "De ondernemingsraad informeren of raadplegen" in page.text
+    assert "regel dan de instemming van de ondernemingsraad" in page.text
+    assert "Inform or consult the works council" not in page.text
+    mine = client.get(reverse("my-onboarding-tasks"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Planifier et assurer la formation" in mine.text
+
+
+def test_a_task_without_a_dutch_title_reads_in_english(client, org):
+    from decisions.handoff import load_default_templates
+    from decisions.models import OnboardingTemplate
+
+    load_default_templates()
+    OnboardingTemplate.objects.create(department=org.departments["HR"], title="Update the handbook")
+    proposal = approved_with_checklist(org)
+    client.force_login(org.hr_reviewer)
+    page = client.get(reverse("handoff", args=[proposal.reference]), HTTP_ACCEPT_LANGUAGE="nl")
+    assert "Update the handbook" in page.text
+    assert "De training plannen en geven" in page.text
+
+
+def test_the_head_keeps_a_templates_dutch_and_french_on_the_templates_page(client, org):
+    from decisions.handoff import load_default_templates
+    from decisions.models import OnboardingTemplate
+
+    load_default_templates()
+    training = OnboardingTemplate.objects.get(title="Plan and give the training")
+    client.force_login(org.hr_head)
+    page = client.get(reverse("onboarding-templates"), HTTP_ACCEPT_LANGUAGE="nl").text
+    # The English field holds the English, whatever the head's language.
+    assert 'value="Plan and give the training"' in page
+    assert 'value="De training plannen en geven"' in page
+    prefix = f"t{training.pk}"
+    response = client.post(
+        reverse("onboarding-template-edit", args=[training.pk]),
+        {f"{prefix}-title": "Plan and give the training", f"{prefix}-title_nl": "Opleiden",
+         f"{prefix}-title_fr": "", f"{prefix}-description": "Train them.",
+         f"{prefix}-description_fr": "Les former.", f"{prefix}-due_days": "21",
+         f"{prefix}-position": "2", f"{prefix}-is_active": "on"},
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )  # fmt: skip
+    assert response.status_code == 302
+    training.refresh_from_db()
+    assert (training.title_en, training.title_nl, training.title_fr) == (
+        "Plan and give the training", "Opleiden", None,
+    )  # fmt: skip
+    assert (training.description_nl, training.description_fr) == (None, "Les former.")
+    added = client.post(
+        reverse("onboarding-template-add", args=["HR"]),
+        {"new-HR-title": "Update the handbook", "new-HR-title_nl": "Het handboek bijwerken",
+         "new-HR-title_fr": "Mettre à jour le manuel", "new-HR-due_days": "30",
+         "new-HR-position": "3", "new-HR-is_active": "on"},
+    )  # fmt: skip
+    assert added.status_code == 302
+    proposal = approved_with_checklist(org)
+    page = client.get(reverse("handoff", args=[proposal.reference]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Mettre à jour le manuel" in page.text
+    assert "Les former." in page.text
+    assert "Plan and give the training" in page.text  # no French title: the English
+
+
+def test_a_translation_too_long_is_refused_on_the_templates_page(client, org):
+    from decisions.handoff import load_default_templates
+    from decisions.models import OnboardingTemplate
+
+    load_default_templates()
+    client.force_login(org.hr_head)
+    response = client.post(
+        reverse("onboarding-template-add", args=["HR"]),
+        {"new-HR-title": "Ok", "new-HR-title_fr": "x" * 201, "new-HR-due_days": "3",
+         "new-HR-position": "1"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert not OnboardingTemplate.objects.filter(title_en="Ok").exists()
