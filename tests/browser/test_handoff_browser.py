@@ -73,8 +73,12 @@ def test_a_head_adds_an_onboarding_template(org, browser_for):
     page = head.page
     page.goto("/handoff/templates/")
     form = page.locator("form", has=page.get_by_role("button", name="Add the task"))
-    form.get_by_label("Title").fill("Update the HR handbook")
+    form.get_by_label("Title (English)").fill("Update the HR handbook")
+    form.get_by_label("Title (Dutch)").fill("Het personeelshandboek bijwerken")
     form.get_by_label("Due after (days)").fill("30")
     form.get_by_role("button", name="Add the task").click()
     expect(page.locator("body")).to_contain_text("“Update the HR handbook” saved.")
-    assert OnboardingTemplate.objects.filter(title="Update the HR handbook").exists()
+    head.screenshot("onboarding-template-added")
+    template = OnboardingTemplate.objects.get(title_en="Update the HR handbook")
+    assert template.title_nl == "Het personeelshandboek bijwerken"
+    assert template.title_fr is None  # left blank: reads as the English
