@@ -125,8 +125,8 @@ def test_a_decision_on_the_evening_of_march_31_counts_in_the_year_ending_then(or
 
 
 def test_a_negative_one_off_cost_is_spread_as_nothing_and_no_term_has_no_months():
-    parts = spread(start=dt.date(2026, 1, 1), term_months=12, one_off=D("-100"), tco=D("1200"))
-    assert parts == {2026: D("1200.00")}
+    parts = spread(start=dt.date(2026, 12, 1), term_months=12, one_off=D("-100"), tco=D("1200"))
+    assert parts == {2026: D("100.00"), 2027: D("1100.00")}
     assert months_by_fiscal_year(dt.date(2026, 1, 1), 0) == []
     assert months_by_fiscal_year(dt.date(2026, 1, 1), -3) == []
 
