@@ -13,7 +13,14 @@ from django.utils import translation
 from audit.models import Event
 from core.errors import DomainError, NotAllowed
 from decisions import risk
-from decisions.models import Proposal, RiskCategory, RiskFact, RiskQuestion, RiskRating
+from decisions.models import (
+    Proposal,
+    RiskAnswer,
+    RiskCategory,
+    RiskFact,
+    RiskQuestion,
+    RiskRating,
+)
 from decisions.services import proposal_submit, signoff_decide
 from decisions.services import risk as services
 from stakeholders.models import Role
@@ -230,3 +237,58 @@ def test_without_questions_many_proposals_are_left_unrated_in_one_query(
     with django_assert_num_queries(1):  # the questions; no answers are read
         result = risk.risk_assessments(proposals)
     assert result == {p.pk: None for p in proposals}
+
+
+# --------------------------------------------------------------------------------------------
+# Answers: one proposal's, stored once, in the questions' order
+
+
+def test_the_questions_are_asked_in_their_position_order(org):
+    proposal = make_proposal(requester=org.requester)
+    for text, position in [("Third", 5), ("First", 0), ("Second", 2), ("Also second", 2)]:
+        RiskQuestion.objects.create(
+            text=text, category=RiskCategory.SECURITY, weight=1, position=position
+        )
+    texts = [item.question.text for item in risk.risk_assessment(proposal).items]
+    assert texts == ["First", "Second", "Also second", "Third"]
+
+
+def test_taking_an_answer_back_leaves_other_proposals_answers(org):
+    q = RiskQuestion.objects.create(text="Backup?", category=RiskCategory.CONTINUITY, weight=1)
+    mine, other = (make_proposal(requester=org.requester) for _ in range(2))
+    for proposal in (mine, other):
+        services.risk_answers_save(proposal=proposal, actor=org.requester, answers={q.pk: "yes"})
+    services.risk_answers_save(proposal=mine, actor=org.requester, answers={q.pk: ""})
+    assert risk.risk_assessment(mine).items[0].answer is None
+    assert risk.risk_assessment(other).items[0].answer == "yes"
+    assert list(RiskAnswer.objects.values_list("proposal_id", "answer")) == [(other.pk, "yes")]
+
+
+def test_a_changed_note_is_kept_and_recorded_and_the_same_answer_records_nothing(org):
+    q = RiskQuestion.objects.create(text="Backup?", category=RiskCategory.CONTINUITY, weight=2)
+    proposal = make_proposal(requester=org.requester)
+    services.risk_answers_save(
+        proposal=proposal, actor=org.requester, answers={q.pk: "yes"}, notes={q.pk: "Daily"}
+    )
+    # The same answer and note again: nothing changes, nothing is recorded.
+    services.risk_answers_save(
+        proposal=proposal, actor=org.requester, answers={q.pk: "yes"}, notes={q.pk: "Daily"}
+    )
+    assert Event.objects.filter(kind="risk.answered").count() == 1
+    # Only the note changes: it is kept, and the trail records the answer given with it.
+    services.risk_answers_save(
+        proposal=proposal, actor=org.requester, answers={q.pk: "yes"}, notes={q.pk: "Weekly"}
+    )
+    answer = RiskAnswer.objects.get()
+    assert (answer.answer, answer.note, answer.answered_by) == ("yes", "Weekly", org.requester)
+    events = Event.objects.filter(kind="risk.answered").order_by("seq")
+    assert events.count() == 2
+    assert events.last().payload == {
+        "answers": {str(q.pk): "yes"},
+        "as": "requester",
+        "score": 0,
+        "rating": "low",
+        "points": 0,
+        "total": 2,
+        "unanswered": 0,
+    }
