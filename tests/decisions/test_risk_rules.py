@@ -15,6 +15,7 @@ from core.errors import DomainError, NotAllowed
 from decisions import risk
 from decisions.models import (
     Proposal,
+    ProposalKind,
     RiskAnswer,
     RiskCategory,
     RiskFact,
@@ -292,3 +293,27 @@ def test_a_changed_note_is_kept_and_recorded_and_the_same_answer_records_nothing
         "total": 2,
         "unanswered": 0,
     }
+
+
+def test_a_proposal_not_yet_saved_has_every_question_open(org):
+    RiskQuestion.objects.create(text="Backup?", category=RiskCategory.CONTINUITY, weight=3)
+    assessment = risk.risk_assessment(Proposal(kind=ProposalKind.NEW))
+    assert (assessment.score, assessment.rating, assessment.unanswered) == (100, "high", 1)
+
+
+def test_one_assessment_with_who_answered_takes_two_queries(org, django_assert_num_queries):
+    first, second = (
+        RiskQuestion.objects.create(
+            text=text, category=RiskCategory.CONTINUITY, weight=1, position=i
+        )
+        for i, text in enumerate(["Backup?", "Exit plan?"])
+    )
+    proposal = make_proposal(requester=org.requester)
+    services.risk_answers_save(
+        proposal=proposal, actor=org.requester, answers={first.pk: "yes", second.pk: "no"}
+    )
+    proposal = Proposal.objects.select_related("solution").get(pk=proposal.pk)
+    with django_assert_num_queries(2):  # the questions, the answers with who gave them
+        assessment = risk.risk_assessment(proposal)
+        answered = [(item.answer, item.by.username) for item in assessment.items]
+    assert answered == [("yes", org.requester.username), ("no", org.requester.username)]
