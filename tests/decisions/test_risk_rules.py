@@ -262,7 +262,10 @@ def test_taking_an_answer_back_leaves_other_proposals_answers(org):
     services.risk_answers_save(proposal=mine, actor=org.requester, answers={q.pk: ""})
     assert risk.risk_assessment(mine).items[0].answer is None
     assert risk.risk_assessment(other).items[0].answer == "yes"
-    assert list(RiskAnswer.objects.values_list("proposal_id", "answer")) == [(other.pk, "yes")]
+    # Given without a note, the answer keeps none.
+    assert list(RiskAnswer.objects.values_list("proposal_id", "answer", "note")) == [
+        (other.pk, "yes", "")
+    ]
 
 
 def test_a_changed_note_is_kept_and_recorded_and_the_same_answer_records_nothing(org):
@@ -317,3 +320,20 @@ def test_one_assessment_with_who_answered_takes_two_queries(org, django_assert_n
         assessment = risk.risk_assessment(proposal)
         answered = [(item.answer, item.by.username) for item in assessment.items]
     assert answered == [("yes", org.requester.username), ("no", org.requester.username)]
+
+
+def test_a_deactivated_question_is_no_longer_answered(org):
+    retired = RiskQuestion.objects.create(
+        text="Retired?", category=RiskCategory.SECURITY, weight=1, is_active=False
+    )
+    proposal = make_proposal(requester=org.requester)
+    with pytest.raises(DomainError) as refused:
+        services.risk_answers_save(
+            proposal=proposal, actor=org.requester, answers={retired.pk: "yes"}
+        )
+    assert refused.value.field == "answers"
+    assert refused.value.message == (
+        f"These risk questions do not exist or are not asked: {retired.pk}."
+    )
+    assert not RiskAnswer.objects.exists()
+    assert not Event.objects.filter(kind="risk.answered").exists()
