@@ -313,13 +313,21 @@ def test_one_assessment_with_who_answered_takes_two_queries(org, django_assert_n
     )
     proposal = make_proposal(requester=org.requester)
     services.risk_answers_save(
-        proposal=proposal, actor=org.requester, answers={first.pk: "yes", second.pk: "no"}
+        proposal=proposal,
+        actor=org.requester,
+        answers={first.pk: "yes", second.pk: "no"},
+        notes={first.pk: "Daily, tested monthly"},
     )
     proposal = Proposal.objects.select_related("solution").get(pk=proposal.pk)
     with django_assert_num_queries(2):  # the questions, the answers with who gave them
         assessment = risk.risk_assessment(proposal)
-        answered = [(item.answer, item.by.username) for item in assessment.items]
-    assert answered == [("yes", org.requester.username), ("no", org.requester.username)]
+        answered = [
+            (item.answer, item.source, item.by.username, item.note) for item in assessment.items
+        ]
+    assert answered == [
+        ("yes", "person", org.requester.username, "Daily, tested monthly"),
+        ("no", "person", org.requester.username, ""),
+    ]
 
 
 def test_a_deactivated_question_is_no_longer_answered(org):
