@@ -28,8 +28,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch
-
 from decisions.models import (
     EDITABLE_STATES,
     Proposal,
@@ -195,10 +193,6 @@ def risk_assessments(proposals: Iterable[Proposal]) -> dict[int, RiskAssessment 
     for answer in RiskAnswer.objects.filter(proposal__in=proposals).select_related("answered_by"):
         by_proposal[answer.proposal_id].append(answer)
     return {p.pk: assess(p, questions=questions, answers=by_proposal[p.pk]) for p in proposals}
-
-
-def risk_answers_prefetch() -> Prefetch:
-    return Prefetch("risk_answers", queryset=RiskAnswer.objects.select_related("answered_by"))
 
 
 def it_head_required(*, lock_in: Any, risk: RiskAssessment | None) -> bool:
