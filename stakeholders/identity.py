@@ -37,6 +37,7 @@ MAX_GROUPS = 500
 MAX_GROUP_LENGTH = 200
 MAX_SUBJECT_LENGTH = 255
 USERNAME_LENGTH = 150
+EMAIL_LENGTH = 254  # the user's email field
 _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
 
 
@@ -125,7 +126,11 @@ def _text(claims: dict[str, Any], name: str, limit: int) -> str:
 
 
 def _email(claims: dict[str, Any]) -> str:
-    email = _text(claims, "email", 254)
+    """The provider's email when it is one that fits; else none. A longer one is not shortened:
+    cut short, it would be another address (someone else's, at another domain)."""
+    email = _text(claims, "email", EMAIL_LENGTH + 1)
+    if len(email) > EMAIL_LENGTH:
+        return ""
     try:
         validate_email(email)
     except ValidationError:

@@ -4,6 +4,7 @@ each sign-in grants, changes and takes away."""
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -13,9 +14,11 @@ from django.contrib.auth.models import Group
 from audit.models import Event
 from decisions.rights import cdo_group
 from stakeholders.identity import (
+    EMAIL_LENGTH,
     MAX_GROUP_LENGTH,
     MAX_GROUPS,
     MAX_SUBJECT_LENGTH,
+    USERNAME_LENGTH,
     Grant,
     IdentityRefused,
     _stronger,
@@ -25,7 +28,7 @@ from stakeholders.identity import (
 )
 from stakeholders.models import IdentityGroupMapping, IdentityLink, Membership, Role
 from stakeholders.selectors import is_cdo
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory
 
 User = get_user_model()
 
@@ -33,6 +36,12 @@ User = get_user_model()
 def sign_in(subject="sub-1", groups=None, **claims):
     claims = {"sub": subject, "groups": groups or [], **claims}
     return identity_sign_in(claims=claims, id_token_subject=subject, groups_claim="groups")
+
+
+def audited(kind):
+    """Each event of `kind`, oldest first: who did it and what it says."""
+    events = Event.objects.filter(kind=kind).order_by("seq").select_related("actor")
+    return [(e.actor.username if e.actor else None, e.payload) for e in events]
 
 
 def held(user):
@@ -57,6 +66,11 @@ def test_it_skips_what_cannot_be_a_group_name():
     assert groups_from_claims(claims, claim="groups") == ["ok"]
     assert groups_from_claims({"groups": {"a": 1}}, claim="groups") == []
     assert groups_from_claims({"groups": 12}, claim="groups") == []
+
+
+def test_names_after_one_that_cannot_be_a_group_name_are_still_read():
+    claims = {"groups": [7, "a", "", "b", "x" * (MAX_GROUP_LENGTH + 1), "c", "nul\x00", "d"]}
+    assert groups_from_claims(claims, claim="groups") == ["a", "b", "c", "d"]
 
 
 def test_group_names_up_to_the_longest_a_mapping_holds_are_read():
@@ -113,6 +127,25 @@ def test_grants_come_from_mapped_groups_only(departments):
     assert grants_for_groups([]) == ({}, set())
 
 
+@pytest.mark.django_db
+def test_the_strongest_grant_wins_whichever_group_is_read_first(departments):
+    def mapping(claim_value, code, role, limit=None):
+        IdentityGroupMapping.objects.create(claim_value=claim_value, department=departments[code],
+                                            role=role, approval_limit=limit)  # fmt: skip
+
+    IdentityGroupMapping.objects.create(claim_value="a-cdo", group=cdo_group())
+    mapping("hr-heads", "HR", Role.HEAD, Decimal("5"))
+    mapping("hr-members", "HR", Role.MEMBER)
+    mapping("it-big", "IT", Role.REVIEWER, Decimal("1000"))
+    mapping("it-small", "IT", Role.REVIEWER, Decimal("10"))
+    grants, groups = grants_for_groups(["a-cdo", "hr-heads", "hr-members", "it-big", "it-small"])
+    assert grants == {
+        departments["HR"].pk: Grant(Role.HEAD, Decimal("5.00")),
+        departments["IT"].pk: Grant(Role.REVIEWER, Decimal("1000.00")),
+    }
+    assert groups == {cdo_group().pk}
+
+
 # --- Who signs in
 
 
@@ -158,6 +191,31 @@ def test_an_unusable_username_or_email_from_the_provider_is_not_used():
     assert other.username == "zoe"
     nameless = sign_in(subject="sub-3")
     assert nameless.username.startswith("sso-")
+
+
+@pytest.mark.django_db
+def test_a_username_someone_here_has_gets_a_suffix_from_the_subject():
+    UserFactory(username="ann")
+    suffix = hashlib.sha256(b"sub-1").hexdigest()[:10]
+    assert sign_in(preferred_username="ann").username == f"ann-{suffix}"
+    assert not IdentityLink.objects.filter(user__username="ann").exists()  # not taken over
+    long_name = "x" * USERNAME_LENGTH
+    UserFactory(username=long_name)
+    suffix = hashlib.sha256(b"sub-2").hexdigest()[:10]
+    user = sign_in(subject="sub-2", preferred_username=long_name)
+    assert user.username == f"{'x' * (USERNAME_LENGTH - 11)}-{suffix}"
+    assert len(user.username) == USERNAME_LENGTH
+
+
+@pytest.mark.django_db
+def test_an_email_too_long_to_keep_is_not_used_and_not_shortened():
+    domain = f"{'b' * 63}.{'c' * 63}.{'d' * 57}.org"
+    longest = f"{'a' * 64}@{domain}"
+    assert len(longest) == EMAIL_LENGTH
+    assert sign_in(email=longest).email == longest
+    too_long = f"{'a' * 64}@{domain[:-4]}d.org"
+    assert len(too_long) == EMAIL_LENGTH + 1
+    assert sign_in(subject="sub-2", email=too_long).email == ""
 
 
 @pytest.mark.django_db
@@ -209,6 +267,54 @@ def test_a_sign_in_grants_changes_and_removes_only_what_came_from_the_provider(m
         "membership.changed_by_sign_in",
         "membership.removed_by_sign_in",
     ]
+
+
+@pytest.mark.django_db
+def test_each_membership_a_sign_in_grants_changes_or_removes_is_audited(mapped, departments):
+    user = sign_in(preferred_username="ann")
+    # Made by hand before any group came: it stays, and the others are still kept in step.
+    MembershipFactory(user=user, department=departments["MKT"], role=Role.MEMBER,
+                      approval_limit=None)  # fmt: skip
+    sign_in(groups=["hr", "it"])
+    hr = {"user": "ann", "department": "HR", "role": "reviewer", "approval_limit": "1000.00"}
+    it = {"user": "ann", "department": "IT", "role": "viewer", "approval_limit": None}
+    assert audited("membership.granted_by_sign_in") == [("ann", hr), ("ann", it)]
+    mapped["hr"].role, mapped["hr"].approval_limit = Role.HEAD, Decimal("2500")
+    mapped["hr"].save()
+    sign_in(groups=["hr"])
+    assert held(user) == {
+        "HR": (Role.HEAD, Decimal("2500.00"), True),
+        "MKT": (Role.MEMBER, None, False),
+    }
+    changed = {"user": "ann", "department": "HR", "role": "head", "approval_limit": "2500.00",
+               "before": hr}  # fmt: skip
+    assert audited("membership.changed_by_sign_in") == [("ann", changed)]
+    assert audited("membership.removed_by_sign_in") == [("ann", it)]
+
+
+@pytest.mark.django_db
+def test_a_group_for_a_department_held_by_hand_leaves_it_alone_and_grants_the_others(
+    mapped, departments
+):
+    user = sign_in(preferred_username="ann")
+    MembershipFactory(user=user, department=departments["HR"], role=Role.MEMBER,
+                      approval_limit=None)  # fmt: skip
+    sign_in(groups=["hr", "it"])
+    assert held(user) == {
+        "HR": (Role.MEMBER, None, False),
+        "IT": (Role.VIEWER, None, True),
+    }
+    sign_in(groups=[])
+    assert held(user) == {"HR": (Role.MEMBER, None, False)}
+
+
+@pytest.mark.django_db
+def test_a_site_group_a_sign_in_grants_or_takes_away_is_audited(mapped):
+    sign_in(preferred_username="ann", groups=["cdo"])
+    sign_in(groups=[])
+    cdo = {"user": "ann", "group": "Chief Digital Officer"}
+    assert audited("group.granted_by_sign_in") == [("ann", cdo)]
+    assert audited("group.removed_by_sign_in") == [("ann", cdo)]
 
 
 @pytest.mark.django_db
