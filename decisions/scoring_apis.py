@@ -314,7 +314,8 @@ class ScoringCriterionViewSet(
     )
     filterset_class = CriterionFilterSet
     ordering_fields = ["position", "id"]
-    ordering = ["department__code", "position", "id"]
+    # Attributes of the row, as the cursor pagination reads them from the last one it gives.
+    ordering = ["department_id", "position", "id"]
     state_changes = True
 
     def _detail(self, criterion: ScoringCriterion, code: int = status.HTTP_200_OK) -> Response:

@@ -181,3 +181,15 @@ def test_a_criterion_of_an_inactive_department_is_not_found(org):
     api = session_api(org.superuser)
     assert api.get(f"{URL}{made['security'].pk}/").status_code == 404
     assert api.patch(f"{URL}{made['security'].pk}/", {"weight": 5}).status_code == 404
+
+
+def test_the_list_pages_through_every_criterion_once(org):
+    with_criteria(org)
+    api = session_api(org.requester)
+    seen, url = [], URL + "?page_size=1"
+    while url:
+        page = api.get(url)
+        assert page.status_code == 200, page.content
+        seen += [r["name"] for r in page.json()["results"]]
+        url = page.json()["next"]
+    assert sorted(seen) == ["Cost", "Fit", "Security"]
