@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db.models import F
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -497,7 +498,7 @@ def notifications_to_sweep(*, now: datetime | None = None, limit: int = 200) -> 
       (sign-off requests excepted: those are emailed per department, see the sign-offs above);
     - an open onboarding task given to someone by someone else, without its assignee's notice.
 
-    Six queries, however many rows; at most `limit` of each kind, oldest first."""
+    Five queries, however many rows; at most `limit` of each kind, oldest first."""
     now = now or timezone.now()
     since = now - timedelta(hours=settings.NOTIFICATION_SWEEP_HOURS)
     settled = now - timedelta(minutes=settings.NOTIFICATION_SWEEP_MIN_AGE_MINUTES)
@@ -552,7 +553,17 @@ def notifications_to_sweep(*, now: datetime | None = None, limit: int = 200) -> 
 
 
 def _onboarding_to_sweep(*, since: datetime, settled: datetime, limit: int) -> list[int]:
-    assigned = list(
+    """The open tasks given to someone by someone else in the window whose assignee has no
+    notice under the task's key: one query, the notices' absence asked in SQL (however many
+    of the window's assignees were told)."""
+    key = Concat(
+        Value("onboarding_assigned:"),
+        Cast("pk", CharField()),
+        Value(":"),
+        Cast("assignee_id", CharField()),
+        output_field=CharField(),
+    )
+    return list(
         OnboardingTask.objects.filter(
             assigned_at__gte=since,
             assigned_at__lt=settled,
@@ -560,15 +571,14 @@ def _onboarding_to_sweep(*, since: datetime, settled: datetime, limit: int) -> l
             done_at__isnull=True,
         )
         .exclude(assigned_by=F("assignee"))
+        .annotate(notice_key=key)
+        .exclude(
+            Exists(
+                Notification.objects.filter(
+                    user=OuterRef("assignee"), dedupe_key=OuterRef("notice_key")
+                )
+            )
+        )
         .order_by("assigned_at", "pk")
-        .values_list("pk", "assignee_id")[: limit * 2]
+        .values_list("pk", flat=True)[:limit]
     )
-    if not assigned:
-        return []
-    keys = {f"onboarding_assigned:{pk}:{assignee}": pk for pk, assignee in assigned}
-    present = set(
-        Notification.objects.filter(dedupe_key__in=list(keys))
-        .values_list("dedupe_key", flat=True)
-        .distinct()
-    )
-    return [pk for key, pk in keys.items() if key not in present][:limit]

@@ -711,6 +711,20 @@ def test_a_new_assignee_whose_notice_was_lost_is_told_though_the_last_one_was(or
     assert notifications.notifications_to_sweep().onboarding == [task.pk]
 
 
+def test_the_sweep_finds_a_lost_notice_behind_any_number_of_told_ones(org):
+    told = [assigned_task(org, lost=False, minutes_ago=30 - i) for i in range(3)]
+    lost = assigned_task(org, minutes_ago=15)
+    assert notifications.notifications_to_sweep(limit=1).onboarding == [lost.pk]
+    assert all(task.pk != lost.pk for task in told)
+
+
+def test_the_sweep_tells_the_oldest_assignments_first(org):
+    later = assigned_task(org, minutes_ago=20)
+    earlier = assigned_task(org, minutes_ago=40)  # made after, assigned before
+    assert notifications.notifications_to_sweep(limit=1).onboarding == [earlier.pk]
+    assert notifications.notifications_to_sweep(limit=2).onboarding == [earlier.pk, later.pk]
+
+
 def test_the_sweep_costs_the_same_at_any_size(org, django_assert_max_num_queries):
     for _ in range(6):
         proposal = make_proposal(requester=org.requester, submit=True)
@@ -728,7 +742,7 @@ def test_the_sweep_costs_the_same_at_any_size(org, django_assert_max_num_queries
     for _ in range(5):
         assigned_task(org)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         sweep = notifications.notifications_to_sweep(limit=4)
 
     assert len(sweep.proposals) == 4
@@ -736,6 +750,7 @@ def test_the_sweep_costs_the_same_at_any_size(org, django_assert_max_num_queries
     assert {template for template, _pk, _round in sweep.proposals} == {"decision_taken"}
     assert sweep.signoffs == []
     assert len(sweep.onboarding) == 4
+    assert len(sweep) == 4 + 4 + 4  # what run_sla reports as lost
 
 
 def test_beat_sweeps_the_notifications_every_ten_minutes():
