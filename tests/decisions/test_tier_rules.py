@@ -134,3 +134,61 @@ def test_only_a_retirement_is_refused_a_retirement_day_in_the_past(db):
 
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     assert "retire_on" not in rule_errors(retire_on=yesterday)  # a new tool's: not its field
+
+
+# --- assess_tier at the largest amount a proposal can record, and the rule it names
+
+
+def _earlier_splitco(org, tco: Decimal) -> None:
+    make_proposal(requester=org.requester, submit=True, one_off_cost=tco, recurring_cost=0,
+                  new_vendor_name="Splitco")  # fmt: skip
+
+
+def _assess(one_off: Decimal, **fields):
+    from django.utils import timezone
+
+    from decisions.pricing import assess_tier
+
+    proposal = unsaved(one_off_cost=one_off, new_vendor_name="Splitco", **fields)
+    return assess_tier(proposal=proposal, at=timezone.now())
+
+
+def test_a_tco_of_exactly_the_largest_amount_is_tiered_and_a_cent_more_is_refused(org):
+    assessment = _assess(MAX_AMOUNT)
+    assert (assessment.tco, assessment.basis, assessment.tier.name) == (
+        MAX_AMOUNT,
+        MAX_AMOUNT,
+        "Large",
+    )
+    with pytest.raises(DomainError, match="cannot exceed 999,999,999,999.99 EUR"):
+        _assess(MAX_AMOUNT + Decimal("0.01"))
+
+
+def test_the_vendor_total_of_exactly_the_largest_amount_is_tiered_and_a_cent_more_is_refused(org):
+    _earlier_splitco(org, Decimal("12000"))
+    assessment = _assess(MAX_AMOUNT - Decimal("12000"))
+    assert (assessment.earlier, assessment.basis) == (Decimal("12000.00"), MAX_AMOUNT)
+    with pytest.raises(DomainError, match="for the same vendor in the last 12 months exceeds"):
+        _assess(MAX_AMOUNT - Decimal("12000") + Decimal("0.01"))
+
+
+def test_the_rule_names_the_vendor_total_only_when_there_is_one(org):
+    from decisions.models import TierRule
+
+    alone = _assess(Decimal("5000"))
+    assert (alone.rule, alone.earlier, alone.basis) == (TierRule.TCO, 0, Decimal("5000"))
+    _earlier_splitco(org, Decimal("12000"))
+    with_earlier = _assess(Decimal("5000"))
+    assert (with_earlier.rule, with_earlier.basis) == (TierRule.VENDOR_12_MONTHS, Decimal("17000"))
+
+
+def test_a_retirement_is_tiered_on_its_own_cost_whatever_the_vendor_spent(org):
+    from decisions.models import ProposalKind, TierRule
+
+    _earlier_splitco(org, Decimal("12000"))
+    retirement = _assess(Decimal("500"), kind=ProposalKind.RETIREMENT)
+    assert (retirement.earlier, retirement.basis, retirement.rule) == (
+        0,
+        Decimal("500"),
+        TierRule.TCO,
+    )
