@@ -465,3 +465,13 @@ def test_the_consents_due_come_oldest_due_date_first(org, clock, consent_tiers):
     assert [by_pk[pk] for pk in due] == sorted(by_pk[pk] for pk in due)
     assert SignOff.objects.get(pk=due[0]).proposal_id == earlier_due.pk
     assert SignOff.objects.get(pk=due[-1]).proposal_id == later.pk
+
+
+def test_only_the_consents_due_are_listed_for_the_periodic_task(org, clock, proposal):
+    """signoffs_presumption_due lists what is due, not every pending sign-off it would then
+    find nothing to do for (on the due date itself; a later proposal's not yet)."""
+    assert signoffs_presumption_due(now=at(9, 23, 59)) == []
+    clock.move_to(at(5))
+    make_proposal(requester=org.requester, submit=True, title="Later")
+    due = {signoff_of(proposal, code).pk for code in ("HR", "IT", "MKT")}
+    assert set(signoffs_presumption_due(now=at(10))) == due
