@@ -58,4 +58,3 @@ def test_a_delegate_is_given_the_delegators_department_but_not_the_delegators_pr
     submitted(org, "Rita's ATS")
     submitted(org, "Hanna's own", requester=org.hr_reviewer)
     assert queue(org.hr_member) == {("Rita's ATS", "HR")}
-

@@ -160,7 +160,7 @@ def test_a_tco_of_exactly_the_largest_amount_is_tiered_and_a_cent_more_is_refuse
         MAX_AMOUNT,
         "Large",
     )
-    with pytest.raises(DomainError, match="cannot exceed 999,999,999,999.99 EUR"):
+    with pytest.raises(DomainError, match=r"cannot exceed 999,999,999,999\.99 EUR"):
         _assess(MAX_AMOUNT + Decimal("0.01"))
 
 
