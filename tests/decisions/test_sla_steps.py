@@ -14,7 +14,7 @@ from decisions import services, sla
 from decisions.models import Notification, SignOff
 from stakeholders.models import Membership, Role
 from tests.decisions.test_sla import MONDAY, at
-from tests.factories import MembershipFactory, make_proposal
+from tests.factories import MembershipFactory, UserFactory, cdo_group, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +162,29 @@ def test_escalations_never_go_to_the_requester_even_as_head_or_cdo(org, clock):
             sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.REMIND)
         clock.move_to(at(day))
         assert sla.signoff_sla_step(signoff_id=signoff.pk, step=step).recipients == told
+
+
+def test_escalations_never_go_to_who_filed_it_for_the_requester(org, clock):
+    # Ines files for an HR colleague; she is an HR member, IT's other head and a CDO too. IT's
+    # late sign-off escalates to IT's head and the CDO, never to her: who filed it signs nothing
+    # of it, so no escalation asks her to.
+    filer = UserFactory(username="ines.filer")
+    MembershipFactory(user=filer, department=org.departments["HR"], role=Role.MEMBER)
+    MembershipFactory(user=filer, department=org.departments["IT"], role=Role.HEAD,
+                      approval_limit=None)  # fmt: skip
+    filer.groups.add(cdo_group())
+    signoff = late(org, requester=filer, on_behalf_of=org.requester)
+    assert signoff.proposal.filed_by == filer
+    clock.move_to(at(10))
+    sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.REMIND)
+    clock.move_to(at(12))
+    assert sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.ESCALATE_HEAD).recipients == [
+        "iris.ithead"
+    ]
+    clock.move_to(at(16))
+    assert sla.signoff_sla_step(signoff_id=signoff.pk, step=sla.Step.ESCALATE_CDO).recipients == [
+        "carla.cdo"
+    ]
 
 
 def test_each_step_is_recorded_with_its_details(org, clock):
