@@ -24,17 +24,27 @@ Usage: python bench/mutation_run.py <mutmut arguments> (the Makefile's `mutation
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 import sys
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import mutmut.__main__ as mutmut_main
+from mutmut import type_checking
+from mutmut.configuration import config
+from mutmut.mutation import file_mutation
 from mutmut.state import state
+from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CAP = int(os.environ.get("MUTATION_TESTS_PER_FUNCTION", "200"))
+# Each test that fails against a mutant, written by the mutant's process (tests/conftest.py).
+KILLERS = ROOT / "mutants" / "killers.tsv"
 
 
 def module_and_function(mangled: str) -> tuple[str, str]:
@@ -110,6 +120,8 @@ def narrow_tests() -> None:
 _collect_or_load_stats = mutmut_main.collect_or_load_stats
 _tests_for_mutant_names = mutmut_main.tests_for_mutant_names
 _run_stats_collection = mutmut_main.run_stats_collection
+_register_mutant_result = mutmut_main._register_mutant_result
+_filter_mutants_with_type_checker = mutmut_main.filter_mutants_with_type_checker
 # Whether this run traced the whole suite: mutmut stops when a test fails while it traces, on
 # the unmutated code, so every test the mutants will run has just passed.
 traced_everything = False
@@ -141,10 +153,84 @@ def tests_for_mutant_names(mutant_names):  # type: ignore[no-untyped-def]
     return tests
 
 
+_killers_read = 0  # how much of KILLERS is applied already
+
+
+def register_mutant_result(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """mutmut's, then the tests that killed mutants since the last result move to the front of
+    their function's list: the mutants of a function run one after the other (mutmut orders
+    them by their tests' time, the same for all of them), and the test that killed one usually
+    kills the next at once, where the list's order would have run many tests before it."""
+    global _killers_read
+    _register_mutant_result(*args, **kwargs)
+    try:
+        with KILLERS.open("rb") as file:
+            file.seek(_killers_read)
+            written = file.read()
+    except FileNotFoundError:
+        return
+    complete = written[: written.rfind(b"\n") + 1]  # a line still being written waits
+    _killers_read += len(complete)
+    tests_by_function = state().tests_by_mangled_function_name
+    for line in complete.decode("utf-8").splitlines():
+        mutant, _tab, test = line.partition("\t")
+        tests = tests_by_function.get(mangled_name_from_mutant_name(mutant))
+        if isinstance(tests, list) and test in tests:
+            tests.remove(test)
+            tests.insert(0, test)
+
+
+class TypeCheckInBackground(Mapping[str, Any]):
+    """mypy over the mutants, started when mutmut asks for it and read when the first mutant
+    needs it: in between mutmut traces the suite, so the two run side by side (about a minute
+    and a half of mypy on one core while the trace takes the other). mypy writes to a file, not
+    a pipe, so that it never waits for a reader."""
+
+    def __init__(self) -> None:
+        self._output = (Path("mutants") / "type-check.json").resolve()
+        with self._output.open("w", encoding="utf-8") as output:
+            self._process = subprocess.Popen(
+                config().type_check_command, cwd="mutants", stdout=output, stderr=subprocess.DEVNULL
+            )
+        self._caught: dict[str, Any] | None = None
+
+    def _finished(self, _command: list[str]) -> list[type_checking.TypeCheckingError]:
+        self._process.wait()
+        lines = self._output.read_text(encoding="utf-8").splitlines()
+        return type_checking.parse_mypy_report([json.loads(line) for line in lines if line.strip()])
+
+    def caught(self) -> dict[str, Any]:
+        if self._caught is None:
+            run = file_mutation.run_type_checker
+            file_mutation.run_type_checker = self._finished
+            try:
+                self._caught = _filter_mutants_with_type_checker()
+            finally:
+                file_mutation.run_type_checker = run
+        return self._caught
+
+    def __getitem__(self, name: str) -> Any:
+        return self.caught()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.caught())
+
+    def __len__(self) -> int:
+        return len(self.caught())
+
+
+def filter_mutants_with_type_checker() -> Mapping[str, Any]:
+    return TypeCheckInBackground()
+
+
 mutmut_main.collect_or_load_stats = collect_or_load_stats
 mutmut_main.tests_for_mutant_names = tests_for_mutant_names
 mutmut_main.run_stats_collection = run_stats_collection
+mutmut_main._register_mutant_result = register_mutant_result
+if "mypy" in config().type_check_command:
+    mutmut_main.filter_mutants_with_type_checker = filter_mutants_with_type_checker
 
 if __name__ == "__main__":
+    os.environ["MUTATION_KILLERS"] = str(KILLERS)
     sys.argv[0] = "mutmut"
     mutmut_main.cli()

@@ -54,6 +54,17 @@ flush_command.Command.handle = _flush_as_maintenance(flush_command.Command.handl
 schema_check.install()
 
 
+def pytest_runtest_logreport(report):
+    """Under `make mutation`, a test that fails against a mutant is written down (the mutant and
+    the test, one line each in MUTATION_KILLERS): `bench/mutation_run.py` then runs it first for
+    the next mutants of the same function, which the same test usually kills too."""
+    killers = os.environ.get("MUTATION_KILLERS")
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if killers and report.failed and "__mutmut_" in mutant:
+        with open(killers, "a", encoding="utf-8") as file:
+            file.write(f"{mutant}\t{report.nodeid}\n")
+
+
 # (process id, the lock file it holds for its lifetime) under make mutation: a forked worker
 # inherits its parent's, and must take a slot of its own.
 _DB_SLOT: tuple[int, object] | None = None
