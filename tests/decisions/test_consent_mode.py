@@ -7,6 +7,7 @@ last day to object is the 9th, the consent is presumed from Tuesday the 10th."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from decisions.models import (
 )
 from decisions.services.consent import signoff_presume, signoffs_presumption_due
 from decisions.services.signoffs import RoundState, round_state
+from stakeholders.models import Membership
 from tests.factories import make_proposal
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -264,6 +266,54 @@ def test_the_periodic_task_presumes_once_however_often_it_runs(
     # A retry of one task finds it presumed and sends nothing again.
     assert tasks.signoff_presume(signoff_of(proposal, "IT").pk) == 0
     assert len([m for m in mailoutbox if "Consent presumed" in m.subject]) == 6
+
+
+def test_a_retry_emails_the_reviewers_the_first_attempt_left_unemailed(
+    org, proposal, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The first attempt presumed the consent and told the reviewers in the app, then died before
+    their emails went out: the task's retry, finding the consent presumed, emails them."""
+    it = signoff_of(proposal, "IT")
+    first = signoff_presume(signoff_id=it.pk, now=at(10))
+    assert first is not None
+    assert first.presumed
+    assert mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.signoff_presume(it.pk) == 0  # presumed before: nobody newly told
+    presumed_mail = [m for m in mailoutbox if "Consent presumed" in m.subject]
+    assert sorted(address for m in presumed_mail for address in m.to) == sorted(
+        [org.it_head.email, org.it_reviewer.email]
+    )
+
+
+def test_the_audit_trail_says_on_the_proposal_whose_consent_was_presumed_and_why(org, proposal):
+    signoff_presume(signoff_id=signoff_of(proposal, "IT").pk, now=at(10))
+    event = Event.objects.get(kind="signoff.presumed")
+    assert event.proposal_id == proposal.pk
+    assert event.actor is None
+    assert event.payload == {
+        "department": "IT",
+        "round": proposal.round,
+        "due_on": "2026-03-09",
+        "presumed": True,
+        "why": "no objection by the due date (consent mode)",
+    }
+
+
+def test_a_presumption_is_logged_as_a_warning_only_when_nobody_can_be_told(org, proposal, caplog):
+    Membership.objects.filter(department=org.departments["IT"]).delete()
+    with caplog.at_level(logging.WARNING, logger="decisions.services.consent"):
+        told = signoff_presume(signoff_id=signoff_of(proposal, "HR").pk, now=at(10))
+    assert told is not None
+    assert told.presumed
+    assert told.notifications != []
+    assert "has nobody to tell" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="decisions.services.consent"):
+        untold = signoff_presume(signoff_id=signoff_of(proposal, "IT").pk, now=at(10))
+    assert untold is not None
+    assert untold.presumed
+    assert untold.notifications == []
+    assert f"sign-off {signoff_of(proposal, 'IT').pk} has nobody to tell" in caplog.text
 
 
 def test_consent_mode_has_no_reminders_or_escalations(proposal, clock):

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.contenttypes.models import ContentType
 
 from decisions.models import Proposal
 from decisions.rights import (
     can_see,
     can_steer_lifecycle,
     cdo_conflicts,
+    cdo_group,
     is_cdo,
     is_read_only,
     proposals_visible_to,
 )
-from stakeholders.models import Membership, Role
+from stakeholders.models import Department, Membership, Role
 from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +35,22 @@ def test_the_cdo_is_whoever_holds_the_permission_directly_or_by_group_and_is_act
     assert not is_cdo(org.hr_head)
     assert not is_cdo(AnonymousUser())
     assert not is_cdo(None)
+
+
+def test_the_cdo_group_holds_the_decisions_permission_though_another_app_has_a_namesake(org):
+    namesake = Permission.objects.create(
+        codename="decide_proposal",
+        name="Decide a department's proposal",
+        content_type=ContentType.objects.get_for_model(Department),
+    )
+    group = cdo_group()  # as the demo data and the admin get it again
+    assert list(group.permissions.all()) == [
+        Permission.objects.get(content_type__app_label="decisions", codename="decide_proposal")
+    ]
+    assert namesake not in group.permissions.all()
+    newcomer = UserFactory(username="nora.newcdo")
+    newcomer.groups.add(group)
+    assert is_cdo(type(newcomer).objects.get(pk=newcomer.pk))
 
 
 def test_read_only_is_a_viewer_and_nothing_more(org):
