@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from decisions import notifications, services
-from decisions.models import Notification, NotificationKind, SignOff
+from decisions.models import Notification, NotificationKind, ProposalStatus, SignOff
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Role
 from tests.factories import MembershipFactory, UserFactory, make_proposal
@@ -417,3 +417,182 @@ def test_the_sweep_leaves_a_stale_pending_signoff_of_an_earlier_round(org):
     SignOff.objects.exclude(pk=stale.pk).update(notified_at=timezone.now())
     later = timezone.now() + dt.timedelta(minutes=30)
     assert notifications.notifications_to_sweep(now=later).signoffs == []
+
+
+# --- Who is told, and what it costs: the rounds each notice reads
+
+
+def consent_mode(org) -> None:
+    for tier in org.tiers.values():
+        tier.consent_mode = True
+        tier.save()
+
+
+def sign(org, proposal, outcomes: dict[str, tuple[str, str]]):
+    """Each department of the current round signs with its head, in the order of their codes,
+    until the round ends: an outcome and a comment, or approves where `outcomes` says nothing."""
+    for signoff in proposal.signoffs.filter(round=proposal.round).order_by("department__code"):
+        outcome, comment = outcomes.get(signoff.department.code, ("approved", ""))
+        services.signoff_decide(signoff=signoff, actor=org.heads[signoff.department.code],
+                                outcome=outcome, comment=comment)  # fmt: skip
+        proposal.refresh_from_db()
+        if proposal.status != ProposalStatus.IN_REVIEW:
+            break
+    return proposal
+
+
+def test_the_first_account_of_an_installation_is_told_as_a_head_like_anyone(departments):
+    # User 1 is whoever set the installation up; nobody is left out when nobody is excluded.
+    first = UserFactory(pk=1, username="first.account")
+    MembershipFactory(user=first, department=departments["IT"], role=Role.HEAD)
+    assert notifications.department_heads(department_id=departments["IT"].pk) == [first]
+
+
+def test_a_departments_heads_are_read_in_one_query_however_many(org, django_assert_num_queries):
+    for username in ("ines.ithead", "ivo.ithead"):
+        MembershipFactory(user=UserFactory(username=username), department=org.departments["IT"],
+                          role=Role.HEAD)  # fmt: skip
+    with django_assert_num_queries(1):
+        heads = notifications.department_heads(department_id=org.departments["IT"].pk)
+        assert sorted(u.username for u in heads) == ["ines.ithead", "iris.ithead", "ivo.ithead"]
+
+
+def test_a_round_the_cdo_approved_tells_nobody_of_a_request_for_changes(org):
+    proposal = sign_all(org, make_proposal(requester=org.requester, submit=True))
+    services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved", rationale="Ok")
+    assert (
+        notifications.proposal_notify_changes_requested(proposal_id=proposal.pk, round_number=1)
+        == []
+    )
+
+
+def test_telling_who_asked_for_changes_costs_six_queries(org, django_assert_num_queries):
+    proposal = make_proposal(requester=org.requester, submit=True, title="Mine")
+    sign(org, proposal, {"IT": ("changes_requested", "Needs single sign-on.")})
+    # The proposal, the request, the CDO's return, the languages, the insert, the read back.
+    with django_assert_num_queries(6):
+        told = notifications.proposal_notify_changes_requested(
+            proposal_id=proposal.pk, round_number=1
+        )
+    assert [n.message for n in told] == [
+        f"IT Operations asked for changes to {proposal.reference} “Mine”: Needs single sign-on."
+    ]
+
+
+def test_the_cdo_is_told_of_this_rounds_objections_only(org):
+    consent_mode(org)
+    # Another proposal's objection in the same round is not this one's.
+    sign(org, make_proposal(requester=org.requester, submit=True, title="Other"),
+         {"IT": ("changes_requested", "Not this one.")})  # fmt: skip
+    proposal = make_proposal(requester=org.requester, submit=True, title="Mine")
+    sign(org, proposal, {"MKT": ("rejected", "Brand risk.")})
+    first = notifications.proposal_notify_decision_needed(proposal_id=proposal.pk, round_number=1)
+    services.decision_take(proposal=proposal, actor=org.cdo, outcome="returned",
+                           rationale="Answer Marketing.")  # fmt: skip
+    proposal.refresh_from_db()
+    sign(org, services.proposal_submit(proposal=proposal, actor=org.requester), {})
+    second = notifications.proposal_notify_decision_needed(proposal_id=proposal.pk, round_number=2)
+    ref = proposal.reference
+    assert [n.message for n in first] == [
+        f"{ref} “Mine” waits for your decision: Marketing objected (consent mode). "
+        "The dissent log is on the proposal."
+    ]
+    assert [n.message for n in second] == [
+        f"Every department approved {ref} “Mine”: it waits for your decision."
+    ]
+
+
+def test_asking_the_cdo_costs_the_same_however_many_departments_objected(
+    org, django_assert_num_queries
+):
+    consent_mode(org)
+    proposal = make_proposal(requester=org.requester, submit=True, title="Mine")
+    sign(org, proposal, {"IT": ("rejected", "No."), "MKT": ("changes_requested", "Not yet.")})
+    # The proposal, the objections, the CDOs, the languages, the insert, the read back.
+    with django_assert_num_queries(6):
+        told = notifications.proposal_notify_decision_needed(
+            proposal_id=proposal.pk, round_number=1
+        )
+    assert [n.message for n in told] == [
+        f"{proposal.reference} “Mine” waits for your decision: IT Operations, Marketing "
+        "objected (consent mode). The dissent log is on the proposal."
+    ]
+
+
+def test_a_departments_rejection_is_told_though_the_cdo_approved_another_proposal(org):
+    other = sign_all(org, make_proposal(requester=org.requester, submit=True, title="Other"))
+    services.decision_take(proposal=other, actor=org.cdo, outcome="approved", rationale="Ok")
+    proposal = make_proposal(requester=org.requester, submit=True, title="Mine")
+    sign(org, proposal, {"IT": ("rejected", "No single sign-on.")})
+    told = notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=1)
+    assert {n.message for n in told} == {
+        f"IT Operations rejected {proposal.reference} “Mine”: No single sign-on."
+    }
+
+
+def test_telling_how_a_round_ended_costs_the_same_however_many_signed(
+    org, django_assert_num_queries
+):
+    today = timezone.localdate()
+    stakeholder_services.delegation_create(
+        delegator=org.hr_head, delegate=org.hr_member, department=None, starts_on=today,
+        ends_on=today + dt.timedelta(days=5), reason="Holiday",
+    )  # fmt: skip
+    proposal = make_proposal(requester=org.requester, submit=True, title="Mine")
+    services.signoff_decide(signoff=proposal.signoffs.get(department__code="HR"),
+                            actor=org.hr_member, outcome="approved")  # fmt: skip
+    services.signoff_decide(signoff=proposal.signoffs.get(department__code="IT"),
+                            actor=org.it_head, outcome="rejected", comment="No.")  # fmt: skip
+    # The proposal, the sign-offs, the decision, the languages, the insert, the read back.
+    with django_assert_num_queries(6):
+        told = notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=1)
+    assert sorted(n.user.username for n in told) == sorted(
+        ["rita.requester", org.hr_member.username, "henk.hrhead", "iris.ithead"]
+    )
+    assert {n.message for n in told} == {f"IT Operations rejected {proposal.reference} “Mine”: No."}
+
+
+def test_a_round_still_in_review_announces_no_decision(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    services.signoff_decide(signoff=proposal.signoffs.get(department__code="HR"),
+                            actor=org.hr_head, outcome="approved")  # fmt: skip
+    assert (
+        notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=1) == []
+    )
+    assert not Notification.objects.filter(kind=NotificationKind.DECISION).exists()
+
+
+def test_a_round_that_ended_in_a_request_for_changes_announces_no_decision(org):
+    proposal = make_proposal(requester=org.requester, submit=True)
+    proposal = ask_changes(org, proposal, "IT", "Needs single sign-on.")
+    sign_all(org, proposal)
+    services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved", rationale="Ok")
+    assert (
+        notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=1) == []
+    )
+    assert (
+        len(notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=2))
+        == 1 + 3
+    )  # the requester and the three signers
+
+
+def test_a_round_the_cdo_returned_over_an_objection_announces_no_decision(org):
+    consent_mode(org)
+    proposal = make_proposal(requester=org.requester, submit=True)
+    sign(org, proposal, {"MKT": ("changes_requested", "Tell us how candidates see it.")})
+    services.decision_take(proposal=proposal, actor=org.cdo, outcome="returned",
+                           rationale="Answer Marketing.")  # fmt: skip
+    assert (
+        notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=1) == []
+    )
+
+
+def test_the_cdo_approving_over_a_request_for_changes_is_announced(org):
+    consent_mode(org)
+    proposal = make_proposal(requester=org.requester, submit=True, title="Mine")
+    sign(org, proposal, {"MKT": ("changes_requested", "Tell us how candidates see it.")})
+    services.decision_take(proposal=proposal, actor=org.cdo, outcome="approved",
+                           rationale="Brand risk is small.")  # fmt: skip
+    told = notifications.proposal_notify_decision_taken(proposal_id=proposal.pk, round_number=1)
+    assert org.requester in {n.user for n in told}
+    assert {n.message for n in told} == {f"The CDO approved {proposal.reference} “Mine”."}

@@ -718,6 +718,16 @@ def test_the_sweep_finds_a_lost_notice_behind_any_number_of_told_ones(org):
     assert all(task.pk != lost.pk for task in told)
 
 
+def test_an_assignee_is_told_of_their_task_in_four_queries(org, django_assert_num_queries):
+    task = assigned_task(org)
+    # The task with its proposal and assignee, the language, the insert, the read back.
+    with django_assert_num_queries(4):
+        (notice,) = notifications.onboarding_notify_assigned(task_id=task.pk)
+    assert notice.user == org.hr_reviewer
+    assert notice.url == f"/proposals/{task.proposal.reference}/handoff/#task-{task.pk}"
+    assert f"“{task.title}” for {task.proposal.reference}" in notice.message
+
+
 def test_the_sweep_tells_the_oldest_assignments_first(org):
     later = assigned_task(org, minutes_ago=20)
     earlier = assigned_task(org, minutes_ago=40)  # made after, assigned before
