@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 
 from decisions.selectors import signoffs_actionable_by
-from stakeholders.models import Delegation, Membership, Role
+from stakeholders.models import ROLE_RANK, Delegation, Membership, Role
+from stakeholders.selectors import roles_signable_with
 from tests.factories import UserFactory, make_proposal
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,15 @@ def submitted(org, title: str, *, requester=None, one_off: str = "2000"):
     # 2,000 once + 1,000 a month for 12 months: a TCO of 14,000 (the medium tier: reviewers).
     return make_proposal(requester=requester or org.requester, submit=True, title=title,
                          one_off_cost=Decimal(one_off))  # fmt: skip
+
+
+def test_a_role_satisfies_the_sign_offs_that_require_it_or_a_lower_role():
+    # roles_signable_with, what the queue asks: a reviewer signs what needs a reviewer (the
+    # rank itself included), a head everything, and nobody what needs a higher role.
+    for role in Role:
+        signable = set(roles_signable_with(role))
+        assert role in signable
+        assert signable == {r for r in Role if ROLE_RANK[r] <= ROLE_RANK[role]}
 
 
 def test_a_reviewer_is_given_the_sign_offs_of_their_own_department_only(org):
