@@ -197,7 +197,7 @@ def signing_rights(
 ) -> dict[int, SigningRight]:
     """The rights `user` has now on the open sign-offs among `signoffs` (the proposal's current
     round, in review), by sign-off id: what the proposal page and the API both show as "can
-    sign". Two queries at most, however many sign-offs."""
+    sign". Three queries at most (memberships_held's), however many sign-offs."""
     waiting = [
         s
         for s in signoffs

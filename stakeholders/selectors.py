@@ -50,8 +50,9 @@ def active_delegations(*, user: Any, on: dt.date | None = None) -> QuerySet[Dele
 
 
 def memberships_held(*, user: Any, on: dt.date | None = None) -> list[tuple[Membership, Any]]:
-    """The memberships `user` may sign with today: their own, then those delegated to them,
-    each with the delegator (None for their own). Two queries."""
+    """The memberships `user` may sign with on `on` (today by default): their own, then those
+    delegated to them, each with the delegator (None for their own). Two queries, three when
+    someone's rights are delegated to them (their memberships are read then)."""
     held: list[tuple[Membership, Any]] = [
         (m, None) for m in Membership.objects.filter(user=user).select_related("user")
     ]
